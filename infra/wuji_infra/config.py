@@ -1,0 +1,62 @@
+"""Every environment variable Wuji reads, with its default, in one place.
+
+No other module reads ``os.environ`` for settings: a test checks that, and that
+docker-compose.yml gives each process the variables it reads here.
+"""
+import os
+
+SERVICES = ("members", "welfare", "funding")
+PROCESSES = SERVICES + ("gateway",)
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
+
+# name -> (default, the processes that read it, what it is)
+SETTINGS = {
+    "AMQP_URI": (DEFAULT_AMQP_URI, PROCESSES, "RabbitMQ broker"),
+    "MEMBERS_DATABASE_URL": (None, ("members",), "members database [sqlite file under var/]"),
+    "WELFARE_DATABASE_URL": (None, ("welfare",), "welfare database [sqlite file under var/]"),
+    "FUNDING_DATABASE_URL": (None, ("funding",), "funding database [sqlite file under var/]"),
+    "GATEWAY_DATABASE_URL": (None, ("gateway",), "gateway database (accounts) [sqlite file under var/]"),
+    "GATEWAY_PORT": ("8000", ("gateway",), "HTTP port of the gateway"),
+    "ADMIN_USERNAME": ("admin", ("gateway",), "the first admin account"),
+    "ADMIN_PASSWORD": (None, ("gateway",), "its password [generated at first start, printed once]"),
+    "JWT_SECRET": (None, ("gateway",), "token signing secret [generated, kept under var/]"),
+    "RPC_TIMEOUT_SECONDS": ("5", ("gateway",), "deadline of every call from the gateway to a service"),
+    "HOSPITAL_VISIT_DUE_DAYS": ("3", ("welfare",), "days from admission to the hospital visit's due date"),
+    "SUBSIDY_MIN_AGE": ("80", ("funding",), "age from which a hospitalized member is eligible"),
+    "SUBSIDY_AMOUNT": ("500.00", ("funding",), "hardship subsidy granted by an eligible check, in yuan"),
+    "WUJI_VAR_DIR": ("var", PROCESSES, "folder for SQLite files and generated secrets"),
+    "WUJI_FAILPOINTS": ("", PROCESSES, "fault injection for tests: comma-separated failpoint names"),
+    # read by the tests only (wuji_infra.testing)
+    "WUJI_TEST_AMQP_URI": (DEFAULT_AMQP_URI, (), "broker the tests make their vhost on"),
+    "WUJI_TEST_POSTGRES_URL": ("postgresql://postgres@127.0.0.1:5432/postgres", (), "server the tests make their databases on"),
+}
+
+
+def env(name):
+    """The value of a setting: the environment's, else its default."""
+    default = SETTINGS[name][0]
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def var_dir():
+    path = os.path.abspath(env("WUJI_VAR_DIR"))
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def database_url(process):
+    """``<PROCESS>_DATABASE_URL``, or a SQLite file under var/."""
+    url = env(f"{process.upper()}_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + os.path.join(var_dir(), f"{process}.sqlite3")
+
+
+def amqp_uri():
+    return env("AMQP_URI")
+
+
+def settings_read_by(process):
+    return sorted(name for name, (_, readers, _) in SETTINGS.items() if process in readers)

@@ -1,0 +1,40 @@
+"""Errors that cross RPC boundaries with their type and fields intact.
+
+A service raises them from an RPC method (listed in ``expected_exceptions``);
+nameko serializes their args, and because they are registered with
+``deserialize_to_instance`` the gateway receives the same class back and maps
+it to an HTTP status in one table (gateway/errors.py).
+"""
+from nameko.exceptions import deserialize_to_instance
+
+
+class WujiError(Exception):
+    code = "error"
+
+    def __init__(self, message, fields=None):
+        super().__init__(message, fields or {})
+        self.message = message
+        self.fields = fields or {}
+
+    def __str__(self):
+        return self.message
+
+
+@deserialize_to_instance
+class InvalidInput(WujiError):
+    """Bad input: ``fields`` maps each field to a list of reasons."""
+    code = "invalid_input"
+
+
+@deserialize_to_instance
+class NotFound(WujiError):
+    code = "not_found"
+
+
+@deserialize_to_instance
+class Conflict(WujiError):
+    """The request conflicts with the current state (a duplicate, a second completion)."""
+    code = "conflict"
+
+
+EXPECTED = (InvalidInput, NotFound, Conflict)

@@ -1,0 +1,209 @@
+"""The event contract: one envelope, and a marshmallow schema per event type.
+
+Envelope (../shared/CONTRACT.md):
+``{"event_id", "event_type", "source", "occurred_at", "version": 1, "data"}``.
+Unknown fields are refused at both levels, so a consumer never acts on a
+message it does not understand; such a message goes to the dead letters.
+Events carry ids and the few facts consumers need, never diagnoses or notes.
+"""
+import dataclasses
+import datetime as dt
+import uuid
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+ENVELOPE_VERSION = 1
+
+
+class InvalidEvent(Exception):
+    """A message that is not a valid event of the expected type."""
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _money(**kwargs):
+    return fields.Decimal(as_string=True, places=2, **kwargs)
+
+
+# -- members ------------------------------------------------------------------
+
+class MemberFacts(_Strict):
+    """What welfare and funding keep of a member to apply their rules."""
+    member_id = fields.Integer(required=True)
+    branch_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    birth_date = fields.Date(required=True)
+    status = fields.String(required=True)
+    hardship = fields.Boolean(required=True)
+    lives_alone = fields.Boolean(required=True)
+    children_away = fields.Boolean(required=True)
+    mobility_limited = fields.Boolean(required=True)
+
+
+class MemberHealthEvent(_Strict):
+    """Shared by the four health events: the event, and the facts rules need."""
+    member_id = fields.Integer(required=True)
+    health_event_id = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    branch_id = fields.Integer(required=True)
+    birth_date = fields.Date(required=True)
+    hardship = fields.Boolean(required=True)
+    lives_alone = fields.Boolean(required=True)
+
+
+class MemberHospitalized(MemberHealthEvent):
+    hospital = fields.String(required=True)
+
+
+class MemberTransferred(_Strict):
+    member_id = fields.Integer(required=True)
+    org_relation = fields.String(required=True)
+    community = fields.String(allow_none=True, load_default=None)
+    status = fields.String(required=True)
+
+
+# -- welfare ------------------------------------------------------------------
+
+class VisitTaskCreated(_Strict):
+    task_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    cause = fields.String(required=True)
+    due_date = fields.Date(required=True)
+    source_event_id = fields.String(allow_none=True, load_default=None)
+
+
+class VisitCompleted(_Strict):
+    task_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    visited_on = fields.Date(required=True)
+    cash = _money(required=True)
+    goods_value = _money(required=True)
+
+
+class HelpCaseClosed(_Strict):
+    case_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+
+
+# -- funding ------------------------------------------------------------------
+
+class SubsidyChecked(_Strict):
+    check_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    cause = fields.String(required=True)
+    eligible = fields.Boolean(required=True)
+    amount = _money(required=True)
+    source_event_id = fields.String(allow_none=True, load_default=None)
+
+
+class ExpenseBooked(_Strict):
+    expense_id = fields.Integer(required=True)
+    year = fields.Integer(required=True)
+    category = fields.String(required=True)
+    amount = _money(required=True)
+
+
+class ExpenseRefused(_Strict):
+    year = fields.Integer(required=True)
+    category = fields.String(required=True)
+    amount = _money(required=True)
+    reason = fields.String(required=True)
+
+
+# event type -> (the service that owns it, the schema of its data)
+EVENT_TYPES = {
+    "member_registered": ("members", MemberFacts),
+    "member_updated": ("members", MemberFacts),
+    "member_hospitalized": ("members", MemberHospitalized),
+    "member_discharged": ("members", MemberHealthEvent),
+    "member_seriously_ill": ("members", MemberHealthEvent),
+    "member_deceased": ("members", MemberHealthEvent),
+    "member_transferred": ("members", MemberTransferred),
+    "visit_task_created": ("welfare", VisitTaskCreated),
+    "visit_completed": ("welfare", VisitCompleted),
+    "help_case_closed": ("welfare", HelpCaseClosed),
+    "subsidy_checked": ("funding", SubsidyChecked),
+    "expense_booked": ("funding", ExpenseBooked),
+    "expense_refused": ("funding", ExpenseRefused),
+}
+
+
+class _Envelope(_Strict):
+    event_id = fields.UUID(required=True)
+    event_type = fields.String(required=True, validate=validate.OneOf(sorted(EVENT_TYPES)))
+    source = fields.String(required=True)
+    occurred_at = fields.AwareDateTime(required=True)
+    version = fields.Integer(required=True, validate=validate.Equal(ENVELOPE_VERSION))
+    data = fields.Dict(required=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    event_id: str
+    event_type: str
+    source: str
+    occurred_at: dt.datetime
+    data: dict
+    version: int = ENVELOPE_VERSION
+
+
+def new_event(event_type, data, source=None):
+    """A fresh event; ``data`` is checked against its type's schema."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}")
+    owner, schema = EVENT_TYPES[event_type]
+    if source is not None and source != owner:
+        raise ValueError(f"{source} may not dispatch {event_type} (owned by {owner})")
+    payload = schema().dump(data)
+    errors = schema().validate(payload)
+    if errors:
+        raise ValueError(f"{event_type} data is invalid: {errors}")
+    return Event(
+        event_id=str(uuid.uuid4()),
+        event_type=event_type,
+        source=owner,
+        occurred_at=dt.datetime.now(dt.timezone.utc),
+        data=schema().load(payload),
+    )
+
+
+def to_message(event):
+    """The JSON-ready envelope of an event."""
+    _, schema = EVENT_TYPES[event.event_type]
+    return {
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "source": event.source,
+        "occurred_at": event.occurred_at.isoformat(),
+        "version": event.version,
+        "data": schema().dump(event.data),
+    }
+
+
+def from_message(body, expected_type=None):
+    """Parse and validate an envelope; raises InvalidEvent with the reason."""
+    try:
+        envelope = _Envelope().load(body)
+    except (ValidationError, TypeError) as exc:
+        raise InvalidEvent(f"bad envelope: {getattr(exc, 'messages', exc)}") from exc
+    event_type = envelope["event_type"]
+    owner, schema = EVENT_TYPES[event_type]
+    if expected_type and event_type != expected_type:
+        raise InvalidEvent(f"expected {expected_type}, got {event_type}")
+    if envelope["source"] != owner:
+        raise InvalidEvent(f"{event_type} must come from {owner}, not {envelope['source']}")
+    try:
+        data = schema().load(envelope["data"])
+    except ValidationError as exc:
+        raise InvalidEvent(f"bad {event_type} data: {exc.messages}") from exc
+    return Event(
+        event_id=str(envelope["event_id"]),
+        event_type=event_type,
+        source=envelope["source"],
+        occurred_at=envelope["occurred_at"],
+        data=data,
+        version=envelope["version"],
+    )

@@ -1,0 +1,128 @@
+"""``event_handler``: nameko's event handler, made safe for business events.
+
+nameko acks an event after the handler returns, even when it raised, so a
+transient database error would silently drop the message. This entrypoint:
+
+- validates the envelope and the data of the event type before any worker
+  runs, and passes the handler an ``events.Event``; an invalid message goes
+  straight to the dead letters;
+- on an error, waits (backoff, in the worker, so the message stays unacked
+  and a killed process gets it redelivered), republishes the message to the
+  tail of its queue with the attempt count in a header, then acks it;
+- after the last attempt, or at once for errors that a retry cannot mend
+  (``errors.EXPECTED``), parks the message with its error in
+  ``<service>.dead-letters``, where ``python -m wuji_infra.deadletters`` lists
+  and replays it;
+- uses SERVICE_POOL, durable queues declared when the service starts, so
+  events published while the service is down wait for it.
+
+Handlers stay idempotent with ``Transaction.claim`` (the inbox).
+"""
+import datetime as dt
+import logging
+import traceback
+
+import eventlet
+from kombu import Queue
+from nameko.amqp.publish import Publisher, get_connection
+from nameko.events import SERVICE_POOL, EventHandler
+
+from wuji_infra import errors, events
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "x-wuji-attempts"
+RETRY_DELAYS_CONFIG_KEY = "EVENT_RETRY_DELAYS"
+DEFAULT_RETRY_DELAYS = (0.5, 2.0, 5.0, 15.0)  # seconds before attempts 2, 3, 4, 5
+
+
+def dead_letter_queue(service_name):
+    return Queue(f"{service_name}.dead-letters", durable=True, auto_delete=False)
+
+
+class ReliableEventHandler(EventHandler):
+    def __init__(self, source_service, event_type, **kwargs):
+        super().__init__(
+            source_service, event_type, handler_type=SERVICE_POOL,
+            reliable_delivery=True, requeue_on_error=False, **kwargs
+        )
+
+    def setup(self):
+        super().setup()
+        from nameko import config
+
+        self.retry_delays = tuple(config.get(RETRY_DELAYS_CONFIG_KEY, DEFAULT_RETRY_DELAYS))
+        self.dead_letters = dead_letter_queue(self.container.service_name)
+        self.publisher = Publisher(self.amqp_uri, use_confirms=True)
+
+    def start(self):
+        # declare the dead-letter queue up front, so operators always find it
+        with get_connection(self.amqp_uri) as connection:
+            self.dead_letters(connection.default_channel).declare()
+        super().start()
+
+    def handle_message(self, body, message):
+        try:
+            event = events.from_message(body, expected_type=self.event_type)
+        except events.InvalidEvent as exc:
+            log.error("%s: invalid event parked in dead letters: %s", self.handler_name, exc)
+            self._settle(message, lambda: self._dead_letter(body, message, str(exc), 1))
+            return
+        super().handle_message(event, message)
+
+    @property
+    def handler_name(self):
+        return f"{self.container.service_name}.{self.method_name}"
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.consumer.ack_message(message)
+            return
+        exc = exc_info[1]
+        attempts = int(message.headers.get(ATTEMPTS_HEADER, 1))
+        retriable = not isinstance(exc, errors.EXPECTED)
+        if retriable and attempts <= len(self.retry_delays):
+            delay = self.retry_delays[attempts - 1]
+            log.warning(
+                "%s: attempt %d failed (%r); retrying in %.1fs",
+                self.handler_name, attempts, exc, delay,
+            )
+            eventlet.sleep(delay)
+            self._settle(message, lambda: self._retry(message, attempts + 1))
+        else:
+            reason = "".join(traceback.format_exception(*exc_info))[-4000:]
+            log.error("%s: giving up after %d attempt(s): %r", self.handler_name, attempts, exc)
+            self._settle(message, lambda: self._dead_letter(message.payload, message, reason, attempts))
+
+    def _settle(self, message, republish):
+        """Ack only once the republished copy is confirmed; else leave it to be redelivered."""
+        try:
+            republish()
+        except Exception:
+            log.exception("%s: could not republish; message requeued", self.handler_name)
+            self.consumer.requeue_message(message)
+            return
+        self.consumer.ack_message(message)
+
+    def _retry(self, message, attempts):
+        headers = dict(message.headers)
+        headers[ATTEMPTS_HEADER] = attempts
+        self.publisher.publish(
+            message.payload, exchange="", routing_key=self.queue.name, headers=headers,
+        )
+
+    def _dead_letter(self, body, message, reason, attempts):
+        headers = {
+            ATTEMPTS_HEADER: attempts,
+            "x-wuji-queue": self.queue.name,
+            "x-wuji-handler": self.handler_name,
+            "x-wuji-error": reason,
+            "x-wuji-failed-at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        }
+        self.publisher.publish(
+            body, exchange="", routing_key=self.dead_letters.name,
+            headers=headers, declare=[self.dead_letters],
+        )
+
+
+event_handler = ReliableEventHandler.decorator

@@ -1,0 +1,32 @@
+"""Health probe for compose: ``python -m wuji_infra.health members`` exits 0 when healthy."""
+import json
+import sys
+import urllib.request
+
+from nameko.standalone.rpc import ClusterRpcClient
+
+from wuji_infra import config
+
+
+def check(process, timeout=5):
+    if process == "gateway":
+        url = f"http://127.0.0.1:{config.env('GATEWAY_PORT')}/health"
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return json.load(response)["status"] in ("ok", "degraded")
+    with ClusterRpcClient(uri=config.amqp_uri(), timeout=timeout) as cluster:
+        return cluster[process].ping()["status"] == "ok"
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        healthy = check(argv[0])
+    except Exception as exc:
+        print(f"{argv[0]}: unhealthy: {exc}")
+        return 1
+    print(f"{argv[0]}: {'ok' if healthy else 'unhealthy'}")
+    return 0 if healthy else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

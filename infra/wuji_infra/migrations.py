@@ -1,0 +1,75 @@
+"""Alembic, driven from code: each service keeps its revisions in ``<service>/migrations``.
+
+    python -m wuji_infra.migrations upgrade members        # to the latest revision
+    python -m wuji_infra.migrations revision members -m "add pairings"
+
+``revision`` autogenerates against a scratch SQLite database brought to head,
+so it needs no running server. A service's ``migrations/env.py`` is two lines:
+``run_migrations(Base.metadata)``.
+"""
+import argparse
+import os
+import sys
+import tempfile
+
+import sqlalchemy as sa
+from alembic import command, context
+from alembic.config import Config
+
+from wuji_infra import config as settings
+from wuji_infra import tables
+
+
+def alembic_config(process, url=None):
+    cfg = Config()
+    cfg.set_main_option("script_location", f"{process}:migrations")
+    cfg.set_main_option("sqlalchemy.url", (url or settings.database_url(process)).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(process, url=None):
+    command.upgrade(alembic_config(process, url), "head")
+
+
+def run_migrations(metadata, messaging=True):
+    """Body of a service's migrations/env.py (online mode only)."""
+    target = [metadata, tables.metadata] if messaging else metadata
+    url = context.config.get_main_option("sqlalchemy.url")
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+def autogenerate(process, message):
+    with tempfile.TemporaryDirectory() as scratch:
+        url = "sqlite:///" + os.path.join(scratch, "scratch.sqlite3")
+        upgrade(process, url)
+        command.revision(alembic_config(process, url), message=message, autogenerate=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m wuji_infra.migrations")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("upgrade")
+    up.add_argument("process")
+    rev = sub.add_parser("revision")
+    rev.add_argument("process")
+    rev.add_argument("-m", "--message", required=True)
+    args = parser.parse_args(argv)
+    if args.command == "upgrade":
+        upgrade(args.process)
+    else:
+        autogenerate(args.process, args.message)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Start one Wuji process: wait for the broker, migrate its database, run it.
+
+    python -m wuji_infra.run members      # or welfare, funding, gateway
+
+This is what each Procfile line and each compose service runs.
+"""
+import logging
+import os
+import sys
+import time
+
+from kombu import Connection
+
+from wuji_infra import config, migrations
+
+log = logging.getLogger("wuji.run")
+
+NAMEKO_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nameko.yaml")
+BROKER_WAIT_SECONDS = 60
+
+
+def wait_for_broker(uri, seconds=BROKER_WAIT_SECONDS):
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with Connection(uri, connect_timeout=3) as connection:
+                connection.ensure_connection(max_retries=1)
+            return
+        except Exception as exc:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no RabbitMQ at {uri} after {seconds}s: {exc}")
+            log.info("waiting for RabbitMQ at %s ...", uri)
+            time.sleep(1)
+
+
+def main(argv=None):
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or argv[0] not in config.PROCESSES:
+        raise SystemExit(f"usage: python -m wuji_infra.run {{{','.join(config.PROCESSES)}}}")
+    process = argv[0]
+    wait_for_broker(config.amqp_uri())
+    log.info("%s: migrating %s", process, config.database_url(process).split("@")[-1])
+    migrations.upgrade(process)
+    os.execvp(sys.executable, [
+        sys.executable, "-m", "nameko", "run", "--config", NAMEKO_CONFIG,
+        f"{process}.service:{process.capitalize()}Service",
+    ])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""The two tables every service has beside its own: the outbox and the inbox.
+
+They live in their own MetaData; each service's migrations target both its
+own metadata and this one (see wuji_infra.migrations).
+"""
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# Events a service has committed and the relay has (or has not yet) published.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=True, index=True),
+)
+
+# One row per (handler, event) handled, written in the handler's transaction.
+inbox = sa.Table(
+    "inbox",
+    metadata,
+    sa.Column("handler", sa.String(200), primary_key=True),
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
+)

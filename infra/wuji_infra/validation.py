@@ -1,0 +1,94 @@
+"""Input validation shared by the services: marshmallow loading, money, paging.
+
+Every error becomes ``InvalidInput`` naming each field and the reason, which
+the gateway answers as 400.
+"""
+import decimal
+
+import sqlalchemy as sa
+from marshmallow import ValidationError, fields
+
+from wuji_infra.errors import InvalidInput
+
+MAX_MONEY = decimal.Decimal("1000000000.00")
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 20
+
+
+def load(schema, data, partial=False):
+    """``schema.load(data)``, with errors as InvalidInput({field: [reasons]})."""
+    if not isinstance(data, dict):
+        raise InvalidInput("请求内容应为JSON对象 (the body must be a JSON object)", {"_schema": ["not an object"]})
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise InvalidInput("输入有误 (invalid input)", _flatten(messages)) from exc
+
+
+def _flatten(messages):
+    flat = {}
+    for field, reasons in messages.items():
+        if isinstance(reasons, dict):
+            for sub, sub_reasons in _flatten(reasons).items():
+                flat[f"{field}.{sub}"] = sub_reasons
+        else:
+            flat[field] = [str(r) for r in (reasons if isinstance(reasons, list) else [reasons])]
+    return flat
+
+
+class Money(fields.Decimal):
+    """Yuan as a string with two decimals ("1234.50"); never a float.
+
+    Accepts a string or an integer, at most two decimal places, from 0 to
+    1,000,000,000.00 (``positive=True`` for more than 0).
+    """
+
+    def __init__(self, positive=False, **kwargs):
+        self.positive = positive
+        super().__init__(places=2, as_string=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or isinstance(value, float):
+            raise ValidationError("金额应为字符串, 如 \"1234.50\" (money is a string like \"1234.50\")")
+        try:
+            amount = decimal.Decimal(str(value).strip())
+        except (decimal.InvalidOperation, ValueError):
+            raise ValidationError("金额格式不正确 (not an amount)")
+        if not amount.is_finite():
+            raise ValidationError("金额格式不正确 (not an amount)")
+        if amount != amount.quantize(decimal.Decimal("0.01")):
+            raise ValidationError("金额最多两位小数 (at most two decimal places)")
+        if amount < 0 or (self.positive and amount == 0):
+            raise ValidationError("金额应大于零 (must be more than zero)" if self.positive else "金额不能为负 (must not be negative)")
+        if amount > MAX_MONEY:
+            raise ValidationError("金额过大 (more than 1,000,000,000.00)")
+        return amount.quantize(decimal.Decimal("0.01"))
+
+
+def paging(page=1, page_size=DEFAULT_PAGE_SIZE):
+    """Checked (page, page_size) from raw values."""
+    problems = {}
+    try:
+        page = int(page)
+        if page < 1:
+            problems["page"] = ["页码从1开始 (page starts at 1)"]
+    except (TypeError, ValueError):
+        problems["page"] = ["页码应为整数 (page must be a whole number)"]
+    try:
+        page_size = int(page_size)
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            problems["page_size"] = [f"每页条数应在1到{MAX_PAGE_SIZE}之间 (1 to {MAX_PAGE_SIZE})"]
+    except (TypeError, ValueError):
+        problems["page_size"] = ["每页条数应为整数 (page_size must be a whole number)"]
+    if problems:
+        raise InvalidInput("分页参数有误 (bad paging)", problems)
+    return page, page_size
+
+
+def page_of(session, query, dump, page=1, page_size=DEFAULT_PAGE_SIZE):
+    """Run a select() a page at a time: ``{"items", "total", "page", "page_size"}``."""
+    page, page_size = paging(page, page_size)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
+    return {"items": [dump(row) for row in rows], "total": total, "page": page, "page_size": page_size}

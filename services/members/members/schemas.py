@@ -1,0 +1,152 @@
+"""marshmallow schemas at the members service's boundary: what comes in, what goes out."""
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from members import domain
+from wuji_infra.validation import Money
+
+_REQUIRED = {"required": "必填 (required)"}
+
+
+def _text(max_length, required=False, **kwargs):
+    return fields.String(
+        required=required,
+        validate=validate.Length(min=1 if required else 0, max=max_length),
+        error_messages=_REQUIRED, **kwargs,
+    )
+
+
+class BranchIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = _text(100, required=True)
+    unit = _text(200, required=True)
+
+
+class BranchOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    unit = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class MemberIn(Schema):
+    """A member as a front end sends it. ``partial=True`` for PATCH."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = _text(50, required=True)
+    gender = fields.String(required=True, validate=validate.OneOf(domain.GENDERS), error_messages=_REQUIRED)
+    id_number = fields.String(required=True, error_messages=_REQUIRED)
+    birth_date = fields.Date(required=True, error_messages=_REQUIRED)
+    branch_id = fields.Integer(required=True, strict=True, error_messages=_REQUIRED)
+    retirement_kind = fields.String(
+        required=True, validate=validate.OneOf(domain.RETIREMENT_KINDS), error_messages=_REQUIRED
+    )
+    retired_on = fields.Date(allow_none=True)
+    former_unit = _text(200, allow_none=True)
+    former_post = _text(200, allow_none=True)
+    rank = _text(50, allow_none=True)
+    joined_party_on = fields.Date(allow_none=True)
+    org_relation = fields.String(validate=validate.OneOf(domain.ORG_RELATIONS))
+    community = _text(200, allow_none=True)
+    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9+\-() ]{5,30}$", error="电话号码格式不正确 (not a phone number)"))
+    address = _text(300, allow_none=True)
+    emergency_contact = _text(200, allow_none=True)
+    pension_monthly = Money(allow_none=True)
+    lives_alone = fields.Boolean()
+    children_away = fields.Boolean()
+    mobility_limited = fields.Boolean()
+    hardship = fields.Boolean()
+    specialties = fields.List(fields.String(validate=validate.Length(min=1, max=50)), validate=validate.Length(max=30))
+    status = fields.String(validate=validate.OneOf(domain.MEMBER_STATUSES))
+
+    @validates_schema
+    def _id_number(self, data, **kwargs):
+        if "id_number" in data:
+            data["id_number"] = domain.normalize_id_number(data["id_number"])
+            problem = domain.id_number_problem(data["id_number"], data.get("birth_date"))
+            if problem:
+                raise ValidationError(problem, "id_number")
+
+
+def member_problems(member):
+    """Rules across fields, checked on the member as it will be stored."""
+    problems = {}
+    if member.org_relation == "community" and not member.community:
+        problems["community"] = ["转入社区时必须填写社区名称 (required when org_relation is community)"]
+    problem = domain.id_number_problem(member.id_number, member.birth_date)
+    if problem:
+        problems["id_number"] = [problem]
+    for field in ("retired_on", "joined_party_on"):
+        value = getattr(member, field)
+        if value is not None and value < member.birth_date:
+            problems[field] = ["不能早于出生日期 (before birth_date)"]
+    return problems
+
+
+class MemberOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    gender = fields.String()
+    id_number = fields.String()
+    birth_date = fields.Date()
+    branch_id = fields.Integer()
+    retirement_kind = fields.String()
+    retired_on = fields.Date()
+    former_unit = fields.String()
+    former_post = fields.String()
+    rank = fields.String()
+    joined_party_on = fields.Date()
+    org_relation = fields.String()
+    community = fields.String()
+    phone = fields.String()
+    address = fields.String()
+    emergency_contact = fields.String()
+    pension_monthly = fields.Decimal(places=2, as_string=True)
+    lives_alone = fields.Boolean()
+    children_away = fields.Boolean()
+    mobility_limited = fields.Boolean()
+    hardship = fields.Boolean()
+    specialties = fields.List(fields.String())
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class MemberFilters(Schema):
+    class Meta:
+        unknown = RAISE
+
+    branch_id = fields.Integer()
+    q = fields.String(validate=validate.Length(min=1, max=50))
+    org_relation = fields.String(validate=validate.OneOf(domain.ORG_RELATIONS))
+    status = fields.String(validate=validate.OneOf(domain.MEMBER_STATUSES))
+
+
+class HealthEventIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    kind = fields.String(required=True, validate=validate.OneOf(domain.HEALTH_EVENT_KINDS), error_messages=_REQUIRED)
+    date = fields.Date(required=True, error_messages=_REQUIRED)
+    hospital = _text(200, allow_none=True)
+    ward = _text(100, allow_none=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _hospital(self, data, **kwargs):
+        if data.get("kind") == "hospitalized" and not data.get("hospital"):
+            raise ValidationError("住院时必须填写医院 (required when hospitalized)", "hospital")
+
+
+class HealthEventOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    kind = fields.String()
+    date = fields.Date()
+    hospital = fields.String()
+    ward = fields.String()
+    note = fields.String()
+    created_at = fields.AwareDateTime()
