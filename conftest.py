@@ -6,8 +6,11 @@ PostgreSQL databases for one test), so runs never see each other's messages
 or rows.
 """
 import contextlib
+import warnings
 
-import eventlet
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # "Eventlet is deprecated": nameko 3 still runs on it
+    import eventlet
 
 eventlet.monkey_patch()  # nameko containers in the test process need it
 

@@ -1,0 +1,72 @@
+import datetime as dt
+
+import pytest
+
+from wuji_infra import events
+
+
+def hospitalized(**overrides):
+    data = dict(member_id=7, health_event_id=3, date=dt.date(2026, 11, 20), branch_id=1,
+                birth_date=dt.date(1941, 5, 2), hardship=False, lives_alone=True, hospital="市第一人民医院")
+    data.update(overrides)
+    return events.new_event("member_hospitalized", data, source="members")
+
+
+def test_an_event_survives_the_round_trip_through_its_message():
+    event = hospitalized()
+    again = events.from_message(events.to_message(event))
+    assert again == event
+    assert again.data["date"] == dt.date(2026, 11, 20)
+
+
+def test_the_envelope_has_exactly_the_contract_fields():
+    message = events.to_message(hospitalized())
+    assert set(message) == {"event_id", "event_type", "source", "occurred_at", "version", "data"}
+    assert message["version"] == 1
+    assert message["occurred_at"].endswith("+00:00")
+
+
+@pytest.mark.parametrize("change, reason", [
+    (lambda m: m.update(extra=1), "extra"),
+    (lambda m: m.update(version=2), "version"),
+    (lambda m: m.pop("event_id"), "event_id"),
+    (lambda m: m.update(event_id="not-a-uuid"), "event_id"),
+    (lambda m: m.update(occurred_at="2026-11-20T10:00:00"), "occurred_at"),  # no zone
+    (lambda m: m.update(event_type="member_exploded"), "event_type"),
+    (lambda m: m.update(source="welfare"), "must come from members"),
+    (lambda m: m["data"].update(diagnosis="secret"), "diagnosis"),
+    (lambda m: m["data"].pop("hospital"), "hospital"),
+    (lambda m: m["data"].update(date="2026-13-01"), "date"),
+])
+def test_a_message_that_breaks_the_contract_is_refused_with_its_reason(change, reason):
+    message = events.to_message(hospitalized())
+    change(message)
+    with pytest.raises(events.InvalidEvent, match=reason):
+        events.from_message(message)
+
+
+def test_a_handler_refuses_an_event_of_another_type():
+    with pytest.raises(events.InvalidEvent, match="expected member_discharged"):
+        events.from_message(events.to_message(hospitalized()), expected_type="member_discharged")
+
+
+def test_a_service_cannot_emit_another_services_event():
+    with pytest.raises(ValueError, match="owned by members"):
+        events.new_event("member_hospitalized", {}, source="welfare")
+
+
+def test_emitting_bad_data_fails_at_the_emitter():
+    with pytest.raises(ValueError, match="member_hospitalized data is invalid"):
+        events.new_event("member_hospitalized", {"member_id": 1}, source="members")
+
+
+def test_every_event_type_in_the_contract_has_a_schema():
+    contract = {
+        "members": ["member_registered", "member_updated", "member_hospitalized", "member_discharged",
+                    "member_seriously_ill", "member_deceased", "member_transferred"],
+        "welfare": ["visit_task_created", "visit_completed", "help_case_closed"],
+        "funding": ["subsidy_checked", "expense_booked", "expense_refused"],
+    }
+    for owner, types in contract.items():
+        for event_type in types:
+            assert events.EVENT_TYPES[event_type][0] == owner
