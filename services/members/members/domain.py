@@ -20,6 +20,11 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
 
+def check_character(first_17_digits):
+    """The 18th character of a citizen ID number (GB 11643-1999, ISO 7064 MOD 11-2)."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first_17_digits, _ID_WEIGHTS)) % 11]
+
+
 def id_number_problem(id_number, birth_date=None):
     """Why an 18-character citizen ID number is invalid, or None when it is valid.
 
@@ -31,8 +36,7 @@ def id_number_problem(id_number, birth_date=None):
     body, check = id_number[:17], id_number[17].upper()
     if not body.isdigit() or not (check.isdigit() or check == "X"):
         return "身份证号前17位应为数字, 末位为数字或X (17 digits then a digit or X)"
-    expected = _ID_CHECK[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS)) % 11]
-    if check != expected:
+    if check != check_character(body):
         return "身份证号校验位错误 (wrong check digit)"
     try:
         encoded = dt.date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
