@@ -1,0 +1,1 @@
+"""Funding: money for the branches' work (基本保障); for now, hardship subsidy checks."""

@@ -1,0 +1,221 @@
+"""The funding service in a nameko container, on the real RabbitMQ and PostgreSQL.
+
+The vhost is shared by the whole run (so is the service's queue): each test
+uses its own member ids and looks only at them.
+"""
+import contextlib
+import datetime as dt
+import json
+import logging
+import uuid
+
+import eventlet
+import pytest
+import sqlalchemy as sa
+from kombu import Connection, Queue
+from nameko.standalone.events import event_dispatcher, get_event_exchange
+from nameko.standalone.rpc import ClusterRpcClient
+from nameko.testing.services import entrypoint_waiter
+
+from funding.service import FundingService
+from wuji_infra import db, events
+from wuji_infra.errors import InvalidInput
+from wuji_infra.tables import outbox
+
+pytestmark = pytest.mark.integration
+
+DEADLINE_SECONDS = 30
+real_make_engine = db.make_engine
+
+
+def hospitalized(member_id, date=dt.date(2026, 3, 10), birth_date=dt.date(1941, 1, 15), hardship=False):
+    return events.new_event("member_hospitalized", {
+        "member_id": member_id, "health_event_id": member_id * 10, "date": date,
+        "hospital": "市第一人民医院", "branch_id": 1, "birth_date": birth_date,
+        "hardship": hardship, "lives_alone": True,
+    }, source="members")
+
+
+def publish(amqp_uri, event):
+    """As members' outbox relay does: exchange members.events, routing key = event type."""
+    dispatch = event_dispatcher(uri=amqp_uri)
+    dispatch("members", event.event_type, events.to_message(event))
+
+
+def wait_until(predicate, what):
+    """Poll until ``predicate()`` is truthy; a deadline against hanging, not a speed check."""
+    deadline = eventlet.Timeout(DEADLINE_SECONDS, AssertionError(f"gave up waiting for {what}"))
+    with deadline:
+        while True:
+            result = predicate()
+            if result:
+                return result
+            eventlet.sleep(0.05)
+
+
+def handled(event, times=1):
+    """entrypoint_waiter callback: workers for ``event`` finished without error ``times`` times."""
+    successes = []
+
+    def callback(worker_ctx, result, exc_info):
+        if worker_ctx.args[0].event_id == event.event_id and exc_info is None:
+            successes.append(result)
+        return len(successes) >= times
+    return callback
+
+
+@contextlib.contextmanager
+def subsidy_checked_messages(amqp_uri):
+    """A queue of our own on funding.events; yields ``take(member_id)`` -> the next envelope for him."""
+    queue = Queue(
+        f"test-funding-observer-{uuid.uuid4().hex[:8]}", exchange=get_event_exchange("funding"),
+        routing_key="subsidy_checked", exclusive=True, auto_delete=True,
+    )
+    with Connection(amqp_uri) as connection:
+        bound = queue(connection.default_channel)
+        bound.declare()
+
+        def take(member_id):
+            def next_for_member():
+                message = bound.get(no_ack=True)
+                while message is not None:
+                    if message.payload["data"]["member_id"] == member_id:
+                        return message.payload
+                    message = bound.get(no_ack=True)
+                return None
+            return wait_until(next_for_member, f"subsidy_checked for member {member_id}")
+        yield take
+
+
+def list_checks(amqp_uri, **filters):
+    with ClusterRpcClient(uri=amqp_uri, timeout=10) as client:
+        return client.funding.list_subsidy_checks({k: str(v) for k, v in filters.items()})
+
+
+def outbox_rows(db_url, member_id):
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.select(outbox.c.payload, outbox.c.published_at)).all()
+    finally:
+        engine.dispose()
+    return [
+        (json.loads(row.payload), row.published_at) for row in rows
+        if json.loads(row.payload)["data"]["member_id"] == member_id
+    ]
+
+
+def published_outbox_rows(db_url, member_id):
+    """The member's outbox rows once all are marked published, else None."""
+    rows = outbox_rows(db_url, member_id)
+    return rows if rows and all(published_at for _, published_at in rows) else None
+
+
+def terminate_connections(db_url):
+    """Drop every connection to the service's database, as a PostgreSQL restart would."""
+    database = sa.engine.make_url(db_url).database
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            terminated = connection.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = :database AND pid <> pg_backend_pid()"
+            ), {"database": database}).scalars().all()
+    finally:
+        engine.dispose()
+    return len(terminated)
+
+
+@pytest.fixture
+def funding(container_factory, nameko_config, service_db):
+    url = service_db("funding")
+    container = container_factory(FundingService, nameko_config)
+    container.start()
+    return container, url
+
+
+def test_a_hospitalization_published_twice_is_checked_once_and_announced(funding, amqp_uri):
+    container, db_url = funding
+    member_id = 3101
+    event = hospitalized(member_id, hardship=True)
+
+    with subsidy_checked_messages(amqp_uri) as take:
+        with entrypoint_waiter(container, "on_member_hospitalized", timeout=DEADLINE_SECONDS,
+                               callback=handled(event, times=2)):
+            publish(amqp_uri, event)
+            publish(amqp_uri, event)
+        announced = take(member_id)
+
+    page = list_checks(amqp_uri, member_id=member_id)
+    assert page["total"] == 1
+    [check] = page["items"]
+    assert {k: check[k] for k in ("member_id", "cause", "eligible", "amount", "reason", "status", "event_date")} == {
+        "member_id": member_id, "cause": "hospitalized", "eligible": True, "amount": "500.00",
+        "reason": "生活困难党员，年满80周岁（85岁），住院补助 500.00 元",
+        "status": "pending_approval", "event_date": "2026-03-10",
+    }
+    assert announced["event_type"] == "subsidy_checked"
+    assert announced["source"] == "funding"
+    assert announced["data"] == {
+        "check_id": check["id"], "member_id": member_id, "cause": "hospitalized",
+        "eligible": True, "amount": "500.00", "source_event_id": event.event_id,
+    }
+    rows = wait_until(lambda: published_outbox_rows(db_url, member_id), "the outbox row marked published")
+    assert len(rows) == 1
+
+
+def engine_without_pre_ping(url):
+    """As wuji_infra.db.make_engine, but the pool hands out dead connections."""
+    real_make_engine(url).dispose()   # keeps its psycogreen patch
+    return sa.create_engine(url, pool_size=10, max_overflow=10)
+
+
+@pytest.mark.parametrize("recovery", ["pool_pre_ping", "handler_retry"])
+def test_the_service_recovers_when_its_database_connections_drop(
+    recovery, container_factory, nameko_config, service_db, amqp_uri, monkeypatch, caplog,
+):
+    if recovery == "handler_retry":
+        monkeypatch.setattr(db, "make_engine", engine_without_pre_ping)
+    caplog.set_level(logging.WARNING, logger="wuji_infra.handlers")
+    db_url = service_db("funding")
+    container = container_factory(FundingService, nameko_config)
+    container.start()
+    member_id = 3201 if recovery == "pool_pre_ping" else 3202
+    before = hospitalized(member_id, date=dt.date(2026, 3, 10))
+    after = hospitalized(member_id, date=dt.date(2026, 4, 20))
+
+    with subsidy_checked_messages(amqp_uri) as take:
+        with entrypoint_waiter(container, "on_member_hospitalized", timeout=DEADLINE_SECONDS,
+                               callback=handled(before)):
+            publish(amqp_uri, before)
+        take(member_id)
+
+        assert terminate_connections(db_url) >= 1   # the service's pooled connections
+
+        with entrypoint_waiter(container, "on_member_hospitalized", timeout=DEADLINE_SECONDS,
+                               callback=handled(after)):
+            publish(amqp_uri, after)
+        announced = take(member_id)
+
+    if recovery == "handler_retry":
+        # the first attempt met a dead connection: the retry did the work
+        assert any("attempt 1 failed" in record.getMessage() for record in caplog.records)
+    assert announced["source"] == "funding"
+    page = list_checks(amqp_uri, member_id=member_id)
+    assert page["total"] == 2
+    assert [c["event_date"] for c in page["items"]] == ["2026-04-20", "2026-03-10"]
+    assert announced["data"]["check_id"] == page["items"][0]["id"]
+
+
+def test_rpc_refuses_a_bad_filter(funding, amqp_uri):
+    with pytest.raises(InvalidInput) as raised:
+        list_checks(amqp_uri, member_id="abc")
+    assert "member_id" in raised.value.fields
+
+
+def test_a_bad_subsidy_amount_stops_the_service_at_start(container_factory, nameko_config, service_db, monkeypatch):
+    service_db("funding")
+    monkeypatch.setenv("SUBSIDY_AMOUNT", "five hundred")
+    container = container_factory(FundingService, nameko_config)
+    with pytest.raises(ValueError, match="SUBSIDY_AMOUNT"):
+        container.start()

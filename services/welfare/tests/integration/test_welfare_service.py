@@ -1,0 +1,231 @@
+"""The welfare service in a real nameko container, on RabbitMQ and PostgreSQL.
+
+The broker vhost is shared by the whole test run, so each test uses its own
+member ids and looks only at its own events and dead letters.
+"""
+import datetime as dt
+import itertools
+import time
+import uuid
+
+import pytest
+from kombu import Connection, Queue
+from nameko.standalone.events import event_dispatcher, get_event_exchange
+from nameko.standalone.rpc import ServiceRpcClient
+from nameko.testing.services import entrypoint_waiter
+
+from welfare import handlers
+from welfare.service import WelfareService
+from wuji_infra import deadletters, events
+from wuji_infra.errors import Conflict, InvalidInput
+from wuji_infra.handlers import dead_letter_queue
+
+pytestmark = pytest.mark.integration
+
+HANDLER = "on_member_hospitalized"
+_member_ids = itertools.count(1000)
+
+
+def wait_for(find, timeout=20, interval=0.05):
+    """Poll ``find()`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = find()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting after {timeout}s")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def member_id():
+    return next(_member_ids)
+
+
+@pytest.fixture
+def welfare(container_factory, nameko_config, service_db, amqp_uri):
+    service_db("welfare")
+    with Connection(amqp_uri) as connection:
+        dead_letter_queue("welfare")(connection.default_channel).declare()
+        dead_letter_queue("welfare")(connection.default_channel).purge()
+    container = container_factory(WelfareService, nameko_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def rpc(welfare, amqp_uri):
+    with ServiceRpcClient("welfare", uri=amqp_uri, timeout=20) as client:
+        yield client
+
+
+@pytest.fixture
+def publish(welfare, amqp_uri):
+    """Publish an envelope on members.events, as the members service does."""
+    dispatch = event_dispatcher(uri=amqp_uri)
+
+    def publish(message):
+        dispatch("members", message["event_type"], message)
+    return publish
+
+
+def hospitalized(member_id, date=None, hospital="市第一人民医院"):
+    return events.to_message(events.new_event("member_hospitalized", {
+        "member_id": member_id, "health_event_id": member_id * 10,
+        "date": date or dt.date.today() - dt.timedelta(days=1), "hospital": hospital,
+        "branch_id": 1, "birth_date": dt.date(1938, 3, 8), "hardship": True, "lives_alone": False,
+    }, source="members"))
+
+
+def tasks_of(rpc, member_id):
+    return rpc.list_visit_tasks({"member_id": str(member_id)})["items"]
+
+
+def dead_letters_of(amqp_uri, message):
+    return [item for item in deadletters.list_dead_letters("welfare", amqp_uri)
+            if item["event_id"] == message["event_id"]]
+
+
+def succeeded(times):
+    """An entrypoint_waiter callback: done once ``times`` workers ended without error."""
+    successes = []
+
+    def callback(worker_ctx, result, exc_info):
+        if exc_info is None:
+            successes.append(result)
+        return len(successes) >= times
+    return callback
+
+
+def test_a_hospitalization_makes_one_open_visit_task(welfare, rpc, publish, member_id):
+    message = hospitalized(member_id)
+    with entrypoint_waiter(welfare, HANDLER, callback=succeeded(1)):
+        publish(message)
+
+    [task] = tasks_of(rpc, member_id)
+    admitted = dt.date.fromisoformat(message["data"]["date"])
+    assert task["cause"] == "hospitalized"
+    assert task["status"] == "open"
+    assert task["assignee"] is None
+    assert task["due_date"] == (admitted + dt.timedelta(days=3)).isoformat()
+    assert task["reason"] == f"住院探望：市第一人民医院（{admitted.isoformat()}入院）"
+    assert task["source_event_id"] == message["event_id"]
+    assert rpc.get_visit_task(task["id"]) == task
+
+
+def test_the_same_envelope_twice_makes_one_task(welfare, rpc, publish, member_id):
+    message = hospitalized(member_id)
+    with entrypoint_waiter(welfare, HANDLER, callback=succeeded(2)):
+        publish(message)
+        publish(message)
+    assert len(tasks_of(rpc, member_id)) == 1
+
+
+def test_two_events_of_one_hospitalization_make_one_task(welfare, rpc, publish, member_id):
+    first = hospitalized(member_id)
+    second = hospitalized(member_id, hospital="第一人民医院")
+    with entrypoint_waiter(welfare, HANDLER, callback=succeeded(2)):
+        publish(first)
+        publish(second)
+    assert len(tasks_of(rpc, member_id)) == 1
+
+
+def test_a_new_task_is_announced_on_welfare_events(welfare, publish, amqp_uri, member_id):
+    with Connection(amqp_uri) as connection:
+        listener = Queue(
+            f"test-visit-task-created-{uuid.uuid4().hex}", exchange=get_event_exchange("welfare"),
+            routing_key="visit_task_created", exclusive=True, auto_delete=True,
+        )(connection.default_channel)
+        listener.declare()
+        message = hospitalized(member_id)
+        publish(message)
+
+        def announced():
+            received = listener.get(no_ack=True)
+            if received and received.payload["data"]["member_id"] == member_id:
+                return received.payload
+        payload = wait_for(announced)
+
+    created = events.from_message(payload, expected_type="visit_task_created")
+    assert created.source == "welfare"
+    assert created.data["cause"] == "hospitalized"
+    assert created.data["source_event_id"] == message["event_id"]
+
+
+def test_completing_over_rpc(welfare, rpc, publish, member_id):
+    with entrypoint_waiter(welfare, HANDLER, callback=succeeded(1)):
+        publish(hospitalized(member_id))
+    [task] = tasks_of(rpc, member_id)
+
+    with pytest.raises(InvalidInput) as caught:
+        rpc.complete_visit_task(task["id"], {"visited_on": dt.date.today().isoformat(), "visitors": []})
+    assert "visitors" in caught.value.fields
+
+    visit = {"visited_on": dt.date.today().isoformat(), "visitors": ["王书记"], "cash": "500.00"}
+    done = rpc.complete_visit_task(task["id"], visit, "staff1")
+    assert done["status"] == "done"
+    assert done["visit"]["cash"] == "500.00" and done["visit"]["goods_value"] == "0.00"
+    assert [item["id"] for item in rpc.list_visit_tasks({"member_id": str(member_id), "status": "done"})["items"]] == [task["id"]]
+    with pytest.raises(Conflict):
+        rpc.complete_visit_task(task["id"], visit, "staff1")
+
+
+def test_an_envelope_with_an_unknown_field_goes_to_the_dead_letters(welfare, rpc, publish, amqp_uri, member_id):
+    message = hospitalized(member_id)
+    message["data"]["diagnosis"] = "不应出现在事件中"
+    publish(message)
+
+    [parked] = wait_for(lambda: dead_letters_of(amqp_uri, message))
+    assert parked["attempts"] == 1
+    assert parked["body"] == message
+    assert tasks_of(rpc, member_id) == []
+
+    # replayed, it reaches the handler's queue again, is refused again, and is parked again
+    assert deadletters.replay("welfare", {message["event_id"]}, amqp_uri) == 1
+    wait_for(lambda: dead_letters_of(amqp_uri, message))
+    assert tasks_of(rpc, member_id) == []
+
+
+def test_a_transient_failure_is_retried_and_then_succeeds(welfare, rpc, publish, monkeypatch, member_id):
+    real = handlers.create_hospital_visit
+    calls = []
+
+    def fails_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database went away (injected)")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(handlers, "create_hospital_visit", fails_once)
+
+    with entrypoint_waiter(welfare, HANDLER, callback=succeeded(1)):
+        publish(hospitalized(member_id))
+    assert len(calls) == 2
+    assert len(tasks_of(rpc, member_id)) == 1
+
+
+def test_a_handler_that_always_fails_ends_in_dead_letters_and_can_be_replayed(
+        welfare, rpc, publish, monkeypatch, amqp_uri, member_id):
+    real = handlers.create_hospital_visit
+    calls = []
+
+    def always_fails(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("broken (injected)")
+    monkeypatch.setattr(handlers, "create_hospital_visit", always_fails)
+
+    message = hospitalized(member_id)
+    publish(message)
+    [parked] = wait_for(lambda: dead_letters_of(amqp_uri, message))
+    assert parked["attempts"] == 3  # EVENT_RETRY_DELAYS [0.05, 0.1] in nameko_config
+    assert len(calls) == 3
+    assert parked["handler"] == "welfare.on_member_hospitalized"
+    assert "broken (injected)" in parked["error"][0]
+    assert tasks_of(rpc, member_id) == []
+
+    # the operator mends the cause and replays: the task is made
+    monkeypatch.setattr(handlers, "create_hospital_visit", real)
+    with entrypoint_waiter(welfare, HANDLER, callback=succeeded(1)):
+        assert deadletters.replay("welfare", {message["event_id"]}, amqp_uri) == 1
+    assert len(tasks_of(rpc, member_id)) == 1
+    assert dead_letters_of(amqp_uri, message) == []
