@@ -1,5 +1,6 @@
 """What every Wuji service has: its database and a health probe."""
 import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
 from wuji_infra.db import Database
@@ -14,3 +15,17 @@ class ServiceBase:
         with self.db.read() as session:
             session.execute(sa.text("SELECT 1"))
         return {"status": "ok"}
+
+
+class Setting(DependencyProvider):
+    """A setting read and checked when the service starts, so a bad value stops
+    the service there, not at the first event. ``read`` raises ValueError."""
+
+    def __init__(self, read):
+        self.read = read
+
+    def setup(self):
+        self.value = self.read()
+
+    def get_dependency(self, worker_ctx):
+        return self.value

@@ -6,10 +6,16 @@ messages or rows: each run gets its own vhost and its own databases, removed
 at the end.
 """
 import contextlib
+import os
+import shlex
+import signal
+import socket
 import subprocess
+import time
 import urllib.parse
 import uuid
 
+import requests
 import sqlalchemy as sa
 
 from wuji_infra.config import env
@@ -94,3 +100,142 @@ def emitted_events(store):
     with store.read() as session:
         rows = session.execute(sa.select(outbox.c.payload).order_by(outbox.c.id)).scalars().all()
     return [events.from_message(json.loads(payload)) for payload in rows]
+
+# -- the whole system, for e2e tests and benchmarks ----------------------------
+
+def procfile(root):
+    with open(os.path.join(root, "Procfile")) as lines:
+        return dict(line.strip().split(": ", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class System:
+    """The Procfile processes of one test run; each can be stopped, killed, restarted."""
+
+    def __init__(self, root, env, log_dir):
+        self.root = root
+        self.env = env
+        self.log_dir = log_dir
+        self.commands = procfile(root)
+        self.processes = {}
+        self.base_url = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
+
+    def start(self, name, **extra_env):
+        with open(os.path.join(self.log_dir, f"{name}.log"), "ab") as log:
+            self.processes[name] = subprocess.Popen(
+                shlex.split(self.commands[name]), cwd=self.root, env=dict(self.env, **extra_env),
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+
+    def stop(self, name, sig=signal.SIGTERM):
+        process = self.processes.pop(name)
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def kill(self, name):
+        self.stop(name, signal.SIGKILL)
+
+    def exited(self, name, seconds=30):
+        """Wait for a process to end by itself; returns its exit code."""
+        process = self.processes.pop(name)
+        return process.wait(timeout=seconds)
+
+    def wait_healthy(self, seconds=90):
+        deadline = time.monotonic() + seconds
+        last = None
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
+            try:
+                last = requests.get(self.base_url + "/health", timeout=5).json()
+                if last["status"] == "ok":
+                    return last
+            except (requests.RequestException, ValueError):
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"not healthy after {seconds}s: {last}\n" + "\n".join(
+            self.log_tail(name) for name in self.commands))
+
+    def log_tail(self, name, lines=40):
+        path = os.path.join(self.log_dir, f"{name}.log")
+        if not os.path.exists(path):
+            return f"[{name}: no log]"
+        with open(path, errors="replace") as log:
+            return f"--- {name} ---\n" + "".join(log.readlines()[-lines:])
+
+    def stop_all(self):
+        for name in list(self.processes):
+            self.stop(name)
+
+
+class Api:
+    """A front end's view: JSON over HTTP with a bearer token."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.session = requests.Session()
+
+    def login(self, username, password):
+        response = self.session.post(self.base_url + "/api/v1/auth/token",
+                                     json={"username": username, "password": password}, timeout=10)
+        assert response.status_code == 200, response.text
+        self.session.headers["Authorization"] = "Bearer " + response.json()["access_token"]
+        return self
+
+    def request(self, method, path, **kwargs):
+        kwargs.setdefault("timeout", 15)
+        return self.session.request(method, self.base_url + "/api/v1" + path, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, body=None, **kwargs):
+        return self.request("POST", path, json=body, **kwargs)
+
+    def patch(self, path, body=None, **kwargs):
+        return self.request("PATCH", path, json=body, **kwargs)
+
+
+@contextlib.contextmanager
+def running_system(root, amqp_uri, admin_password, prefix="wuji_e2e"):
+    """Start every Procfile process on fresh databases and ``amqp_uri``; yield a System."""
+    import os
+    import sys
+    import tempfile
+
+    from wuji_infra import config
+
+    with tempfile.TemporaryDirectory(prefix=prefix + "-") as var_dir, \
+            fresh_databases(config.PROCESSES, prefix=prefix) as urls:
+        env = dict(os.environ)
+        env.update({
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""),
+            "AMQP_URI": amqp_uri,
+            "GATEWAY_PORT": str(free_port()),
+            "ADMIN_USERNAME": "admin",
+            "ADMIN_PASSWORD": admin_password,
+            "JWT_SECRET": "test-secret-" + uuid.uuid4().hex,
+            "WUJI_VAR_DIR": var_dir,
+            "WUJI_FAILPOINTS": "",
+            "PYTHONUNBUFFERED": "1",
+        })
+        for process, url in urls.items():
+            env[f"{process.upper()}_DATABASE_URL"] = url
+        system = System(root, env, var_dir)
+        try:
+            for name in system.commands:
+                system.start(name)
+            system.wait_healthy()
+            yield system
+        finally:
+            system.stop_all()

@@ -1,28 +1,20 @@
 """nameko entrypoints of the funding service: thin, each calls a handler."""
-from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
 from funding import domain, handlers
 from wuji_infra import config
 from wuji_infra.errors import EXPECTED
 from wuji_infra.handlers import event_handler
-from wuji_infra.service import ServiceBase
+from wuji_infra.service import ServiceBase, Setting
 
 
-class SubsidyPolicySetting(DependencyProvider):
-    """The subsidy policy from SUBSIDY_MIN_AGE and SUBSIDY_AMOUNT, checked when
-    the service starts: a bad value stops it there, not at the first event."""
-
-    def setup(self):
-        self.policy = domain.subsidy_policy(config.env("SUBSIDY_MIN_AGE"), config.env("SUBSIDY_AMOUNT"))
-
-    def get_dependency(self, worker_ctx):
-        return self.policy
+def read_subsidy_policy():
+    return domain.subsidy_policy(config.env("SUBSIDY_MIN_AGE"), config.env("SUBSIDY_AMOUNT"))
 
 
 class FundingService(ServiceBase):
     name = "funding"
-    subsidy_policy = SubsidyPolicySetting()
+    subsidy_policy = Setting(read_subsidy_policy)
 
     @event_handler("members", "member_hospitalized")
     def on_member_hospitalized(self, event):

@@ -4,18 +4,20 @@ from nameko.rpc import rpc
 from welfare import handlers
 from wuji_infra.errors import EXPECTED
 from wuji_infra.handlers import event_handler
-from wuji_infra.service import ServiceBase
+from wuji_infra.service import ServiceBase, Setting
 
 
 class WelfareService(ServiceBase):
     name = "welfare"
+    hospital_visit_due_days = Setting(handlers.hospital_visit_due_days)
 
     @event_handler("members", "member_hospitalized")
     def on_member_hospitalized(self, event):
         with self.db.transaction() as tx:
             if not tx.claim(event, "welfare.on_member_hospitalized"):
                 return
-            handlers.create_hospital_visit(tx, event.data, source_event_id=event.event_id)
+            handlers.create_hospital_visit(
+                tx, event.data, source_event_id=event.event_id, due_days=self.hospital_visit_due_days)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_visit_tasks(self, filters=None, page=1, page_size=20):

@@ -8,7 +8,7 @@ from nameko.testing.services import worker_factory
 
 from funding import domain, handlers
 from funding.models import Base
-from funding.service import FundingService, SubsidyPolicySetting
+from funding.service import FundingService, read_subsidy_policy
 from wuji_infra import events
 from wuji_infra.errors import InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store
@@ -106,9 +106,7 @@ def test_another_day_or_another_member_is_another_check(service, store):
 def test_amount_comes_from_the_settings(monkeypatch, store):
     monkeypatch.setenv("SUBSIDY_AMOUNT", "800")
     monkeypatch.setenv("SUBSIDY_MIN_AGE", "70")
-    setting = SubsidyPolicySetting()
-    setting.setup()
-    service = worker_factory(FundingService, db=store, subsidy_policy=setting.get_dependency(None))
+    service = worker_factory(FundingService, db=store, subsidy_policy=read_subsidy_policy())
 
     service.on_member_hospitalized(hospitalized(member_id=11, birth_date=dt.date(1953, 7, 1)))
 
@@ -120,9 +118,7 @@ def test_amount_comes_from_the_settings(monkeypatch, store):
 def test_settings_default_to_80_years_and_500_yuan(monkeypatch):
     monkeypatch.delenv("SUBSIDY_AMOUNT", raising=False)
     monkeypatch.delenv("SUBSIDY_MIN_AGE", raising=False)
-    setting = SubsidyPolicySetting()
-    setting.setup()
-    assert setting.get_dependency(None) == domain.SubsidyPolicy(80, Decimal("500.00"))
+    assert read_subsidy_policy() == domain.SubsidyPolicy(80, Decimal("500.00"))
 
 
 @pytest.mark.parametrize("name, value", [
@@ -131,7 +127,7 @@ def test_settings_default_to_80_years_and_500_yuan(monkeypatch):
 def test_bad_settings_stop_the_service_at_setup(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=name):
-        SubsidyPolicySetting().setup()
+        read_subsidy_policy()
 
 
 # -- RPC: list and get --------------------------------------------------------

@@ -27,7 +27,7 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return worker_factory(WelfareService, db=store)
+    return worker_factory(WelfareService, db=store, hospital_visit_due_days=3)
 
 
 def hospitalized(member_id=7, date=ADMITTED, hospital="市第一人民医院"):
@@ -64,15 +64,14 @@ def add_task(store, member_id=7, cause_date=ADMITTED, due_date=None, status="ope
 
 # -- the hospital visit rule --------------------------------------------------
 
-def test_hospitalization_creates_one_open_visit_task_and_announces_it(service, store, monkeypatch):
-    monkeypatch.delenv("HOSPITAL_VISIT_DUE_DAYS", raising=False)
+def test_hospitalization_creates_one_open_visit_task_and_announces_it(service, store):
     event = hospitalized()
     service.on_member_hospitalized(event)
 
     [task] = tasks(store)
     assert (task.member_id, task.branch_id, task.cause, task.status, task.assignee) == (7, 2, "hospitalized", "open", None)
     assert task.reason == "住院探望：市第一人民医院（2026-11-25入院）"
-    assert task.due_date == dt.date(2026, 11, 28)  # default HOSPITAL_VISIT_DUE_DAYS: 3
+    assert task.due_date == dt.date(2026, 11, 28)
     assert task.cause_key == "hospitalized:7:2026-11-25"
     assert task.source_event_id == event.event_id
 
@@ -84,18 +83,23 @@ def test_hospitalization_creates_one_open_visit_task_and_announces_it(service, s
     }
 
 
-def test_due_days_come_from_the_setting(service, store, monkeypatch):
+def test_due_days_come_from_the_setting(store, monkeypatch):
     monkeypatch.setenv("HOSPITAL_VISIT_DUE_DAYS", "5")
+    service = worker_factory(WelfareService, db=store, hospital_visit_due_days=handlers.hospital_visit_due_days())
     service.on_member_hospitalized(hospitalized())
     assert [task.due_date for task in tasks(store)] == [dt.date(2026, 11, 30)]
 
 
+def test_the_due_days_default_to_3(monkeypatch):
+    monkeypatch.delenv("HOSPITAL_VISIT_DUE_DAYS", raising=False)
+    assert handlers.hospital_visit_due_days() == 3
+
+
 @pytest.mark.parametrize("bad", ["three", "-1", "2.5"])
-def test_a_bad_due_days_setting_fails_loudly_and_creates_nothing(service, store, monkeypatch, bad):
+def test_a_bad_due_days_setting_stops_the_service_at_start(monkeypatch, bad):
     monkeypatch.setenv("HOSPITAL_VISIT_DUE_DAYS", bad)
     with pytest.raises(ValueError, match="HOSPITAL_VISIT_DUE_DAYS"):
-        service.on_member_hospitalized(hospitalized())
-    assert tasks(store) == []
+        handlers.hospital_visit_due_days()
 
 
 def test_a_redelivered_event_creates_one_task(service, store):

@@ -1,0 +1,26 @@
+# One image for every Wuji process; docker-compose.yml picks the process with `command`
+# (the Procfile line: python -m wuji_infra.run <process>).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# the pinned dependencies first: this layer is rebuilt only when requirements.txt changes
+COPY requirements.txt /src/requirements.txt
+RUN pip install -r /src/requirements.txt
+
+COPY infra /src/infra
+COPY services /src/services
+COPY gateway /src/gateway
+RUN pip install --no-deps /src/infra /src/services/members /src/services/welfare /src/services/funding /src/gateway
+
+# run as an unprivileged user from /app; var/ holds the gateway's generated secrets (a volume)
+RUN useradd --system --uid 10001 --no-create-home --home-dir /app wuji \
+ && mkdir -p /app/var && chown wuji /app/var
+USER wuji
+WORKDIR /app
+
+EXPOSE 8000
+CMD ["python", "-m", "wuji_infra.run", "gateway"]

@@ -1,0 +1,165 @@
+"""Latency of the spine: HTTP hospitalization -> visit_task_created, at steady rates.
+
+    .venv/bin/python bench/hospitalization_latency.py                 # 50/s, then find the top rate
+    .venv/bin/python bench/hospitalization_latency.py --rates 50 --seconds 30
+
+Starts every Procfile process on a fresh RabbitMQ vhost and fresh PostgreSQL
+databases (as the e2e tests do), registers members, then records
+hospitalizations over HTTP at each steady rate and listens on welfare.events
+for each member's visit_task_created. Latency is from the moment the HTTP
+request is sent to the moment the event arrives. Prints p50/p95/p99 per rate;
+a rate is "sustained" when every task arrived, the requests kept pace, and
+p99 stayed under the goal (50 ms by default).
+"""
+import argparse
+import concurrent.futures
+import datetime as dt
+import os
+import statistics
+import sys
+import threading
+import time
+import uuid
+
+from kombu import Connection, Exchange, Queue
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+from members.domain import check_character  # noqa: E402
+from wuji_infra import events, testing  # noqa: E402
+
+PASSWORD = "bench-Admin-pass-1"
+
+
+class TaskEvents(threading.Thread):
+    """Arrival time of visit_task_created, by member id, from a queue of our own."""
+
+    def __init__(self, amqp_uri):
+        super().__init__(daemon=True)
+        self.amqp_uri = amqp_uri
+        self.arrived = {}
+        self.ready = threading.Event()
+        self.stopping = False
+
+    def run(self):
+        exchange = Exchange("welfare.events", type="topic", durable=True)
+        queue = Queue(f"bench-{uuid.uuid4().hex[:8]}", exchange, routing_key="visit_task_created", auto_delete=True)
+        with Connection(self.amqp_uri) as connection:
+            def on_message(body, message):
+                self.arrived[events.from_message(body).data["member_id"]] = time.perf_counter()
+                message.ack()
+
+            with connection.Consumer(queue, callbacks=[on_message], accept=["json"]):
+                self.ready.set()
+                while not self.stopping:
+                    try:
+                        connection.drain_events(timeout=0.5)
+                    except TimeoutError:
+                        pass
+                    except OSError:
+                        pass
+
+
+def register_members(api, branch_id, count):
+    ids = []
+    for i in range(count):
+        born = dt.date(1930 + i % 25, 1 + i % 12, 1 + i % 28)
+        body = f"330106{born:%Y%m%d}{i % 1000:03d}"
+        response = api.post("/members", {
+            "name": f"党员{i}", "gender": "male", "id_number": body + check_character(body),
+            "birth_date": born.isoformat(), "branch_id": branch_id, "retirement_kind": "tuixiu",
+            "hardship": i % 3 == 0,
+        })
+        if response.status_code != 201:
+            raise RuntimeError(response.text)
+        ids.append(response.json()["id"])
+    return ids
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def run_rate(system, listener, member_ids, rate, seconds, token):
+    """Send ``rate`` hospitalizations a second for ``seconds``; return the figures."""
+    import requests
+
+    count = rate * seconds
+    chosen, member_ids[:] = member_ids[:count], member_ids[count:]
+    sent = {}
+    statuses = []
+    session = requests.Session()
+    session.headers["Authorization"] = "Bearer " + token
+    adapter = requests.adapters.HTTPAdapter(pool_connections=64, pool_maxsize=64)
+    session.mount("http://", adapter)
+    url = system.base_url + "/api/v1/members/{}/health-events"
+    today = dt.date.today().isoformat()
+
+    def send(member_id):
+        sent[member_id] = time.perf_counter()
+        response = session.post(url.format(member_id), json={
+            "kind": "hospitalized", "date": today, "hospital": "杭州市第一人民医院"}, timeout=30)
+        statuses.append(response.status_code)
+
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+        for i, member_id in enumerate(chosen):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(send, member_id)
+    sending = time.perf_counter() - start
+    deadline = time.perf_counter() + 30
+    while time.perf_counter() < deadline and not all(m in listener.arrived for m in chosen):
+        time.sleep(0.05)
+    latencies = [(listener.arrived[m] - sent[m]) * 1000 for m in chosen if m in listener.arrived]
+    return {
+        "rate": rate, "sent": count, "achieved_rate": count / sending,
+        "http_errors": sum(1 for s in statuses if s != 201), "arrived": len(latencies),
+        "p50": percentile(latencies, 50) if latencies else None,
+        "p95": percentile(latencies, 95) if latencies else None,
+        "p99": percentile(latencies, 99) if latencies else None,
+        "mean": statistics.fmean(latencies) if latencies else None,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rates", default="50,75,100,150,200", help="hospitalizations per second, in order")
+    parser.add_argument("--seconds", type=int, default=20, help="how long each rate is held")
+    parser.add_argument("--goal-ms", type=float, default=50.0, help="p99 goal")
+    args = parser.parse_args()
+    rates = [int(r) for r in args.rates.split(",")]
+    needed = sum(rates) * args.seconds + 20
+
+    with testing.fresh_vhost("wuji-bench") as amqp_uri, \
+            testing.running_system(ROOT, amqp_uri, PASSWORD, prefix="wuji_bench") as system:
+        api = testing.Api(system.base_url).login("admin", PASSWORD)
+        branch = api.post("/branches", {"name": "基准测试支部", "unit": "市住建局"}).json()
+        print(f"registering {needed} members ...", flush=True)
+        member_ids = register_members(api, branch["id"], needed)
+        listener = TaskEvents(amqp_uri)
+        listener.start()
+        listener.ready.wait(10)
+        token = api.session.headers["Authorization"].split()[1]
+        run_rate(system, listener, member_ids, 10, 2, token)   # warm up connections and pools
+
+        print(f"{'rate/s':>7} {'achieved':>8} {'errors':>6} {'arrived':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+        best = None
+        for rate in rates:
+            figures = run_rate(system, listener, member_ids, rate, args.seconds, token)
+            print(f"{figures['rate']:>7} {figures['achieved_rate']:>8.1f} {figures['http_errors']:>6} "
+                  f"{figures['arrived']:>5}/{figures['sent']:<4} {figures['p50'] or 0:>6.1f} "
+                  f"{figures['p95'] or 0:>8.1f} {figures['p99'] or 0:>8.1f}", flush=True)
+            sustained = (figures["arrived"] == figures["sent"] and figures["http_errors"] == 0
+                         and figures["achieved_rate"] >= 0.95 * rate and figures["p99"] < args.goal_ms)
+            if sustained:
+                best = rate
+        listener.stopping = True
+        print(f"highest sustained rate with p99 under {args.goal_ms:.0f} ms: "
+              f"{best if best else 'none of the rates tried'}/s")
+
+
+if __name__ == "__main__":
+    main()

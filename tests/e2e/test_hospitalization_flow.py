@@ -1,0 +1,186 @@
+"""A hospitalization recorded once, carried through RabbitMQ, acted on exactly once
+by welfare and funding, visible over HTTP, surviving a stopped service, a
+killed process and a restarted broker."""
+import datetime as dt
+import itertools
+import subprocess
+import uuid
+
+import pytest
+from kombu import Connection, Exchange, Producer, Queue
+
+from members.domain import check_character
+
+pytestmark = pytest.mark.e2e
+
+sequence = itertools.count(1)
+TODAY = dt.date.today()
+
+
+def new_member(api, branch, **overrides):
+    born = overrides.pop("born", dt.date(1940, 6, 1))
+    body = f"330106{born:%Y%m%d}{next(sequence):03d}"
+    data = {
+        "name": "测试党员", "gender": "male", "id_number": body + check_character(body),
+        "birth_date": born.isoformat(), "branch_id": branch, "retirement_kind": "tuixiu",
+        "hardship": False, "lives_alone": False,
+    }
+    data.update(overrides)
+    response = api.post("/members", data)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def hospitalize(api, member_id, key=None, timeout=15):
+    headers = {"Idempotency-Key": key} if key else {}
+    return api.post(f"/members/{member_id}/health-events",
+                    {"kind": "hospitalized", "date": TODAY.isoformat(), "hospital": "杭州市第一人民医院"},
+                    headers=headers, timeout=timeout)
+
+
+def tasks_of(api, member_id):
+    response = api.get("/visit-tasks", params={"member_id": member_id})
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def checks_of(api, member_id):
+    response = api.get("/subsidy-checks", params={"member_id": member_id})
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+@pytest.fixture
+def branch(api):
+    response = api.post("/branches", {"name": f"离退休第{uuid.uuid4().hex[:6]}支部", "unit": "市住房和城乡建设局"})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+@pytest.fixture
+def capture(system):
+    """Our own queue on members.events, to see (and re-send) what members published."""
+    exchange = Exchange("members.events", type="topic", durable=True)
+    with Connection(system.env["AMQP_URI"], transport_options={"confirm_publish": True}) as connection:
+        queue = Queue(f"e2e-capture-{uuid.uuid4().hex[:8]}", exchange, routing_key="member_hospitalized",
+                      auto_delete=True)(connection.default_channel)
+        queue.declare()
+
+        class Capture:
+            def next_message(self, wait_for):
+                message = wait_for(lambda: queue.get(no_ack=True), seconds=20)
+                assert message is not None, "members published nothing"
+                return message.payload
+
+            def publish_again(self, payload):
+                Producer(connection.channel()).publish(
+                    payload, exchange=exchange, routing_key=payload["event_type"],
+                    serializer="json", delivery_mode=2)
+        yield Capture()
+
+
+def test_a_hospitalization_gives_one_visit_task_and_one_subsidy_check(api, branch, wait_for):
+    member = new_member(api, branch, hardship=True, lives_alone=True)
+    response = hospitalize(api, member["id"])
+    assert response.status_code == 201, response.text
+    assert response.json()["kind"] == "hospitalized"
+
+    [task] = wait_for(lambda: tasks_of(api, member["id"]))
+    assert task["cause"] == "hospitalized" and task["status"] == "open"
+    assert task["due_date"] == (TODAY + dt.timedelta(days=3)).isoformat()
+    assert "杭州市第一人民医院" in task["reason"]
+
+    [check] = wait_for(lambda: checks_of(api, member["id"]))
+    assert check["eligible"] is True and check["amount"] == "500.00"
+    assert check["reason"]
+
+    done = api.post(f"/visit-tasks/{task['id']}/complete", {
+        "visited_on": TODAY.isoformat(), "visitors": ["王书记", "李委员"], "notes": "精神尚好",
+        "needs": ["出院后需要轮椅"], "cash": "500.00", "goods_value": "200.00",
+    })
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "done"
+    again = api.post(f"/visit-tasks/{task['id']}/complete", {"visited_on": TODAY.isoformat(), "visitors": ["王书记"]})
+    assert again.status_code == 409 and again.json()["error"] == "conflict"
+
+
+def test_a_member_neither_in_hardship_nor_80_gets_a_check_that_says_why_not(api, branch, wait_for):
+    member = new_member(api, branch, born=dt.date(1956, 1, 1))
+    assert hospitalize(api, member["id"]).status_code == 201
+    [check] = wait_for(lambda: checks_of(api, member["id"]))
+    assert check["eligible"] is False and check["amount"] == "0.00"
+    assert "不符合" in check["reason"]
+
+
+def test_the_same_event_delivered_twice_gives_one_task_and_one_check(api, branch, capture, wait_for):
+    member = new_member(api, branch)
+    assert hospitalize(api, member["id"]).status_code == 201
+    message = capture.next_message(wait_for)
+    assert message["data"]["member_id"] == member["id"]
+    wait_for(lambda: tasks_of(api, member["id"]))
+    wait_for(lambda: checks_of(api, member["id"]))
+
+    capture.publish_again(message)
+    capture.publish_again(message)
+    # a later event, handled after the duplicates were taken from the queue
+    marker = new_member(api, branch)
+    assert hospitalize(api, marker["id"]).status_code == 201
+    wait_for(lambda: tasks_of(api, marker["id"]) and checks_of(api, marker["id"]))
+
+    assert len(tasks_of(api, member["id"])) == 1
+    assert len(checks_of(api, member["id"])) == 1
+
+
+def test_a_hospitalization_recorded_while_welfare_is_down_is_handled_when_it_is_back(system, api, branch, wait_for):
+    member = new_member(api, branch)
+    system.stop("welfare")
+    try:
+        assert hospitalize(api, member["id"]).status_code == 201
+        health = wait_for(lambda: api.session.get(system.base_url + "/health", timeout=10).json(),
+                          lambda h: h["services"]["welfare"] == "down")
+        assert health["status"] == "degraded"
+        unavailable = api.get("/visit-tasks", params={"member_id": member["id"]})
+        assert unavailable.status_code == 503 and unavailable.json()["error"] == "service_unavailable"
+    finally:
+        system.start("welfare")
+        system.wait_healthy()
+    [task] = wait_for(lambda: tasks_of(api, member["id"]))
+    assert task["cause"] == "hospitalized"
+
+
+def test_a_crash_between_commit_and_publish_loses_no_event_and_doubles_nothing(system, api, branch, wait_for):
+    member = new_member(api, branch)
+    system.stop("members")
+    system.start("members", WUJI_FAILPOINTS="after_commit")
+    system.wait_healthy()
+
+    key = str(uuid.uuid4())
+    response = hospitalize(api, member["id"], key=key)   # members commits, then dies before publishing
+    assert response.status_code == 503, response.text
+    assert system.exited("members") == 86
+
+    system.start("members")
+    system.wait_healthy()
+    [task] = wait_for(lambda: tasks_of(api, member["id"]))
+    assert task["cause"] == "hospitalized"
+
+    retried = hospitalize(api, member["id"], key=key)   # the front end retries with the same key
+    assert retried.status_code == 201, retried.text
+    events = api.get(f"/members/{member['id']}/health-events").json()
+    assert events["total"] == 1 and events["items"][0]["id"] == retried.json()["id"]
+    assert len(wait_for(lambda: checks_of(api, member["id"]))) == 1
+    assert len(tasks_of(api, member["id"])) == 1
+
+
+def test_the_flow_survives_a_restarted_broker(system, api, branch, wait_for):
+    subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, timeout=120)
+    subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True, timeout=120)
+    subprocess.run(["rabbitmqctl", "-q", "await_startup"], check=True, timeout=120)
+    system.wait_healthy(seconds=120)
+
+    member = new_member(api, branch, hardship=True)
+    response = wait_for(lambda: hospitalize(api, member["id"], key="after-broker-restart"),
+                        lambda r: r.status_code == 201, seconds=60, interval=1)
+    assert response.status_code == 201, response.text
+    assert len(wait_for(lambda: tasks_of(api, member["id"]), seconds=60)) == 1
+    assert len(wait_for(lambda: checks_of(api, member["id"]), seconds=60)) == 1

@@ -1,0 +1,223 @@
+"""The ways of starting Wuji stay in step: Procfile, config.SETTINGS,
+docker-compose.yml, the postgres init script, the Makefile, the Dockerfile and .ci/run.
+
+Plain file checks: no docker, broker or database needed.
+"""
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from wuji_infra import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Fault injection for the tests: never set in a deployment.
+NEVER_DEPLOYED = {"WUJI_FAILPOINTS"}
+# Where each process's package lives, and the shared infrastructure's.
+PACKAGE_DIRS = {name: f"services/{name}" for name in config.SERVICES} | {"gateway": "gateway", "infra": "infra"}
+
+PROCFILE_LINES = [tuple(part.strip() for part in line.split(":", 1))
+                  for line in (ROOT / "Procfile").read_text().splitlines() if line.strip()]
+PROCFILE = dict(PROCFILE_LINES)
+COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
+COMPOSE = yaml.safe_load(COMPOSE_TEXT)
+SERVICES = COMPOSE["services"]
+
+
+def with_defaults(value):
+    """A compose value as `docker compose` makes it in an empty environment:
+    every ``${VAR:-default}`` (nested too) replaced by its default."""
+    pattern = re.compile(r"\$\{\w+:?-([^${}]*)\}")
+    value = str(value)
+    while (resolved := pattern.sub(lambda m: m.group(1), value)) != value:
+        value = resolved
+    return value
+
+
+def environment(process):
+    return {name: with_defaults(value) for name, value in (SERVICES[process].get("environment") or {}).items()}
+
+
+def database_urls():
+    return {name: url for process in config.PROCESSES
+            for name, url in environment(process).items() if name.endswith("_DATABASE_URL")}
+
+
+# Procfile and config
+
+
+def test_the_procfile_has_exactly_the_processes_of_config():
+    assert len(PROCFILE_LINES) == len(PROCFILE), "a Procfile process appears twice"
+    assert set(PROCFILE) == set(config.PROCESSES)
+
+
+@pytest.mark.parametrize("process", config.PROCESSES)
+def test_each_procfile_line_runs_its_process(process):
+    assert PROCFILE[process] == f"python -m wuji_infra.run {process}"
+
+
+def _reads_environment(line):
+    code = line.split("#", 1)[0]
+    if re.search(r"os\.environ\.copy\(\)|dict\(os\.environ\b", code):
+        return False  # handing the whole environment to a child process reads no setting
+    # os.environ / os.getenv, or importing them from os (a WSGI environ is no setting)
+    return bool(re.search(r"\bos\.(environ|getenv|putenv)\b|^\s*from\s+os\s+import\b.*\b(environ|getenv)\b", code))
+
+
+def test_only_config_reads_the_environment():
+    allowed = {ROOT / "infra/wuji_infra/config.py"}
+    offenders = []
+    for top in ("infra", "services", "gateway", "bench", "bin"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if path in allowed or "tests" in relative.parts or ".venv" in relative.parts:
+                continue
+            if path.name == "conftest.py" or path.name.startswith("test_"):
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if _reads_environment(line):
+                    offenders.append(f"{relative}:{number}: {line.strip()}")
+    assert not offenders, "read settings with wuji_infra.config.env() (declare them in SETTINGS):\n" + "\n".join(offenders)
+
+
+def test_the_environment_check_would_see_a_read():
+    assert _reads_environment('url = os.environ["AMQP_URI"]')
+    assert _reads_environment('url = os.getenv("AMQP_URI", "x")')
+    assert _reads_environment("from os import environ")
+    assert not _reads_environment("child_env = os.environ.copy()")
+    assert not _reads_environment("x = 1  # not os.environ")
+    assert not _reads_environment("request = Request(environ)")
+
+
+# docker-compose.yml
+
+
+def test_compose_has_the_broker_the_database_and_one_service_per_process():
+    assert "version" not in COMPOSE, "the Compose spec has no version key"
+    assert set(SERVICES) == {"rabbitmq", "postgres", *config.PROCESSES}
+    assert SERVICES["rabbitmq"]["image"].startswith("rabbitmq:3.13")
+    assert SERVICES["postgres"]["image"].startswith("postgres:15")
+    for name in ("rabbitmq", "postgres"):
+        assert SERVICES[name]["healthcheck"]["test"], f"{name} needs a healthcheck"
+
+
+@pytest.mark.parametrize("process", config.PROCESSES)
+def test_each_process_service_runs_the_procfile_command(process):
+    service = SERVICES[process]
+    command = service["command"]
+    command = command if isinstance(command, str) else shlex.join(command)
+    assert command == PROCFILE[process]
+    assert service["build"] in (".", {"context": "."})
+    assert service["restart"] == "unless-stopped"
+
+
+@pytest.mark.parametrize("process", config.PROCESSES)
+def test_each_process_service_is_probed_by_wuji_infra_health(process):
+    test = SERVICES[process]["healthcheck"]["test"]
+    assert test == ["CMD", "python", "-m", "wuji_infra.health", process]
+
+
+@pytest.mark.parametrize("process", config.PROCESSES)
+def test_each_process_waits_for_a_healthy_broker_and_database(process):
+    depends_on = SERVICES[process]["depends_on"]
+    for needed in ("rabbitmq", "postgres"):
+        assert depends_on[needed]["condition"] == "service_healthy"
+
+
+def test_the_gateway_waits_for_healthy_services():
+    depends_on = SERVICES["gateway"]["depends_on"]
+    for service in config.SERVICES:
+        assert depends_on[service]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("process", config.PROCESSES)
+def test_each_process_gets_every_setting_it_reads(process):
+    given = set(SERVICES[process].get("environment") or {})
+    needed = set(config.settings_read_by(process)) - NEVER_DEPLOYED
+    assert needed - given == set(), f"{process}: missing in docker-compose.yml"
+    assert given & NEVER_DEPLOYED == set(), f"{process}: fault injection in a deployment"
+    unknown = {name for name in given if name not in config.SETTINGS or process not in config.SETTINGS[name][1]}
+    assert unknown == set(), f"{process}: variables it does not read (declare them in config.SETTINGS)"
+
+
+def test_every_interpolation_has_a_default():
+    """`docker compose up --build` works with nothing set: each ${VAR} has a default."""
+    bare = re.findall(r"\$\{\w+\}|\$\w+", COMPOSE_TEXT.replace("$$", ""))
+    assert bare == []
+
+
+def test_the_knobs_default_to_the_defaults_of_config():
+    for process in config.PROCESSES:
+        for name, value in (SERVICES[process].get("environment") or {}).items():
+            match = re.fullmatch(r"\$\{(\w+):-(.*)\}", str(value))
+            if match and match.group(1) == name:
+                assert match.group(2) == (config.SETTINGS[name][0] or ""), f"{process}: {name}"
+
+
+@pytest.mark.parametrize("process", config.PROCESSES)
+def test_each_process_talks_to_the_compose_broker_and_its_own_database(process):
+    env = environment(process)
+    assert sa.engine.make_url(env["AMQP_URI"]).host == "rabbitmq"
+    database = sa.engine.make_url(env[f"{process.upper()}_DATABASE_URL"])
+    assert (database.get_backend_name(), database.host, database.database) == ("postgresql", "postgres", process)
+    postgres = {name: with_defaults(value) for name, value in SERVICES["postgres"]["environment"].items()}
+    assert (database.username, database.password) == (postgres["POSTGRES_USER"], postgres["POSTGRES_PASSWORD"])
+
+
+def test_the_postgres_init_script_creates_every_database_compose_uses():
+    script = (ROOT / "docker/postgres-init.sql").read_text()
+    created = set(re.findall(r'CREATE DATABASE\s+"?(\w+)"?', script, re.IGNORECASE))
+    used = {sa.engine.make_url(url).database for url in database_urls().values()}
+    assert used == set(config.PROCESSES)
+    assert used <= created
+    mounts = SERVICES["postgres"]["volumes"]
+    assert any(m.startswith("./docker/postgres-init.sql:/docker-entrypoint-initdb.d/") for m in mounts)
+
+
+def test_the_gateway_is_published_on_its_port():
+    port = environment("gateway")["GATEWAY_PORT"]
+    assert port == "8000"
+    assert f"{port}:{port}" in SERVICES["gateway"]["ports"]
+
+
+def test_the_gateway_keeps_its_var_dir_in_a_named_volume():
+    var_dir = environment("gateway")["WUJI_VAR_DIR"]
+    volumes = {m.split(":")[1]: m.split(":")[0] for m in SERVICES["gateway"]["volumes"]}
+    assert volumes.get(var_dir) in COMPOSE["volumes"]
+
+
+def test_postgres_keeps_its_data_in_a_named_volume():
+    volumes = {m.split(":")[1]: m.split(":")[0] for m in SERVICES["postgres"]["volumes"]}
+    assert volumes.get("/var/lib/postgresql/data") in COMPOSE["volumes"]
+
+
+# Dockerfile, Makefile, .ci/run
+
+
+def test_the_image_installs_every_package():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.startswith("#") and "FROM python:3.11-slim" in dockerfile
+    assert "pip install -r /src/requirements.txt" in dockerfile
+    install = next(line for line in dockerfile.splitlines() if "pip install --no-deps" in line)
+    for process in (*config.PROCESSES, "infra"):
+        assert f"/src/{PACKAGE_DIRS[process]}" in install.split(), process
+
+
+def test_the_makefile_has_the_commands_and_installs_every_package():
+    makefile = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([\w-]+):", makefile, re.MULTILINE))
+    assert {"install", "run", "test", "test-unit", "clean"} <= targets
+    packages = re.search(r"^PACKAGES :=(.*)$", makefile, re.MULTILINE).group(1).split()
+    assert sorted(packages) == sorted(PACKAGE_DIRS.values())
+    assert "honcho start -f Procfile" in makefile
+
+
+def test_ci_runs_make_test():
+    ci = (ROOT / ".ci/run").read_text()
+    assert ci.startswith("#!/usr/bin/env bash")
+    assert "set -euo pipefail" in ci
+    assert re.search(r"^make test(\s|$)", ci, re.MULTILINE)
