@@ -130,8 +130,10 @@ class Store:
 class Database(DependencyProvider):
     """SQLAlchemy 2 on ``<SERVICE>_DATABASE_URL``, with the service's outbox relay."""
 
-    def __init__(self, poll_interval=1.0):
+    def __init__(self, poll_interval=1.0, publishes=True):
+        """``publishes=False`` for a database with no outbox: no relay runs."""
         self.poll_interval = poll_interval
+        self.publishes = publishes
 
     def setup(self):
         service = self.container.service_name
@@ -149,7 +151,8 @@ class Database(DependencyProvider):
         self.relay = OutboxRelay(self.sessions, publish, poll_interval=self.poll_interval)
 
     def start(self):
-        self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")
+        if self.publishes:
+            self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")
 
     def stop(self):
         self.relay.stop()

@@ -1,0 +1,119 @@
+"""What a gateway worker gets: its accounts database, tokens, and RPC clients
+whose every call has a deadline."""
+import functools
+import logging
+
+import eventlet
+import sqlalchemy as sa
+from nameko.extensions import DependencyProvider, SharedExtension
+from nameko.exceptions import UnknownService
+from nameko.rpc import Client, ServiceRpc
+
+from gateway import auth, handlers
+from gateway.errors import ServiceUnavailable
+from wuji_infra import config
+from wuji_infra.db import Database
+
+log = logging.getLogger("wuji.gateway")
+
+
+class AccountsDatabase(Database):
+    """The gateway's database. It holds accounts only and emits no events, so
+    no outbox relay runs. It makes the first admin account in setup, which
+    ends before any entrypoint starts: no login can come before the admin."""
+
+    def __init__(self):
+        super().__init__(publishes=False)
+
+    def setup(self):
+        super().setup()
+        username = config.env("ADMIN_USERNAME")
+        try:
+            with self.get_dependency(None).transaction() as tx:
+                generated = handlers.ensure_admin(tx.session, username, config.env("ADMIN_PASSWORD"))
+        except sa.exc.IntegrityError:
+            return  # another gateway process made it at the same moment
+        if generated:
+            # printed once: the account exists from now on and this never runs again
+            print(f"初始管理员 {username} 的密码: {generated} ; 请登录后修改 "
+                  f"(initial password of admin account {username!r}; change it after logging in)",
+                  flush=True)
+
+
+class SigningKey(SharedExtension):
+    """The JWT secret, read once per container (shared by the HTTP entrypoints and Tokens)."""
+
+    def setup(self):
+        self.secret = auth.signing_secret()
+
+
+class Tokens(DependencyProvider):
+    key = SigningKey()
+
+    def get_dependency(self, worker_ctx):
+        return functools.partial(auth.issue_token, self.key.secret)
+
+
+class ServiceClient(ServiceRpc):
+    """RPC to one service; each call gives up after RPC_TIMEOUT_SECONDS.
+
+    nameko's client waits for a reply forever. Here a call that is not answered
+    in time raises ServiceUnavailable (503), and its request message expires in
+    the broker at the same moment, so a service that comes back later does not
+    act on a request nobody waits for any more.
+    """
+
+    def setup(self):
+        self.deadline = float(config.env("RPC_TIMEOUT_SECONDS"))
+        super().setup()
+
+    def get_dependency(self, worker_ctx):
+        return DeadlineClient(self, worker_ctx.context_data, self.deadline)
+
+
+class DeadlineClient:
+    """``client.method(*args)`` calls the service and waits at most ``deadline`` seconds."""
+
+    def __init__(self, provider, context_data, deadline):
+        self._provider = provider
+        self._context_data = context_data
+        self.deadline = deadline
+        self.service = provider.target_service
+
+    def with_deadline(self, seconds):
+        return DeadlineClient(self._provider, self._context_data, seconds)
+
+    def __getattr__(self, method):
+        if method.startswith("_"):
+            raise AttributeError(method)
+        return functools.partial(self.call, method)
+
+    def call(self, method, *args, **kwargs):
+        listener = self._provider.reply_listener
+        waiting = []  # the call's correlation id, once registered for a reply
+
+        def register_for_reply(correlation_id):
+            waiting.append(correlation_id)
+            return listener.register_for_reply(correlation_id)
+
+        # the broker drops the request when the caller stops waiting (seconds; kombu sends ms)
+        publish = functools.partial(self._provider.publisher.publish, expiration=self.deadline)
+        client = Client(publish, register_for_reply, self._context_data, self.service, method)
+        timeout = eventlet.Timeout(self.deadline)
+        try:
+            return client(*args, **kwargs)
+        except UnknownService:  # not running, and never ran since the broker started
+            raise ServiceUnavailable(
+                f"{self.service} 服务未运行, 请稍后重试 ({self.service} is not running)"
+            ) from None
+        except eventlet.Timeout as exc:
+            if exc is not timeout:
+                raise
+            log.warning("%s.%s: no answer within %ss", self.service, method, self.deadline)
+            raise ServiceUnavailable(
+                f"{self.service} 服务暂无响应, 请稍后重试 ({self.service} did not answer in time)"
+            ) from None
+        finally:
+            timeout.cancel()
+            for correlation_id in waiting:  # an answered call is gone already; forget one that was not
+                listener.pending.pop(correlation_id, None)

@@ -1,0 +1,232 @@
+"""HTTP plumbing: JSON in, JSON out, authentication before any worker runs.
+
+    @http("GET", "/api/v1/members/<id:member_id>")
+    def get_member(self, request, member_id): ...
+
+``http`` is nameko's ``@http`` with three changes: every error (also an
+unknown path or method) answers the JSON error body of errors.py; the route
+is authenticated and authorized (auth.PERMISSIONS) before a worker starts;
+``<id:...>`` matches positive 32-bit integers only, anything else is a 404.
+"""
+import datetime as dt
+import decimal
+import json
+import logging
+import re
+import uuid
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map, RequestRedirect
+from werkzeug.wrappers import Request, Response
+
+from gateway import auth, errors
+from gateway.dependencies import SigningKey
+from gateway.errors import PayloadTooLarge, UnsupportedMediaType
+from wuji_infra.errors import InvalidInput, WujiError
+from wuji_infra.validation import DEFAULT_PAGE_SIZE, paging
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_IDEMPOTENCY_KEY = 64
+RESERVED_KEYS = ("__type__", "__value__")  # kombu's JSON would turn such objects into Python values
+CALLER = "wuji.caller"  # the authenticated caller, in the request's WSGI environ
+
+log = logging.getLogger("wuji.gateway")
+
+
+# -- answers ------------------------------------------------------------------
+
+def _json_default(value):
+    # kombu's JSON brings dates, decimals and uuids back as Python objects
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def json_response(payload, status=200, headers=None):
+    return Response(
+        json.dumps(payload, ensure_ascii=False, default=_json_default),
+        status=status, headers=headers, content_type="application/json; charset=utf-8",
+    )
+
+
+def created(payload):
+    return json_response(payload, status=201)
+
+
+def error_response(exc):
+    status, body = errors.describe(exc)
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, HTTPException) and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    return json_response(body, status=status, headers=headers)
+
+
+# -- routing and the entrypoint -----------------------------------------------
+
+class IdConverter(IntegerConverter):
+    """A database id in a path: 1 to 2**31 - 1 (what an integer column holds)."""
+
+    def __init__(self, map):
+        super().__init__(map, min=1, max=2**31 - 1)
+
+
+class JsonWsgiApp(WsgiApp):
+    """nameko's WsgiApp, with JSON errors for unknown paths and methods."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)  # shallow: as in nameko, nothing reads the body here
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except RequestRedirect as redirect:  # e.g. a doubled slash: let werkzeug redirect
+            response = redirect
+        except HTTPException as exc:
+            response = error_response(exc)
+        return response(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+    def make_url_map(self):
+        url_map = Map(converters={"id": IdConverter})
+        for provider in self._providers:
+            rule = provider.get_url_rule()
+            rule.endpoint = provider
+            url_map.add(rule)
+        return url_map
+
+
+class ApiEndpoint(HttpRequestHandler):
+    server = JsonWebServer()
+    key = SigningKey()
+
+    def __init__(self, method, url, **kwargs):
+        kwargs.setdefault("expected_exceptions", WujiError)  # nameko logs these as warnings, not errors
+        super().__init__(method, url, **kwargs)
+
+    @property
+    def route(self):
+        return f"{self.method} {self.url}"
+
+    def handle_request(self, request):
+        try:
+            request.environ[CALLER] = auth.authenticate(
+                self.key.secret, self.route, request.headers.get("Authorization"))
+        except WujiError as exc:  # 401, 403
+            return self.response_from_exception(exc)
+        except Exception as exc:
+            log.exception("%s: authentication failed unexpectedly", self.route)
+            return self.response_from_exception(exc)
+        return super().handle_request(request)
+
+    def response_from_exception(self, exc):
+        return error_response(exc)
+
+
+http = ApiEndpoint.decorator
+
+
+# -- reading requests ---------------------------------------------------------
+
+def caller(request):
+    """The authenticated ``auth.Caller`` of this request."""
+    return request.environ[CALLER]
+
+
+def json_body(request):
+    """The request's JSON object: at most 1 MiB, declared as JSON, no kombu type tags."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("请求内容应为JSON (send Content-Type: application/json)",
+                                   {"Content-Type": ["应为 application/json (must be application/json)"]})
+    too_large = PayloadTooLarge(f"请求内容超过 {MAX_BODY_BYTES // 1024} KiB (the body is over 1 MiB)")
+    declared = request.headers.get("Content-Length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise InvalidInput("Content-Length 有误 (bad Content-Length)", {"Content-Length": ["not a number"]})
+        if int(declared) > MAX_BODY_BYTES:
+            raise too_large
+    # read from the WSGI input itself: it ends at Content-Length, and decodes a
+    # chunked body (which werkzeug's stream would show as empty); one byte
+    # more than the limit tells a body that is too long
+    raw = request.environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise too_large
+    return parse_json_object(raw)
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not allowed")
+
+
+def parse_json_object(raw):
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = str(exc) if not isinstance(exc, RecursionError) else "nested too deeply"
+        raise InvalidInput("请求内容不是有效的JSON (the body is not valid JSON)",
+                           {"body": [f"不是有效的JSON (not valid JSON: {reason})"]})
+    if not isinstance(data, dict):
+        raise InvalidInput("请求内容应为JSON对象 (the body must be a JSON object)",
+                           {"body": ["应为JSON对象 (must be a JSON object)"]})
+    reserved = reserved_key_paths(data)
+    if reserved:
+        raise InvalidInput("请求内容含保留字段 (the body uses reserved keys)",
+                           {path: ["保留字段, 不可使用 (reserved key)"] for path in reserved})
+    return data
+
+
+def reserved_key_paths(data):
+    """Paths (``a.0.__type__``) of every ``__type__`` / ``__value__`` key, at any depth."""
+    found = []
+    stack = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            children = value.items()
+        elif isinstance(value, list):
+            children = enumerate(value)
+        else:
+            continue
+        for key, child in children:
+            child_path = f"{path}.{key}" if path else str(key)
+            if key in RESERVED_KEYS:
+                found.append(child_path)
+            stack.append((child_path, child))
+    return sorted(found)
+
+
+def query(request, filters=()):
+    """``(filters, page, page_size)`` from the query string; unknown parameters are refused."""
+    unknown = sorted(set(request.args) - set(filters) - {"page", "page_size"})
+    if unknown:
+        raise InvalidInput("未知的查询参数 (unknown query parameters)",
+                           {name: ["未知参数 (unknown parameter)"] for name in unknown})
+    page, page_size = paging(request.args.get("page", 1), request.args.get("page_size", DEFAULT_PAGE_SIZE))
+    chosen = {name: request.args[name] for name in filters if name in request.args}
+    return chosen, page, page_size
+
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,%d}$" % MAX_IDEMPOTENCY_KEY)
+
+
+def idempotency_key(request):
+    """The ``Idempotency-Key`` header (1 to 64 visible ASCII characters), or a new uuid4."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return str(uuid.uuid4())
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise InvalidInput(
+            "Idempotency-Key 有误 (bad Idempotency-Key)",
+            {"Idempotency-Key": [f"应为1到{MAX_IDEMPOTENCY_KEY}个可见ASCII字符 (1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters)"]},
+        )
+    return key

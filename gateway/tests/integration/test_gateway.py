@@ -1,0 +1,357 @@
+"""The gateway over real HTTP, RabbitMQ and PostgreSQL, in front of fake services.
+
+The fakes are small nameko services named like the real ones, answering
+canned data or raising wuji_infra.errors, in this test run's vhost.
+"""
+import datetime as dt
+import decimal
+import json
+import logging
+import socket
+import time
+
+import jwt
+import pytest
+import requests
+from nameko.rpc import rpc
+
+from gateway.service import GatewayService
+from wuji_infra.errors import EXPECTED, Conflict, InvalidInput, NotFound
+
+pytestmark = pytest.mark.integration
+
+ADMIN_PASSWORD = "测试管理员密码 pw-1"
+JWT_SECRET = "integration-test-secret-of-enough-length"
+
+BRANCH = {"id": 1, "name": "第一党支部", "unit": "市住建局", "created_at": "2024-01-02T03:04:05+00:00"}
+
+
+def page(items, page, page_size, **extra):
+    return {"items": items, "total": len(items), "page": page, "page_size": page_size, **extra}
+
+
+class FakeMembers:
+    name = "members"
+
+    @rpc
+    def ping(self):
+        return {"status": "ok"}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_branch(self, data):
+        if not data.get("name"):
+            raise InvalidInput("输入有误 (invalid input)", {"name": ["必填 (required)"]})
+        if data["name"] == "重名支部":
+            raise Conflict("同名党支部已存在 (a branch with this name exists)", {"name": ["already exists"]})
+        return dict(BRANCH, **data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_branch(self, branch_id):
+        if branch_id != 1:
+            raise NotFound(f"党支部 {branch_id} 不存在 (no such branch)")
+        return BRANCH
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_branches(self, page_number=1, page_size=20):
+        return page([BRANCH], page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_member(self, data):
+        return {"id": 5, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_members(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_member(self, member_id):
+        # a date and a Decimal travel as kombu-tagged JSON: the gateway must answer them as text
+        return {"id": member_id, "name": "张三", "birth_date": dt.date(1940, 1, 2),
+                "pension_monthly": decimal.Decimal("4800.50")}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_member(self, member_id, data):
+        return {"id": member_id, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_health_event(self, member_id, data, request_id, recorded_by=None):
+        return {"id": 9, "member_id": member_id, "request_id": request_id, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_health_events(self, member_id, page_number=1, page_size=20):
+        return page([{"id": 9, "member_id": member_id, "kind": "hospitalized"}], page_number, page_size)
+
+
+class FakeWelfare:
+    name = "welfare"
+
+    @rpc
+    def ping(self):
+        return {"status": "ok"}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_visit_tasks(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def complete_visit_task(self, task_id, data, completed_by=None):
+        if task_id == 404:
+            raise NotFound("走访任务不存在 (no such visit task)")
+        return {"id": task_id, "status": "done", "completed_by": completed_by, "visited_on": data["visited_on"]}
+
+
+class FakeFunding:
+    name = "funding"
+
+    @rpc
+    def ping(self):
+        return {"status": "ok"}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_subsidy_checks(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class System:
+    def __init__(self, url, fakes):
+        self.url = url
+        self.fakes = fakes
+        self.http = requests.Session()
+
+    def call(self, method, path, token=None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.http.request(method, self.url + path, headers=headers, timeout=30, **kwargs)
+
+    def login(self, username="admin", password=ADMIN_PASSWORD):
+        answer = self.call("POST", "/api/v1/auth/token", json={"username": username, "password": password})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["access_token"]
+
+
+@pytest.fixture
+def start_system(container_factory, nameko_config, service_db, monkeypatch):
+    def start(admin_password=ADMIN_PASSWORD):
+        if admin_password:
+            monkeypatch.setenv("ADMIN_PASSWORD", admin_password)
+        else:
+            monkeypatch.delenv("ADMIN_PASSWORD", raising=False)
+        monkeypatch.setenv("ADMIN_USERNAME", "admin")
+        monkeypatch.setenv("JWT_SECRET", JWT_SECRET)
+        monkeypatch.setenv("RPC_TIMEOUT_SECONDS", "1")
+        service_db("gateway")
+        port = free_port()
+        config = dict(nameko_config, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
+        fakes = {}
+        for fake in (FakeMembers, FakeWelfare, FakeFunding):
+            fakes[fake.name] = container_factory(fake, config)
+            fakes[fake.name].start()
+        container_factory(GatewayService, config).start()
+        return System(f"http://127.0.0.1:{port}", fakes)
+    return start
+
+
+@pytest.fixture
+def system(start_system):
+    return start_system()
+
+
+@pytest.fixture
+def token(system):
+    return system.login()
+
+
+def assert_error(answer, status, code):
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+    body = answer.json()
+    assert set(body) == {"error", "message", "fields"} and body["error"] == code
+    return body
+
+
+# -- health and auth ------------------------------------------------------------
+
+def test_health_is_public_and_ok_when_every_service_answers(system):
+    answer = system.call("GET", "/health")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "services": {"members": "ok", "welfare": "ok", "funding": "ok"}}
+
+
+def test_the_api_needs_a_token(system):
+    assert_error(system.call("GET", "/api/v1/branches"), 401, "unauthorized")
+    assert_error(system.call("GET", "/api/v1/branches", token="not.a.token"), 401, "unauthorized")
+    expired = jwt.encode({"sub": "admin", "role": "admin", "iat": 1, "exp": 2}, JWT_SECRET, algorithm="HS256")
+    assert_error(system.call("GET", "/api/v1/branches", token=expired), 401, "unauthorized")
+
+
+def test_log_in_and_use_the_token(system):
+    wrong = assert_error(system.call("POST", "/api/v1/auth/token", json={"username": "admin", "password": "x"}),
+                         401, "unauthorized")
+    unknown = assert_error(system.call("POST", "/api/v1/auth/token", json={"username": "nobody", "password": "x"}),
+                           401, "unauthorized")
+    assert wrong == unknown
+
+    answer = system.call("POST", "/api/v1/auth/token", json={"username": "admin", "password": ADMIN_PASSWORD})
+    assert answer.status_code == 200
+    issued = answer.json()
+    assert issued["token_type"] == "bearer" and issued["expires_in"] > 0
+
+    listed = system.call("GET", "/api/v1/branches?page=1&page_size=5", token=issued["access_token"])
+    assert listed.status_code == 200
+    assert listed.json() == {"items": [BRANCH], "total": 1, "page": 1, "page_size": 5}
+
+
+def test_a_role_the_table_does_not_allow_is_403(system):
+    guest = jwt.encode({"sub": "visitor", "role": "guest", "iat": int(time.time()), "exp": int(time.time()) + 60},
+                       JWT_SECRET, algorithm="HS256")
+    assert_error(system.call("GET", "/api/v1/members", token=guest), 403, "forbidden")
+
+
+def test_a_generated_admin_password_is_printed_once_and_works(start_system, capsys):
+    system = start_system(admin_password=None)
+    out = capsys.readouterr().out  # the container has started: the account is made
+    [line] = [line for line in out.splitlines() if "初始管理员 admin 的密码: " in line]
+    password = line.split("的密码: ", 1)[1].split(" ;", 1)[0]
+    assert system.login("admin", password)
+
+
+# -- forwarding to the services -------------------------------------------------
+
+def test_create_answers_201_with_the_resource(system, token):
+    answer = system.call("POST", "/api/v1/branches", token=token, json={"name": "第二党支部", "unit": "市住建局"})
+    assert answer.status_code == 201
+    assert answer.json()["name"] == "第二党支部"
+
+
+def test_a_services_invalid_input_is_400_with_its_fields(system, token):
+    body = assert_error(system.call("POST", "/api/v1/branches", token=token, json={"unit": "x"}), 400, "invalid_input")
+    assert body["fields"] == {"name": ["必填 (required)"]}
+
+
+def test_a_services_not_found_and_conflict_keep_their_status(system, token):
+    assert_error(system.call("GET", "/api/v1/branches/2", token=token), 404, "not_found")
+    body = assert_error(system.call("POST", "/api/v1/branches", token=token, json={"name": "重名支部", "unit": "x"}),
+                        409, "conflict")
+    assert body["fields"] == {"name": ["already exists"]}
+
+
+def test_unknown_paths_bad_ids_and_methods_answer_json(system, token):
+    for path in ("/nowhere", "/api/v1/branches/0", "/api/v1/branches/abc", "/api/v1/branches/99999999999"):
+        assert_error(system.call("GET", path, token=token), 404, "not_found")
+    answer = system.call("DELETE", "/api/v1/branches", token=token)
+    assert_error(answer, 405, "method_not_allowed")
+    assert "GET" in answer.headers["Allow"]
+
+
+def test_answers_are_readable_chinese_with_dates_and_money_as_text(system, token):
+    answer = system.call("GET", "/api/v1/members/3", token=token)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert "张三" in answer.content.decode("utf-8")  # not \u5f20\u4e09
+    assert answer.json() == {"id": 3, "name": "张三", "birth_date": "1940-01-02", "pension_monthly": "4800.50"}
+
+
+def test_member_filters_and_paging_reach_the_service(system, token):
+    answer = system.call("GET", "/api/v1/members?branch_id=1&q=%E5%BC%A0&status=active&page=2&page_size=10", token=token)
+    assert answer.status_code == 200
+    assert answer.json() == {"items": [], "total": 0, "page": 2, "page_size": 10,
+                             "filters_seen": {"branch_id": "1", "q": "张", "status": "active"}}
+    assert_error(system.call("GET", "/api/v1/members?page_size=501", token=token), 400, "invalid_input")
+    assert_error(system.call("GET", "/api/v1/members?colour=red", token=token), 400, "invalid_input")
+
+
+def test_update_member(system, token):
+    answer = system.call("PATCH", "/api/v1/members/7", token=token, json={"phone": "13800000000"})
+    assert answer.status_code == 200
+    assert answer.json() == {"id": 7, "phone": "13800000000"}
+
+
+def test_a_health_event_carries_the_idempotency_key_and_the_recorder(system, token):
+    event = {"kind": "hospitalized", "date": "2024-03-01", "hospital": "市第一人民医院"}
+    answer = system.call("POST", "/api/v1/members/3/health-events", token=token, json=event,
+                         headers={"Idempotency-Key": "retry-me-1"})
+    assert answer.status_code == 201
+    assert answer.json() == {"id": 9, "member_id": 3, "request_id": "retry-me-1", "recorded_by": "admin", **event}
+
+    without_key = system.call("POST", "/api/v1/members/3/health-events", token=token, json=event).json()
+    assert len(without_key["request_id"]) == 36  # a fresh uuid4
+
+    body = assert_error(system.call("POST", "/api/v1/members/3/health-events", token=token, json=event,
+                                    headers={"Idempotency-Key": "k" * 65}), 400, "invalid_input")
+    assert "Idempotency-Key" in body["fields"]
+
+
+def test_every_read_of_health_events_is_audited(system, token, caplog):
+    caplog.set_level(logging.INFO, logger="wuji.audit")
+    answer = system.call("GET", "/api/v1/members/3/health-events", token=token)
+    assert answer.status_code == 200 and answer.json()["total"] == 1
+    [record] = [r for r in caplog.records if r.name == "wuji.audit"]
+    assert "member 3" in record.getMessage() and "admin" in record.getMessage()
+
+
+def test_visit_tasks_and_subsidy_checks(system, token):
+    tasks = system.call("GET", "/api/v1/visit-tasks?member_id=3&status=overdue&due_before=2024-05-01", token=token)
+    assert tasks.json()["filters_seen"] == {"member_id": "3", "status": "overdue", "due_before": "2024-05-01"}
+
+    done = system.call("POST", "/api/v1/visit-tasks/12/complete", token=token,
+                       json={"visited_on": "2024-03-02", "visitors": ["王五"]})
+    assert done.status_code == 200
+    assert done.json() == {"id": 12, "status": "done", "completed_by": "admin", "visited_on": "2024-03-02"}
+    assert_error(system.call("POST", "/api/v1/visit-tasks/404/complete", token=token,
+                             json={"visited_on": "2024-03-02", "visitors": ["王五"]}), 404, "not_found")
+
+    checks = system.call("GET", "/api/v1/subsidy-checks?member_id=3", token=token)
+    assert checks.status_code == 200 and checks.json()["filters_seen"] == {"member_id": "3"}
+
+
+# -- bodies ---------------------------------------------------------------------
+
+def test_bodies_that_are_refused(system, token):
+    post = lambda **kwargs: system.call("POST", "/api/v1/branches", token=token, **kwargs)  # noqa: E731
+    json_type = {"Content-Type": "application/json"}
+
+    assert_error(post(data=b"{not json", headers=json_type), 400, "invalid_input")
+    assert_error(post(data=b"[1, 2]", headers=json_type), 400, "invalid_input")
+    body = assert_error(post(json={"name": "x", "unit": {"__type__": "decimal", "__value__": "1"}}),
+                        400, "invalid_input")
+    assert sorted(body["fields"]) == ["unit.__type__", "unit.__value__"]
+    assert_error(post(data="name=x", headers={"Content-Type": "application/x-www-form-urlencoded"}),
+                 415, "unsupported_media_type")
+
+
+def test_a_body_over_one_mib_is_413(system, token):
+    too_big = json.dumps({"name": "x" * (1024 * 1024), "unit": "x"}).encode()
+    assert_error(system.call("POST", "/api/v1/branches", token=token, data=too_big,
+                             headers={"Content-Type": "application/json"}), 413, "payload_too_large")
+
+    def chunks():  # chunked: no Content-Length, the bytes read decide
+        yield b'{"name": "'
+        for _ in range(20):
+            yield b"x" * 65536
+        yield b'", "unit": "x"}'
+
+    assert_error(system.call("POST", "/api/v1/branches", token=token, data=chunks(),
+                             headers={"Content-Type": "application/json"}), 413, "payload_too_large")
+
+
+# -- a service that is down -------------------------------------------------------
+
+def test_a_stopped_service_is_503_and_health_degraded(system, token):
+    system.fakes["members"].stop()
+
+    assert_error(system.call("GET", "/api/v1/branches", token=token), 503, "service_unavailable")
+
+    health = system.call("GET", "/health")
+    assert health.status_code == 200
+    assert health.json() == {"status": "degraded",
+                             "services": {"members": "down", "welfare": "ok", "funding": "ok"}}
+
+    # the others still answer
+    assert system.call("GET", "/api/v1/subsidy-checks", token=token).status_code == 200

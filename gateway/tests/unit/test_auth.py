@@ -1,0 +1,124 @@
+"""Passwords, tokens, the role table and the signing secret."""
+import os
+import stat
+import time
+
+import jwt
+import pytest
+
+from gateway import auth
+from gateway.errors import Forbidden, Unauthorized
+
+SECRET = "unit-test-secret-of-enough-length-for-hs256"
+
+
+def test_a_password_hash_verifies_the_password_and_nothing_else():
+    hashed = auth.hash_password("正确的密码 right")
+    assert "正确的密码" not in hashed and hashed.startswith("$argon2id$")
+    assert auth.verify_password(hashed, "正确的密码 right")
+    assert not auth.verify_password(hashed, "wrong")
+    assert not auth.verify_password("not a hash", "anything")
+
+
+def test_two_hashes_of_one_password_differ():
+    assert auth.hash_password("same") != auth.hash_password("same")
+
+
+def test_no_account_never_verifies():
+    assert auth.verify_no_account("whatever") is False
+
+
+def test_an_issued_token_names_its_caller():
+    issued = auth.issue_token(SECRET, "李四", "staff")
+    assert issued["token_type"] == "bearer"
+    assert issued["expires_in"] == auth.TOKEN_SECONDS
+    assert auth.read_token(SECRET, issued["access_token"]) == auth.Caller("李四", "staff")
+
+
+def test_an_expired_token_is_refused():
+    issued = auth.issue_token(SECRET, "admin", "admin", now=time.time() - auth.TOKEN_SECONDS - 5)
+    with pytest.raises(Unauthorized, match="expired"):
+        auth.read_token(SECRET, issued["access_token"])
+
+
+def test_a_tampered_token_is_refused():
+    token = auth.issue_token(SECRET, "staff1", "staff")["access_token"]
+    header, claims, signature = token.split(".")
+    forged_claims = jwt.encode({"sub": "staff1", "role": "admin", "iat": 1, "exp": 2**31}, "x").split(".")[1]
+    for forged in (f"{header}.{forged_claims}.{signature}", token[:-2] + ("AA" if token[-2:] != "AA" else "BB")):
+        with pytest.raises(Unauthorized):
+            auth.read_token(SECRET, forged)
+
+
+def test_a_token_signed_with_another_secret_or_unsigned_is_refused():
+    other = auth.issue_token("another-secret-of-enough-length-for-hs256", "admin", "admin")["access_token"]
+    unsigned = jwt.encode({"sub": "admin", "role": "admin", "iat": int(time.time()),
+                           "exp": int(time.time()) + 60}, None, algorithm="none")
+    for token in (other, unsigned, "garbage", ""):
+        with pytest.raises(Unauthorized):
+            auth.read_token(SECRET, token)
+
+
+def test_a_token_without_a_role_is_refused():
+    now = int(time.time())
+    token = jwt.encode({"sub": "admin", "iat": now, "exp": now + 60}, SECRET, algorithm="HS256")
+    with pytest.raises(Unauthorized):
+        auth.read_token(SECRET, token)
+
+
+@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer   ", "Basic YWRtaW46eA==", "token abc"])
+def test_a_missing_or_non_bearer_authorization_is_401(header):
+    with pytest.raises(Unauthorized):
+        auth.bearer_token(header)
+
+
+def test_the_bearer_scheme_is_case_insensitive():
+    assert auth.bearer_token("bearer abc.def.ghi") == "abc.def.ghi"
+
+
+def test_public_routes_need_no_token():
+    assert auth.authenticate(SECRET, "GET /health", None) is None
+    assert auth.authenticate(SECRET, "POST /api/v1/auth/token", None) is None
+
+
+def test_staff_and_admin_may_call_every_api_route():
+    for role in auth.ROLES:
+        token = "Bearer " + auth.issue_token(SECRET, "someone", role)["access_token"]
+        for route, roles in auth.PERMISSIONS.items():
+            if roles is not auth.PUBLIC:
+                assert auth.authenticate(SECRET, route, token) == auth.Caller("someone", role)
+
+
+def test_an_unknown_role_is_forbidden():
+    token = "Bearer " + auth.issue_token(SECRET, "visitor", "guest")["access_token"]
+    with pytest.raises(Forbidden):
+        auth.authenticate(SECRET, "GET /api/v1/members", token)
+
+
+def test_a_route_missing_from_the_table_is_forbidden_to_everyone():
+    token = "Bearer " + auth.issue_token(SECRET, "admin", "admin")["access_token"]
+    with pytest.raises(Forbidden):
+        auth.authenticate(SECRET, "DELETE /api/v1/members/<id:member_id>", token)
+
+
+def test_an_api_route_without_a_token_is_401_before_any_role_check():
+    with pytest.raises(Unauthorized):
+        auth.authenticate(SECRET, "GET /api/v1/members", None)
+
+
+def test_the_secret_comes_from_jwt_secret_when_set(monkeypatch, tmp_path):
+    monkeypatch.setenv("WUJI_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("JWT_SECRET", "from-the-environment")
+    assert auth.signing_secret() == "from-the-environment"
+    assert not (tmp_path / auth.SECRET_FILE).exists()
+
+
+def test_a_generated_secret_is_kept_private_and_reused(monkeypatch, tmp_path):
+    monkeypatch.setenv("WUJI_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+    first = auth.signing_secret()
+    path = tmp_path / auth.SECRET_FILE
+    assert len(first) >= 32
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert auth.signing_secret() == first
+    assert os.listdir(tmp_path) == [auth.SECRET_FILE]  # no scratch file left behind
