@@ -91,7 +91,7 @@ def run_rate(system, listener, member_ids, rate, seconds, token):
     statuses = []
     session = requests.Session()
     session.headers["Authorization"] = "Bearer " + token
-    adapter = requests.adapters.HTTPAdapter(pool_connections=64, pool_maxsize=64)
+    adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=16)
     session.mount("http://", adapter)
     url = system.base_url + "/api/v1/members/{}/health-events"
     today = dt.date.today().isoformat()
@@ -103,7 +103,7 @@ def run_rate(system, listener, member_ids, rate, seconds, token):
         statuses.append(response.status_code)
 
     start = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
         for i, member_id in enumerate(chosen):
             delay = start + i / rate - time.perf_counter()
             if delay > 0:

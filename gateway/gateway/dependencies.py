@@ -7,6 +7,7 @@ import eventlet
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider, SharedExtension
 from nameko.exceptions import UnknownService
+from nameko.constants import NON_PERSISTENT as TRANSIENT
 from nameko.rpc import Client, ServiceRpc
 
 from gateway import auth, handlers
@@ -66,6 +67,10 @@ class ServiceClient(ServiceRpc):
     def setup(self):
         self.deadline = float(config.env("RPC_TIMEOUT_SECONDS"))
         super().setup()
+        # nameko re-declares the reply queue (declare, exchange, bind: three round
+        # trips) before every request; the reply listener declares it when it
+        # connects and again on every reconnection, which is enough
+        self.publisher.declare = []
 
     def get_dependency(self, worker_ctx):
         return DeadlineClient(self, worker_ctx.context_data, self.deadline)
@@ -96,8 +101,10 @@ class DeadlineClient:
             waiting.append(correlation_id)
             return listener.register_for_reply(correlation_id)
 
-        # the broker drops the request when the caller stops waiting (seconds; kombu sends ms)
-        publish = functools.partial(self._provider.publisher.publish, expiration=self.deadline)
+        # the broker drops the request when the caller stops waiting (seconds; kombu
+        # sends ms); nobody waits for it past a broker restart, so it is not persisted
+        publish = functools.partial(
+            self._provider.publisher.publish, expiration=self.deadline, delivery_mode=TRANSIENT)
         client = Client(publish, register_for_reply, self._context_data, self.service, method)
         timeout = eventlet.Timeout(self.deadline)
         try:

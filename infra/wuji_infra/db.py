@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from nameko import config
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
@@ -73,24 +74,19 @@ class Transaction:
 
         The inbox row commits with the handler's effect, so a handler that
         fails leaves no row and the retry acts; one that succeeded never acts
-        again. Two concurrent deliveries collide on the primary key and the
-        loser is retried, then sees the row.
+        again. Of two concurrent deliveries, the second waits for the first's
+        transaction and then finds the row.
         """
-        seen = self.session.execute(
-            sa.select(inbox.c.event_id).where(
-                inbox.c.handler == handler, inbox.c.event_id == event.event_id
-            )
-        ).first()
-        if seen:
+        dialect = self.session.get_bind().dialect.name
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+        claimed = self.session.execute(
+            insert(inbox)
+            .values(handler=handler, event_id=event.event_id, handled_at=dt.datetime.now(dt.timezone.utc))
+            .on_conflict_do_nothing()
+        ).rowcount
+        if not claimed:
             log.info("%s: event %s already handled, skipped", handler, event.event_id)
-            return False
-        self.session.execute(
-            sa.insert(inbox).values(
-                handler=handler, event_id=event.event_id,
-                handled_at=dt.datetime.now(dt.timezone.utc),
-            )
-        )
-        return True
+        return bool(claimed)
 
 
 class Store:

@@ -131,6 +131,10 @@ EVENT_TYPES = {
 }
 
 
+# one instance per schema: building a marshmallow Schema costs more than using it
+_SCHEMAS = {event_type: schema() for event_type, (_, schema) in EVENT_TYPES.items()}
+
+
 class _Envelope(_Strict):
     event_id = fields.UUID(required=True)
     event_type = fields.String(required=True, validate=validate.OneOf(sorted(EVENT_TYPES)))
@@ -138,6 +142,9 @@ class _Envelope(_Strict):
     occurred_at = fields.AwareDateTime(required=True)
     version = fields.Integer(required=True, validate=validate.Equal(ENVELOPE_VERSION))
     data = fields.Dict(required=True)
+
+
+_ENVELOPE = _Envelope()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,49 +161,49 @@ def new_event(event_type, data, source=None):
     """A fresh event; ``data`` is checked against its type's schema."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
-    owner, schema = EVENT_TYPES[event_type]
+    owner = EVENT_TYPES[event_type][0]
     if source is not None and source != owner:
         raise ValueError(f"{source} may not dispatch {event_type} (owned by {owner})")
-    payload = schema().dump(data)
-    errors = schema().validate(payload)
-    if errors:
-        raise ValueError(f"{event_type} data is invalid: {errors}")
+    schema = _SCHEMAS[event_type]
+    try:
+        loaded = schema.load(schema.dump(data))
+    except ValidationError as exc:
+        raise ValueError(f"{event_type} data is invalid: {exc.messages}") from exc
     return Event(
         event_id=str(uuid.uuid4()),
         event_type=event_type,
         source=owner,
         occurred_at=dt.datetime.now(dt.timezone.utc),
-        data=schema().load(payload),
+        data=loaded,
     )
 
 
 def to_message(event):
     """The JSON-ready envelope of an event."""
-    _, schema = EVENT_TYPES[event.event_type]
     return {
         "event_id": event.event_id,
         "event_type": event.event_type,
         "source": event.source,
         "occurred_at": event.occurred_at.isoformat(),
         "version": event.version,
-        "data": schema().dump(event.data),
+        "data": _SCHEMAS[event.event_type].dump(event.data),
     }
 
 
 def from_message(body, expected_type=None):
     """Parse and validate an envelope; raises InvalidEvent with the reason."""
     try:
-        envelope = _Envelope().load(body)
+        envelope = _ENVELOPE.load(body)
     except (ValidationError, TypeError) as exc:
         raise InvalidEvent(f"bad envelope: {getattr(exc, 'messages', exc)}") from exc
     event_type = envelope["event_type"]
-    owner, schema = EVENT_TYPES[event_type]
+    owner, schema = EVENT_TYPES[event_type][0], _SCHEMAS[event_type]
     if expected_type and event_type != expected_type:
         raise InvalidEvent(f"expected {expected_type}, got {event_type}")
     if envelope["source"] != owner:
         raise InvalidEvent(f"{event_type} must come from {owner}, not {envelope['source']}")
     try:
-        data = schema().load(envelope["data"])
+        data = schema.load(envelope["data"])
     except ValidationError as exc:
         raise InvalidEvent(f"bad {event_type} data: {exc.messages}") from exc
     return Event(
