@@ -43,7 +43,7 @@ def main(argv=None):
     log.info("%s: migrating %s", process, config.database_url(process).split("@")[-1])
     migrations.upgrade(process)
     os.execvp(sys.executable, [
-        sys.executable, "-m", "nameko", "run", "--config", NAMEKO_CONFIG,
+        sys.executable, "-m", "wuji_infra.nameko_cli", "run", "--config", NAMEKO_CONFIG,
         f"{process}.service:{process.capitalize()}Service",
     ])
 

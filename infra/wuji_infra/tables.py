@@ -5,6 +5,8 @@ own metadata and this one (see wuji_infra.migrations).
 """
 import sqlalchemy as sa
 
+from wuji_infra.types import UtcDateTime
+
 metadata = sa.MetaData()
 
 # Events a service has committed and the relay has (or has not yet) published.
@@ -15,8 +17,8 @@ outbox = sa.Table(
     sa.Column("event_id", sa.String(36), nullable=False, unique=True),
     sa.Column("event_type", sa.String(64), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("published_at", sa.DateTime(timezone=True), nullable=True, index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=True, index=True),
 )
 
 # One row per (handler, event) handled, written in the handler's transaction.
@@ -25,5 +27,5 @@ inbox = sa.Table(
     metadata,
     sa.Column("handler", sa.String(200), primary_key=True),
     sa.Column("event_id", sa.String(36), primary_key=True),
-    sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("handled_at", UtcDateTime, nullable=False),
 )

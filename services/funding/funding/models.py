@@ -5,6 +5,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from wuji_infra.types import UtcDateTime
+
 
 def _now():
     return dt.datetime.now(dt.timezone.utc)
@@ -28,4 +30,4 @@ class SubsidyCheck(Base):
     event_date: Mapped[dt.date] = mapped_column(sa.Date)
     source_event_id: Mapped[str | None] = mapped_column(sa.String(36))
     status: Mapped[str] = mapped_column(sa.String(20), index=True)
-    decided_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)

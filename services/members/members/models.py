@@ -5,6 +5,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from wuji_infra.types import UtcDateTime
+
 
 def _now():
     return dt.datetime.now(dt.timezone.utc)
@@ -20,7 +22,7 @@ class Branch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     unit: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
 
 
 class Member(Base):
@@ -50,8 +52,8 @@ class Member(Base):
     hardship: Mapped[bool] = mapped_column(default=False)
     specialties: Mapped[list] = mapped_column(sa.JSON, default=list)
     status: Mapped[str] = mapped_column(sa.String(16), default="active", index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now, onupdate=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now, onupdate=_now)
 
 
 class HealthEvent(Base):
@@ -67,4 +69,4 @@ class HealthEvent(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
     request_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)

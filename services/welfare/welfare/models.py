@@ -5,6 +5,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from wuji_infra.types import UtcDateTime
+
 
 def _now():
     return dt.datetime.now(dt.timezone.utc)
@@ -34,7 +36,7 @@ class VisitTask(Base):
     status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)
     assignee: Mapped[str | None] = mapped_column(sa.String(100))
     source_event_id: Mapped[str | None] = mapped_column(sa.String(36))
-    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
 
     record: Mapped["VisitRecord | None"] = relationship(back_populates="task", lazy="selectin")
 
@@ -50,7 +52,7 @@ class VisitRecord(Base):
     needs: Mapped[list] = mapped_column(sa.JSON, default=list)
     cash: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
     goods_value: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
-    completed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
+    completed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
     completed_by: Mapped[str | None] = mapped_column(sa.String(100))
 
     task: Mapped[VisitTask] = relationship(back_populates="record")
