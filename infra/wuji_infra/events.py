@@ -31,7 +31,9 @@ def _money(**kwargs):
 # -- members ------------------------------------------------------------------
 
 class MemberFacts(_Strict):
-    """What welfare and funding keep of a member to apply their rules."""
+    """What other services keep of a member to apply their rules: welfare
+    (age, living situation), funding (pension for dues), activities (branch,
+    specialties, mobility)."""
     member_id = fields.Integer(required=True)
     branch_id = fields.Integer(required=True)
     name = fields.String(required=True)
@@ -41,6 +43,9 @@ class MemberFacts(_Strict):
     lives_alone = fields.Boolean(required=True)
     children_away = fields.Boolean(required=True)
     mobility_limited = fields.Boolean(required=True)
+    org_relation = fields.String(required=True)
+    pension_monthly = _money(allow_none=True, load_default=None)
+    specialties = fields.List(fields.String(), load_default=list)
 
 
 class MemberHealthEvent(_Strict):
@@ -83,6 +88,15 @@ class VisitCompleted(_Strict):
     goods_value = _money(required=True)
 
 
+class VisitTaskDue(_Strict):
+    """visit_task_due_soon (a day before) and visit_task_overdue, once per task."""
+    task_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    cause = fields.String(required=True)
+    due_date = fields.Date(required=True)
+    assignee = fields.String(allow_none=True, load_default=None)
+
+
 class HelpCaseClosed(_Strict):
     case_id = fields.Integer(required=True)
     member_id = fields.Integer(required=True)
@@ -104,6 +118,9 @@ class ExpenseBooked(_Strict):
     year = fields.Integer(required=True)
     category = fields.String(required=True)
     amount = _money(required=True)
+    # what the money paid for, e.g. "visit:12", "activity:5", "subsidy:3"; None when booked by hand
+    reference = fields.String(allow_none=True, load_default=None)
+    member_id = fields.Integer(allow_none=True, load_default=None)
 
 
 class ExpenseRefused(_Strict):
@@ -111,6 +128,55 @@ class ExpenseRefused(_Strict):
     category = fields.String(required=True)
     amount = _money(required=True)
     reason = fields.String(required=True)
+    reference = fields.String(allow_none=True, load_default=None)
+    member_id = fields.Integer(allow_none=True, load_default=None)
+
+
+# -- activities ---------------------------------------------------------------
+
+class StudySessionRecorded(_Strict):
+    session_id = fields.Integer(required=True)
+    branch_id = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    attended = fields.Integer(required=True)
+    absent = fields.Integer(required=True)
+
+
+class ActivityRecorded(_Strict):
+    activity_id = fields.Integer(required=True)
+    branch_id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    date = fields.Date(required=True)
+    participants = fields.Integer(required=True)
+    cost = _money(required=True)
+    # the expense category funding books the cost under (CONTRACT enum)
+    expense_category = fields.String(required=True)
+
+
+class BulletinPublished(_Strict):
+    bulletin_id = fields.Integer(required=True)
+    branch_id = fields.Integer(required=True)
+    number = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    items = fields.Integer(required=True)
+
+
+class ContactLogged(_Strict):
+    contact_id = fields.Integer(required=True)
+    branch_id = fields.Integer(required=True)
+    level = fields.String(required=True)
+    date = fields.Date(required=True)
+    member_id = fields.Integer(allow_none=True, load_default=None)
+
+
+# -- members: the branch committee ---------------------------------------------
+
+class BranchTermReminder(_Strict):
+    """branch_term_expiring (6 and 3 months before) and branch_term_overdue (monthly)."""
+    branch_id = fields.Integer(required=True)
+    term_id = fields.Integer(required=True)
+    ends_on = fields.Date(required=True)
+    reminder = fields.String(required=True)  # e.g. "6_months", "3_months", "overdue:2027-03"
 
 
 # event type -> (the service that owns it, the schema of its data)
@@ -122,12 +188,20 @@ EVENT_TYPES = {
     "member_seriously_ill": ("members", MemberHealthEvent),
     "member_deceased": ("members", MemberHealthEvent),
     "member_transferred": ("members", MemberTransferred),
+    "branch_term_expiring": ("members", BranchTermReminder),
+    "branch_term_overdue": ("members", BranchTermReminder),
     "visit_task_created": ("welfare", VisitTaskCreated),
+    "visit_task_due_soon": ("welfare", VisitTaskDue),
+    "visit_task_overdue": ("welfare", VisitTaskDue),
     "visit_completed": ("welfare", VisitCompleted),
     "help_case_closed": ("welfare", HelpCaseClosed),
     "subsidy_checked": ("funding", SubsidyChecked),
     "expense_booked": ("funding", ExpenseBooked),
     "expense_refused": ("funding", ExpenseRefused),
+    "study_session_recorded": ("activities", StudySessionRecorded),
+    "activity_recorded": ("activities", ActivityRecorded),
+    "bulletin_published": ("activities", BulletinPublished),
+    "contact_logged": ("activities", ContactLogged),
 }
 
 

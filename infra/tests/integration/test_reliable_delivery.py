@@ -29,7 +29,7 @@ failures_left = {}    # member_id -> how many more times the probe should fail
 
 def facts(member_id):
     return dict(member_id=member_id, branch_id=1, name="王五", birth_date=dt.date(1938, 3, 8), status="active",
-                hardship=True, lives_alone=True, children_away=False, mobility_limited=False)
+                hardship=True, lives_alone=True, children_away=False, mobility_limited=False, org_relation="unit")
 
 
 class SourceService:

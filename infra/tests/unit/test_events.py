@@ -66,6 +66,7 @@ def test_every_event_type_in_the_contract_has_a_schema():
                     "member_seriously_ill", "member_deceased", "member_transferred"],
         "welfare": ["visit_task_created", "visit_completed", "help_case_closed"],
         "funding": ["subsidy_checked", "expense_booked", "expense_refused"],
+        "activities": ["study_session_recorded", "activity_recorded", "bulletin_published", "contact_logged"],
     }
     for owner, types in contract.items():
         for event_type in types:

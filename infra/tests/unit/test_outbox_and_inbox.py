@@ -12,7 +12,7 @@ from wuji_infra.testing import emitted_events, in_memory_store
 
 def facts(member_id):
     return dict(member_id=member_id, branch_id=1, name="李四", birth_date=dt.date(1940, 1, 1), status="active",
-                hardship=False, lives_alone=False, children_away=False, mobility_limited=False)
+                hardship=False, lives_alone=False, children_away=False, mobility_limited=False, org_relation="unit")
 
 
 @pytest.fixture

@@ -37,7 +37,8 @@ def member_facts(member):
         "member_id": member.id, "branch_id": member.branch_id, "name": member.name,
         "birth_date": member.birth_date, "status": member.status, "hardship": member.hardship,
         "lives_alone": member.lives_alone, "children_away": member.children_away,
-        "mobility_limited": member.mobility_limited,
+        "mobility_limited": member.mobility_limited, "org_relation": member.org_relation,
+        "pension_monthly": member.pension_monthly, "specialties": list(member.specialties or []),
     }
 
 

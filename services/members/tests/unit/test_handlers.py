@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -56,7 +57,8 @@ def test_a_new_member_is_stored_and_announced(store, branch):
     [event] = emitted_events(store)
     assert event.event_type == "member_registered"
     assert event.data["member_id"] == member["id"] and event.data["hardship"] is True
-    assert "id_number" not in event.data and "pension_monthly" not in event.data
+    assert "id_number" not in event.data and "phone" not in event.data
+    assert event.data["pension_monthly"] == Decimal("6200.00")  # funding fixes dues from it
 
 
 def test_the_id_number_is_read_in_upper_case(store, branch):
