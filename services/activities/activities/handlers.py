@@ -1,0 +1,332 @@
+"""What the activities service does, as plain functions of a transaction and input.
+
+Each takes a ``wuji_infra.db.Transaction`` (or a Session for reads) and raw
+JSON-ready input, and returns JSON-ready output. service.py only routes.
+Functions whose answer depends on the day take ``today`` (default: the real
+today), so tests can fix it.
+"""
+import datetime as dt
+import logging
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from activities import domain
+from activities.models import Activity, Attendance, Contact, Member, StudySession
+from activities.schemas import (
+    ActivityFilters, ActivityIn, ActivityOut, CatchUpIn, ComplianceQuery, ContactFilters, ContactIn, ContactOut,
+    CoverageQuery, StudySessionFilters, StudySessionIn, StudySessionOut,
+)
+from wuji_infra.errors import Conflict, InvalidInput, NotFound
+from wuji_infra.validation import load, page_of, paging
+
+log = logging.getLogger(__name__)
+
+ZERO = Decimal("0.00")
+_MAX_ID = 2**31 - 1
+
+
+def _facts(member):
+    return domain.MemberFacts(
+        member_id=member.member_id, branch_id=member.branch_id, status=member.status,
+        registered_on=member.registered_on, name=member.name, mobility_limited=member.mobility_limited,
+    )
+
+
+def _get_or_404(session, model, key, what, lock=False):
+    try:
+        number = int(str(key))
+    except ValueError:
+        number = None
+    found = None
+    if number is not None and 0 < number <= _MAX_ID:
+        found = session.get(model, number, with_for_update=lock)
+    if found is None:
+        raise NotFound(f"{what} {key} 不存在 (no such {model.__tablename__[:-1].replace('_', ' ')})")
+    return found
+
+
+def _refuse_participants(session, branch_id, member_ids, field):
+    """InvalidInput naming ``field`` unless every id is an active member of the branch."""
+    rows = session.scalars(sa.select(Member).where(Member.member_id.in_(member_ids))).all() if member_ids else []
+    problems = domain.participant_problems(branch_id, member_ids, {m.member_id: _facts(m) for m in rows})
+    if problems:
+        reasons = [problems[member_id] for member_id in member_ids if member_id in problems]
+        raise InvalidInput("参加者须为本支部在册党员 (participants must be active members of the branch)",
+                           {field: reasons})
+
+
+def _period(query, column, chosen):
+    if "date_from" in chosen:
+        query = query.where(column >= chosen["date_from"])
+    if "date_to" in chosen:
+        query = query.where(column <= chosen["date_to"])
+    return query
+
+
+# -- member facts, from members' events ---------------------------------------
+
+def apply_member_facts(tx, data, occurred_at):
+    """member_registered / member_updated: store the facts unless newer ones are stored."""
+    member = tx.session.get(Member, data["member_id"], with_for_update=True)
+    if member is None:
+        member = Member(member_id=data["member_id"], registered_on=occurred_at.date())
+        tx.session.add(member)
+    elif member.facts_as_of >= occurred_at:
+        log.info("member %s: facts of %s older than stored ones, ignored", data["member_id"], occurred_at)
+        return
+    elif member.status == "deceased":
+        # death is final: a late update does not bring a member back
+        data = dict(data, status="deceased")
+    member.branch_id = data["branch_id"]
+    member.name = data["name"]
+    member.status = data["status"]
+    member.specialties = list(data.get("specialties") or [])
+    member.mobility_limited = data["mobility_limited"]
+    member.facts_as_of = occurred_at
+
+
+def apply_member_status(tx, member_id, status, occurred_at):
+    """member_deceased / member_transferred: the member's new status.
+
+    A member not yet known is skipped: its member_registered brings the status.
+    """
+    member = tx.session.get(Member, member_id, with_for_update=True)
+    if member is None:
+        log.info("member %s: status %s for an unknown member, skipped", member_id, status)
+        return
+    if status == "deceased" or (member.status != "deceased" and occurred_at >= member.facts_as_of):
+        member.status = status
+        member.facts_as_of = max(member.facts_as_of, occurred_at)
+
+
+# -- monthly study ------------------------------------------------------------
+
+def record_study_session(tx, data, recorded_by=None):
+    """A study session with its attendance: every expected member of the branch
+    who is not an attendee is an absentee, to catch up."""
+    values = load(StudySessionIn(), data)
+    branch_id, day = values["branch_id"], values["date"]
+    _refuse_participants(tx.session, branch_id, values["attendees"], "attendees")
+    if tx.session.scalar(sa.select(StudySession.id).where(
+            StudySession.branch_id == branch_id, StudySession.date == day)) is not None:
+        reason = "该支部当天已有集体学习记录 (the branch already has a study session that day)"
+        raise Conflict(reason, {"date": [reason]})
+
+    branch_members = [_facts(m) for m in tx.session.scalars(
+        sa.select(Member).where(Member.branch_id == branch_id, Member.status == "active"))]
+    absent = domain.absentees(branch_members, values["attendees"], day)
+    session = StudySession(branch_id=branch_id, date=day, topic=values["topic"],
+                           materials=values["materials"], recorded_by=recorded_by)
+    session.attendance = (
+        [Attendance(member_id=member_id, attended=True) for member_id in values["attendees"]]
+        + [Attendance(member_id=m.member_id, attended=False) for m in absent])
+    tx.session.add(session)
+    try:
+        tx.session.flush()
+    except IntegrityError:  # a concurrent request recorded the same branch and day
+        reason = "该支部当天已有集体学习记录 (the branch already has a study session that day)"
+        raise Conflict(reason, {"date": [reason]})
+    tx.emit("study_session_recorded", {
+        "session_id": session.id, "branch_id": branch_id, "date": day,
+        "attended": len(values["attendees"]), "absent": len(absent),
+    })
+    return dump_study_session(tx.session, session)
+
+
+def dump_study_session(session, study):
+    """A session, with each absentee's name and mobility so staff see who needs 送学上门."""
+    data = StudySessionOut().dump(study)
+    ids = [row["member_id"] for row in data["attendance"]]
+    members = {m.member_id: m for m in session.scalars(sa.select(Member).where(Member.member_id.in_(ids)))} if ids else {}
+    for row in data["attendance"]:
+        member = members.get(row["member_id"])
+        row["name"] = member.name if member else None
+        row["mobility_limited"] = bool(member and member.mobility_limited)
+    data["attended"] = sum(1 for row in data["attendance"] if row["attended"])
+    data["absent"] = len(data["attendance"]) - data["attended"]
+    data["caught_up"] = sum(1 for row in data["attendance"] if not row["attended"] and row.get("catch_up_method"))
+    return data
+
+
+def record_catch_up(tx, session_id, data):
+    """An absentee caught up: how (送学上门 for the housebound), when, by whom."""
+    values = load(CatchUpIn(), data)
+    study = _get_or_404(tx.session, StudySession, session_id, "集体学习", lock=True)
+    row = tx.session.get(Attendance, (study.id, values["member_id"]), with_for_update=True)
+    if row is None or row.attended:
+        reason = "该党员不是本次学习的缺席者 (the member was not absent from this session)"
+        raise InvalidInput(reason, {"member_id": [reason]})
+    if values["date"] < study.date:
+        reason = "补学日期不能早于学习日期 (the catch-up is before the session)"
+        raise InvalidInput(reason, {"date": [reason]})
+    if row.catch_up_method is not None:
+        reason = "该党员已有补学记录 (the member has already caught up)"
+        raise Conflict(reason, {"member_id": [reason]})
+    row.catch_up_method = values["method"]
+    row.catch_up_on = values["date"]
+    row.catch_up_by = values.get("by")
+    row.catch_up_note = values.get("note")
+    tx.session.flush()
+    return dump_study_session(tx.session, study)
+
+
+def get_study_session(session, session_id):
+    return dump_study_session(session, _get_or_404(session, StudySession, session_id, "集体学习"))
+
+
+def list_study_sessions(session, filters=None, page=1, page_size=20):
+    """Sessions, latest first; filters ``branch_id``, ``date_from``, ``date_to``."""
+    chosen = load(StudySessionFilters(), filters or {})
+    query = sa.select(StudySession).order_by(StudySession.date.desc(), StudySession.id.desc())
+    if "branch_id" in chosen:
+        query = query.where(StudySession.branch_id == chosen["branch_id"])
+    query = _period(query, StudySession.date, chosen)
+    return page_of(session, query, lambda study: dump_study_session(session, study), page, page_size)
+
+
+def _first_member_on(session, branch_id):
+    return session.scalar(sa.select(sa.func.min(Member.registered_on)).where(Member.branch_id == branch_id))
+
+
+def study_compliance(session, query, today=None):
+    """For a branch and a year, each month: whether it had a session.
+
+    ``{"branch_id", "year", "months": [{"month", "status", "sessions": [{"id", "date", "topic"}]}],
+    "held", "missing"}``; statuses in ``domain.month_status``.
+    """
+    today = today or dt.date.today()
+    chosen = load(ComplianceQuery(), query or {})
+    branch_id, year = chosen["branch_id"], chosen["year"]
+    rows = session.execute(
+        sa.select(StudySession.id, StudySession.date, StudySession.topic)
+        .where(StudySession.branch_id == branch_id,
+               StudySession.date >= dt.date(year, 1, 1), StudySession.date <= dt.date(year, 12, 31))
+        .order_by(StudySession.date)).all()
+    first_member_on = _first_member_on(session, branch_id)
+    months = []
+    for month in range(1, 13):
+        held = [{"id": r.id, "date": r.date.isoformat(), "topic": r.topic} for r in rows if r.date.month == month]
+        months.append({"month": month, "status": domain.month_status(year, month, bool(held), first_member_on, today),
+                       "sessions": held})
+    return {
+        "branch_id": branch_id, "year": year, "months": months,
+        "held": sum(1 for m in months if m["status"] == "held"),
+        "missing": [m["month"] for m in months if m["status"] == "missing"],
+    }
+
+
+# -- three contacts -----------------------------------------------------------
+
+def log_contact(tx, data, recorded_by=None):
+    values = load(ContactIn(), data)
+    branch_id = values["branch_id"]
+    _refuse_participants(tx.session, branch_id, [values["member_id"]], "member_id")
+    if values.get("contact_by_member_id") is not None:
+        by = tx.session.get(Member, values["contact_by_member_id"])
+        if by is None or by.status != "active":
+            reason = f"党员 {values['contact_by_member_id']} 不是在册党员 (not an active member)"
+            raise InvalidInput(reason, {"contact_by_member_id": [reason]})
+    learned = {topic: text.strip() for topic, text in values["learned"].items() if (text or "").strip()}
+    contact = Contact(
+        branch_id=branch_id, level=values["level"], contact_by=values["contact_by"],
+        contact_by_member_id=values.get("contact_by_member_id"), member_id=values["member_id"],
+        date=values["date"], channel=values["channel"], learned=learned, recorded_by=recorded_by,
+    )
+    tx.session.add(contact)
+    tx.session.flush()
+    tx.emit("contact_logged", {
+        "contact_id": contact.id, "branch_id": branch_id, "level": contact.level,
+        "date": contact.date, "member_id": contact.member_id,
+    })
+    return ContactOut().dump(contact)
+
+
+def list_contacts(session, filters=None, page=1, page_size=20):
+    """Contacts, latest first; filters ``branch_id``, ``member_id``, ``level``, ``date_from``, ``date_to``."""
+    chosen = load(ContactFilters(), filters or {})
+    query = sa.select(Contact).order_by(Contact.date.desc(), Contact.id.desc())
+    for field in ("branch_id", "member_id", "level"):
+        if field in chosen:
+            query = query.where(getattr(Contact, field) == chosen[field])
+    query = _period(query, Contact.date, chosen)
+    return page_of(session, query, ContactOut().dump, page, page_size)
+
+
+def contact_coverage(session, query=None, page=1, page_size=20, today=None):
+    """The active members not contacted in the last quarter (``domain.coverage_window``
+    up to ``as_of``, default today), per branch.
+
+    ``items``: those members (``member_id``, ``name``, ``branch_id``,
+    ``last_contact_on`` or None), by branch then member, paged; ``branches``:
+    for every branch with active members, how many there are and how many were
+    not contacted.
+    """
+    chosen = load(CoverageQuery(), query or {})
+    page, page_size = paging(page, page_size)
+    as_of = chosen.get("as_of") or today or dt.date.today()
+    start, end = domain.coverage_window(as_of)
+
+    last = (sa.select(Contact.member_id, sa.func.max(Contact.date).label("last_on"))
+            .where(Contact.date <= end).group_by(Contact.member_id).subquery())
+    active = sa.and_(Member.status == "active", Member.registered_on <= end)
+    if "branch_id" in chosen:
+        active = sa.and_(active, Member.branch_id == chosen["branch_id"])
+    uncovered = sa.or_(last.c.last_on.is_(None), last.c.last_on < start)
+
+    counts = session.execute(
+        sa.select(Member.branch_id, sa.func.count(),
+                  sa.func.count().filter(uncovered))
+        .select_from(Member).outerjoin(last, last.c.member_id == Member.member_id)
+        .where(active).group_by(Member.branch_id).order_by(Member.branch_id)).all()
+    branches = [{"branch_id": b, "active_members": n, "not_contacted": missing,
+                 "contacted": n - missing} for b, n, missing in counts]
+    total = sum(b["not_contacted"] for b in branches)
+
+    rows = session.execute(
+        sa.select(Member.member_id, Member.name, Member.branch_id, last.c.last_on)
+        .select_from(Member).outerjoin(last, last.c.member_id == Member.member_id)
+        .where(active, uncovered).order_by(Member.branch_id, Member.member_id)
+        .limit(page_size).offset((page - 1) * page_size)).all()
+    items = [{"member_id": r.member_id, "name": r.name, "branch_id": r.branch_id,
+              "last_contact_on": r.last_on.isoformat() if r.last_on else None} for r in rows]
+    return {"as_of": as_of.isoformat(), "window_start": start.isoformat(), "branches": branches,
+            "items": items, "total": total, "page": page, "page_size": page_size}
+
+
+# -- activities ---------------------------------------------------------------
+
+def record_activity(tx, data, recorded_by=None):
+    values = load(ActivityIn(), data)
+    _refuse_participants(tx.session, values["branch_id"], values["participants"], "participants")
+    activity = Activity(
+        branch_id=values["branch_id"], kind=values["kind"], date=values["date"], title=values["title"],
+        place=values["place"], organizer=values["organizer"], participant_ids=values["participants"],
+        volunteer_hours=values["volunteer_hours"] if values["volunteer_hours"] is not None else Decimal("0.0"),
+        cost=values["cost"] if values["cost"] is not None else ZERO,
+        expense_category=values["expense_category"], recorded_by=recorded_by,
+    )
+    tx.session.add(activity)
+    tx.session.flush()
+    tx.emit("activity_recorded", {
+        "activity_id": activity.id, "branch_id": activity.branch_id, "kind": activity.kind,
+        "date": activity.date, "participants": len(activity.participant_ids),
+        "cost": activity.cost, "expense_category": activity.expense_category,
+    })
+    return ActivityOut().dump(activity)
+
+
+def get_activity(session, activity_id):
+    return ActivityOut().dump(_get_or_404(session, Activity, activity_id, "活动"))
+
+
+def list_activities(session, filters=None, page=1, page_size=20):
+    """Activities, latest first; filters ``branch_id``, ``kind``, ``date_from``, ``date_to``."""
+    chosen = load(ActivityFilters(), filters or {})
+    query = sa.select(Activity).order_by(Activity.date.desc(), Activity.id.desc())
+    for field in ("branch_id", "kind"):
+        if field in chosen:
+            query = query.where(getattr(Activity, field) == chosen[field])
+    query = _period(query, Activity.date, chosen)
+    return page_of(session, query, ActivityOut().dump, page, page_size)

@@ -1,0 +1,307 @@
+"""Handlers and event entrypoints on the real Store over in-memory SQLite."""
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from nameko.testing.services import worker_factory
+
+from activities import handlers
+from activities.models import Base, Member
+from activities.service import ActivitiesService
+from wuji_infra import events
+from wuji_infra.errors import Conflict, InvalidInput, NotFound
+from wuji_infra.testing import emitted_events, in_memory_store
+
+T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def store():
+    return in_memory_store("activities", Base.metadata)
+
+
+@pytest.fixture
+def service(store):
+    return worker_factory(ActivitiesService, db=store)
+
+
+def facts(member_id, branch_id=1, name=None, status="active", mobility_limited=False, specialties=()):
+    return {
+        "member_id": member_id, "branch_id": branch_id, "name": name or f"党员{member_id}",
+        "birth_date": dt.date(1940, 1, 1), "status": status, "hardship": False, "lives_alone": False,
+        "children_away": False, "mobility_limited": mobility_limited, "org_relation": "unit",
+        "pension_monthly": "4000.00", "specialties": list(specialties),
+    }
+
+
+def member_event(event_type, data, occurred_at=T0):
+    event = events.new_event(event_type, data, source="members")
+    return events.Event(event.event_id, event.event_type, event.source, occurred_at, event.data)
+
+
+def register(service, member_id, at=T0, **kwargs):
+    service.on_member_registered(member_event("member_registered", facts(member_id, **kwargs), at))
+
+
+def stored(store, member_id):
+    with store.read() as session:
+        member = session.get(Member, member_id)
+        return None if member is None else (member.branch_id, member.name, member.status, member.registered_on)
+
+
+def emitted(store, event_type):
+    return [e.data for e in emitted_events(store) if e.event_type == event_type]
+
+
+def health(member_id, day):
+    return {"member_id": member_id, "health_event_id": 1, "date": day, "branch_id": 1,
+            "birth_date": dt.date(1940, 1, 1), "hardship": False, "lives_alone": False}
+
+
+# -- member facts -----------------------------------------------------------------
+
+def test_member_facts_are_kept_and_updated(service, store):
+    register(service, 1, specialties=["城市规划"])
+    assert stored(store, 1) == (1, "党员1", "active", dt.date(2026, 1, 5))
+    later = T0 + dt.timedelta(days=30)
+    service.on_member_updated(member_event("member_updated", facts(1, branch_id=2, name="张三"), later))
+    assert stored(store, 1) == (2, "张三", "active", dt.date(2026, 1, 5))  # registered_on does not move
+
+
+def test_an_older_update_arriving_late_does_not_overwrite_newer_facts(service, store):
+    register(service, 1, at=T0 + dt.timedelta(days=2), name="新名字")
+    service.on_member_updated(member_event("member_updated", facts(1, name="旧名字"), T0))
+    assert stored(store, 1)[1] == "新名字"
+
+
+def test_the_same_event_twice_acts_once(service, store):
+    event = member_event("member_registered", facts(1))
+    service.on_member_registered(event)
+    with store.transaction() as tx:
+        tx.session.get(Member, 1).name = "改过"
+    service.on_member_registered(event)  # a redelivery: the inbox skips it
+    assert stored(store, 1)[1] == "改过"
+
+
+def test_deceased_and_transferred_members_leave_coverage(service, store):
+    for member_id in (1, 2, 3):
+        register(service, member_id)
+    later = T0 + dt.timedelta(days=1)
+    service.on_member_deceased(member_event("member_deceased", health(1, dt.date(2026, 1, 6)), later))
+    service.on_member_transferred(member_event("member_transferred", {
+        "member_id": 2, "org_relation": "unit", "community": None, "status": "transferred_out"}, later))
+    assert stored(store, 1)[2] == "deceased" and stored(store, 2)[2] == "transferred_out"
+    # a late member_updated saying active does not bring the dead back
+    service.on_member_updated(member_event("member_updated", facts(1), T0 + dt.timedelta(days=2)))
+    assert stored(store, 1)[2] == "deceased"
+    with store.read() as session:
+        coverage = handlers.contact_coverage(session, {"as_of": "2026-03-01"})
+    assert [item["member_id"] for item in coverage["items"]] == [3]
+    assert coverage["branches"] == [{"branch_id": 1, "active_members": 1, "not_contacted": 1, "contacted": 0}]
+
+
+def test_a_status_for_an_unknown_member_is_skipped(service, store):
+    service.on_member_deceased(member_event("member_deceased", health(9, dt.date(2026, 1, 6))))
+    assert stored(store, 9) is None
+
+
+# -- monthly study ----------------------------------------------------------------
+
+def session_body(**overrides):
+    body = {"branch_id": 1, "date": "2026-03-10", "topic": "学习党的二十大精神",
+            "materials": ["二十大报告"], "attendees": [1, 2]}
+    body.update(overrides)
+    return body
+
+
+def test_a_study_session_records_attendance_and_absentees(service, store):
+    register(service, 1)
+    register(service, 2)
+    register(service, 3, mobility_limited=True, name="李四")
+    register(service, 4, branch_id=2)
+    register(service, 5, at=dt.datetime(2026, 4, 1, tzinfo=dt.timezone.utc))  # joined after the session
+    session = service.record_study_session(session_body(), "staff1")
+    assert (session["attended"], session["absent"], session["caught_up"]) == (2, 1, 0)
+    [absent] = [row for row in session["attendance"] if not row["attended"]]
+    assert (absent["member_id"], absent["name"], absent["mobility_limited"]) == (3, "李四", True)
+    assert emitted(store, "study_session_recorded") == [
+        {"session_id": session["id"], "branch_id": 1, "date": dt.date(2026, 3, 10), "attended": 2, "absent": 1}]
+
+    caught = service.record_catch_up(session["id"], {"member_id": 3, "method": "home_delivery",
+                                                     "date": "2026-03-12", "by": "王书记"})
+    assert caught["caught_up"] == 1
+    assert [r["catch_up_method"] for r in caught["attendance"] if r["member_id"] == 3] == ["home_delivery"]
+    with pytest.raises(Conflict):
+        service.record_catch_up(session["id"], {"member_id": 3, "method": "self_study", "date": "2026-03-13"})
+    with pytest.raises(InvalidInput) as attended:
+        service.record_catch_up(session["id"], {"member_id": 1, "method": "self_study", "date": "2026-03-13"})
+    assert "member_id" in attended.value.fields
+    with pytest.raises(NotFound):
+        service.record_catch_up(999, {"member_id": 3, "method": "self_study", "date": "2026-03-13"})
+    assert service.get_study_session(session["id"]) == caught
+
+
+def test_a_study_session_refuses_bad_input_naming_the_field(service, store):
+    register(service, 1)
+    register(service, 2, branch_id=2)
+    for body, field in [
+        (session_body(attendees=[1, 2]), "attendees"),          # 2 is of another branch
+        (session_body(attendees=[1, 77]), "attendees"),         # unknown member
+        (session_body(attendees=[1, 1]), "attendees"),
+        (session_body(date="2026-02-30"), "date"),
+        (session_body(date=(dt.date.today() + dt.timedelta(days=1)).isoformat()), "date"),
+        (session_body(topic="  "), "topic"),
+        (session_body(branch_id="x"), "branch_id"),
+        (dict(session_body(), extra=1), "extra"),
+    ]:
+        with pytest.raises(InvalidInput) as caught:
+            service.record_study_session(body)
+        assert field in caught.value.fields, (body, caught.value.fields)
+    assert emitted(store, "study_session_recorded") == []
+
+
+def test_one_session_per_branch_and_day(service):
+    register(service, 1)
+    service.record_study_session(session_body(attendees=[1]))
+    with pytest.raises(Conflict) as caught:
+        service.record_study_session(session_body(attendees=[1], topic="另一个"))
+    assert "date" in caught.value.fields
+
+
+def test_listing_sessions_filters_and_pages(service):
+    register(service, 1)
+    register(service, 2, branch_id=2)
+    for day in ("2026-01-10", "2026-02-10", "2026-03-10"):
+        service.record_study_session(session_body(date=day, attendees=[1]))
+    service.record_study_session(session_body(branch_id=2, attendees=[2]))
+    listed = service.list_study_sessions({"branch_id": "1", "date_from": "2026-02-01"}, 1, 1)
+    assert (listed["total"], listed["page_size"]) == (2, 1)
+    assert [s["date"] for s in listed["items"]] == ["2026-03-10"]
+    with pytest.raises(InvalidInput) as caught:
+        service.list_study_sessions({"date_from": "yesterday"})
+    assert "date_from" in caught.value.fields
+
+
+def test_the_monthly_view_shows_months_with_and_without_a_session(store, service):
+    register(service, 1, at=dt.datetime(2026, 3, 15, tzinfo=dt.timezone.utc))  # the branch's first member
+    for day in ("2026-04-01", "2026-04-30", "2026-06-30"):
+        service.record_study_session(session_body(date=day, attendees=[1]))
+    with store.read() as session:
+        view = handlers.study_compliance(session, {"branch_id": "1", "year": "2026"}, today=dt.date(2026, 8, 1))
+    statuses = {m["month"]: m["status"] for m in view["months"]}
+    assert [statuses[m] for m in range(1, 13)] == [
+        "no_members", "no_members", "missing", "held", "missing", "held", "missing", "not_due",
+        "future", "future", "future", "future"]
+    assert len(view["months"][3]["sessions"]) == 2
+    assert (view["held"], view["missing"]) == (2, [3, 5, 7])
+    with pytest.raises(InvalidInput) as caught:
+        service.study_compliance({"branch_id": "1"})
+    assert "year" in caught.value.fields
+
+
+# -- three contacts ---------------------------------------------------------------
+
+def contact_body(**overrides):
+    body = {"branch_id": 1, "level": "committee_member", "contact_by": "王书记", "member_id": 1,
+            "date": "2026-10-01", "channel": "visit", "learned": {"life": "身体尚好", "opinions": "希望多组织活动"}}
+    body.update(overrides)
+    return body
+
+
+def test_a_contact_is_logged_and_announced(service, store):
+    register(service, 1)
+    register(service, 2)
+    contact = service.log_contact(contact_body(contact_by_member_id=2), "staff1")
+    assert contact["learned"] == {"life": "身体尚好", "opinions": "希望多组织活动"}
+    assert emitted(store, "contact_logged") == [{"contact_id": contact["id"], "branch_id": 1,
+                                                 "level": "committee_member", "date": dt.date(2026, 10, 1),
+                                                 "member_id": 1}]
+    listed = service.list_contacts({"level": "committee_member", "member_id": "1"})
+    assert [c["id"] for c in listed["items"]] == [contact["id"]]
+    assert service.list_contacts({"level": "staff_committee"})["total"] == 0
+
+
+def test_a_contact_refuses_bad_input_naming_the_field(service, store):
+    register(service, 1)
+    register(service, 2, status="deceased")
+    for body, field in [
+        (contact_body(member_id=2), "member_id"),
+        (contact_body(level="boss_member"), "level"),
+        (contact_body(channel="letter"), "channel"),
+        (contact_body(learned={"life": " "}), "learned._schema"),
+        (contact_body(learned={"gossip": "x"}), "learned.gossip"),
+        (contact_body(contact_by_member_id=2), "contact_by_member_id"),
+    ]:
+        with pytest.raises(InvalidInput) as caught:
+            service.log_contact(body)
+        assert field in caught.value.fields, (body, caught.value.fields)
+    assert emitted(store, "contact_logged") == []
+
+
+def test_coverage_lists_members_not_contacted_in_the_last_quarter_per_branch(service, store):
+    for member_id, branch_id in ((1, 1), (2, 1), (3, 1), (4, 2)):
+        register(service, member_id, branch_id=branch_id)
+    service.log_contact(contact_body(member_id=1, date="2026-08-21"))   # first day of the window
+    service.log_contact(contact_body(member_id=2, date="2026-08-20"))   # the day before it
+    service.log_contact(contact_body(member_id=3, date="2026-11-21"))   # after as_of: does not count
+    with store.read() as session:
+        view = handlers.contact_coverage(session, {"as_of": "2026-11-20"})
+        assert (view["window_start"], view["total"]) == ("2026-08-21", 3)
+        assert [(i["member_id"], i["last_contact_on"]) for i in view["items"]] == [
+            (2, "2026-08-20"), (3, None), (4, None)]
+        assert view["branches"] == [
+            {"branch_id": 1, "active_members": 3, "not_contacted": 2, "contacted": 1},
+            {"branch_id": 2, "active_members": 1, "not_contacted": 1, "contacted": 0}]
+        one_branch = handlers.contact_coverage(session, {"as_of": "2026-11-20", "branch_id": "2"}, page=1, page_size=5)
+        assert [i["member_id"] for i in one_branch["items"]] == [4]
+        paged = handlers.contact_coverage(session, {"as_of": "2026-11-20"}, page=2, page_size=2)
+        assert [i["member_id"] for i in paged["items"]] == [4] and paged["total"] == 3
+        with pytest.raises(InvalidInput) as caught:
+            handlers.contact_coverage(session, {"as_of": "someday"})
+        assert "as_of" in caught.value.fields
+
+
+# -- activities -------------------------------------------------------------------
+
+def activity_body(**overrides):
+    body = {"branch_id": 1, "kind": "red_education_visit", "date": "2026-07-01", "title": "参观革命纪念馆",
+            "place": "市革命纪念馆", "organizer": "王书记", "participants": [1, 2], "cost": "1200.50",
+            "volunteer_hours": "0"}
+    body.update(overrides)
+    return body
+
+
+def test_an_activity_is_recorded_with_its_cost_and_announced(service, store):
+    register(service, 1)
+    register(service, 2)
+    activity = service.record_activity(activity_body(), "staff1")
+    assert (activity["cost"], activity["expense_category"], activity["participants"]) == ("1200.50", "activities", [1, 2])
+    [announced] = emitted(store, "activity_recorded")
+    assert announced["cost"] == __import__("decimal").Decimal("1200.50")
+    assert (announced["participants"], announced["expense_category"]) == (2, "activities")
+    assert service.get_activity(activity["id"]) == activity
+    free = service.record_activity(activity_body(kind="volunteer_service", cost=None, volunteer_hours="12.5",
+                                                 expense_category="education_training"))
+    assert (free["cost"], free["volunteer_hours"]) == ("0.00", "12.5")
+    listed = service.list_activities({"kind": "volunteer_service", "branch_id": "1"})
+    assert [a["id"] for a in listed["items"]] == [free["id"]]
+
+
+def test_an_activity_refuses_a_participant_who_is_not_an_active_member_of_the_branch(service, store):
+    register(service, 1)
+    register(service, 2, branch_id=2)
+    register(service, 3, status="transferred_out")
+    for body, field in [
+        (activity_body(participants=[1, 2]), "participants"),
+        (activity_body(participants=[1, 3]), "participants"),
+        (activity_body(participants=[]), "participants"),
+        (activity_body(cost=12.5), "cost"),
+        (activity_body(cost="-1"), "cost"),
+        (activity_body(kind="party"), "kind"),
+        (activity_body(expense_category="travel"), "expense_category"),
+    ]:
+        with pytest.raises(InvalidInput) as caught:
+            service.record_activity(body)
+        assert field in caught.value.fields, (body, caught.value.fields)
+    assert emitted(store, "activity_recorded") == []
