@@ -141,6 +141,44 @@ class GatewayService(ServiceBase):
     def get_activity(self, request, activity_id):
         return json_response(self.activities.get_activity(activity_id))
 
+    @http("POST", "/api/v1/bulletins")
+    def publish_bulletin(self, request):
+        data = web.json_body(request)
+        return created(self.activities.publish_bulletin(data, web.caller(request).username))
+
+    @http("GET", "/api/v1/bulletins")
+    def list_bulletins(self, request):
+        filters, page, page_size = web.query(request, ("branch_id", "year", "date_from", "date_to"))
+        return json_response(self.activities.list_bulletins(filters, page, page_size))
+
+    @http("GET", "/api/v1/bulletins/<id:bulletin_id>")
+    def get_bulletin(self, request, bulletin_id):
+        return json_response(self.activities.get_bulletin(bulletin_id))
+
+    @http("GET", "/api/v1/bulletin-gaps")
+    def bulletin_gaps(self, request):
+        query, _, _ = web.query(request, ("branch_id", "year"))
+        return json_response(self.activities.bulletin_gaps(query))
+
+    @http("POST", "/api/v1/review-meetings")
+    def record_review_meeting(self, request):
+        data = web.json_body(request)
+        return created(self.activities.record_review_meeting(data, web.caller(request).username))
+
+    @http("GET", "/api/v1/review-meetings")
+    def list_review_meetings(self, request):
+        filters, page, page_size = web.query(request, ("kind", "member_id", "date_from", "date_to"))
+        return json_response(self.activities.list_review_meetings(filters, page, page_size))
+
+    @http("GET", "/api/v1/review-meetings/<id:meeting_id>")
+    def get_review_meeting(self, request, meeting_id):
+        return json_response(self.activities.get_review_meeting(meeting_id))
+
+    @http("GET", "/api/v1/activity-statistics")
+    def activity_statistics(self, request):
+        query, _, _ = web.query(request, ("year",))
+        return json_response(self.activities.statistics(query))
+
     # -- welfare service ----------------------------------------------------------
 
     @http("GET", "/api/v1/visit-tasks")

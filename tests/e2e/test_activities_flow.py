@@ -90,3 +90,30 @@ def test_study_contacts_and_activities_from_http(api, branch, wait_for):
     assert bad.status_code == 400 and list(bad.json()["fields"]) == ["participants"]
     listed = api.get("/activities", params={"branch_id": branch, "page_size": 1}).json()
     assert (listed["total"], listed["page_size"]) == (1, 1)
+
+
+def test_bulletins_review_meetings_and_the_yearly_figures_from_http(api, branch, wait_for):
+    expert = new_member(api, branch, name="赵工", specialties=["城市规划"])
+    wait_for(lambda: coverage(api, branch), lambda c: c["total"] == 1)
+
+    body = {"branch_id": branch, "number": 1, "date": TODAY.isoformat(), "reach_online": 20, "reach_offline": 3,
+            "items": [{"title": "学习要点", "kind": "article", "link": "https://example.org/1"},
+                      {"title": "政策解读", "kind": "policy", "text": "正文"}]}
+    published = api.post("/bulletins", body)
+    assert published.status_code == 201, published.text
+    again = api.post("/bulletins", body)
+    assert again.status_code == 409 and "number" in again.json()["fields"]
+    gaps = api.get("/bulletin-gaps", params={"branch_id": branch, "year": TODAY.year}).json()
+    assert (gaps["issues"], gaps["items"]) == (1, 2)
+
+    meeting = api.post("/review-meetings", {"kind": "lunzheng", "topic": "历史街区保护规划", "date": TODAY.isoformat(),
+                                            "organizer": "市规划局",
+                                            "participants": [{"member_id": expert["id"], "advice": "保留原有街巷"}]})
+    assert meeting.status_code == 201, meeting.text
+    assert api.get("/review-meetings", params={"member_id": expert["id"]}).json()["total"] == 1
+
+    figures = api.get("/activity-statistics", params={"year": TODAY.year})
+    assert figures.status_code == 200, figures.text
+    figures = figures.json()
+    assert figures["bulletins"]["issues"] >= 1 and figures["review_meetings"]["meetings"] >= 1
+    assert api.get("/activity-statistics", params={"year": "x"}).status_code == 400

@@ -138,6 +138,41 @@ class FakeActivities:
     def get_activity(self, activity_id):
         return {"id": activity_id}
 
+    @rpc(expected_exceptions=EXPECTED)
+    def publish_bulletin(self, data, recorded_by=None):
+        if data.get("number") == 1:
+            raise Conflict("该支部本年度已有此期号 (this number is taken for the branch and year)",
+                           {"number": ["taken"]})
+        return {"id": 10, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_bulletins(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_bulletin(self, bulletin_id):
+        return {"id": bulletin_id}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def bulletin_gaps(self, query):
+        return {"query_seen": query}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_review_meeting(self, data, recorded_by=None):
+        return {"id": 11, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_review_meetings(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_review_meeting(self, meeting_id):
+        return {"id": meeting_id}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def statistics(self, query):
+        return {"query_seen": query}
+
 
 class FakeWelfare:
     name = "welfare"
@@ -403,6 +438,28 @@ def test_activities_routes(system, token):
     activities = system.call("GET", "/api/v1/activities?kind=volunteer_service&branch_id=1", token=token)
     assert activities.json()["filters_seen"] == {"kind": "volunteer_service", "branch_id": "1"}
     assert system.call("GET", "/api/v1/activities/8", token=token).json() == {"id": 8}
+
+    bulletin = {"branch_id": 1, "number": 2, "date": "2026-01-07", "items": []}
+    answer = system.call("POST", "/api/v1/bulletins", token=token, json=bulletin)
+    assert answer.status_code == 201 and answer.json() == {"id": 10, "recorded_by": "admin", **bulletin}
+    body = assert_error(system.call("POST", "/api/v1/bulletins", token=token, json=dict(bulletin, number=1)),
+                        409, "conflict")
+    assert body["fields"] == {"number": ["taken"]}
+    bulletins = system.call("GET", "/api/v1/bulletins?branch_id=1&year=2026&page=3", token=token).json()
+    assert (bulletins["filters_seen"], bulletins["page"]) == ({"branch_id": "1", "year": "2026"}, 3)
+    assert system.call("GET", "/api/v1/bulletins/10", token=token).json() == {"id": 10}
+    gaps = system.call("GET", "/api/v1/bulletin-gaps?branch_id=1&year=2026", token=token).json()
+    assert gaps == {"query_seen": {"branch_id": "1", "year": "2026"}}
+
+    meeting = {"kind": "lunzheng", "topic": "旧城改造", "participants": [{"member_id": 1, "advice": "好"}]}
+    answer = system.call("POST", "/api/v1/review-meetings", token=token, json=meeting)
+    assert answer.status_code == 201 and answer.json() == {"id": 11, "recorded_by": "admin", **meeting}
+    meetings = system.call("GET", "/api/v1/review-meetings?member_id=1&kind=yantao", token=token).json()
+    assert meetings["filters_seen"] == {"member_id": "1", "kind": "yantao"}
+    assert system.call("GET", "/api/v1/review-meetings/11", token=token).json() == {"id": 11}
+    figures = system.call("GET", "/api/v1/activity-statistics?year=2026", token=token).json()
+    assert figures == {"query_seen": {"year": "2026"}}
+    assert_error(system.call("GET", "/api/v1/activity-statistics?year=2026&branch=1", token=token), 400, "invalid_input")
 
 
 # -- bodies ---------------------------------------------------------------------

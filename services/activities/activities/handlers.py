@@ -13,10 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from activities import domain
-from activities.models import Activity, Attendance, Contact, Member, StudySession
+from activities.models import (
+    Activity, Attendance, Bulletin, Contact, Member, ReviewMeeting, ReviewParticipant, StudySession,
+)
 from activities.schemas import (
-    ActivityFilters, ActivityIn, ActivityOut, CatchUpIn, ComplianceQuery, ContactFilters, ContactIn, ContactOut,
-    CoverageQuery, StudySessionFilters, StudySessionIn, StudySessionOut,
+    ActivityFilters, ActivityIn, ActivityOut, BulletinFilters, BulletinIn, BulletinOut, CatchUpIn, ComplianceQuery,
+    ContactFilters, ContactIn, ContactOut, CoverageQuery, ReviewMeetingFilters, ReviewMeetingIn, ReviewMeetingOut,
+    StudySessionFilters, StudySessionIn, StudySessionOut, YearQuery,
 )
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.validation import load, page_of, paging
@@ -330,3 +333,168 @@ def list_activities(session, filters=None, page=1, page_size=20):
             query = query.where(getattr(Activity, field) == chosen[field])
     query = _period(query, Activity.date, chosen)
     return page_of(session, query, ActivityOut().dump, page, page_size)
+
+
+# -- study bulletins ----------------------------------------------------------
+
+def publish_bulletin(tx, data, recorded_by=None):
+    """An issue of the study bulletin; its number is unique per branch and year."""
+    values = load(BulletinIn(), data)
+    branch_id, number, year = values["branch_id"], values["number"], values["date"].year
+    duplicate = "该支部本年度已有此期号 (this number is taken for the branch and year)"
+    if tx.session.scalar(sa.select(Bulletin.id).where(
+            Bulletin.branch_id == branch_id, Bulletin.year == year, Bulletin.number == number)) is not None:
+        raise Conflict(duplicate, {"number": [duplicate]})
+    bulletin = Bulletin(
+        branch_id=branch_id, year=year, number=number, date=values["date"], items=values["items"],
+        item_count=len(values["items"]), reach_online=values["reach_online"],
+        reach_offline=values["reach_offline"], recorded_by=recorded_by,
+    )
+    tx.session.add(bulletin)
+    try:
+        tx.session.flush()
+    except IntegrityError:  # a concurrent request took the number
+        raise Conflict(duplicate, {"number": [duplicate]})
+    tx.emit("bulletin_published", {
+        "bulletin_id": bulletin.id, "branch_id": branch_id, "number": number,
+        "date": bulletin.date, "items": bulletin.item_count,
+    })
+    return BulletinOut().dump(bulletin)
+
+
+def get_bulletin(session, bulletin_id):
+    return BulletinOut().dump(_get_or_404(session, Bulletin, bulletin_id, "学习园地"))
+
+
+def list_bulletins(session, filters=None, page=1, page_size=20):
+    """Issues, latest first; filters ``branch_id``, ``year``, ``date_from``, ``date_to``."""
+    chosen = load(BulletinFilters(), filters or {})
+    query = sa.select(Bulletin).order_by(Bulletin.date.desc(), Bulletin.id.desc())
+    for field in ("branch_id", "year"):
+        if field in chosen:
+            query = query.where(getattr(Bulletin, field) == chosen[field])
+    query = _period(query, Bulletin.date, chosen)
+    return page_of(session, query, BulletinOut().dump, page, page_size)
+
+
+def bulletin_gaps(session, query, today=None):
+    """For a branch and a year: the ISO weeks that ended without an issue
+    (``domain.weeks_without_issue``), and how many issues and items there were."""
+    today = today or dt.date.today()
+    chosen = load(ComplianceQuery(), query or {})
+    branch_id, year = chosen["branch_id"], chosen["year"]
+    monday, _ = domain.iso_weeks(year)[0]
+    _, sunday = domain.iso_weeks(year)[-1]
+    rows = session.execute(sa.select(Bulletin.date, Bulletin.item_count).where(
+        Bulletin.branch_id == branch_id, Bulletin.date >= monday, Bulletin.date <= sunday)).all()
+    missing = domain.weeks_without_issue(year, [r.date for r in rows], _first_member_on(session, branch_id), today)
+    in_year = [r for r in rows if r.date.year == year]
+    return {
+        "branch_id": branch_id, "year": year,
+        "issues": len(in_year), "items": sum(r.item_count for r in in_year),
+        "weeks_without_issue": [dict(w, monday=w["monday"].isoformat(), sunday=w["sunday"].isoformat())
+                                for w in missing],
+    }
+
+
+# -- review meetings ----------------------------------------------------------
+
+def record_review_meeting(tx, data, recorded_by=None):
+    """A review meeting (论证会/研讨会): its experts, each an active member, and their advice."""
+    values = load(ReviewMeetingIn(), data)
+    member_ids = [p["member_id"] for p in values["participants"]]
+    found = {m.member_id: m for m in tx.session.scalars(sa.select(Member).where(Member.member_id.in_(member_ids)))}
+    problems = [f"党员 {member_id} 不是在册党员 (not an active member)" for member_id in member_ids
+                if member_id not in found or found[member_id].status != "active"]
+    if problems:
+        raise InvalidInput("参加者须为在册党员 (participants must be active members)", {"participants": problems})
+    meeting = ReviewMeeting(kind=values["kind"], topic=values["topic"], date=values["date"],
+                            organizer=values["organizer"], recorded_by=recorded_by)
+    meeting.participants = [ReviewParticipant(member_id=p["member_id"], advice=p["advice"])
+                            for p in values["participants"]]
+    tx.session.add(meeting)
+    tx.session.flush()
+    return ReviewMeetingOut().dump(meeting)
+
+
+def get_review_meeting(session, meeting_id):
+    return ReviewMeetingOut().dump(_get_or_404(session, ReviewMeeting, meeting_id, "论证会"))
+
+
+def list_review_meetings(session, filters=None, page=1, page_size=20):
+    """Meetings, latest first; filters ``kind``, ``member_id`` (took part), ``date_from``, ``date_to``."""
+    chosen = load(ReviewMeetingFilters(), filters or {})
+    query = sa.select(ReviewMeeting).order_by(ReviewMeeting.date.desc(), ReviewMeeting.id.desc())
+    if "kind" in chosen:
+        query = query.where(ReviewMeeting.kind == chosen["kind"])
+    if "member_id" in chosen:
+        query = query.where(ReviewMeeting.id.in_(
+            sa.select(ReviewParticipant.meeting_id).where(ReviewParticipant.member_id == chosen["member_id"])))
+    query = _period(query, ReviewMeeting.date, chosen)
+    return page_of(session, query, ReviewMeetingOut().dump, page, page_size)
+
+
+# -- the yearly report's figures ----------------------------------------------
+
+def statistics(session, query):
+    """What the yearly report needs from activities, for one year: study
+    sessions per branch and month, bulletin issues and items, contacts by
+    level, activities by kind (count, cost, volunteer hours), review-meeting
+    participation (meetings, members who took part, participations)."""
+    year = load(YearQuery(), query or {})["year"]
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+    month = sa.extract("month", StudySession.date)
+    sessions = {}
+    for branch_id, month_number, count in session.execute(
+            sa.select(StudySession.branch_id, month, sa.func.count())
+            .where(StudySession.date.between(first, last)).group_by(StudySession.branch_id, month)):
+        sessions.setdefault(branch_id, {})[int(month_number)] = count
+    study_by_branch = [{"branch_id": b, "sessions": sum(months.values()),
+                        "months": {str(m): months.get(m, 0) for m in range(1, 13)},
+                        "months_held": len(months)} for b, months in sorted(sessions.items())]
+
+    bulletins = session.execute(
+        sa.select(Bulletin.branch_id, sa.func.count(), sa.func.sum(Bulletin.item_count))
+        .where(Bulletin.year == year).group_by(Bulletin.branch_id).order_by(Bulletin.branch_id)).all()
+
+    contacts = dict(session.execute(
+        sa.select(Contact.level, sa.func.count()).where(Contact.date.between(first, last)).group_by(Contact.level)).all())
+
+    kinds = {kind: {"count": count, "cost": cost or ZERO, "volunteer_hours": hours or Decimal("0.0")}
+             for kind, count, cost, hours in session.execute(
+                 sa.select(Activity.kind, sa.func.count(), sa.func.sum(Activity.cost), sa.func.sum(Activity.volunteer_hours))
+                 .where(Activity.date.between(first, last)).group_by(Activity.kind))}
+
+    meetings, members, participations = session.execute(
+        sa.select(sa.func.count(sa.distinct(ReviewMeeting.id)), sa.func.count(sa.distinct(ReviewParticipant.member_id)),
+                  sa.func.count(ReviewParticipant.member_id))
+        .select_from(ReviewMeeting).outerjoin(ReviewParticipant)
+        .where(ReviewMeeting.date.between(first, last))).one()
+
+    def money(value):
+        return str(Decimal(value).quantize(Decimal("0.01")))
+
+    def hours(value):
+        return str(Decimal(value).quantize(Decimal("0.1")))
+
+    return {
+        "year": year,
+        "study_sessions": {"total": sum(b["sessions"] for b in study_by_branch), "by_branch": study_by_branch},
+        "bulletins": {
+            "issues": sum(count for _, count, _ in bulletins), "items": sum(int(items or 0) for _, _, items in bulletins),
+            "by_branch": [{"branch_id": b, "issues": count, "items": int(items or 0)} for b, count, items in bulletins],
+        },
+        "contacts": {"total": sum(contacts.values()),
+                     "by_level": {level: contacts.get(level, 0) for level in domain.CONTACT_LEVELS}},
+        "activities": {
+            "total": sum(k["count"] for k in kinds.values()),
+            "cost": money(sum((k["cost"] for k in kinds.values()), ZERO)),
+            "volunteer_hours": hours(sum((k["volunteer_hours"] for k in kinds.values()), Decimal("0.0"))),
+            "by_kind": {kind: {"count": kinds[kind]["count"] if kind in kinds else 0,
+                               "cost": money(kinds[kind]["cost"] if kind in kinds else ZERO),
+                               "volunteer_hours": hours(kinds[kind]["volunteer_hours"] if kind in kinds else 0)}
+                        for kind in domain.ACTIVITY_KINDS},
+        },
+        "review_meetings": {"meetings": meetings, "members": members, "participations": participations},
+    }

@@ -103,3 +103,53 @@ class Activity(Base):
     expense_category: Mapped[str] = mapped_column(sa.String(30))
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class Bulletin(Base):
+    """An issue of the study bulletin (学习园地); its number is unique per branch and year.
+
+    ``items`` holds each item's title, kind and link or text; ``item_count``
+    keeps the count for the yearly report.
+    """
+    __tablename__ = "bulletins"
+    __table_args__ = (sa.UniqueConstraint("branch_id", "year", "number", name="uq_bulletins_branch_year_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(index=True)
+    year: Mapped[int] = mapped_column()
+    number: Mapped[int] = mapped_column()
+    date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    items: Mapped[list] = mapped_column(sa.JSON)
+    item_count: Mapped[int] = mapped_column()
+    reach_online: Mapped[int] = mapped_column()
+    reach_offline: Mapped[int] = mapped_column()
+    recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class ReviewMeeting(Base):
+    """A city-construction review meeting (论证会/研讨会) where retired experts took part."""
+    __tablename__ = "review_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    topic: Mapped[str] = mapped_column(sa.String(200))
+    date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    organizer: Mapped[str] = mapped_column(sa.String(200))
+    recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+    participants: Mapped[list["ReviewParticipant"]] = relationship(
+        back_populates="meeting", lazy="selectin", order_by="ReviewParticipant.member_id",
+        cascade="all, delete-orphan")
+
+
+class ReviewParticipant(Base):
+    """A member who took part in a review meeting, and the advice they gave."""
+    __tablename__ = "review_participants"
+
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("review_meetings.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(primary_key=True, index=True)
+    advice: Mapped[str] = mapped_column(sa.Text)
+
+    meeting: Mapped[ReviewMeeting] = relationship(back_populates="participants")

@@ -188,3 +188,107 @@ class ActivityFilters(_In):
     kind = fields.String(validate=_one_of(domain.ACTIVITY_KINDS))
     date_from = fields.Date()
     date_to = fields.Date()
+
+
+# -- study bulletins ----------------------------------------------------------
+
+def _web_link(value):
+    if not value.startswith(("http://", "https://")):
+        raise ValidationError("链接应以 http:// 或 https:// 开头 (a web link)")
+
+
+class BulletinItemIn(_In):
+    title = _text(200, required=True, error_messages=_REQUIRED)
+    kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.BULLETIN_ITEM_KINDS))
+    link = fields.String(validate=[validate.Length(max=1000), _web_link])
+    text = _text(20000)
+
+    @validates_schema
+    def _link_or_text(self, data, **kwargs):
+        if not data.get("link") and not data.get("text"):
+            raise ValidationError("应有链接或正文 (a link or a text)", field_name="link")
+
+
+_REACH = validate.Range(min=0, max=100000, error="人数应在0到100000之间 (0 to 100000)")
+
+
+class BulletinIn(_In):
+    branch_id = _id(required=True, error_messages=_REQUIRED)
+    number = fields.Integer(required=True, error_messages=_REQUIRED,
+                            validate=validate.Range(min=1, max=1000, error="期号应在1到1000之间 (1 to 1000)"))
+    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    items = fields.List(fields.Nested(BulletinItemIn), required=True, error_messages=_REQUIRED,
+                        validate=validate.Length(min=1, max=100, error="应有1到100条内容 (1 to 100 items)"))
+    reach_online = fields.Integer(load_default=0, validate=_REACH)
+    reach_offline = fields.Integer(load_default=0, validate=_REACH)
+
+
+class BulletinOut(Schema):
+    id = fields.Integer()
+    branch_id = fields.Integer()
+    year = fields.Integer()
+    number = fields.Integer()
+    date = fields.Date()
+    items = fields.List(fields.Dict())
+    item_count = fields.Integer()
+    reach_online = fields.Integer()
+    reach_offline = fields.Integer()
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class BulletinFilters(_In):
+    branch_id = _id()
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+# -- review meetings ----------------------------------------------------------
+
+class ReviewParticipantIn(_In):
+    member_id = _id(required=True, error_messages=_REQUIRED)
+    advice = _text(5000, required=True, error_messages=_REQUIRED)
+
+
+def _unique_participants(values):
+    _unique([value["member_id"] for value in values])
+
+
+class ReviewMeetingIn(_In):
+    kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.REVIEW_MEETING_KINDS))
+    topic = _text(200, required=True, error_messages=_REQUIRED)
+    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    organizer = _text(200, required=True, error_messages=_REQUIRED)
+    participants = fields.List(
+        fields.Nested(ReviewParticipantIn), required=True, error_messages=_REQUIRED,
+        validate=[validate.Length(min=1, max=200, error="应有1到200名参加者 (1 to 200 participants)"),
+                  _unique_participants])
+
+
+class ReviewParticipantOut(Schema):
+    member_id = fields.Integer()
+    advice = fields.String()
+
+
+class ReviewMeetingOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    topic = fields.String()
+    date = fields.Date()
+    organizer = fields.String()
+    participants = fields.List(fields.Nested(ReviewParticipantOut))
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class ReviewMeetingFilters(_In):
+    kind = fields.String(validate=_one_of(domain.REVIEW_MEETING_KINDS))
+    member_id = _id()
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+class YearQuery(_In):
+    year = fields.Integer(required=True, error_messages=_REQUIRED,
+                          validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))

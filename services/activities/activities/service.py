@@ -96,3 +96,49 @@ class ActivitiesService(ServiceBase):
     def list_activities(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
             return handlers.list_activities(session, filters, page, page_size)
+
+    # -- study bulletins -------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def publish_bulletin(self, data, recorded_by=None):
+        with self.db.transaction() as tx:
+            return handlers.publish_bulletin(tx, data, recorded_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_bulletin(self, bulletin_id):
+        with self.db.read() as session:
+            return handlers.get_bulletin(session, bulletin_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_bulletins(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_bulletins(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def bulletin_gaps(self, query):
+        with self.db.read() as session:
+            return handlers.bulletin_gaps(session, query)
+
+    # -- review meetings -------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_review_meeting(self, data, recorded_by=None):
+        with self.db.transaction() as tx:
+            return handlers.record_review_meeting(tx, data, recorded_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_review_meeting(self, meeting_id):
+        with self.db.read() as session:
+            return handlers.get_review_meeting(session, meeting_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_review_meetings(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_review_meetings(session, filters, page, page_size)
+
+    # -- the yearly report -----------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def statistics(self, query):
+        with self.db.read() as session:
+            return handlers.statistics(session, query)

@@ -17,7 +17,7 @@ from nameko.testing.services import entrypoint_waiter
 
 from activities.service import ActivitiesService
 from wuji_infra import events
-from wuji_infra.errors import InvalidInput
+from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.handlers import dead_letter_queue
 
 pytestmark = pytest.mark.integration
@@ -180,3 +180,33 @@ def test_an_activity_carries_its_cost(activities, rpc, publish, amqp_uri, branch
             "branch_id": branch_id + 100000, "kind": "themed_practice", "date": dt.date.today().isoformat(),
             "title": "主题党日", "place": "社区", "organizer": "王书记", "participants": members})
     assert "participants" in caught.value.fields
+
+
+def test_a_bulletin_is_announced_and_a_number_taken_is_a_conflict(activities, rpc, publish, amqp_uri, branch_id):
+    register(activities, publish, branch_id, count=1)
+    body = {"branch_id": branch_id, "number": 1, "date": dt.date.today().isoformat(), "reach_online": 12,
+            "items": [{"title": "学习要点", "kind": "article", "text": "正文"}]}
+    with listening(amqp_uri, "bulletin_published") as received:
+        bulletin = rpc.publish_bulletin(body)
+        event = received(bulletin_id=bulletin["id"])
+    assert (event.data["branch_id"], event.data["number"], event.data["items"]) == (branch_id, 1, 1)
+    with pytest.raises(Conflict):
+        rpc.publish_bulletin(body)
+    gaps = rpc.bulletin_gaps({"branch_id": str(branch_id), "year": str(dt.date.today().year)})
+    assert gaps["issues"] == 1
+
+
+def test_statistics_on_postgresql(activities, rpc, publish, branch_id):
+    members = register(activities, publish, branch_id, count=2)
+    today = dt.date.today().isoformat()
+    rpc.record_study_session({"branch_id": branch_id, "date": today, "topic": "学习", "attendees": members[:1]})
+    rpc.record_activity({"branch_id": branch_id, "kind": "culture_show", "date": today, "title": "书画展",
+                         "place": "老干部活动中心", "organizer": "王书记", "participants": members,
+                         "cost": "300.00", "volunteer_hours": "2.5"})
+    rpc.record_review_meeting({"kind": "lunzheng", "topic": "城市更新", "date": today, "organizer": "市住建局",
+                               "participants": [{"member_id": m, "advice": "建议"} for m in members]})
+    figures = rpc.statistics({"year": str(dt.date.today().year)})
+    [mine] = [b for b in figures["study_sessions"]["by_branch"] if b["branch_id"] == branch_id]
+    assert mine["months"][str(dt.date.today().month)] == 1
+    assert figures["activities"]["by_kind"]["culture_show"]["count"] >= 1
+    assert figures["review_meetings"]["participations"] >= 2

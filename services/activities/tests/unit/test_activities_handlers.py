@@ -305,3 +305,125 @@ def test_an_activity_refuses_a_participant_who_is_not_an_active_member_of_the_br
             service.record_activity(body)
         assert field in caught.value.fields, (body, caught.value.fields)
     assert emitted(store, "activity_recorded") == []
+
+
+# -- study bulletins --------------------------------------------------------------
+
+def bulletin_body(**overrides):
+    body = {"branch_id": 1, "number": 1, "date": "2026-01-07", "reach_online": 30, "reach_offline": 5,
+            "items": [{"title": "学习贯彻全会精神", "kind": "article", "link": "https://example.org/a"},
+                      {"title": "健康讲座", "kind": "video", "text": "视频内容简介"}]}
+    body.update(overrides)
+    return body
+
+
+def test_a_bulletin_is_published_and_its_number_is_unique_per_branch_and_year(service, store):
+    register(service, 1)
+    bulletin = service.publish_bulletin(bulletin_body(), "staff1")
+    assert (bulletin["year"], bulletin["item_count"], bulletin["reach_online"]) == (2026, 2, 30)
+    assert emitted(store, "bulletin_published") == [{"bulletin_id": bulletin["id"], "branch_id": 1, "number": 1,
+                                                     "date": dt.date(2026, 1, 7), "items": 2}]
+    with pytest.raises(Conflict) as caught:
+        service.publish_bulletin(bulletin_body(date="2026-01-14"))
+    assert "number" in caught.value.fields
+    service.publish_bulletin(bulletin_body(date="2025-12-24"))          # the same number in another year
+    service.publish_bulletin(bulletin_body(branch_id=2))                # and in another branch
+    assert service.list_bulletins({"branch_id": "1", "year": "2026"})["total"] == 1
+    assert service.get_bulletin(bulletin["id"]) == bulletin
+
+
+def test_a_bulletin_refuses_bad_input_naming_the_field(service, store):
+    for body, field in [
+        (bulletin_body(items=[]), "items"),
+        (bulletin_body(items=[{"title": "x", "kind": "article"}]), "items.0.link"),
+        (bulletin_body(items=[{"title": "x", "kind": "article", "link": "javascript:alert(1)"}]), "items.0.link"),
+        (bulletin_body(items=[{"title": "x", "kind": "gossip", "text": "y"}]), "items.0.kind"),
+        (bulletin_body(number=0), "number"),
+        (bulletin_body(reach_online=-1), "reach_online"),
+    ]:
+        with pytest.raises(InvalidInput) as caught:
+            service.publish_bulletin(body)
+        assert field in caught.value.fields, (body, caught.value.fields)
+    assert emitted(store, "bulletin_published") == []
+
+
+def test_the_weeks_without_an_issue(service, store):
+    register(service, 1, at=dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc))
+    for number, day in enumerate(("2026-01-02", "2026-01-14", "2026-01-15"), 1):  # weeks 1, 3, 3
+        service.publish_bulletin(bulletin_body(number=number, date=day))
+    with store.read() as session:
+        view = handlers.bulletin_gaps(session, {"branch_id": "1", "year": "2026"}, today=dt.date(2026, 2, 2))
+    assert (view["issues"], view["items"]) == (3, 6)
+    assert [w["week"] for w in view["weeks_without_issue"]] == [2, 4, 5]
+    assert view["weeks_without_issue"][0] == {"week": 2, "monday": "2026-01-05", "sunday": "2026-01-11"}
+    with pytest.raises(InvalidInput) as caught:
+        service.bulletin_gaps({"year": "2026"})
+    assert "branch_id" in caught.value.fields
+
+
+# -- review meetings --------------------------------------------------------------
+
+def test_a_review_meeting_records_each_experts_advice(service):
+    register(service, 1, specialties=["城市规划"])
+    register(service, 2, branch_id=2)
+    register(service, 3, status="deceased")
+    body = {"kind": "lunzheng", "topic": "老城区更新规划论证", "date": "2026-05-10", "organizer": "市规划局",
+            "participants": [{"member_id": 1, "advice": "保留历史街巷肌理"}, {"member_id": 2, "advice": "增加停车位"}]}
+    meeting = service.record_review_meeting(body, "staff1")
+    assert [(p["member_id"], p["advice"]) for p in meeting["participants"]] == [(1, "保留历史街巷肌理"), (2, "增加停车位")]
+    assert service.get_review_meeting(meeting["id"]) == meeting
+    assert service.list_review_meetings({"member_id": "2"})["total"] == 1
+    assert service.list_review_meetings({"member_id": "3"})["total"] == 0
+    for participants, field in [
+        ([{"member_id": 3, "advice": "x"}], "participants"),
+        ([{"member_id": 1, "advice": "x"}, {"member_id": 1, "advice": "y"}], "participants"),
+        ([{"member_id": 1, "advice": " "}], "participants.0.advice"),
+        ([], "participants"),
+    ]:
+        with pytest.raises(InvalidInput) as caught:
+            service.record_review_meeting(dict(body, participants=participants))
+        assert field in caught.value.fields, (participants, caught.value.fields)
+    with pytest.raises(NotFound):
+        service.get_review_meeting(99)
+
+
+# -- the yearly report ------------------------------------------------------------
+
+def test_statistics_for_the_yearly_report(service):
+    for member_id, branch_id in ((1, 1), (2, 1), (3, 2)):
+        register(service, member_id, branch_id=branch_id)
+    for day in ("2026-01-10", "2026-01-20", "2026-03-10", "2025-12-10"):
+        service.record_study_session(session_body(date=day, attendees=[1]))
+    service.record_study_session(session_body(branch_id=2, date="2026-02-10", attendees=[3]))
+    service.publish_bulletin(bulletin_body())
+    service.publish_bulletin(bulletin_body(number=2, date="2026-01-14", items=[{"title": "a", "kind": "notice", "text": "b"}]))
+    service.publish_bulletin(bulletin_body(date="2025-12-30"))
+    service.log_contact(contact_body())
+    service.log_contact(contact_body(level="staff_committee"))
+    service.log_contact(contact_body(level="staff_committee", date="2025-10-01"))
+    service.record_activity(activity_body(participants=[1, 2], cost="100.10"))
+    service.record_activity(activity_body(participants=[1], cost="0.45", date="2026-08-01"))
+    service.record_activity(activity_body(kind="volunteer_service", cost=None, volunteer_hours="6.5"))
+    service.record_activity(activity_body(date="2025-07-01", cost="999.00"))
+    meeting = {"kind": "yantao", "topic": "x", "date": "2026-05-10", "organizer": "市住建局",
+               "participants": [{"member_id": 1, "advice": "a"}, {"member_id": 3, "advice": "b"}]}
+    service.record_review_meeting(meeting)
+    service.record_review_meeting(dict(meeting, participants=[{"member_id": 1, "advice": "c"}]))
+    service.record_review_meeting(dict(meeting, date="2025-05-10"))
+
+    figures = service.statistics({"year": "2026"})
+    study = figures["study_sessions"]
+    assert study["total"] == 4
+    assert [(b["branch_id"], b["sessions"], b["months_held"]) for b in study["by_branch"]] == [(1, 3, 2), (2, 1, 1)]
+    assert study["by_branch"][0]["months"]["1"] == 2 and study["by_branch"][0]["months"]["12"] == 0
+    assert figures["bulletins"] == {"issues": 2, "items": 3, "by_branch": [{"branch_id": 1, "issues": 2, "items": 3}]}
+    assert figures["contacts"] == {"total": 2, "by_level": {"staff_committee": 1, "committee_member": 1,
+                                                            "member_member": 0}}
+    activities = figures["activities"]
+    assert (activities["total"], activities["cost"], activities["volunteer_hours"]) == (3, "100.55", "6.5")
+    assert activities["by_kind"]["red_education_visit"] == {"count": 2, "cost": "100.55", "volunteer_hours": "0.0"}
+    assert activities["by_kind"]["sports_contest"] == {"count": 0, "cost": "0.00", "volunteer_hours": "0.0"}
+    assert figures["review_meetings"] == {"meetings": 2, "members": 2, "participations": 3}
+    with pytest.raises(InvalidInput) as caught:
+        service.statistics({"year": "二〇二六"})
+    assert "year" in caught.value.fields
