@@ -54,6 +54,7 @@ PERMISSIONS = {
     "POST /api/v1/review-meetings": STAFF,
     "GET /api/v1/review-meetings": STAFF,
     "GET /api/v1/review-meetings/<id:meeting_id>": STAFF,
+    "GET /api/v1/experts": STAFF,
     "GET /api/v1/activity-statistics": STAFF,
     "GET /api/v1/visit-tasks": STAFF,
     "POST /api/v1/visit-tasks/<id:task_id>/complete": STAFF,

@@ -115,7 +115,8 @@ class GatewayService(ServiceBase):
     @http("POST", "/api/v1/contacts")
     def log_contact(self, request):
         data = web.json_body(request)
-        return created(self.activities.log_contact(data, web.caller(request).username))
+        request_id = web.idempotency_key(request)
+        return created(self.activities.log_contact(data, web.caller(request).username, request_id))
 
     @http("GET", "/api/v1/contacts")
     def list_contacts(self, request):
@@ -130,7 +131,8 @@ class GatewayService(ServiceBase):
     @http("POST", "/api/v1/activities")
     def record_activity(self, request):
         data = web.json_body(request)
-        return created(self.activities.record_activity(data, web.caller(request).username))
+        request_id = web.idempotency_key(request)
+        return created(self.activities.record_activity(data, web.caller(request).username, request_id))
 
     @http("GET", "/api/v1/activities")
     def list_activities(self, request):
@@ -173,6 +175,11 @@ class GatewayService(ServiceBase):
     @http("GET", "/api/v1/review-meetings/<id:meeting_id>")
     def get_review_meeting(self, request, meeting_id):
         return json_response(self.activities.get_review_meeting(meeting_id))
+
+    @http("GET", "/api/v1/experts")
+    def list_experts(self, request):
+        filters, page, page_size = web.query(request, ("specialty", "branch_id"))
+        return json_response(self.activities.list_experts(filters, page, page_size))
 
     @http("GET", "/api/v1/activity-statistics")
     def activity_statistics(self, request):

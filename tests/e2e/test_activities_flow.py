@@ -81,9 +81,14 @@ def test_study_contacts_and_activities_from_http(api, branch, wait_for):
     activity = api.post("/activities", {"branch_id": branch, "kind": "red_education_visit",
                                         "date": TODAY.isoformat(), "title": "参观红色教育基地", "place": "南湖",
                                         "organizer": "王书记", "participants": [first["id"], second["id"]],
-                                        "cost": "1500.00"})
+                                        "cost": "1500.00"}, headers={"Idempotency-Key": f"act-{branch}"})
     assert activity.status_code == 201, activity.text
     assert activity.json()["cost"] == "1500.00"
+    retried = api.post("/activities", {"branch_id": branch, "kind": "red_education_visit",
+                                       "date": TODAY.isoformat(), "title": "参观红色教育基地", "place": "南湖",
+                                       "organizer": "王书记", "participants": [first["id"], second["id"]],
+                                       "cost": "1500.00"}, headers={"Idempotency-Key": f"act-{branch}"})
+    assert retried.status_code == 201 and retried.json()["id"] == activity.json()["id"]
     bad = api.post("/activities", {"branch_id": branch, "kind": "red_education_visit", "date": TODAY.isoformat(),
                                    "title": "x", "place": "x", "organizer": "x", "participants": [third["id"]],
                                    "cost": "15.50"})

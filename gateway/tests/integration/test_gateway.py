@@ -115,8 +115,8 @@ class FakeActivities:
         return {"query_seen": query}
 
     @rpc(expected_exceptions=EXPECTED)
-    def log_contact(self, data, recorded_by=None):
-        return {"id": 6, "recorded_by": recorded_by, **data}
+    def log_contact(self, data, recorded_by=None, request_id=None):
+        return {"id": 6, "recorded_by": recorded_by, "request_id": request_id, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_contacts(self, filters=None, page_number=1, page_size=20):
@@ -127,8 +127,8 @@ class FakeActivities:
         return page([], page_number, page_size, query_seen=query)
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_activity(self, data, recorded_by=None):
-        return {"id": 8, "recorded_by": recorded_by, **data}
+    def record_activity(self, data, recorded_by=None, request_id=None):
+        return {"id": 8, "recorded_by": recorded_by, "request_id": request_id, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_activities(self, filters=None, page_number=1, page_size=20):
@@ -168,6 +168,10 @@ class FakeActivities:
     @rpc(expected_exceptions=EXPECTED)
     def get_review_meeting(self, meeting_id):
         return {"id": meeting_id}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_experts(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
 
     @rpc(expected_exceptions=EXPECTED)
     def statistics(self, query):
@@ -423,8 +427,9 @@ def test_activities_routes(system, token):
     assert compliance.json() == {"query_seen": {"branch_id": "1", "year": "2026"}}
 
     contact = {"branch_id": 1, "level": "committee_member", "member_id": 2}
-    answer = system.call("POST", "/api/v1/contacts", token=token, json=contact)
-    assert answer.status_code == 201 and answer.json()["recorded_by"] == "admin"
+    answer = system.call("POST", "/api/v1/contacts", token=token, json=contact, headers={"Idempotency-Key": "c-1"})
+    assert answer.status_code == 201
+    assert (answer.json()["recorded_by"], answer.json()["request_id"]) == ("admin", "c-1")
     contacts = system.call("GET", "/api/v1/contacts?level=staff_committee&member_id=2&date_to=2026-12-31", token=token)
     assert contacts.json()["filters_seen"] == {"level": "staff_committee", "member_id": "2", "date_to": "2026-12-31"}
     coverage = system.call("GET", "/api/v1/contacts/coverage?branch_id=1&as_of=2026-11-01&page_size=50", token=token)
@@ -433,8 +438,13 @@ def test_activities_routes(system, token):
     assert_error(system.call("GET", "/api/v1/contacts/coverage?colour=red", token=token), 400, "invalid_input")
 
     activity = {"branch_id": 1, "kind": "volunteer_service", "participants": [1], "cost": "10.00"}
-    answer = system.call("POST", "/api/v1/activities", token=token, json=activity)
-    assert answer.status_code == 201 and answer.json() == {"id": 8, "recorded_by": "admin", **activity}
+    answer = system.call("POST", "/api/v1/activities", token=token, json=activity, headers={"Idempotency-Key": "a-1"})
+    assert answer.status_code == 201
+    assert answer.json() == {"id": 8, "recorded_by": "admin", "request_id": "a-1", **activity}
+    without_key = system.call("POST", "/api/v1/activities", token=token, json=activity).json()
+    assert len(without_key["request_id"]) == 36  # a fresh uuid4
+    assert_error(system.call("POST", "/api/v1/activities", token=token, json=activity,
+                             headers={"Idempotency-Key": "k" * 65}), 400, "invalid_input")
     activities = system.call("GET", "/api/v1/activities?kind=volunteer_service&branch_id=1", token=token)
     assert activities.json()["filters_seen"] == {"kind": "volunteer_service", "branch_id": "1"}
     assert system.call("GET", "/api/v1/activities/8", token=token).json() == {"id": 8}
@@ -457,6 +467,8 @@ def test_activities_routes(system, token):
     meetings = system.call("GET", "/api/v1/review-meetings?member_id=1&kind=yantao", token=token).json()
     assert meetings["filters_seen"] == {"member_id": "1", "kind": "yantao"}
     assert system.call("GET", "/api/v1/review-meetings/11", token=token).json() == {"id": 11}
+    experts = system.call("GET", "/api/v1/experts?specialty=%E5%9F%8E%E5%B8%82%E8%A7%84%E5%88%92", token=token).json()
+    assert experts["filters_seen"] == {"specialty": "城市规划"}
     figures = system.call("GET", "/api/v1/activity-statistics?year=2026", token=token).json()
     assert figures == {"query_seen": {"year": "2026"}}
     assert_error(system.call("GET", "/api/v1/activity-statistics?year=2026&branch=1", token=token), 400, "invalid_input")

@@ -14,11 +14,11 @@ from sqlalchemy.exc import IntegrityError
 
 from activities import domain
 from activities.models import (
-    Activity, Attendance, Bulletin, Contact, Member, ReviewMeeting, ReviewParticipant, StudySession,
+    Activity, Attendance, Bulletin, Contact, Member, MemberSpecialty, ReviewMeeting, ReviewParticipant, StudySession,
 )
 from activities.schemas import (
     ActivityFilters, ActivityIn, ActivityOut, BulletinFilters, BulletinIn, BulletinOut, CatchUpIn, ComplianceQuery,
-    ContactFilters, ContactIn, ContactOut, CoverageQuery, ReviewMeetingFilters, ReviewMeetingIn, ReviewMeetingOut,
+    ContactFilters, ContactIn, ContactOut, CoverageQuery, ExpertFilters, ReviewMeetingFilters, ReviewMeetingIn, ReviewMeetingOut,
     StudySessionFilters, StudySessionIn, StudySessionOut, YearQuery,
 )
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
@@ -85,9 +85,15 @@ def apply_member_facts(tx, data, occurred_at):
     member.branch_id = data["branch_id"]
     member.name = data["name"]
     member.status = data["status"]
-    member.specialties = list(data.get("specialties") or [])
+    specialties = sorted({s.strip()[:50] for s in data.get("specialties") or [] if s.strip()})
+    member.specialties = specialties
     member.mobility_limited = data["mobility_limited"]
     member.facts_as_of = occurred_at
+    tx.session.flush()
+    tx.session.execute(sa.delete(MemberSpecialty).where(MemberSpecialty.member_id == member.member_id))
+    if specialties:
+        tx.session.execute(sa.insert(MemberSpecialty), [
+            {"member_id": member.member_id, "specialty": specialty} for specialty in specialties])
 
 
 def apply_member_status(tx, member_id, status, occurred_at):
@@ -164,6 +170,9 @@ def record_catch_up(tx, session_id, data):
     if values["date"] < study.date:
         reason = "补学日期不能早于学习日期 (the catch-up is before the session)"
         raise InvalidInput(reason, {"date": [reason]})
+    if values["method"] == "home_delivery" and not values.get("by"):
+        reason = "送学上门须填写送学人 (who took the material to the member)"
+        raise InvalidInput(reason, {"by": [reason]})
     if row.catch_up_method is not None:
         reason = "该党员已有补学记录 (the member has already caught up)"
         raise Conflict(reason, {"member_id": [reason]})
@@ -222,8 +231,28 @@ def study_compliance(session, query, today=None):
 
 # -- three contacts -----------------------------------------------------------
 
-def log_contact(tx, data, recorded_by=None):
+def _already_done(session, model, request_id):
+    """The row a request with this Idempotency-Key made before, if any."""
+    if request_id is None:
+        return None
+    return session.scalar(sa.select(model).where(model.request_id == request_id))
+
+
+def _flush_once(session):
+    """Flush a new row keyed by request_id; two concurrent requests with one key: the second is a conflict."""
+    try:
+        session.flush()
+    except IntegrityError:
+        reason = "同一请求正在处理, 请稍后重试 (the same request is being handled; retry shortly)"
+        raise Conflict(reason, {"Idempotency-Key": [reason]})
+
+
+def log_contact(tx, data, recorded_by=None, request_id=None):
+    """Log a contact, once per ``request_id`` (a retry answers the contact logged first)."""
     values = load(ContactIn(), data)
+    existing = _already_done(tx.session, Contact, request_id)
+    if existing is not None:
+        return ContactOut().dump(existing)
     branch_id = values["branch_id"]
     _refuse_participants(tx.session, branch_id, [values["member_id"]], "member_id")
     if values.get("contact_by_member_id") is not None:
@@ -236,9 +265,10 @@ def log_contact(tx, data, recorded_by=None):
         branch_id=branch_id, level=values["level"], contact_by=values["contact_by"],
         contact_by_member_id=values.get("contact_by_member_id"), member_id=values["member_id"],
         date=values["date"], channel=values["channel"], learned=learned, recorded_by=recorded_by,
+        request_id=request_id,
     )
     tx.session.add(contact)
-    tx.session.flush()
+    _flush_once(tx.session)
     tx.emit("contact_logged", {
         "contact_id": contact.id, "branch_id": branch_id, "level": contact.level,
         "date": contact.date, "member_id": contact.member_id,
@@ -300,18 +330,22 @@ def contact_coverage(session, query=None, page=1, page_size=20, today=None):
 
 # -- activities ---------------------------------------------------------------
 
-def record_activity(tx, data, recorded_by=None):
+def record_activity(tx, data, recorded_by=None, request_id=None):
+    """Record an activity and announce its cost, once per ``request_id``."""
     values = load(ActivityIn(), data)
+    existing = _already_done(tx.session, Activity, request_id)
+    if existing is not None:
+        return ActivityOut().dump(existing)
     _refuse_participants(tx.session, values["branch_id"], values["participants"], "participants")
     activity = Activity(
         branch_id=values["branch_id"], kind=values["kind"], date=values["date"], title=values["title"],
         place=values["place"], organizer=values["organizer"], participant_ids=values["participants"],
         volunteer_hours=values["volunteer_hours"] if values["volunteer_hours"] is not None else Decimal("0.0"),
         cost=values["cost"] if values["cost"] is not None else ZERO,
-        expense_category=values["expense_category"], recorded_by=recorded_by,
+        expense_category=values["expense_category"], recorded_by=recorded_by, request_id=request_id,
     )
     tx.session.add(activity)
-    tx.session.flush()
+    _flush_once(tx.session)
     tx.emit("activity_recorded", {
         "activity_id": activity.id, "branch_id": activity.branch_id, "kind": activity.kind,
         "date": activity.date, "participants": len(activity.participant_ids),
@@ -432,6 +466,30 @@ def list_review_meetings(session, filters=None, page=1, page_size=20):
             sa.select(ReviewParticipant.meeting_id).where(ReviewParticipant.member_id == chosen["member_id"])))
     query = _period(query, ReviewMeeting.date, chosen)
     return page_of(session, query, ReviewMeetingOut().dump, page, page_size)
+
+
+def list_experts(session, filters=None, page=1, page_size=20):
+    """Active members with specialties, to invite to a review meeting: filters
+    ``specialty`` (exact), ``branch_id``; each with how often they took part."""
+    chosen = load(ExpertFilters(), filters or {})
+    took_part = (sa.select(sa.func.count()).where(ReviewParticipant.member_id == Member.member_id)
+                 .correlate(Member).scalar_subquery())
+    query = (sa.select(Member.member_id, Member.name, Member.branch_id, Member.specialties,
+                       took_part.label("review_meetings"))
+             .where(Member.status == "active",
+                    Member.member_id.in_(sa.select(MemberSpecialty.member_id)))
+             .order_by(Member.branch_id, Member.member_id))
+    if "specialty" in chosen:
+        query = query.where(Member.member_id.in_(
+            sa.select(MemberSpecialty.member_id).where(MemberSpecialty.specialty == chosen["specialty"])))
+    if "branch_id" in chosen:
+        query = query.where(Member.branch_id == chosen["branch_id"])
+    page, page_size = paging(page, page_size)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
+    return {"items": [{"member_id": r.member_id, "name": r.name, "branch_id": r.branch_id,
+                       "specialties": r.specialties, "review_meetings": r.review_meetings} for r in rows],
+            "total": total, "page": page, "page_size": page_size}
 
 
 # -- the yearly report's figures ----------------------------------------------

@@ -36,6 +36,14 @@ class Member(Base):
     facts_as_of: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
+class MemberSpecialty(Base):
+    """One specialty of a member (城市规划, 建筑设计 ...), to find experts for a review meeting."""
+    __tablename__ = "member_specialties"
+
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.member_id"), primary_key=True)
+    specialty: Mapped[str] = mapped_column(sa.String(50), primary_key=True, index=True)
+
+
 class StudySession(Base):
     """A monthly collective study (集体学习); one per branch and day."""
     __tablename__ = "study_sessions"
@@ -71,7 +79,8 @@ class Attendance(Base):
 class Contact(Base):
     """One of the three contacts (三个联系): who contacted which member, how, and what was learned."""
     __tablename__ = "contacts"
-    __table_args__ = (sa.Index("ix_contacts_member_date", "member_id", "date"),)
+    __table_args__ = (sa.Index("ix_contacts_member_date", "member_id", "date"),
+                      sa.UniqueConstraint("request_id", name="uq_contacts_request_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(index=True)
@@ -82,6 +91,8 @@ class Contact(Base):
     date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
     channel: Mapped[str] = mapped_column(sa.String(10))
     learned: Mapped[dict] = mapped_column(sa.JSON)
+    # the Idempotency-Key of the request that logged it: a retried request logs it once
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
 
@@ -89,6 +100,7 @@ class Contact(Base):
 class Activity(Base):
     """A branch activity (活动): kind, when, where, who, and what it cost."""
     __tablename__ = "activities"
+    __table_args__ = (sa.UniqueConstraint("request_id", name="uq_activities_request_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(index=True)
@@ -101,6 +113,9 @@ class Activity(Base):
     volunteer_hours: Mapped[Decimal] = mapped_column(sa.Numeric(10, 1))
     cost: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
     expense_category: Mapped[str] = mapped_column(sa.String(30))
+    # the Idempotency-Key of the request that recorded it: a retried request never
+    # records (and funding never books) the cost twice
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
 

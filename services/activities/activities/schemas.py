@@ -289,6 +289,11 @@ class ReviewMeetingFilters(_In):
     date_to = fields.Date()
 
 
+class ExpertFilters(_In):
+    specialty = _text(50)
+    branch_id = _id()
+
+
 class YearQuery(_In):
     year = fields.Integer(required=True, error_messages=_REQUIRED,
                           validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))

@@ -66,9 +66,9 @@ class ActivitiesService(ServiceBase):
     # -- three contacts --------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def log_contact(self, data, recorded_by=None):
+    def log_contact(self, data, recorded_by=None, request_id=None):
         with self.db.transaction() as tx:
-            return handlers.log_contact(tx, data, recorded_by)
+            return handlers.log_contact(tx, data, recorded_by, request_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_contacts(self, filters=None, page=1, page_size=20):
@@ -83,9 +83,9 @@ class ActivitiesService(ServiceBase):
     # -- activities ------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_activity(self, data, recorded_by=None):
+    def record_activity(self, data, recorded_by=None, request_id=None):
         with self.db.transaction() as tx:
-            return handlers.record_activity(tx, data, recorded_by)
+            return handlers.record_activity(tx, data, recorded_by, request_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_activity(self, activity_id):
@@ -135,6 +135,11 @@ class ActivitiesService(ServiceBase):
     def list_review_meetings(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
             return handlers.list_review_meetings(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_experts(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_experts(session, filters, page, page_size)
 
     # -- the yearly report -----------------------------------------------------
 

@@ -137,6 +137,9 @@ def test_a_study_session_records_attendance_and_absentees(service, store):
     with pytest.raises(InvalidInput) as attended:
         service.record_catch_up(session["id"], {"member_id": 1, "method": "self_study", "date": "2026-03-13"})
     assert "member_id" in attended.value.fields
+    with pytest.raises(InvalidInput) as nobody:
+        service.record_catch_up(session["id"], {"member_id": 3, "method": "home_delivery", "date": "2026-03-13"})
+    assert "by" in nobody.value.fields
     with pytest.raises(NotFound):
         service.record_catch_up(999, {"member_id": 3, "method": "self_study", "date": "2026-03-13"})
     assert service.get_study_session(session["id"]) == caught
@@ -387,6 +390,27 @@ def test_a_review_meeting_records_each_experts_advice(service):
         service.get_review_meeting(99)
 
 
+def test_experts_are_found_by_specialty(service):
+    register(service, 1, specialties=["城市规划", "建筑设计"])
+    register(service, 2, branch_id=2, specialties=["城市规划"])
+    register(service, 3, specialties=["书法"])
+    register(service, 4, status="deceased", specialties=["城市规划"])
+    register(service, 5)
+    service.record_review_meeting({"kind": "yantao", "topic": "x", "date": "2026-05-10", "organizer": "市规划局",
+                                   "participants": [{"member_id": 1, "advice": "a"}]})
+    found = service.list_experts({"specialty": "城市规划"})
+    assert [(e["member_id"], e["review_meetings"]) for e in found["items"]] == [(1, 1), (2, 0)]
+    assert service.list_experts({"specialty": "城市规划", "branch_id": "2"})["total"] == 1
+    assert service.list_experts({})["total"] == 3
+    # a member who drops a specialty is no longer found by it
+    service.on_member_updated(member_event("member_updated", facts(2, branch_id=2, specialties=["园林绿化"]),
+                                           T0 + dt.timedelta(days=1)))
+    assert [e["member_id"] for e in service.list_experts({"specialty": "城市规划"})["items"]] == [1]
+    with pytest.raises(InvalidInput) as caught:
+        service.list_experts({"specialty": ""})
+    assert "specialty" in caught.value.fields
+
+
 # -- the yearly report ------------------------------------------------------------
 
 def test_statistics_for_the_yearly_report(service):
@@ -427,3 +451,17 @@ def test_statistics_for_the_yearly_report(service):
     with pytest.raises(InvalidInput) as caught:
         service.statistics({"year": "二〇二六"})
     assert "year" in caught.value.fields
+
+
+def test_a_retried_request_records_an_activity_and_a_contact_once(service, store):
+    register(service, 1)
+    first = service.record_activity(activity_body(participants=[1]), "staff1", "key-1")
+    again = service.record_activity(activity_body(participants=[1]), "staff1", "key-1")
+    assert again == first
+    assert len(emitted(store, "activity_recorded")) == 1  # funding books the cost once
+    other = service.record_activity(activity_body(participants=[1]), "staff1", "key-2")
+    assert other["id"] != first["id"]
+
+    contact = service.log_contact(contact_body(), "staff1", "key-1")
+    assert service.log_contact(contact_body(), "staff1", "key-1") == contact
+    assert len(emitted(store, "contact_logged")) == 1
