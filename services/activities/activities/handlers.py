@@ -37,7 +37,12 @@ def _facts(member):
     )
 
 
-def _get_or_404(session, model, key, what, lock=False):
+# what a missing row is called: Chinese (English)
+_NAMES = {"study_sessions": "集体学习 (study session)", "activities": "活动 (activity)",
+          "bulletins": "学习园地 (bulletin issue)", "review_meetings": "论证会/研讨会 (review meeting)"}
+
+
+def _get_or_404(session, model, key, lock=False):
     try:
         number = int(str(key))
     except ValueError:
@@ -46,7 +51,7 @@ def _get_or_404(session, model, key, what, lock=False):
     if number is not None and 0 < number <= _MAX_ID:
         found = session.get(model, number, with_for_update=lock)
     if found is None:
-        raise NotFound(f"{what} {key} 不存在 (no such {model.__tablename__[:-1].replace('_', ' ')})")
+        raise NotFound(f"{_NAMES[model.__tablename__]} {key} 不存在 (not found)")
     return found
 
 
@@ -162,7 +167,7 @@ def dump_study_session(session, study):
 def record_catch_up(tx, session_id, data):
     """An absentee caught up: how (送学上门 for the housebound), when, by whom."""
     values = load(CatchUpIn(), data)
-    study = _get_or_404(tx.session, StudySession, session_id, "集体学习", lock=True)
+    study = _get_or_404(tx.session, StudySession, session_id, lock=True)
     row = tx.session.get(Attendance, (study.id, values["member_id"]), with_for_update=True)
     if row is None or row.attended:
         reason = "该党员不是本次学习的缺席者 (the member was not absent from this session)"
@@ -185,7 +190,7 @@ def record_catch_up(tx, session_id, data):
 
 
 def get_study_session(session, session_id):
-    return dump_study_session(session, _get_or_404(session, StudySession, session_id, "集体学习"))
+    return dump_study_session(session, _get_or_404(session, StudySession, session_id))
 
 
 def list_study_sessions(session, filters=None, page=1, page_size=20):
@@ -355,7 +360,7 @@ def record_activity(tx, data, recorded_by=None, request_id=None):
 
 
 def get_activity(session, activity_id):
-    return ActivityOut().dump(_get_or_404(session, Activity, activity_id, "活动"))
+    return ActivityOut().dump(_get_or_404(session, Activity, activity_id))
 
 
 def list_activities(session, filters=None, page=1, page_size=20):
@@ -397,7 +402,7 @@ def publish_bulletin(tx, data, recorded_by=None):
 
 
 def get_bulletin(session, bulletin_id):
-    return BulletinOut().dump(_get_or_404(session, Bulletin, bulletin_id, "学习园地"))
+    return BulletinOut().dump(_get_or_404(session, Bulletin, bulletin_id))
 
 
 def list_bulletins(session, filters=None, page=1, page_size=20):
@@ -452,7 +457,7 @@ def record_review_meeting(tx, data, recorded_by=None):
 
 
 def get_review_meeting(session, meeting_id):
-    return ReviewMeetingOut().dump(_get_or_404(session, ReviewMeeting, meeting_id, "论证会"))
+    return ReviewMeetingOut().dump(_get_or_404(session, ReviewMeeting, meeting_id))
 
 
 def list_review_meetings(session, filters=None, page=1, page_size=20):
@@ -508,6 +513,9 @@ def statistics(session, query):
             sa.select(StudySession.branch_id, month, sa.func.count())
             .where(StudySession.date.between(first, last)).group_by(StudySession.branch_id, month)):
         sessions.setdefault(branch_id, {})[int(month_number)] = count
+    # every branch with active members is in the report, also one that held no session
+    for branch_id in session.scalars(sa.select(Member.branch_id).where(Member.status == "active").distinct()):
+        sessions.setdefault(branch_id, {})
     study_by_branch = [{"branch_id": b, "sessions": sum(months.values()),
                         "months": {str(m): months.get(m, 0) for m in range(1, 13)},
                         "months_held": len(months)} for b, months in sorted(sessions.items())]

@@ -51,7 +51,8 @@ class StudySessionIn(_In):
     topic = _text(200, required=True, error_messages=_REQUIRED)
     materials = fields.List(_text(500), load_default=list, validate=validate.Length(max=50))
     attendees = fields.List(_id(), required=True, error_messages=_REQUIRED,
-                            validate=[validate.Length(max=2000), _unique])
+                            validate=[validate.Length(min=1, max=2000, error="至少一名参加者 (at least one attendee)"),
+                                      _unique])
 
 
 class CatchUpIn(_In):

@@ -16,7 +16,7 @@ from nameko.standalone.rpc import ServiceRpcClient
 from nameko.testing.services import entrypoint_waiter
 
 from activities.service import ActivitiesService
-from wuji_infra import events
+from wuji_infra import deadletters, events
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.handlers import dead_letter_queue
 
@@ -210,3 +210,13 @@ def test_statistics_on_postgresql(activities, rpc, publish, branch_id):
     assert mine["months"][str(dt.date.today().month)] == 1
     assert figures["activities"]["by_kind"]["culture_show"]["count"] >= 1
     assert figures["review_meetings"]["participations"] >= 2
+
+
+def test_a_member_event_that_breaks_the_contract_goes_to_the_dead_letters(activities, rpc, publish, amqp_uri, branch_id):
+    message = member_message("member_registered", next(_ids), branch_id)
+    message["data"]["diagnosis"] = "不应出现在事件中"
+    publish(message)
+    [parked] = wait_for(lambda: [item for item in deadletters.list_dead_letters("activities", amqp_uri)
+                                 if item["event_id"] == message["event_id"]])
+    assert parked["attempts"] == 1
+    assert rpc.contact_coverage({"branch_id": str(branch_id)})["total"] == 0

@@ -152,6 +152,7 @@ def test_a_study_session_refuses_bad_input_naming_the_field(service, store):
         (session_body(attendees=[1, 2]), "attendees"),          # 2 is of another branch
         (session_body(attendees=[1, 77]), "attendees"),         # unknown member
         (session_body(attendees=[1, 1]), "attendees"),
+        (session_body(attendees=[]), "attendees"),
         (session_body(date="2026-02-30"), "date"),
         (session_body(date=(dt.date.today() + dt.timedelta(days=1)).isoformat()), "date"),
         (session_body(topic="  "), "topic"),
@@ -284,6 +285,9 @@ def test_an_activity_is_recorded_with_its_cost_and_announced(service, store):
     assert announced["cost"] == __import__("decimal").Decimal("1200.50")
     assert (announced["participants"], announced["expense_category"]) == (2, "activities")
     assert service.get_activity(activity["id"]) == activity
+    for missing in (999, "x", 2**31):
+        with pytest.raises(NotFound):
+            service.get_activity(missing)
     free = service.record_activity(activity_body(kind="volunteer_service", cost=None, volunteer_hours="12.5",
                                                  expense_category="education_training"))
     assert (free["cost"], free["volunteer_hours"]) == ("0.00", "12.5")
@@ -333,6 +337,9 @@ def test_a_bulletin_is_published_and_its_number_is_unique_per_branch_and_year(se
     service.publish_bulletin(bulletin_body(branch_id=2))                # and in another branch
     assert service.list_bulletins({"branch_id": "1", "year": "2026"})["total"] == 1
     assert service.get_bulletin(bulletin["id"]) == bulletin
+    with pytest.raises(NotFound) as missing:
+        service.get_bulletin(999)
+    assert "学习园地" in str(missing.value)
 
 
 def test_a_bulletin_refuses_bad_input_naming_the_field(service, store):
@@ -414,7 +421,7 @@ def test_experts_are_found_by_specialty(service):
 # -- the yearly report ------------------------------------------------------------
 
 def test_statistics_for_the_yearly_report(service):
-    for member_id, branch_id in ((1, 1), (2, 1), (3, 2)):
+    for member_id, branch_id in ((1, 1), (2, 1), (3, 2), (4, 3)):
         register(service, member_id, branch_id=branch_id)
     for day in ("2026-01-10", "2026-01-20", "2026-03-10", "2025-12-10"):
         service.record_study_session(session_body(date=day, attendees=[1]))
@@ -438,7 +445,8 @@ def test_statistics_for_the_yearly_report(service):
     figures = service.statistics({"year": "2026"})
     study = figures["study_sessions"]
     assert study["total"] == 4
-    assert [(b["branch_id"], b["sessions"], b["months_held"]) for b in study["by_branch"]] == [(1, 3, 2), (2, 1, 1)]
+    assert [(b["branch_id"], b["sessions"], b["months_held"]) for b in study["by_branch"]] == [
+        (1, 3, 2), (2, 1, 1), (3, 0, 0)]  # branch 3 held none: it is in the report with zeros
     assert study["by_branch"][0]["months"]["1"] == 2 and study["by_branch"][0]["months"]["12"] == 0
     assert figures["bulletins"] == {"issues": 2, "items": 3, "by_branch": [{"branch_id": 1, "issues": 2, "items": 3}]}
     assert figures["contacts"] == {"total": 2, "by_level": {"staff_committee": 1, "committee_member": 1,
