@@ -40,6 +40,7 @@ PERMISSIONS = {
     "GET /api/v1/study-sessions": STAFF,
     "GET /api/v1/study-sessions/<id:session_id>": STAFF,
     "POST /api/v1/study-sessions/<id:session_id>/catch-ups": STAFF,
+    "GET /api/v1/study-absences": STAFF,
     "GET /api/v1/study-compliance": STAFF,
     "POST /api/v1/contacts": STAFF,
     "GET /api/v1/contacts": STAFF,

@@ -107,6 +107,11 @@ class GatewayService(ServiceBase):
     def record_catch_up(self, request, session_id):
         return created(self.activities.record_catch_up(session_id, web.json_body(request)))
 
+    @http("GET", "/api/v1/study-absences")
+    def list_absences(self, request):
+        filters, page, page_size = web.query(request, ("branch_id", "member_id", "caught_up", "date_from", "date_to"))
+        return json_response(self.activities.list_absences(filters, page, page_size))
+
     @http("GET", "/api/v1/study-compliance")
     def study_compliance(self, request):
         query, _, _ = web.query(request, ("branch_id", "year"))

@@ -111,6 +111,10 @@ class FakeActivities:
         return {"id": session_id, "caught_up": data}
 
     @rpc(expected_exceptions=EXPECTED)
+    def list_absences(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
     def study_compliance(self, query):
         return {"query_seen": query}
 
@@ -423,6 +427,8 @@ def test_activities_routes(system, token):
     catch_up = {"member_id": 2, "method": "home_delivery", "date": "2026-03-11"}
     answer = system.call("POST", "/api/v1/study-sessions/3/catch-ups", token=token, json=catch_up)
     assert answer.status_code == 201 and answer.json() == {"id": 3, "caught_up": catch_up}
+    absences = system.call("GET", "/api/v1/study-absences?branch_id=1&caught_up=false", token=token)
+    assert absences.json()["filters_seen"] == {"branch_id": "1", "caught_up": "false"}
     compliance = system.call("GET", "/api/v1/study-compliance?branch_id=1&year=2026", token=token)
     assert compliance.json() == {"query_seen": {"branch_id": "1", "year": "2026"}}
 

@@ -17,9 +17,10 @@ from activities.models import (
     Activity, Attendance, Bulletin, Contact, Member, MemberSpecialty, ReviewMeeting, ReviewParticipant, StudySession,
 )
 from activities.schemas import (
-    ActivityFilters, ActivityIn, ActivityOut, BulletinFilters, BulletinIn, BulletinOut, CatchUpIn, ComplianceQuery,
-    ContactFilters, ContactIn, ContactOut, CoverageQuery, ExpertFilters, ReviewMeetingFilters, ReviewMeetingIn, ReviewMeetingOut,
-    StudySessionFilters, StudySessionIn, StudySessionOut, YearQuery,
+    AbsenceFilters, ActivityFilters, ActivityIn, ActivityOut, AttendanceOut, BulletinFilters, BulletinIn, BulletinOut,
+    CatchUpIn, ComplianceQuery, ContactFilters, ContactIn, ContactOut, CoverageQuery, ExpertFilters,
+    ReviewMeetingFilters, ReviewMeetingIn, ReviewMeetingOut, StudySessionFilters, StudySessionIn, StudySessionOut,
+    YearQuery,
 )
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.validation import load, page_of, paging
@@ -201,6 +202,38 @@ def list_study_sessions(session, filters=None, page=1, page_size=20):
         query = query.where(StudySession.branch_id == chosen["branch_id"])
     query = _period(query, StudySession.date, chosen)
     return page_of(session, query, lambda study: dump_study_session(session, study), page, page_size)
+
+
+def list_absences(session, filters=None, page=1, page_size=20):
+    """Absentees of study sessions, latest session first, to catch up: filters
+    ``branch_id``, ``member_id``, ``caught_up`` (true/false), ``date_from``,
+    ``date_to``. ``caught_up=false`` with a member's ``mobility_limited`` tells
+    who still needs the material taken home (送学上门)."""
+    chosen = load(AbsenceFilters(), filters or {})
+    query = (sa.select(Attendance, StudySession, Member)
+             .join(StudySession, StudySession.id == Attendance.session_id)
+             .outerjoin(Member, Member.member_id == Attendance.member_id)
+             .where(Attendance.attended.is_(False))
+             .order_by(StudySession.date.desc(), StudySession.id.desc(), Attendance.member_id))
+    if "branch_id" in chosen:
+        query = query.where(StudySession.branch_id == chosen["branch_id"])
+    if "member_id" in chosen:
+        query = query.where(Attendance.member_id == chosen["member_id"])
+    if chosen.get("caught_up") is True:
+        query = query.where(Attendance.catch_up_method.is_not(None))
+    elif chosen.get("caught_up") is False:
+        query = query.where(Attendance.catch_up_method.is_(None))
+    query = _period(query, StudySession.date, chosen)
+    page, page_size = paging(page, page_size)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
+    items = []
+    for absence, study, member in rows:
+        items.append(dict(
+            AttendanceOut().dump(absence), session_id=study.id, branch_id=study.branch_id,
+            date=study.date.isoformat(), topic=study.topic, name=member.name if member else None,
+            mobility_limited=bool(member and member.mobility_limited)))
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
 def _first_member_on(session, branch_id):

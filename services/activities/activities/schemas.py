@@ -89,6 +89,14 @@ class StudySessionFilters(_In):
     date_to = fields.Date()
 
 
+class AbsenceFilters(_In):
+    branch_id = _id()
+    member_id = _id()
+    caught_up = fields.Boolean(truthy={"true", "1", True}, falsy={"false", "0", False})
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
 class ComplianceQuery(_In):
     branch_id = _id(required=True, error_messages=_REQUIRED)
     year = fields.Integer(required=True, error_messages=_REQUIRED,

@@ -59,6 +59,11 @@ class ActivitiesService(ServiceBase):
             return handlers.list_study_sessions(session, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
+    def list_absences(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_absences(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
     def study_compliance(self, query):
         with self.db.read() as session:
             return handlers.study_compliance(session, query)

@@ -145,6 +145,26 @@ def test_a_study_session_records_attendance_and_absentees(service, store):
     assert service.get_study_session(session["id"]) == caught
 
 
+def test_absentees_still_to_catch_up_are_listed(service):
+    register(service, 1)
+    register(service, 2, mobility_limited=True, name="李四")
+    register(service, 3)
+    march = service.record_study_session(session_body(attendees=[1]))
+    april = service.record_study_session(session_body(date="2026-04-10", attendees=[1, 3]))
+    service.record_catch_up(march["id"], {"member_id": 3, "method": "self_study", "date": "2026-03-20"})
+
+    pending = service.list_absences({"branch_id": "1", "caught_up": "false"})
+    assert [(a["session_id"], a["member_id"], a["name"], a["mobility_limited"]) for a in pending["items"]] == [
+        (april["id"], 2, "李四", True), (march["id"], 2, "李四", True)]
+    done = service.list_absences({"caught_up": "true"})
+    assert [(a["member_id"], a["catch_up_method"], a["topic"]) for a in done["items"]] == [
+        (3, "self_study", "学习党的二十大精神")]
+    assert service.list_absences({"member_id": "2", "date_from": "2026-04-01"}, 1, 1)["total"] == 1
+    with pytest.raises(InvalidInput) as caught:
+        service.list_absences({"caught_up": "maybe"})
+    assert "caught_up" in caught.value.fields
+
+
 def test_a_study_session_refuses_bad_input_naming_the_field(service, store):
     register(service, 1)
     register(service, 2, branch_id=2)
