@@ -339,26 +339,27 @@ def contact_coverage(session, query=None, page=1, page_size=20, today=None):
     as_of = chosen.get("as_of") or today or dt.date.today()
     start, end = domain.coverage_window(as_of)
 
-    last = (sa.select(Contact.member_id, sa.func.max(Contact.date).label("last_on"))
-            .where(Contact.date <= end).group_by(Contact.member_id).subquery())
+    # index probes on (member_id, date) per member, not an aggregate over every contact
+    contacted = (sa.select(Contact.id).where(Contact.member_id == Member.member_id,
+                                             Contact.date >= start, Contact.date <= end)
+                 .correlate(Member).exists())
     active = sa.and_(Member.status == "active", Member.registered_on <= end)
     if "branch_id" in chosen:
         active = sa.and_(active, Member.branch_id == chosen["branch_id"])
-    uncovered = sa.or_(last.c.last_on.is_(None), last.c.last_on < start)
 
     counts = session.execute(
-        sa.select(Member.branch_id, sa.func.count(),
-                  sa.func.count().filter(uncovered))
-        .select_from(Member).outerjoin(last, last.c.member_id == Member.member_id)
+        sa.select(Member.branch_id, sa.func.count(), sa.func.count().filter(~contacted))
         .where(active).group_by(Member.branch_id).order_by(Member.branch_id)).all()
     branches = [{"branch_id": b, "active_members": n, "not_contacted": missing,
                  "contacted": n - missing} for b, n, missing in counts]
     total = sum(b["not_contacted"] for b in branches)
 
+    last_on = (sa.select(sa.func.max(Contact.date))
+               .where(Contact.member_id == Member.member_id, Contact.date <= end)
+               .correlate(Member).scalar_subquery())
     rows = session.execute(
-        sa.select(Member.member_id, Member.name, Member.branch_id, last.c.last_on)
-        .select_from(Member).outerjoin(last, last.c.member_id == Member.member_id)
-        .where(active, uncovered).order_by(Member.branch_id, Member.member_id)
+        sa.select(Member.member_id, Member.name, Member.branch_id, last_on.label("last_on"))
+        .where(active, ~contacted).order_by(Member.branch_id, Member.member_id)
         .limit(page_size).offset((page - 1) * page_size)).all()
     items = [{"member_id": r.member_id, "name": r.name, "branch_id": r.branch_id,
               "last_contact_on": r.last_on.isoformat() if r.last_on else None} for r in rows]
