@@ -14,7 +14,7 @@ RUN pip install -r /src/requirements.txt
 COPY infra /src/infra
 COPY services /src/services
 COPY gateway /src/gateway
-RUN pip install --no-deps /src/infra /src/services/members /src/services/welfare /src/services/funding /src/gateway
+RUN pip install --no-deps /src/infra /src/services/members /src/services/activities /src/services/welfare /src/services/funding /src/gateway
 
 # run as an unprivileged user from /app; var/ holds the gateway's generated secrets (a volume)
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app wuji \

@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # one installable package per Procfile process, plus the shared infrastructure
-PACKAGES := infra services/members services/welfare services/funding gateway
+PACKAGES := infra services/members services/activities services/welfare services/funding gateway
 STAMP := $(VENV)/.installed
 
 .PHONY: install run test test-unit clean

@@ -2,6 +2,7 @@
 -- one database per process, each owned by the compose user (POSTGRES_USER).
 -- Each service owns its database; none reads another's tables.
 CREATE DATABASE members;
+CREATE DATABASE activities;
 CREATE DATABASE welfare;
 CREATE DATABASE funding;
 CREATE DATABASE gateway;

@@ -5,7 +5,7 @@ docker-compose.yml gives each process the variables it reads here.
 """
 import os
 
-SERVICES = ("members", "welfare", "funding")
+SERVICES = ("members", "activities", "welfare", "funding")
 PROCESSES = SERVICES + ("gateway",)
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
@@ -14,6 +14,7 @@ DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 SETTINGS = {
     "AMQP_URI": (DEFAULT_AMQP_URI, PROCESSES, "RabbitMQ broker"),
     "MEMBERS_DATABASE_URL": (None, ("members",), "members database [sqlite file under var/]"),
+    "ACTIVITIES_DATABASE_URL": (None, ("activities",), "activities database [sqlite file under var/]"),
     "WELFARE_DATABASE_URL": (None, ("welfare",), "welfare database [sqlite file under var/]"),
     "FUNDING_DATABASE_URL": (None, ("funding",), "funding database [sqlite file under var/]"),
     "GATEWAY_DATABASE_URL": (None, ("gateway",), "gateway database (accounts) [sqlite file under var/]"),

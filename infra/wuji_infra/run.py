@@ -1,6 +1,6 @@
 """Start one Wuji process: wait for the broker, migrate its database, run it.
 
-    python -m wuji_infra.run members      # or welfare, funding, gateway
+    python -m wuji_infra.run members      # or activities, welfare, funding, gateway
 
 This is what each Procfile line and each compose service runs.
 """

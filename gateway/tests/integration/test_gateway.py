@@ -82,6 +82,106 @@ class FakeMembers:
         return page([{"id": 9, "member_id": member_id, "kind": "hospitalized"}], page_number, page_size)
 
 
+class FakeActivities:
+    name = "activities"
+
+    @rpc
+    def ping(self):
+        return {"status": "ok"}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_study_session(self, data, recorded_by=None):
+        if data.get("attendees") == [99]:
+            raise InvalidInput("参加者须为本支部在册党员 (participants must be active members of the branch)",
+                               {"attendees": ["党员 99 不存在 (no such member)"]})
+        return {"id": 4, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_study_sessions(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_study_session(self, session_id):
+        if session_id == 404:
+            raise NotFound("集体学习 404 不存在 (no such study session)")
+        return {"id": session_id}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_catch_up(self, session_id, data):
+        return {"id": session_id, "caught_up": data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_absences(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def study_compliance(self, query):
+        return {"query_seen": query}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def log_contact(self, data, recorded_by=None, request_id=None):
+        return {"id": 6, "recorded_by": recorded_by, "request_id": request_id, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_contacts(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def contact_coverage(self, query=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, query_seen=query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_activity(self, data, recorded_by=None, request_id=None):
+        return {"id": 8, "recorded_by": recorded_by, "request_id": request_id, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_activities(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_activity(self, activity_id):
+        return {"id": activity_id}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def publish_bulletin(self, data, recorded_by=None):
+        if data.get("number") == 1:
+            raise Conflict("该支部本年度已有此期号 (this number is taken for the branch and year)",
+                           {"number": ["taken"]})
+        return {"id": 10, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_bulletins(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_bulletin(self, bulletin_id):
+        return {"id": bulletin_id}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def bulletin_gaps(self, query):
+        return {"query_seen": query}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_review_meeting(self, data, recorded_by=None):
+        return {"id": 11, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_review_meetings(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_review_meeting(self, meeting_id):
+        return {"id": meeting_id}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_experts(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def statistics(self, query):
+        return {"query_seen": query}
+
+
 class FakeWelfare:
     name = "welfare"
 
@@ -150,7 +250,7 @@ def start_system(container_factory, nameko_config, service_db, monkeypatch):
         port = free_port()
         config = dict(nameko_config, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
         fakes = {}
-        for fake in (FakeMembers, FakeWelfare, FakeFunding):
+        for fake in (FakeMembers, FakeActivities, FakeWelfare, FakeFunding):
             fakes[fake.name] = container_factory(fake, config)
             fakes[fake.name].start()
         container_factory(GatewayService, config).start()
@@ -181,7 +281,8 @@ def assert_error(answer, status, code):
 def test_health_is_public_and_ok_when_every_service_answers(system):
     answer = system.call("GET", "/health")
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "services": {"members": "ok", "welfare": "ok", "funding": "ok"}}
+    assert answer.json() == {"status": "ok", "services": {
+        "members": "ok", "activities": "ok", "welfare": "ok", "funding": "ok"}}
 
 
 def test_the_api_needs_a_token(system):
@@ -311,6 +412,74 @@ def test_visit_tasks_and_subsidy_checks(system, token):
     assert checks.status_code == 200 and checks.json()["filters_seen"] == {"member_id": "3"}
 
 
+def test_activities_routes(system, token):
+    session = {"branch_id": 1, "date": "2026-03-10", "topic": "学习", "attendees": [1]}
+    answer = system.call("POST", "/api/v1/study-sessions", token=token, json=session)
+    assert answer.status_code == 201 and answer.json() == {"id": 4, "recorded_by": "admin", **session}
+    body = assert_error(system.call("POST", "/api/v1/study-sessions", token=token, json=dict(session, attendees=[99])),
+                        400, "invalid_input")
+    assert body["fields"] == {"attendees": ["党员 99 不存在 (no such member)"]}
+    listed = system.call("GET", "/api/v1/study-sessions?branch_id=1&date_from=2026-01-01&page=2&page_size=5", token=token)
+    assert listed.json() == {"items": [], "total": 0, "page": 2, "page_size": 5,
+                             "filters_seen": {"branch_id": "1", "date_from": "2026-01-01"}}
+    assert system.call("GET", "/api/v1/study-sessions/3", token=token).json() == {"id": 3}
+    assert_error(system.call("GET", "/api/v1/study-sessions/404", token=token), 404, "not_found")
+    catch_up = {"member_id": 2, "method": "home_delivery", "date": "2026-03-11"}
+    answer = system.call("POST", "/api/v1/study-sessions/3/catch-ups", token=token, json=catch_up)
+    assert answer.status_code == 201 and answer.json() == {"id": 3, "caught_up": catch_up}
+    absences = system.call("GET", "/api/v1/study-absences?branch_id=1&caught_up=false", token=token)
+    assert absences.json()["filters_seen"] == {"branch_id": "1", "caught_up": "false"}
+    compliance = system.call("GET", "/api/v1/study-compliance?branch_id=1&year=2026", token=token)
+    assert compliance.json() == {"query_seen": {"branch_id": "1", "year": "2026"}}
+
+    contact = {"branch_id": 1, "level": "committee_member", "member_id": 2}
+    answer = system.call("POST", "/api/v1/contacts", token=token, json=contact, headers={"Idempotency-Key": "c-1"})
+    assert answer.status_code == 201
+    assert (answer.json()["recorded_by"], answer.json()["request_id"]) == ("admin", "c-1")
+    contacts = system.call("GET", "/api/v1/contacts?level=staff_committee&member_id=2&date_to=2026-12-31", token=token)
+    assert contacts.json()["filters_seen"] == {"level": "staff_committee", "member_id": "2", "date_to": "2026-12-31"}
+    coverage = system.call("GET", "/api/v1/contacts/coverage?branch_id=1&as_of=2026-11-01&page_size=50", token=token)
+    assert coverage.json()["query_seen"] == {"branch_id": "1", "as_of": "2026-11-01"}
+    assert coverage.json()["page_size"] == 50
+    assert_error(system.call("GET", "/api/v1/contacts/coverage?colour=red", token=token), 400, "invalid_input")
+
+    activity = {"branch_id": 1, "kind": "volunteer_service", "participants": [1], "cost": "10.00"}
+    answer = system.call("POST", "/api/v1/activities", token=token, json=activity, headers={"Idempotency-Key": "a-1"})
+    assert answer.status_code == 201
+    assert answer.json() == {"id": 8, "recorded_by": "admin", "request_id": "a-1", **activity}
+    without_key = system.call("POST", "/api/v1/activities", token=token, json=activity).json()
+    assert len(without_key["request_id"]) == 36  # a fresh uuid4
+    assert_error(system.call("POST", "/api/v1/activities", token=token, json=activity,
+                             headers={"Idempotency-Key": "k" * 65}), 400, "invalid_input")
+    activities = system.call("GET", "/api/v1/activities?kind=volunteer_service&branch_id=1", token=token)
+    assert activities.json()["filters_seen"] == {"kind": "volunteer_service", "branch_id": "1"}
+    assert system.call("GET", "/api/v1/activities/8", token=token).json() == {"id": 8}
+
+    bulletin = {"branch_id": 1, "number": 2, "date": "2026-01-07", "items": []}
+    answer = system.call("POST", "/api/v1/bulletins", token=token, json=bulletin)
+    assert answer.status_code == 201 and answer.json() == {"id": 10, "recorded_by": "admin", **bulletin}
+    body = assert_error(system.call("POST", "/api/v1/bulletins", token=token, json=dict(bulletin, number=1)),
+                        409, "conflict")
+    assert body["fields"] == {"number": ["taken"]}
+    bulletins = system.call("GET", "/api/v1/bulletins?branch_id=1&year=2026&page=3", token=token).json()
+    assert (bulletins["filters_seen"], bulletins["page"]) == ({"branch_id": "1", "year": "2026"}, 3)
+    assert system.call("GET", "/api/v1/bulletins/10", token=token).json() == {"id": 10}
+    gaps = system.call("GET", "/api/v1/bulletin-gaps?branch_id=1&year=2026", token=token).json()
+    assert gaps == {"query_seen": {"branch_id": "1", "year": "2026"}}
+
+    meeting = {"kind": "lunzheng", "topic": "旧城改造", "participants": [{"member_id": 1, "advice": "好"}]}
+    answer = system.call("POST", "/api/v1/review-meetings", token=token, json=meeting)
+    assert answer.status_code == 201 and answer.json() == {"id": 11, "recorded_by": "admin", **meeting}
+    meetings = system.call("GET", "/api/v1/review-meetings?member_id=1&kind=yantao", token=token).json()
+    assert meetings["filters_seen"] == {"member_id": "1", "kind": "yantao"}
+    assert system.call("GET", "/api/v1/review-meetings/11", token=token).json() == {"id": 11}
+    experts = system.call("GET", "/api/v1/experts?specialty=%E5%9F%8E%E5%B8%82%E8%A7%84%E5%88%92", token=token).json()
+    assert experts["filters_seen"] == {"specialty": "城市规划"}
+    figures = system.call("GET", "/api/v1/activity-statistics?year=2026", token=token).json()
+    assert figures == {"query_seen": {"year": "2026"}}
+    assert_error(system.call("GET", "/api/v1/activity-statistics?year=2026&branch=1", token=token), 400, "invalid_input")
+
+
 # -- bodies ---------------------------------------------------------------------
 
 def test_bodies_that_are_refused(system, token):
@@ -351,7 +520,7 @@ def test_a_stopped_service_is_503_and_health_degraded(system, token):
     health = system.call("GET", "/health")
     assert health.status_code == 200
     assert health.json() == {"status": "degraded",
-                             "services": {"members": "down", "welfare": "ok", "funding": "ok"}}
+                             "services": {"members": "down", "activities": "ok", "welfare": "ok", "funding": "ok"}}
 
     # the others still answer
     assert system.call("GET", "/api/v1/subsidy-checks", token=token).status_code == 200

@@ -1,0 +1,308 @@
+"""marshmallow schemas at the activities service's boundary: what comes in, what goes out."""
+import datetime as dt
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from activities import domain
+from wuji_infra.validation import Money
+
+_REQUIRED = {"required": "必填 (required)"}
+_MAX_ID = 2**31 - 1
+
+
+def _not_blank(value):
+    if not value.strip():
+        raise ValidationError("不能为空 (must not be blank)")
+
+
+def _text(max_length, **kwargs):
+    return fields.String(validate=[validate.Length(min=1, max=max_length), _not_blank], **kwargs)
+
+
+def _id(**kwargs):
+    return fields.Integer(strict=False, validate=validate.Range(min=1, max=_MAX_ID, error="应为正整数 (a positive id)"),
+                          **kwargs)
+
+
+def _one_of(choices):
+    return validate.OneOf(choices, error=f"应为以下之一 (one of): {', '.join(choices)}")
+
+
+def _unique(values):
+    if len(set(values)) != len(values):
+        raise ValidationError("有重复的党员 (a member appears twice)")
+
+
+def _not_future(day):
+    if day > dt.date.today():
+        raise ValidationError("日期不能晚于今天 (the date is in the future)")
+
+
+class _In(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# -- study sessions -----------------------------------------------------------
+
+class StudySessionIn(_In):
+    branch_id = _id(required=True, error_messages=_REQUIRED)
+    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    topic = _text(200, required=True, error_messages=_REQUIRED)
+    materials = fields.List(_text(500), load_default=list, validate=validate.Length(max=50))
+    attendees = fields.List(_id(), required=True, error_messages=_REQUIRED,
+                            validate=[validate.Length(min=1, max=2000, error="至少一名参加者 (at least one attendee)"),
+                                      _unique])
+
+
+class CatchUpIn(_In):
+    member_id = _id(required=True, error_messages=_REQUIRED)
+    method = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.CATCH_UP_METHODS))
+    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    by = _text(100)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class AttendanceOut(Schema):
+    member_id = fields.Integer()
+    attended = fields.Boolean()
+    catch_up_method = fields.String()
+    catch_up_on = fields.Date()
+    catch_up_by = fields.String()
+    catch_up_note = fields.String()
+
+
+class StudySessionOut(Schema):
+    id = fields.Integer()
+    branch_id = fields.Integer()
+    date = fields.Date()
+    topic = fields.String()
+    materials = fields.List(fields.String())
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+    attendance = fields.List(fields.Nested(AttendanceOut))
+
+
+class StudySessionFilters(_In):
+    branch_id = _id()
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+class AbsenceFilters(_In):
+    branch_id = _id()
+    member_id = _id()
+    caught_up = fields.Boolean(truthy={"true", "1", True}, falsy={"false", "0", False})
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+class ComplianceQuery(_In):
+    branch_id = _id(required=True, error_messages=_REQUIRED)
+    year = fields.Integer(required=True, error_messages=_REQUIRED,
+                          validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))
+
+
+# -- contacts -----------------------------------------------------------------
+
+class LearnedIn(_In):
+    thoughts = fields.String(validate=validate.Length(max=2000))
+    study = fields.String(validate=validate.Length(max=2000))
+    life = fields.String(validate=validate.Length(max=2000))
+    opinions = fields.String(validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _something(self, data, **kwargs):
+        if not any((value or "").strip() for value in data.values()):
+            raise ValidationError("至少填写一项了解到的情况 (at least one of thoughts, study, life, opinions)",
+                                  field_name="_schema")
+
+
+class ContactIn(_In):
+    branch_id = _id(required=True, error_messages=_REQUIRED)
+    level = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.CONTACT_LEVELS))
+    contact_by = _text(50, required=True, error_messages=_REQUIRED)
+    contact_by_member_id = _id(allow_none=True)
+    member_id = _id(required=True, error_messages=_REQUIRED)
+    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    channel = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.CONTACT_CHANNELS))
+    learned = fields.Nested(LearnedIn, required=True, error_messages=_REQUIRED)
+
+
+class ContactOut(Schema):
+    id = fields.Integer()
+    branch_id = fields.Integer()
+    level = fields.String()
+    contact_by = fields.String()
+    contact_by_member_id = fields.Integer()
+    member_id = fields.Integer()
+    date = fields.Date()
+    channel = fields.String()
+    learned = fields.Dict()
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class ContactFilters(_In):
+    branch_id = _id()
+    member_id = _id()
+    level = fields.String(validate=_one_of(domain.CONTACT_LEVELS))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+class CoverageQuery(_In):
+    branch_id = _id()
+    as_of = fields.Date()
+
+
+# -- activities ---------------------------------------------------------------
+
+class ActivityIn(_In):
+    branch_id = _id(required=True, error_messages=_REQUIRED)
+    kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.ACTIVITY_KINDS))
+    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    title = _text(200, required=True, error_messages=_REQUIRED)
+    place = _text(200, required=True, error_messages=_REQUIRED)
+    organizer = _text(100, required=True, error_messages=_REQUIRED)
+    participants = fields.List(_id(), required=True, error_messages=_REQUIRED,
+                               validate=[validate.Length(min=1, max=2000, error="至少一名参加者 (at least one participant)"),
+                                         _unique])
+    volunteer_hours = fields.Decimal(places=1, as_string=True, load_default=None,
+                                     validate=validate.Range(min=0, max=100000,
+                                                             error="志愿服务时长应在0到100000之间 (0 to 100000)"))
+    cost = Money(load_default=None)
+    expense_category = fields.String(load_default=domain.DEFAULT_EXPENSE_CATEGORY,
+                                     validate=_one_of(domain.EXPENSE_CATEGORIES))
+
+
+class ActivityOut(Schema):
+    id = fields.Integer()
+    branch_id = fields.Integer()
+    kind = fields.String()
+    date = fields.Date()
+    title = fields.String()
+    place = fields.String()
+    organizer = fields.String()
+    participants = fields.List(fields.Integer(), attribute="participant_ids")
+    volunteer_hours = fields.Decimal(places=1, as_string=True)
+    cost = fields.Decimal(places=2, as_string=True)
+    expense_category = fields.String()
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class ActivityFilters(_In):
+    branch_id = _id()
+    kind = fields.String(validate=_one_of(domain.ACTIVITY_KINDS))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+# -- study bulletins ----------------------------------------------------------
+
+def _web_link(value):
+    if not value.startswith(("http://", "https://")):
+        raise ValidationError("链接应以 http:// 或 https:// 开头 (a web link)")
+
+
+class BulletinItemIn(_In):
+    title = _text(200, required=True, error_messages=_REQUIRED)
+    kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.BULLETIN_ITEM_KINDS))
+    link = fields.String(validate=[validate.Length(max=1000), _web_link])
+    text = _text(20000)
+
+    @validates_schema
+    def _link_or_text(self, data, **kwargs):
+        if not data.get("link") and not data.get("text"):
+            raise ValidationError("应有链接或正文 (a link or a text)", field_name="link")
+
+
+_REACH = validate.Range(min=0, max=100000, error="人数应在0到100000之间 (0 to 100000)")
+
+
+class BulletinIn(_In):
+    branch_id = _id(required=True, error_messages=_REQUIRED)
+    number = fields.Integer(required=True, error_messages=_REQUIRED,
+                            validate=validate.Range(min=1, max=1000, error="期号应在1到1000之间 (1 to 1000)"))
+    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    items = fields.List(fields.Nested(BulletinItemIn), required=True, error_messages=_REQUIRED,
+                        validate=validate.Length(min=1, max=100, error="应有1到100条内容 (1 to 100 items)"))
+    reach_online = fields.Integer(load_default=0, validate=_REACH)
+    reach_offline = fields.Integer(load_default=0, validate=_REACH)
+
+
+class BulletinOut(Schema):
+    id = fields.Integer()
+    branch_id = fields.Integer()
+    year = fields.Integer()
+    number = fields.Integer()
+    date = fields.Date()
+    items = fields.List(fields.Dict())
+    item_count = fields.Integer()
+    reach_online = fields.Integer()
+    reach_offline = fields.Integer()
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class BulletinFilters(_In):
+    branch_id = _id()
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+# -- review meetings ----------------------------------------------------------
+
+class ReviewParticipantIn(_In):
+    member_id = _id(required=True, error_messages=_REQUIRED)
+    advice = _text(5000, required=True, error_messages=_REQUIRED)
+
+
+def _unique_participants(values):
+    _unique([value["member_id"] for value in values])
+
+
+class ReviewMeetingIn(_In):
+    kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.REVIEW_MEETING_KINDS))
+    topic = _text(200, required=True, error_messages=_REQUIRED)
+    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    organizer = _text(200, required=True, error_messages=_REQUIRED)
+    participants = fields.List(
+        fields.Nested(ReviewParticipantIn), required=True, error_messages=_REQUIRED,
+        validate=[validate.Length(min=1, max=200, error="应有1到200名参加者 (1 to 200 participants)"),
+                  _unique_participants])
+
+
+class ReviewParticipantOut(Schema):
+    member_id = fields.Integer()
+    advice = fields.String()
+
+
+class ReviewMeetingOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    topic = fields.String()
+    date = fields.Date()
+    organizer = fields.String()
+    participants = fields.List(fields.Nested(ReviewParticipantOut))
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class ReviewMeetingFilters(_In):
+    kind = fields.String(validate=_one_of(domain.REVIEW_MEETING_KINDS))
+    member_id = _id()
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+class ExpertFilters(_In):
+    specialty = _text(50)
+    branch_id = _id()
+
+
+class YearQuery(_In):
+    year = fields.Integer(required=True, error_messages=_REQUIRED,
+                          validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))

@@ -1,0 +1,222 @@
+"""The activities service in a real nameko container, on RabbitMQ and PostgreSQL.
+
+The broker vhost is shared by the whole test run, so each test uses its own
+member and branch ids and looks only at its own events.
+"""
+import contextlib
+import datetime as dt
+import itertools
+import time
+import uuid
+
+import pytest
+from kombu import Connection, Queue
+from nameko.standalone.events import event_dispatcher, get_event_exchange
+from nameko.standalone.rpc import ServiceRpcClient
+from nameko.testing.services import entrypoint_waiter
+
+from activities.service import ActivitiesService
+from wuji_infra import deadletters, events
+from wuji_infra.errors import Conflict, InvalidInput
+from wuji_infra.handlers import dead_letter_queue
+
+pytestmark = pytest.mark.integration
+
+_ids = itertools.count(5000)
+
+
+def wait_for(find, timeout=20, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        found = find()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting after {timeout}s")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def branch_id():
+    return next(_ids)
+
+
+@pytest.fixture
+def activities(container_factory, nameko_config, service_db, amqp_uri):
+    service_db("activities")
+    with Connection(amqp_uri) as connection:
+        dead_letter_queue("activities")(connection.default_channel).declare()
+    container = container_factory(ActivitiesService, nameko_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def rpc(activities, amqp_uri):
+    with ServiceRpcClient("activities", uri=amqp_uri, timeout=20) as client:
+        yield client
+
+
+@pytest.fixture
+def publish(activities, amqp_uri):
+    dispatch = event_dispatcher(uri=amqp_uri)
+
+    def publish(message):
+        dispatch("members", message["event_type"], message)
+    return publish
+
+
+def member_message(event_type, member_id, branch_id, status="active", name=None):
+    return events.to_message(events.new_event(event_type, {
+        "member_id": member_id, "branch_id": branch_id, "name": name or f"党员{member_id}",
+        "birth_date": dt.date(1940, 1, 1), "status": status, "hardship": False, "lives_alone": False,
+        "children_away": False, "mobility_limited": False, "org_relation": "unit",
+        "pension_monthly": "4000.00", "specialties": ["城市规划"],
+    }, source="members"))
+
+
+def handled(container, method, times=1):
+    successes = []
+
+    def callback(worker_ctx, result, exc_info):
+        if exc_info is None:
+            successes.append(result)
+        return len(successes) >= times
+    return entrypoint_waiter(container, method, callback=callback, timeout=20)
+
+
+@contextlib.contextmanager
+def listening(amqp_uri, event_type):
+    """A queue bound to activities.events for ``event_type``; yields a function
+    waiting for the message whose data matches."""
+    with Connection(amqp_uri) as connection:
+        queue = Queue(f"test-{event_type}-{uuid.uuid4().hex}", exchange=get_event_exchange("activities"),
+                      routing_key=event_type, exclusive=True, auto_delete=True)(connection.default_channel)
+        queue.declare()
+
+        def received(**match):
+            def find():
+                message = queue.get(no_ack=True)
+                if message and all(message.payload["data"].get(k) == v for k, v in match.items()):
+                    return message.payload
+            return events.from_message(wait_for(find), expected_type=event_type)
+        yield received
+
+
+def register(activities, publish, branch_id, count=3):
+    member_ids = [next(_ids) for _ in range(count)]
+    with handled(activities, "on_member_registered", count):
+        for member_id in member_ids:
+            publish(member_message("member_registered", member_id, branch_id))
+    return member_ids
+
+
+def test_member_events_keep_the_facts_and_drop_the_dead_and_transferred(activities, rpc, publish, branch_id):
+    alive, dead, moved = register(activities, publish, branch_id)
+    health = {"member_id": dead, "health_event_id": 1, "date": dt.date.today(), "branch_id": branch_id,
+              "birth_date": dt.date(1940, 1, 1), "hardship": False, "lives_alone": False}
+    with handled(activities, "on_member_deceased"), handled(activities, "on_member_transferred"), \
+            handled(activities, "on_member_updated"):
+        publish(events.to_message(events.new_event("member_deceased", health, source="members")))
+        publish(events.to_message(events.new_event("member_transferred", {
+            "member_id": moved, "org_relation": "unit", "community": None, "status": "transferred_out"},
+            source="members")))
+        publish(member_message("member_updated", alive, branch_id, name="改名后"))
+
+    coverage = rpc.contact_coverage({"branch_id": str(branch_id)})
+    assert [(i["member_id"], i["name"]) for i in coverage["items"]] == [(alive, "改名后")]
+    assert coverage["branches"] == [{"branch_id": branch_id, "active_members": 1, "not_contacted": 1, "contacted": 0}]
+
+    # the same envelope twice acts once (the inbox)
+    again = member_message("member_updated", alive, branch_id, name="第二次")
+    with handled(activities, "on_member_updated", 2):
+        publish(again)
+        publish(again)
+    assert rpc.contact_coverage({"branch_id": str(branch_id)})["items"][0]["name"] == "第二次"
+
+
+def test_a_study_session_is_announced(activities, rpc, publish, amqp_uri, branch_id):
+    first, second, third = register(activities, publish, branch_id)
+    with listening(amqp_uri, "study_session_recorded") as received:
+        session = rpc.record_study_session({
+            "branch_id": branch_id, "date": dt.date.today().isoformat(), "topic": "学习新修订的党章",
+            "materials": ["党章"], "attendees": [first, second]}, "staff1")
+        event = received(session_id=session["id"])
+    assert event.source == "activities"
+    assert (event.data["branch_id"], event.data["attended"], event.data["absent"]) == (branch_id, 2, 1)
+    view = rpc.study_compliance({"branch_id": str(branch_id), "year": str(dt.date.today().year)})
+    assert view["months"][dt.date.today().month - 1]["status"] == "held"
+    with pytest.raises(InvalidInput) as caught:
+        rpc.record_study_session({"branch_id": branch_id, "date": "2026-01-05", "topic": "x", "attendees": [1]})
+    assert "attendees" in caught.value.fields
+
+
+def test_a_contact_is_announced_and_covers_the_member(activities, rpc, publish, amqp_uri, branch_id):
+    first, second = register(activities, publish, branch_id, count=2)
+    with listening(amqp_uri, "contact_logged") as received:
+        contact = rpc.log_contact({
+            "branch_id": branch_id, "level": "staff_committee", "contact_by": "老干部科小王",
+            "member_id": first, "date": dt.date.today().isoformat(), "channel": "phone",
+            "learned": {"thoughts": "思想稳定"}})
+        event = received(contact_id=contact["id"])
+    assert (event.data["level"], event.data["member_id"]) == ("staff_committee", first)
+    coverage = rpc.contact_coverage({"branch_id": str(branch_id)}, 1, 10)
+    assert [i["member_id"] for i in coverage["items"]] == [second]
+    assert rpc.list_contacts({"branch_id": str(branch_id)})["total"] == 1
+
+
+def test_an_activity_carries_its_cost(activities, rpc, publish, amqp_uri, branch_id):
+    members = register(activities, publish, branch_id, count=2)
+    with listening(amqp_uri, "activity_recorded") as received:
+        activity = rpc.record_activity({
+            "branch_id": branch_id, "kind": "themed_practice", "date": dt.date.today().isoformat(),
+            "title": "主题党日", "place": "社区", "organizer": "王书记", "participants": members,
+            "cost": "860.40", "expense_category": "activities"})
+        event = received(activity_id=activity["id"])
+    assert str(event.data["cost"]) == "860.40" and event.data["participants"] == 2
+    assert event.data["expense_category"] == "activities"
+    with pytest.raises(InvalidInput) as caught:
+        rpc.record_activity({
+            "branch_id": branch_id + 100000, "kind": "themed_practice", "date": dt.date.today().isoformat(),
+            "title": "主题党日", "place": "社区", "organizer": "王书记", "participants": members})
+    assert "participants" in caught.value.fields
+
+
+def test_a_bulletin_is_announced_and_a_number_taken_is_a_conflict(activities, rpc, publish, amqp_uri, branch_id):
+    register(activities, publish, branch_id, count=1)
+    body = {"branch_id": branch_id, "number": 1, "date": dt.date.today().isoformat(), "reach_online": 12,
+            "items": [{"title": "学习要点", "kind": "article", "text": "正文"}]}
+    with listening(amqp_uri, "bulletin_published") as received:
+        bulletin = rpc.publish_bulletin(body)
+        event = received(bulletin_id=bulletin["id"])
+    assert (event.data["branch_id"], event.data["number"], event.data["items"]) == (branch_id, 1, 1)
+    with pytest.raises(Conflict):
+        rpc.publish_bulletin(body)
+    gaps = rpc.bulletin_gaps({"branch_id": str(branch_id), "year": str(dt.date.today().year)})
+    assert gaps["issues"] == 1
+
+
+def test_statistics_on_postgresql(activities, rpc, publish, branch_id):
+    members = register(activities, publish, branch_id, count=2)
+    today = dt.date.today().isoformat()
+    rpc.record_study_session({"branch_id": branch_id, "date": today, "topic": "学习", "attendees": members[:1]})
+    rpc.record_activity({"branch_id": branch_id, "kind": "culture_show", "date": today, "title": "书画展",
+                         "place": "老干部活动中心", "organizer": "王书记", "participants": members,
+                         "cost": "300.00", "volunteer_hours": "2.5"})
+    rpc.record_review_meeting({"kind": "lunzheng", "topic": "城市更新", "date": today, "organizer": "市住建局",
+                               "participants": [{"member_id": m, "advice": "建议"} for m in members]})
+    figures = rpc.statistics({"year": str(dt.date.today().year)})
+    [mine] = [b for b in figures["study_sessions"]["by_branch"] if b["branch_id"] == branch_id]
+    assert mine["months"][str(dt.date.today().month)] == 1
+    assert figures["activities"]["by_kind"]["culture_show"]["count"] >= 1
+    assert figures["review_meetings"]["participations"] >= 2
+
+
+def test_a_member_event_that_breaks_the_contract_goes_to_the_dead_letters(activities, rpc, publish, amqp_uri, branch_id):
+    message = member_message("member_registered", next(_ids), branch_id)
+    message["data"]["diagnosis"] = "不应出现在事件中"
+    publish(message)
+    [parked] = wait_for(lambda: [item for item in deadletters.list_dead_letters("activities", amqp_uri)
+                                 if item["event_id"] == message["event_id"]])
+    assert parked["attempts"] == 1
+    assert rpc.contact_coverage({"branch_id": str(branch_id)})["total"] == 0
