@@ -103,3 +103,39 @@ class GatewayService(ServiceBase):
     def list_subsidy_checks(self, request):
         filters, page, page_size = web.query(request, ("member_id",))
         return json_response(self.funding.list_subsidy_checks(filters, page, page_size))
+
+    @http("POST", "/api/v1/funding/budgets")
+    def add_budget(self, request):
+        return created(self.funding.add_budget(web.json_body(request), web.caller(request).username))
+
+    @http("GET", "/api/v1/funding/balances")
+    def get_balances(self, request):
+        chosen, _, _ = web.query(request, ("year",))
+        return json_response(self.funding.get_balances(chosen))
+
+    @http("POST", "/api/v1/funding/expenses")
+    def book_expense(self, request):
+        return created(self.funding.book_expense(web.json_body(request), web.caller(request).username))
+
+    @http("GET", "/api/v1/funding/expenses/<id:expense_id>")
+    def get_expense(self, request, expense_id):
+        return json_response(self.funding.get_expense(expense_id))
+
+    @http("GET", "/api/v1/funding/ledger")
+    def list_ledger(self, request):
+        filters, page, page_size = web.query(
+            request, ("year", "source", "category", "member_id", "date_from", "date_to"))
+        return json_response(self.funding.list_ledger(filters, page, page_size))
+
+    @http("GET", "/api/v1/funding/policy")
+    def get_funding_policy(self, request):
+        return json_response(self.funding.get_policy())
+
+    @http("PUT", "/api/v1/funding/policy")
+    def set_funding_policy(self, request):
+        return json_response(self.funding.set_policy(web.json_body(request), web.caller(request).username))
+
+    @http("GET", "/api/v1/funding/policy/history")
+    def list_funding_policy_history(self, request):
+        _, page, page_size = web.query(request)
+        return json_response(self.funding.list_policy_history(page, page_size))

@@ -111,6 +111,43 @@ class FakeFunding:
     def list_subsidy_checks(self, filters=None, page_number=1, page_size=20):
         return page([], page_number, page_size, filters_seen=filters)
 
+    @rpc(expected_exceptions=EXPECTED)
+    def add_budget(self, data, recorded_by=None):
+        return {"id": 1, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_balances(self, query):
+        if "year" not in query:
+            raise InvalidInput("输入有误 (invalid input)", {"year": ["必填 (required)"]})
+        return {"year": int(query["year"]), "sources": {"special_fund": {
+            "budget": decimal.Decimal("100.00"), "spent": decimal.Decimal("0.00"), "balance": decimal.Decimal("100.00")}}}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def book_expense(self, data, booked_by=None):
+        if data["amount"] == "999.00":
+            raise Conflict("经费不足 (not enough funds)", {"special_fund": ["余额 100.00 元 (balance 100.00)"]})
+        return {"id": 2, "booked_by": booked_by, "allocations": [{"source": "special_fund", "amount": data["amount"]}]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_expense(self, expense_id):
+        return {"id": expense_id}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_ledger(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_policy(self):
+        return {"version": 0, "allocation": {"activities": ["special_fund"]}}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_policy(self, data, created_by=None):
+        return {"version": 1, "created_by": created_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_policy_history(self, page_number=1, page_size=20):
+        return page([], page_number, page_size)
+
 
 def free_port():
     with socket.socket() as probe:
@@ -309,6 +346,45 @@ def test_visit_tasks_and_subsidy_checks(system, token):
 
     checks = system.call("GET", "/api/v1/subsidy-checks?member_id=3", token=token)
     assert checks.status_code == 200 and checks.json()["filters_seen"] == {"member_id": "3"}
+
+
+def staff_token():
+    now = int(time.time())
+    return jwt.encode({"sub": "clerk", "role": "staff", "iat": now, "exp": now + 60}, JWT_SECRET, algorithm="HS256")
+
+
+def test_funding_budgets_balances_expenses_and_the_ledger(system, token):
+    made = system.call("POST", "/api/v1/funding/budgets", token=token,
+                       json={"year": 2026, "source": "special_fund", "amount": "100.00"})
+    assert made.status_code == 201 and made.json()["recorded_by"] == "admin"
+
+    balances = system.call("GET", "/api/v1/funding/balances?year=2026", token=token)
+    assert balances.json()["sources"]["special_fund"] == {"budget": "100.00", "spent": "0.00", "balance": "100.00"}
+    assert_error(system.call("GET", "/api/v1/funding/balances", token=token), 400, "invalid_input")
+    assert_error(system.call("GET", "/api/v1/funding/balances?year=2026&colour=red", token=token), 400, "invalid_input")
+
+    body = {"year": 2026, "category": "activities", "amount": "50.00", "description": "活动"}
+    booked = system.call("POST", "/api/v1/funding/expenses", token=staff_token(), json=body)
+    assert booked.status_code == 201 and booked.json()["booked_by"] == "clerk"
+    refused = assert_error(system.call("POST", "/api/v1/funding/expenses", token=token, json=dict(body, amount="999.00")),
+                           409, "conflict")
+    assert refused["fields"] == {"special_fund": ["余额 100.00 元 (balance 100.00)"]}
+    assert system.call("GET", "/api/v1/funding/expenses/2", token=token).json() == {"id": 2}
+
+    ledger = system.call("GET", "/api/v1/funding/ledger?year=2026&source=special_fund&category=activities"
+                                "&member_id=3&date_from=2026-01-01&date_to=2026-12-31&page=2&page_size=5", token=token)
+    assert ledger.json()["filters_seen"] == {"year": "2026", "source": "special_fund", "category": "activities",
+                                             "member_id": "3", "date_from": "2026-01-01", "date_to": "2026-12-31"}
+    assert (ledger.json()["page"], ledger.json()["page_size"]) == (2, 5)
+
+
+def test_only_an_admin_changes_the_funding_policy(system, token):
+    assert system.call("GET", "/api/v1/funding/policy", token=staff_token()).json()["version"] == 0
+    body = {"allocation": {"activities": ["public_fund"]}}
+    assert_error(system.call("PUT", "/api/v1/funding/policy", token=staff_token(), json=body), 403, "forbidden")
+    changed = system.call("PUT", "/api/v1/funding/policy", token=token, json=body)
+    assert changed.status_code == 200 and changed.json()["created_by"] == "admin"
+    assert system.call("GET", "/api/v1/funding/policy/history?page_size=3", token=token).json()["page_size"] == 3
 
 
 # -- bodies ---------------------------------------------------------------------

@@ -91,3 +91,109 @@ def subsidy_cause_key(cause, member_id, on):
 
 def status_of_decision(decision):
     return PENDING_APPROVAL if decision.eligible else NOT_ELIGIBLE
+
+
+# -- the four sources, the categories, the allocation policy ---------------------
+
+SOURCES = {
+    "special_fund": "专项经费",
+    "dues_rebate": "党费返还",
+    "public_fund": "公用经费",
+    "unit_subsidy": "单位补助",
+}
+# the order rows are locked in, whatever order a policy pays them in: one fixed
+# order for every transaction, so two expenses never wait for each other's locks
+LOCK_ORDER = tuple(sorted(SOURCES))
+
+CATEGORIES = {
+    "education_training": "党员教育培训",
+    "newspapers": "党报党刊征订",
+    "study_tours": "学习考察",
+    "activities": "组织活动",
+    "facilities": "阵地建设",
+    "visits_condolences": "走访慰问",
+    "hardship_subsidy": "困难党员补助",
+}
+
+# ledger entry kinds: money into a source, money out of it
+BUDGET = "budget"
+EXPENSE = "expense"
+INCOME_KINDS = (BUDGET,)
+SPENDING_KINDS = (EXPENSE,)
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+ZERO = Decimal("0.00")
+
+DEFAULT_ALLOCATION = {
+    "education_training": ["special_fund", "dues_rebate", "public_fund"],
+    "newspapers": ["public_fund", "special_fund"],
+    "study_tours": ["special_fund", "unit_subsidy"],
+    "activities": ["special_fund", "dues_rebate", "public_fund"],
+    "facilities": ["special_fund", "public_fund"],
+    "visits_condolences": ["dues_rebate", "special_fund", "unit_subsidy"],
+    "hardship_subsidy": ["dues_rebate", "special_fund", "unit_subsidy"],
+}
+
+
+def allocation_problems(allocation):
+    """What is wrong with an allocation policy, as {field: [reasons]}; empty when it is good.
+
+    Every category must be named, each with one or more known sources, none twice.
+    """
+    if not isinstance(allocation, dict):
+        return {"allocation": ["应为对象：类别 → 经费来源列表 (must map each category to a list of sources)"]}
+    problems = {}
+    for category in CATEGORIES:
+        if category not in allocation:
+            problems[f"allocation.{category}"] = [f"缺少类别「{CATEGORIES[category]}」 (missing category)"]
+    for category, sources in allocation.items():
+        field = f"allocation.{category}"
+        if category not in CATEGORIES:
+            problems[field] = ["未知的支出类别 (unknown category)"]
+        elif not isinstance(sources, list) or not sources:
+            problems[field] = ["应为至少一个经费来源的列表 (must be a list of one or more sources)"]
+        elif any(not isinstance(s, str) or s not in SOURCES for s in sources):
+            problems[field] = [f"经费来源只能是 {', '.join(SOURCES)} (unknown source)"]
+        elif len(set(sources)) != len(sources):
+            problems[field] = ["经费来源不能重复 (a source is named twice)"]
+    return problems
+
+
+class NotEnoughFunds(Exception):
+    """The allowed sources cannot cover an expense: ``available`` is what each has."""
+
+    def __init__(self, category, amount, available):
+        self.category = category
+        self.amount = amount
+        self.available = available
+        super().__init__(self.reason())
+
+    def reason(self):
+        have = "，".join(f"{SOURCES[s]}余额 {a} 元" for s, a in self.available.items())
+        total = sum(self.available.values(), ZERO)
+        return (f"经费不足：{CATEGORIES[self.category]}支出 {self.amount} 元，可用来源合计 {total} 元（{have}）"
+                f" (not enough funds: {self.amount} needed, {total} available)")
+
+
+def allocate(category, amount, order, balances):
+    """Split ``amount`` over the sources in ``order``, each up to its balance.
+
+    ``balances`` maps a source to what it has (missing = 0). Returns
+    [(source, part)] of the sources that pay, the parts summing to ``amount``;
+    raises NotEnoughFunds, naming each allowed source's balance, when they
+    cannot cover it all: then nothing is to be booked.
+    """
+    if amount <= 0:
+        raise ValueError("an expense is more than zero")
+    available = {source: max(balances.get(source, ZERO), ZERO) for source in order}
+    if sum(available.values(), ZERO) < amount:
+        raise NotEnoughFunds(category, amount, available)
+    parts, left = [], amount
+    for source in order:
+        if left == 0:
+            break
+        part = min(left, available[source])
+        if part > 0:
+            parts.append((source, part))
+            left -= part
+    return parts

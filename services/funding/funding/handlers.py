@@ -3,15 +3,22 @@
 Each takes a ``wuji_infra.db.Transaction`` (or a Session for reads) and raw
 JSON-ready input, and returns JSON-ready output. service.py only routes.
 """
+import datetime as dt
 import logging
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from funding import domain
-from funding.models import SubsidyCheck
-from funding.schemas import SubsidyCheckFilters, SubsidyCheckOut
-from wuji_infra.errors import InvalidInput, NotFound
-from wuji_infra.validation import load, page_of
+from funding.models import (
+    Expense, FundingPolicy, LedgerEntry, MemberFact, SourceBalance, SubsidyCheck, fen_to_yuan, yuan_to_fen,
+)
+from funding.schemas import (
+    BalancesQuery, BudgetIn, ExpenseIn, ExpenseOut, LedgerEntryOut, LedgerFilters, PolicyIn, PolicyOut,
+    SubsidyCheckFilters, SubsidyCheckOut,
+)
+from wuji_infra.errors import Conflict, InvalidInput, NotFound
+from wuji_infra.validation import load, page_of, paging
 
 log = logging.getLogger(__name__)
 
@@ -69,3 +76,269 @@ def list_subsidy_checks(session, filters=None, page=1, page_size=20):
     if "member_id" in chosen:
         query = query.where(SubsidyCheck.member_id == chosen["member_id"])
     return page_of(session, query, SubsidyCheckOut().dump, page, page_size)
+
+
+# -- helpers ------------------------------------------------------------------
+
+def _whole_number(value, field):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{field} 应为整数 ({field} must be a whole number)",
+                           {field: ["应为整数 (must be a whole number)"]})
+    return value
+
+
+def _upsert(session, table, values, index_elements, set_):
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    statement = insert(table).values(**values)
+    session.execute(statement.on_conflict_do_update(index_elements=index_elements, set_=set_(statement.excluded)))
+
+
+def _today():
+    return dt.date.today()
+
+
+# -- the allocation policy ----------------------------------------------------
+
+def _current_policy_row(session):
+    return session.scalar(sa.select(FundingPolicy).order_by(FundingPolicy.id.desc()).limit(1))
+
+
+def _default_policy():
+    return {"version": 0, "allocation": domain.DEFAULT_ALLOCATION, "note": "默认政策 (the default policy)",
+            "created_by": None, "created_at": None}
+
+
+def current_policy(session):
+    """The policy in force: the newest version, or the default while none was set (version 0)."""
+    row = _current_policy_row(session)
+    return PolicyOut().dump(row) if row is not None else _default_policy()
+
+
+def current_allocation(session):
+    row = _current_policy_row(session)
+    return row.allocation if row is not None else domain.DEFAULT_ALLOCATION
+
+
+def set_policy(tx, data, created_by=None):
+    """A new version of the policy; the old ones stay as its history."""
+    chosen = load(PolicyIn(), data)
+    problems = domain.allocation_problems(chosen["allocation"])
+    if problems:
+        raise InvalidInput("分配政策有误 (invalid allocation policy)", problems)
+    allocation = {category: list(chosen["allocation"][category]) for category in domain.CATEGORIES}
+    row = FundingPolicy(allocation=allocation, note=chosen["note"], created_by=created_by)
+    tx.session.add(row)
+    tx.session.flush()
+    log.info("funding policy version %s set by %s", row.id, created_by)
+    return PolicyOut().dump(row)
+
+
+def policy_history(session, page=1, page_size=20):
+    """Every version set, newest first (the default, version 0, is not listed)."""
+    return page_of(session, sa.select(FundingPolicy).order_by(FundingPolicy.id.desc()),
+                   PolicyOut().dump, page, page_size)
+
+
+# -- budgets and balances -----------------------------------------------------
+
+def _add_income(session, year, source, amount):
+    _upsert(session, SourceBalance.__table__,
+            {"year": year, "source": source, "income_fen": yuan_to_fen(amount), "spent_fen": 0},
+            ["year", "source"], lambda new: {"income_fen": SourceBalance.__table__.c.income_fen + new.income_fen})
+
+
+def add_budget(tx, data, recorded_by=None):
+    """A yearly budget for one source; budgets of the same source and year add up."""
+    chosen = load(BudgetIn(), data)
+    entry = LedgerEntry(
+        year=chosen["year"], source=chosen["source"], kind=domain.BUDGET, amount=chosen["amount"],
+        description=chosen["note"] or f"{chosen['year']}年{domain.SOURCES[chosen['source']]}预算",
+        entry_date=_today(), recorded_by=recorded_by,
+    )
+    tx.session.add(entry)
+    _add_income(tx.session, chosen["year"], chosen["source"], chosen["amount"])
+    tx.session.flush()
+    total = fen_to_yuan(tx.session.scalar(sa.select(SourceBalance.income_fen).where(
+        SourceBalance.year == chosen["year"], SourceBalance.source == chosen["source"])))
+    return {"id": entry.id, "year": entry.year, "source": entry.source, "amount": f"{entry.amount:.2f}",
+            "note": chosen["note"], "budget_total": f"{total:.2f}"}
+
+
+def balances(session, query):
+    """Budget, spent and balance of every source in a year (sources with nothing show zeros)."""
+    year = load(BalancesQuery(), query)["year"]
+    rows = {row.source: row for row in session.scalars(sa.select(SourceBalance).where(SourceBalance.year == year))}
+    sources = {}
+    for source in domain.SOURCES:
+        row = rows.get(source)
+        income, spent = (row.income, row.spent) if row else (domain.ZERO, domain.ZERO)
+        sources[source] = {"budget": f"{income:.2f}", "spent": f"{spent:.2f}", "balance": f"{income - spent:.2f}"}
+    return {"year": year, "sources": sources}
+
+
+# -- expenses -----------------------------------------------------------------
+
+def _lock_balances(session, year, sources):
+    """What each source has, its row locked until the transaction ends.
+
+    Rows are locked in one fixed order (by source name), whatever order the
+    policy pays them in, so two expenses never deadlock. SQLite ignores FOR
+    UPDATE; it lets one writer at a time anyway.
+    """
+    rows = session.scalars(
+        sa.select(SourceBalance)
+        .where(SourceBalance.year == year, SourceBalance.source.in_(sorted(sources)))
+        .order_by(SourceBalance.source)
+        .with_for_update()
+    ).all()
+    return {row.source: row.balance for row in rows}
+
+
+def _book(tx, *, year, category, amount, description, expense_date, member_id=None, reference=None,
+          booked_by=None):
+    """Book an expense across the sources its policy allows, all or nothing.
+
+    Raises domain.NotEnoughFunds (nothing written) when the sources cannot cover it.
+    """
+    session = tx.session
+    order = current_allocation(session)[category]
+    parts = domain.allocate(category, amount, order, _lock_balances(session, year, order))
+    expense = Expense(year=year, category=category, amount=amount, description=description,
+                      member_id=member_id, reference=reference, expense_date=expense_date, booked_by=booked_by)
+    session.add(expense)
+    session.flush()
+    for source, part in parts:
+        session.add(LedgerEntry(
+            year=year, source=source, kind=domain.EXPENSE, amount=part, category=category,
+            expense_id=expense.id, member_id=member_id, reference=reference, description=description,
+            entry_date=expense_date, recorded_by=booked_by,
+        ))
+        session.execute(sa.update(SourceBalance)
+                        .where(SourceBalance.year == year, SourceBalance.source == source)
+                        .values(spent_fen=SourceBalance.spent_fen + yuan_to_fen(part)))
+    session.flush()
+    tx.emit("expense_booked", {"expense_id": expense.id, "year": year, "category": category,
+                               "amount": amount, "reference": reference, "member_id": member_id})
+    return {"id": expense.id, "year": year, "category": category, "amount": f"{amount:.2f}",
+            "description": description, "member_id": member_id, "reference": reference,
+            "date": expense_date.isoformat(),
+            "allocations": [{"source": source, "amount": f"{part:.2f}"} for source, part in parts]}
+
+
+def not_enough_funds(exc):
+    """The 409 of an expense the allowed sources cannot cover: what each one has."""
+    return Conflict(exc.reason(), {source: [f"余额 {available} 元 (balance {available})"]
+                                   for source, available in exc.available.items()})
+
+
+def book_expense(tx, data, booked_by=None):
+    """An expense entered by staff: 201 with its allocations, or Conflict when it cannot be covered."""
+    chosen = load(ExpenseIn(), data)
+    try:
+        return _book(tx, year=chosen["year"], category=chosen["category"], amount=chosen["amount"],
+                     description=chosen["description"], expense_date=chosen["date"] or _today(),
+                     member_id=chosen["member_id"], booked_by=booked_by)
+    except domain.NotEnoughFunds as exc:
+        raise not_enough_funds(exc) from None
+
+
+def get_expense(session, expense_id):
+    _whole_number(expense_id, "expense_id")
+    expense = session.get(Expense, expense_id)
+    if expense is None:
+        raise NotFound(f"支出 {expense_id} 不存在 (no such expense)")
+    return ExpenseOut().dump(expense)
+
+
+def list_ledger(session, filters=None, page=1, page_size=20):
+    """Ledger entries, newest first, by year, source, category, member and date range."""
+    chosen = load(LedgerFilters(), filters or {})
+    if "date_from" in chosen and "date_to" in chosen and chosen["date_from"] > chosen["date_to"]:
+        raise InvalidInput("日期范围有误 (date_from is after date_to)",
+                           {"date_from": ["不能晚于 date_to (must not be after date_to)"]})
+    query = sa.select(LedgerEntry).order_by(LedgerEntry.id.desc())
+    for name, column in (("year", LedgerEntry.year), ("source", LedgerEntry.source),
+                         ("category", LedgerEntry.category), ("member_id", LedgerEntry.member_id)):
+        if name in chosen:
+            query = query.where(column == chosen[name])
+    if "date_from" in chosen:
+        query = query.where(LedgerEntry.entry_date >= chosen["date_from"])
+    if "date_to" in chosen:
+        query = query.where(LedgerEntry.entry_date <= chosen["date_to"])
+    return page_of(session, query, LedgerEntryOut().dump, page, page_size)
+
+
+# -- money that events bring --------------------------------------------------
+
+def _book_for_cause(tx, *, reference, year, category, amount, description, expense_date, member_id):
+    """Book the expense of one cause (a visit, an activity) once; announce a refusal.
+
+    A second event for the same cause finds the first expense by its reference
+    and books nothing. When the sources cannot cover it, expense_refused goes
+    out with the reason, and nothing is booked.
+    """
+    existing = tx.session.scalar(sa.select(Expense).where(Expense.reference == reference))
+    if existing is not None:
+        log.info("expense %s already booked for %s", existing.id, reference)
+        return ExpenseOut().dump(existing)
+    # _book refuses before it writes anything, so the refusal's event can commit alone
+    try:
+        return _book(tx, year=year, category=category, amount=amount, description=description,
+                     expense_date=expense_date, member_id=member_id, reference=reference)
+    except domain.NotEnoughFunds as exc:
+        log.warning("expense for %s refused: %s", reference, exc.reason())
+        tx.emit("expense_refused", {"year": year, "category": category, "amount": amount,
+                                    "reason": exc.reason(), "reference": reference, "member_id": member_id})
+        return None
+
+
+def book_visit_expense(tx, data):
+    """visit_completed: the cash and goods given become a visits_condolences expense, once per visit."""
+    amount = data["cash"] + data["goods_value"]
+    if amount <= 0:
+        return None
+    return _book_for_cause(
+        tx, reference=f"visit:{data['task_id']}", year=data["visited_on"].year,
+        category="visits_condolences", amount=amount, member_id=data["member_id"],
+        description=f"走访慰问：慰问金 {data['cash']:.2f} 元，慰问品 {data['goods_value']:.2f} 元（走访任务 {data['task_id']}）",
+        expense_date=data["visited_on"],
+    )
+
+
+def book_activity_expense(tx, data):
+    """activity_recorded with a cost: an expense of the activity's category, once per activity."""
+    if data["cost"] <= 0:
+        return None
+    category = data["expense_category"]
+    if category not in domain.CATEGORIES:
+        # activities sent a category outside the contract: say so, book nothing
+        reason = f"未知的支出类别 {category!r} (unknown expense category)"
+        log.warning("activity %s: %s", data["activity_id"], reason)
+        tx.emit("expense_refused", {"year": data["date"].year, "category": category, "amount": data["cost"],
+                                    "reason": reason, "reference": f"activity:{data['activity_id']}"})
+        return None
+    return _book_for_cause(
+        tx, reference=f"activity:{data['activity_id']}", year=data["date"].year, category=category,
+        amount=data["cost"], member_id=None, expense_date=data["date"],
+        description=f"组织活动：{data['kind']}（活动 {data['activity_id']}，{data['participants']} 人参加）",
+    )
+
+
+def record_member_facts(tx, data, occurred_at):
+    """member_registered / member_updated: keep funding's copy of the facts; a late older event changes nothing."""
+    fact = tx.session.get(MemberFact, data["member_id"], with_for_update=True)
+    if fact is not None and fact.as_of >= occurred_at:
+        log.info("member %s: facts of %s are older than those kept, ignored", data["member_id"], occurred_at)
+        return
+    if fact is None:
+        fact = MemberFact(member_id=data["member_id"])
+        tx.session.add(fact)
+    fact.branch_id = data["branch_id"]
+    fact.name = data["name"]
+    fact.birth_date = data["birth_date"]
+    fact.status = data["status"]
+    fact.hardship = data["hardship"]
+    fact.pension_monthly = data["pension_monthly"]
+    fact.as_of = occurred_at
+    tx.session.flush()

@@ -1,5 +1,8 @@
 """marshmallow schemas at the funding service's boundary: what comes in, what goes out."""
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from funding.domain import CATEGORIES, MAX_YEAR, MIN_YEAR, SOURCES
+from wuji_infra.validation import Money
 
 
 class SubsidyCheckOut(Schema):
@@ -24,3 +27,118 @@ class SubsidyCheckFilters(Schema):
         validate=validate.Range(min=1, error="应为正整数 (must be a positive whole number)"),
         error_messages={"invalid": "应为整数 (must be a whole number)"},
     )
+
+
+# -- budgets, expenses, the ledger, the policy --------------------------------------
+
+_YEAR = dict(
+    validate=validate.Range(min=MIN_YEAR, max=MAX_YEAR, error=f"年份应在{MIN_YEAR}到{MAX_YEAR}之间 (a year from {MIN_YEAR} to {MAX_YEAR})"),
+    error_messages={"invalid": "年份应为整数 (year must be a whole number)", "required": "必填 (required)"},
+)
+_SOURCE = dict(
+    validate=validate.OneOf(list(SOURCES), error=f"经费来源只能是 {', '.join(SOURCES)} (unknown source)"),
+    error_messages={"required": "必填 (required)"},
+)
+_CATEGORY = dict(
+    validate=validate.OneOf(list(CATEGORIES), error=f"支出类别只能是 {', '.join(CATEGORIES)} (unknown category)"),
+    error_messages={"required": "必填 (required)"},
+)
+_ID = dict(
+    validate=validate.Range(min=1, error="应为正整数 (must be a positive whole number)"),
+    error_messages={"invalid": "应为整数 (must be a whole number)"},
+)
+_TEXT = dict(validate=validate.Length(max=300, error="最多300字 (at most 300 characters)"))
+_DATE = dict(error_messages={"invalid": "日期格式应为 YYYY-MM-DD (a date like 2026-03-10)"})
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class BudgetIn(_Strict):
+    year = fields.Integer(required=True, strict=True, **_YEAR)
+    source = fields.String(required=True, **_SOURCE)
+    amount = Money(positive=True, required=True, error_messages={"required": "必填 (required)"})
+    note = fields.String(load_default="", **_TEXT)
+
+
+class ExpenseIn(_Strict):
+    year = fields.Integer(required=True, strict=True, **_YEAR)
+    category = fields.String(required=True, **_CATEGORY)
+    amount = Money(positive=True, required=True, error_messages={"required": "必填 (required)"})
+    description = fields.String(required=True, validate=validate.Length(
+        min=1, max=300, error="应为1到300字 (1 to 300 characters)"), error_messages={"required": "必填 (required)"})
+    date = fields.Date(load_default=None, **_DATE)
+    member_id = fields.Integer(load_default=None, allow_none=True, strict=True, **_ID)
+
+    @validates_schema
+    def _date_in_year(self, data, **kwargs):
+        if data.get("date") and "year" in data and data["date"].year != data["year"]:
+            raise ValidationError({"date": [f"日期应在{data['year']}年内 (the date must fall in the year)"]})
+
+
+class LedgerEntryOut(Schema):
+    id = fields.Integer()
+    year = fields.Integer()
+    source = fields.String()
+    kind = fields.String()
+    amount = fields.Decimal(places=2, as_string=True)
+    category = fields.String()
+    expense_id = fields.Integer()
+    member_id = fields.Integer()
+    reference = fields.String()
+    description = fields.String()
+    entry_date = fields.Date()
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+
+
+class AllocationOut(Schema):
+    source = fields.String()
+    amount = fields.Decimal(places=2, as_string=True)
+
+
+class ExpenseOut(Schema):
+    id = fields.Integer()
+    year = fields.Integer()
+    category = fields.String()
+    amount = fields.Decimal(places=2, as_string=True)
+    description = fields.String()
+    member_id = fields.Integer()
+    reference = fields.String()
+    date = fields.Date(attribute="expense_date")
+    booked_by = fields.String()
+    booked_at = fields.AwareDateTime()
+    allocations = fields.Method("_allocations")
+
+    def _allocations(self, expense):
+        return [{"source": e.source, "amount": f"{e.amount:.2f}"} for e in expense.entries]
+
+
+class BalancesQuery(_Strict):
+    year = fields.Integer(required=True, **_YEAR)
+
+
+class LedgerFilters(_Strict):
+    """Query-string filters: every value arrives as a string."""
+    year = fields.Integer(**_YEAR)
+    source = fields.String(**_SOURCE)
+    category = fields.String(**_CATEGORY)
+    member_id = fields.Integer(**_ID)
+    date_from = fields.Date(**_DATE)
+    date_to = fields.Date(**_DATE)
+
+
+class PolicyIn(_Strict):
+    allocation = fields.Dict(required=True, error_messages={"required": "必填 (required)",
+                                                            "invalid": "应为对象 (must be an object)"})
+    note = fields.String(load_default="", **_TEXT)
+
+
+class PolicyOut(Schema):
+    version = fields.Integer(attribute="id")
+    allocation = fields.Dict()
+    note = fields.String()
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()

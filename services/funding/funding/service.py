@@ -32,3 +32,75 @@ class FundingService(ServiceBase):
     def get_subsidy_check(self, check_id):
         with self.db.read() as session:
             return handlers.get_subsidy_check(session, check_id)
+
+    # -- budgets, expenses, the ledger, the policy ----------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_budget(self, data, recorded_by=None):
+        with self.db.transaction() as tx:
+            return handlers.add_budget(tx, data, recorded_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_balances(self, query):
+        with self.db.read() as session:
+            return handlers.balances(session, query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def book_expense(self, data, booked_by=None):
+        with self.db.transaction() as tx:
+            return handlers.book_expense(tx, data, booked_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_expense(self, expense_id):
+        with self.db.read() as session:
+            return handlers.get_expense(session, expense_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_ledger(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_ledger(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_policy(self):
+        with self.db.read() as session:
+            return handlers.current_policy(session)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_policy(self, data, created_by=None):
+        with self.db.transaction() as tx:
+            return handlers.set_policy(tx, data, created_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_policy_history(self, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.policy_history(session, page, page_size)
+
+    # -- money that events bring, and the member facts funding keeps -------------
+
+    @event_handler("welfare", "visit_completed")
+    def on_visit_completed(self, event):
+        with self.db.transaction() as tx:
+            if not tx.claim(event, "funding.on_visit_completed"):
+                return
+            handlers.book_visit_expense(tx, event.data)
+
+    @event_handler("activities", "activity_recorded")
+    def on_activity_recorded(self, event):
+        with self.db.transaction() as tx:
+            if not tx.claim(event, "funding.on_activity_recorded"):
+                return
+            handlers.book_activity_expense(tx, event.data)
+
+    @event_handler("members", "member_registered")
+    def on_member_registered(self, event):
+        with self.db.transaction() as tx:
+            if not tx.claim(event, "funding.on_member_registered"):
+                return
+            handlers.record_member_facts(tx, event.data, event.occurred_at)
+
+    @event_handler("members", "member_updated")
+    def on_member_updated(self, event):
+        with self.db.transaction() as tx:
+            if not tx.claim(event, "funding.on_member_updated"):
+                return
+            handlers.record_member_facts(tx, event.data, event.occurred_at)
