@@ -40,6 +40,8 @@ PERMISSIONS = {
     "GET /api/v1/visit-tasks": STAFF,
     "POST /api/v1/visit-tasks/<id:task_id>/complete": STAFF,
     "GET /api/v1/subsidy-checks": STAFF,
+    "POST /api/v1/subsidy-checks/<id:check_id>/approve": STAFF,
+    "POST /api/v1/subsidy-checks/<id:check_id>/reject": STAFF,
     "POST /api/v1/funding/budgets": STAFF,
     "GET /api/v1/funding/balances": STAFF,
     "POST /api/v1/funding/expenses": STAFF,

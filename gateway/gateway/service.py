@@ -101,8 +101,17 @@ class GatewayService(ServiceBase):
 
     @http("GET", "/api/v1/subsidy-checks")
     def list_subsidy_checks(self, request):
-        filters, page, page_size = web.query(request, ("member_id",))
+        filters, page, page_size = web.query(request, ("member_id", "status"))
         return json_response(self.funding.list_subsidy_checks(filters, page, page_size))
+
+    @http("POST", "/api/v1/subsidy-checks/<id:check_id>/approve")
+    def approve_subsidy(self, request, check_id):
+        return json_response(self.funding.approve_subsidy(check_id, web.caller(request).username))
+
+    @http("POST", "/api/v1/subsidy-checks/<id:check_id>/reject")
+    def reject_subsidy(self, request, check_id):
+        data = web.json_body(request)
+        return json_response(self.funding.reject_subsidy(check_id, data, web.caller(request).username))
 
     @http("POST", "/api/v1/funding/budgets")
     def add_budget(self, request):

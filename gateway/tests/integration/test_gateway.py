@@ -112,6 +112,16 @@ class FakeFunding:
         return page([], page_number, page_size, filters_seen=filters)
 
     @rpc(expected_exceptions=EXPECTED)
+    def approve_subsidy(self, check_id, approved_by=None):
+        if check_id == 2:
+            raise Conflict("补助核查 2 状态为「已批准」，不能再审批 (the check is approved)", {"status": ["approved"]})
+        return {"id": check_id, "status": "approved", "reviewed_by": approved_by}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reject_subsidy(self, check_id, data, rejected_by=None):
+        return {"id": check_id, "status": "rejected", "review_note": data.get("reason"), "reviewed_by": rejected_by}
+
+    @rpc(expected_exceptions=EXPECTED)
     def add_budget(self, data, recorded_by=None):
         return {"id": 1, "recorded_by": recorded_by, **data}
 
@@ -344,8 +354,16 @@ def test_visit_tasks_and_subsidy_checks(system, token):
     assert_error(system.call("POST", "/api/v1/visit-tasks/404/complete", token=token,
                              json={"visited_on": "2024-03-02", "visitors": ["王五"]}), 404, "not_found")
 
-    checks = system.call("GET", "/api/v1/subsidy-checks?member_id=3", token=token)
-    assert checks.status_code == 200 and checks.json()["filters_seen"] == {"member_id": "3"}
+    checks = system.call("GET", "/api/v1/subsidy-checks?member_id=3&status=pending_approval", token=token)
+    assert checks.status_code == 200 and checks.json()["filters_seen"] == {"member_id": "3", "status": "pending_approval"}
+
+    approved = system.call("POST", "/api/v1/subsidy-checks/1/approve", token=staff_token())
+    assert approved.status_code == 200 and approved.json()["reviewed_by"] == "clerk"
+    assert_error(system.call("POST", "/api/v1/subsidy-checks/2/approve", token=token), 409, "conflict")
+    rejected = system.call("POST", "/api/v1/subsidy-checks/3/reject", token=token, json={"reason": "已由工会补助"})
+    assert rejected.json() == {"id": 3, "status": "rejected", "review_note": "已由工会补助", "reviewed_by": "admin"}
+    assert_error(system.call("POST", "/api/v1/subsidy-checks/3/reject", token=token, data=b"x"), 415,
+                 "unsupported_media_type")
 
 
 def staff_token():

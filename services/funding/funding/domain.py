@@ -1,8 +1,8 @@
 """Funding rules. No nameko, no SQL.
 
-For now only the subsidy policy: when a member is hospitalized, is a hardship
-subsidy (困难党员补助) due, how much, and why. Budgets, the four-source ledger,
-allocation and dues come later.
+The subsidy policy: when a member is hospitalized or falls seriously ill, is
+a hardship subsidy (困难党员补助) due, how much, and why. The four sources, the
+spending categories, the allocation policy and how an expense is split.
 """
 import dataclasses
 from decimal import Decimal, InvalidOperation
@@ -10,11 +10,16 @@ from decimal import Decimal, InvalidOperation
 # -- subsidy checks -------------------------------------------------------------
 
 # cause of a check -> how the reason names it
-SUBSIDY_CAUSES = {"hospitalized": "住院"}
+SUBSIDY_CAUSES = {"hospitalized": "住院", "serious_illness": "重病"}
 
-# an eligible check waits for approval (a later step adds "approved", "rejected")
+# an eligible check waits for approval by staff, then is approved (and booked) or rejected
 PENDING_APPROVAL = "pending_approval"
 NOT_ELIGIBLE = "not_eligible"
+APPROVED = "approved"
+REJECTED = "rejected"
+STATUS_LABELS = {PENDING_APPROVAL: "待审批", NOT_ELIGIBLE: "不符合条件", APPROVED: "已批准", REJECTED: "已驳回"}
+# what counts against the yearly cap: granted, or waiting to be
+COUNTS_AGAINST_CAP = (PENDING_APPROVAL, APPROVED)
 
 MAX_MIN_AGE = 150
 MAX_SUBSIDY_AMOUNT = Decimal("1000000000.00")
@@ -23,9 +28,11 @@ _CENTS = Decimal("0.01")
 
 @dataclasses.dataclass(frozen=True)
 class SubsidyPolicy:
-    """Who gets a subsidy: members in hardship, or aged ``min_age`` or more on the day."""
+    """Who gets a subsidy: members in hardship, or aged ``min_age`` or more on the day;
+    ``amount`` a time, at most ``yearly_cap`` a member in a year."""
     min_age: int
     amount: Decimal
+    yearly_cap: Decimal = Decimal("2000.00")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,8 +43,8 @@ class SubsidyDecision:
     age: int
 
 
-def subsidy_policy(min_age, amount):
-    """A policy from the raw settings SUBSIDY_MIN_AGE and SUBSIDY_AMOUNT.
+def subsidy_policy(min_age, amount, yearly_cap="2000.00"):
+    """A policy from the raw settings SUBSIDY_MIN_AGE, SUBSIDY_AMOUNT and SUBSIDY_YEARLY_CAP.
 
     Raises ValueError naming the setting, so a bad value stops the service at
     start rather than at the first event.
@@ -45,11 +52,12 @@ def subsidy_policy(min_age, amount):
     text = str(min_age).strip()
     if isinstance(min_age, (bool, float)) or not text.isdigit() or not 1 <= int(text) <= MAX_MIN_AGE:
         raise ValueError(f"SUBSIDY_MIN_AGE must be a whole number of years from 1 to {MAX_MIN_AGE}, not {min_age!r}")
-    return SubsidyPolicy(min_age=int(text), amount=_subsidy_amount(amount))
+    return SubsidyPolicy(min_age=int(text), amount=_subsidy_amount(amount),
+                         yearly_cap=_subsidy_amount(yearly_cap, "SUBSIDY_YEARLY_CAP"))
 
 
-def _subsidy_amount(raw):
-    problem = f"SUBSIDY_AMOUNT must be yuan with at most two decimals, more than 0, like \"500.00\", not {raw!r}"
+def _subsidy_amount(raw, setting="SUBSIDY_AMOUNT"):
+    problem = f"{setting} must be yuan with at most two decimals, more than 0, like \"500.00\", not {raw!r}"
     if isinstance(raw, (bool, float)):
         raise ValueError(problem)
     try:
@@ -66,8 +74,12 @@ def age_on(birth_date, day):
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-def decide_subsidy(policy, cause, *, birth_date, hardship, on):
-    """Whether a subsidy is due for ``cause`` on the date ``on``, how much, and why (in Chinese)."""
+def decide_subsidy(policy, cause, *, birth_date, hardship, on, received=Decimal("0.00")):
+    """Whether a subsidy is due for ``cause`` on the date ``on``, how much, and why (in Chinese).
+
+    ``received``: what the member got (or waits to get) this year; the grant
+    is what is left under the yearly cap, at most ``policy.amount``.
+    """
     label = SUBSIDY_CAUSES[cause]
     age = age_on(birth_date, on)
     grounds = []
@@ -78,8 +90,15 @@ def decide_subsidy(policy, cause, *, birth_date, hardship, on):
     if not grounds:
         reason = f"不符合条件：非生活困难党员，且未满{policy.min_age}周岁（{age}岁）"
         return SubsidyDecision(eligible=False, amount=Decimal("0.00"), reason=reason, age=age)
-    reason = "，".join(grounds) + f"，{label}补助 {policy.amount} 元"
-    return SubsidyDecision(eligible=True, amount=policy.amount, reason=reason, age=age)
+    left = policy.yearly_cap - received
+    if left <= 0:
+        reason = "，".join(grounds) + f"，但本年已获补助 {received} 元，已达每人每年上限 {policy.yearly_cap} 元"
+        return SubsidyDecision(eligible=False, amount=Decimal("0.00"), reason=reason, age=age)
+    amount = min(policy.amount, left)
+    reason = "，".join(grounds) + f"，{label}补助 {amount} 元"
+    if received > 0:
+        reason += f"（本年已获补助 {received} 元，每人每年上限 {policy.yearly_cap} 元）"
+    return SubsidyDecision(eligible=True, amount=amount, reason=reason, age=age)
 
 
 def subsidy_cause_key(cause, member_id, on):

@@ -5,6 +5,7 @@ JSON-ready input, and returns JSON-ready output. service.py only routes.
 """
 import datetime as dt
 import logging
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,7 +16,7 @@ from funding.models import (
 )
 from funding.schemas import (
     BalancesQuery, BudgetIn, ExpenseIn, ExpenseOut, LedgerEntryOut, LedgerFilters, PolicyIn, PolicyOut,
-    SubsidyCheckFilters, SubsidyCheckOut,
+    RejectionIn, SubsidyCheckFilters, SubsidyCheckOut,
 )
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.validation import load, page_of, paging
@@ -25,15 +26,15 @@ log = logging.getLogger(__name__)
 
 # -- subsidy checks -------------------------------------------------------------
 
-def check_subsidy_on_hospitalization(tx, data, source_event_id, policy):
-    """Decide and record the subsidy for a hospitalization, once per member and day.
+def check_subsidy(tx, cause, data, source_event_id, policy):
+    """Decide and record the subsidy for a hospitalization or a serious illness, once per member, cause and day.
 
-    ``data`` is member_hospitalized's data (dates parsed). A second event of
-    the same hospitalization (same member, same date) finds the first check
-    and changes nothing. Two such events at once collide on ``cause_key``;
-    the loser's handler is retried and then finds the winner's check.
+    ``data`` is the health event's data (dates parsed). A second event of the
+    same cause (same member, same date) finds the first check and changes
+    nothing. Two such events at once collide on ``cause_key``; the loser's
+    handler is retried and then finds the winner's check. What the member got
+    or waits to get this year counts against the policy's yearly cap.
     """
-    cause = "hospitalized"
     cause_key = domain.subsidy_cause_key(cause, data["member_id"], data["date"])
     existing = tx.session.scalar(sa.select(SubsidyCheck).where(SubsidyCheck.cause_key == cause_key))
     if existing is not None:
@@ -43,6 +44,7 @@ def check_subsidy_on_hospitalization(tx, data, source_event_id, policy):
 
     decision = domain.decide_subsidy(
         policy, cause, birth_date=data["birth_date"], hardship=data["hardship"], on=data["date"],
+        received=_subsidy_this_year(tx.session, data["member_id"], data["date"].year),
     )
     check = SubsidyCheck(
         member_id=data["member_id"], cause=cause, cause_key=cause_key,
@@ -56,6 +58,67 @@ def check_subsidy_on_hospitalization(tx, data, source_event_id, policy):
         "check_id": check.id, "member_id": check.member_id, "cause": check.cause,
         "eligible": check.eligible, "amount": check.amount, "source_event_id": source_event_id,
     })
+    return SubsidyCheckOut().dump(check)
+
+
+def _subsidy_this_year(session, member_id, year):
+    """Subsidy granted to the member in ``year``, or waiting for approval."""
+    total = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(SubsidyCheck.amount), 0))
+        .where(SubsidyCheck.member_id == member_id,
+               SubsidyCheck.status.in_(domain.COUNTS_AGAINST_CAP),
+               SubsidyCheck.event_date >= dt.date(year, 1, 1),
+               SubsidyCheck.event_date <= dt.date(year, 12, 31))
+    )
+    return Decimal(total).quantize(Decimal("0.01"))
+
+
+def _check_to_review(tx, check_id):
+    _whole_number(check_id, "check_id")
+    check = tx.session.get(SubsidyCheck, check_id, with_for_update=True)
+    if check is None:
+        raise NotFound(f"补助核查 {check_id} 不存在 (no such subsidy check)")
+    if check.status != domain.PENDING_APPROVAL:
+        raise Conflict(f"补助核查 {check_id} 状态为「{domain.STATUS_LABELS[check.status]}」，不能再审批"
+                       f" (the check is {check.status}, not pending approval)",
+                       {"status": [check.status]})
+    return check
+
+
+def approve_subsidy(tx, check_id, approved_by=None):
+    """Approve a pending check: its amount is booked as a hardship_subsidy expense.
+
+    The check row is locked, so of two approvals at once the second finds it
+    approved (409). When the sources cannot cover it, 409 with their
+    balances, and the check stays pending.
+    """
+    check = _check_to_review(tx, check_id)
+    try:
+        expense = _book(
+            tx, year=check.event_date.year, category="hardship_subsidy", amount=check.amount,
+            description=f"困难党员补助（{domain.SUBSIDY_CAUSES[check.cause]}，补助核查 {check.id}）",
+            expense_date=_today() if _today().year == check.event_date.year else check.event_date,
+            member_id=check.member_id, reference=f"subsidy:{check.id}", booked_by=approved_by,
+        )
+    except domain.NotEnoughFunds as exc:
+        raise not_enough_funds(exc) from None
+    check.status = domain.APPROVED
+    check.reviewed_by = approved_by
+    check.reviewed_at = dt.datetime.now(dt.timezone.utc)
+    check.expense_id = expense["id"]
+    tx.session.flush()
+    return SubsidyCheckOut().dump(check)
+
+
+def reject_subsidy(tx, check_id, data, rejected_by=None):
+    """Reject a pending check with a reason a person can read; its decision and reason stay."""
+    chosen = load(RejectionIn(), data)
+    check = _check_to_review(tx, check_id)
+    check.status = domain.REJECTED
+    check.review_note = chosen["reason"]
+    check.reviewed_by = rejected_by
+    check.reviewed_at = dt.datetime.now(dt.timezone.utc)
+    tx.session.flush()
     return SubsidyCheckOut().dump(check)
 
 
@@ -75,6 +138,8 @@ def list_subsidy_checks(session, filters=None, page=1, page_size=20):
     query = sa.select(SubsidyCheck).order_by(SubsidyCheck.id.desc())
     if "member_id" in chosen:
         query = query.where(SubsidyCheck.member_id == chosen["member_id"])
+    if "status" in chosen:
+        query = query.where(SubsidyCheck.status == chosen["status"])
     return page_of(session, query, SubsidyCheckOut().dump, page, page_size)
 
 

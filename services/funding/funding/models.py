@@ -39,6 +39,11 @@ class SubsidyCheck(Base):
     source_event_id: Mapped[str | None] = mapped_column(sa.String(36))
     status: Mapped[str] = mapped_column(sa.String(20), index=True)
     decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    # the review by staff: who approved or rejected it, when, why (a rejection), and the expense booked
+    reviewed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    review_note: Mapped[str | None] = mapped_column(sa.String(300))
+    expense_id: Mapped[int | None] = mapped_column(sa.ForeignKey("expenses.id"))
 
 
 class LedgerEntry(Base):

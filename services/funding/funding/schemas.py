@@ -15,6 +15,10 @@ class SubsidyCheckOut(Schema):
     status = fields.String()
     event_date = fields.Date()
     decided_at = fields.AwareDateTime()
+    reviewed_by = fields.String()
+    reviewed_at = fields.AwareDateTime()
+    review_note = fields.String()
+    expense_id = fields.Integer()
 
 
 class SubsidyCheckFilters(Schema):
@@ -27,6 +31,9 @@ class SubsidyCheckFilters(Schema):
         validate=validate.Range(min=1, error="应为正整数 (must be a positive whole number)"),
         error_messages={"invalid": "应为整数 (must be a whole number)"},
     )
+    status = fields.String(validate=validate.OneOf(
+        ["pending_approval", "not_eligible", "approved", "rejected"],
+        error="状态只能是 pending_approval, not_eligible, approved, rejected (unknown status)"))
 
 
 # -- budgets, expenses, the ledger, the policy --------------------------------------
@@ -142,3 +149,8 @@ class PolicyOut(Schema):
     note = fields.String()
     created_by = fields.String()
     created_at = fields.AwareDateTime()
+
+
+class RejectionIn(_Strict):
+    reason = fields.String(required=True, validate=validate.Length(
+        min=1, max=300, error="应为1到300字 (1 to 300 characters)"), error_messages={"required": "必填 (required)"})

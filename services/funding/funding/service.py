@@ -9,7 +9,8 @@ from wuji_infra.service import ServiceBase, Setting
 
 
 def read_subsidy_policy():
-    return domain.subsidy_policy(config.env("SUBSIDY_MIN_AGE"), config.env("SUBSIDY_AMOUNT"))
+    return domain.subsidy_policy(config.env("SUBSIDY_MIN_AGE"), config.env("SUBSIDY_AMOUNT"),
+                                 config.env("SUBSIDY_YEARLY_CAP"))
 
 
 class FundingService(ServiceBase):
@@ -21,7 +22,14 @@ class FundingService(ServiceBase):
         with self.db.transaction() as tx:
             if not tx.claim(event, "funding.on_member_hospitalized"):
                 return
-            handlers.check_subsidy_on_hospitalization(tx, event.data, event.event_id, self.subsidy_policy)
+            handlers.check_subsidy(tx, "hospitalized", event.data, event.event_id, self.subsidy_policy)
+
+    @event_handler("members", "member_seriously_ill")
+    def on_member_seriously_ill(self, event):
+        with self.db.transaction() as tx:
+            if not tx.claim(event, "funding.on_member_seriously_ill"):
+                return
+            handlers.check_subsidy(tx, "serious_illness", event.data, event.event_id, self.subsidy_policy)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_subsidy_checks(self, filters=None, page=1, page_size=20):
@@ -32,6 +40,16 @@ class FundingService(ServiceBase):
     def get_subsidy_check(self, check_id):
         with self.db.read() as session:
             return handlers.get_subsidy_check(session, check_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def approve_subsidy(self, check_id, approved_by=None):
+        with self.db.transaction() as tx:
+            return handlers.approve_subsidy(tx, check_id, approved_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reject_subsidy(self, check_id, data, rejected_by=None):
+        with self.db.transaction() as tx:
+            return handlers.reject_subsidy(tx, check_id, data, rejected_by)
 
     # -- budgets, expenses, the ledger, the policy ----------------------------------
 

@@ -165,3 +165,30 @@ def test_a_published_activity_with_a_cost_is_booked(funding, amqp_uri):
     assert announced["data"]["category"] == "activities" and announced["data"]["amount"] == "350.00"
     with rpc(amqp_uri) as client:
         assert client.funding.get_balances({"year": "2034"})["sources"]["special_fund"]["balance"] == "650.00"
+
+
+def test_a_serious_illness_checked_and_two_approvals_at_once_book_it_once(funding, amqp_uri):
+    container, _ = funding
+    event = events.new_event("member_seriously_ill", {
+        "member_id": 51, "health_event_id": 5100, "date": dt.date(2035, 3, 3), "branch_id": 1,
+        "birth_date": dt.date(1945, 1, 1), "hardship": True, "lives_alone": True}, source="members")
+    with entrypoint_waiter(container, "on_member_seriously_ill", timeout=DEADLINE_SECONDS, callback=handled(event)):
+        event_dispatcher(uri=amqp_uri)("members", "member_seriously_ill", events.to_message(event))
+    with rpc(amqp_uri) as client:
+        client.funding.add_budget({"year": 2035, "source": "special_fund", "amount": "5000.00"})
+        [check] = client.funding.list_subsidy_checks({"member_id": "51"})["items"]
+    assert (check["cause"], check["status"]) == ("serious_illness", "pending_approval")
+
+    def approve(_):
+        with rpc(amqp_uri) as client:
+            try:
+                return client.funding.approve_subsidy(check["id"], "clerk")
+            except Conflict as refused:
+                return refused
+
+    answers = list(eventlet.GreenPool(4).imap(approve, range(4)))
+    assert len([a for a in answers if isinstance(a, dict)]) == 1
+    assert len([a for a in answers if isinstance(a, Conflict)]) == 3, answers
+    with rpc(amqp_uri) as client:
+        assert client.funding.list_ledger({"year": "2035", "category": "hardship_subsidy"})["total"] == 1
+        assert client.funding.get_balances({"year": "2035"})["sources"]["special_fund"]["balance"] == "4500.00"
