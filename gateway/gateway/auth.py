@@ -51,6 +51,12 @@ PERMISSIONS = {
     # the allocation policy says where the money goes: only an admin changes it
     "PUT /api/v1/funding/policy": ADMIN,
     "GET /api/v1/funding/policy/history": STAFF,
+    "POST /api/v1/funding/dues/rates": STAFF,
+    "GET /api/v1/funding/dues/rates": STAFF,
+    "POST /api/v1/funding/dues/adjustments": STAFF,
+    "POST /api/v1/funding/dues/payments": STAFF,
+    "GET /api/v1/funding/dues/payments": STAFF,
+    "GET /api/v1/funding/dues/arrears": STAFF,
 }
 
 TOKEN_SECONDS = 8 * 3600

@@ -148,3 +148,30 @@ class GatewayService(ServiceBase):
     def list_funding_policy_history(self, request):
         _, page, page_size = web.query(request)
         return json_response(self.funding.list_policy_history(page, page_size))
+
+    @http("POST", "/api/v1/funding/dues/rates")
+    def fix_dues(self, request):
+        return json_response(self.funding.fix_dues(web.json_body(request), web.caller(request).username))
+
+    @http("GET", "/api/v1/funding/dues/rates")
+    def list_dues_rates(self, request):
+        filters, page, page_size = web.query(request, ("year", "member_id"))
+        return json_response(self.funding.list_dues_rates(filters, page, page_size))
+
+    @http("POST", "/api/v1/funding/dues/adjustments")
+    def adjust_dues(self, request):
+        return created(self.funding.adjust_dues(web.json_body(request), web.caller(request).username))
+
+    @http("POST", "/api/v1/funding/dues/payments")
+    def pay_dues(self, request):
+        return created(self.funding.pay_dues(web.json_body(request), web.caller(request).username))
+
+    @http("GET", "/api/v1/funding/dues/payments")
+    def list_dues_payments(self, request):
+        filters, page, page_size = web.query(request, ("year", "member_id"))
+        return json_response(self.funding.list_dues_payments(filters, page, page_size))
+
+    @http("GET", "/api/v1/funding/dues/arrears")
+    def dues_arrears(self, request):
+        filters, page, page_size = web.query(request, ("year", "member_id"))
+        return json_response(self.funding.dues_arrears(filters, page, page_size))

@@ -122,6 +122,32 @@ class FakeFunding:
         return {"id": check_id, "status": "rejected", "review_note": data.get("reason"), "reviewed_by": rejected_by}
 
     @rpc(expected_exceptions=EXPECTED)
+    def fix_dues(self, data, recorded_by=None):
+        return {"year": data["year"], "fixed": 2, "already_fixed": 0, "without_pension": [], "by": recorded_by}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_dues_rates(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def adjust_dues(self, data, recorded_by=None):
+        return {"id": 4, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def pay_dues(self, data, recorded_by=None):
+        if data.get("month") == 1:
+            raise InvalidInput("补缴党费最多6个月 (at most 6 months back)", {"month": ["已超过7个月"]})
+        return {"id": 5, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_dues_payments(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def dues_arrears(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
     def add_budget(self, data, recorded_by=None):
         return {"id": 1, "recorded_by": recorded_by, **data}
 
@@ -403,6 +429,22 @@ def test_only_an_admin_changes_the_funding_policy(system, token):
     changed = system.call("PUT", "/api/v1/funding/policy", token=token, json=body)
     assert changed.status_code == 200 and changed.json()["created_by"] == "admin"
     assert system.call("GET", "/api/v1/funding/policy/history?page_size=3", token=token).json()["page_size"] == 3
+
+
+def test_funding_dues(system, token):
+    fixed = system.call("POST", "/api/v1/funding/dues/rates", token=token, json={"year": 2026})
+    assert fixed.status_code == 200 and fixed.json()["by"] == "admin"
+    adjusted = system.call("POST", "/api/v1/funding/dues/adjustments", token=staff_token(),
+                           json={"member_id": 1, "year": 2026, "from_month": 3, "monthly_amount": "0.00", "reason": "免缴"})
+    assert adjusted.status_code == 201 and adjusted.json()["recorded_by"] == "clerk"
+    body = {"member_id": 1, "year": 2026, "month": 7, "paid_by": "member"}
+    assert system.call("POST", "/api/v1/funding/dues/payments", token=token, json=body).status_code == 201
+    late = assert_error(system.call("POST", "/api/v1/funding/dues/payments", token=token, json=dict(body, month=1)),
+                        400, "invalid_input")
+    assert "month" in late["fields"]
+    for path in ("rates", "payments", "arrears"):
+        answer = system.call("GET", f"/api/v1/funding/dues/{path}?year=2026&member_id=1", token=token)
+        assert answer.json()["filters_seen"] == {"year": "2026", "member_id": "1"}, path
 
 
 # -- bodies ---------------------------------------------------------------------

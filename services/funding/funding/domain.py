@@ -5,7 +5,7 @@ a hardship subsidy (困难党员补助) due, how much, and why. The four sources
 spending categories, the allocation policy and how an expense is split.
 """
 import dataclasses
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # -- subsidy checks -------------------------------------------------------------
 
@@ -137,7 +137,7 @@ CATEGORIES = {
 # ledger entry kinds: money into a source, money out of it
 BUDGET = "budget"
 EXPENSE = "expense"
-INCOME_KINDS = (BUDGET,)
+
 SPENDING_KINDS = (EXPENSE,)
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -216,3 +216,46 @@ def allocate(category, amount, order, balances):
             parts.append((source, part))
             left -= part
     return parts
+
+
+# -- Party dues (党费) ------------------------------------------------------------
+
+DUES_THRESHOLD = Decimal("5000.00")
+DUES_RATE_LOW = Decimal("0.005")    # 0.5% of the whole pension up to 5,000 yuan
+DUES_RATE_HIGH = Decimal("0.01")    # 1% of the whole pension above
+MAX_BACK_MONTHS = 6
+DEFAULT_DUES_REBATE_RATIO = Decimal("0.50")
+DUES_REBATE = "dues_rebate"          # ledger kind: the share of collected dues that comes back
+INCOME_KINDS = (BUDGET, DUES_REBATE)
+PAYERS = {"member": "本人", "relative": "亲属代缴"}
+
+
+def monthly_dues(pension):
+    """Monthly dues on the basic pension: 0.5% of the whole when 5,000 or less, 1% of the whole above."""
+    rate = DUES_RATE_LOW if pension <= DUES_THRESHOLD else DUES_RATE_HIGH
+    return (pension * rate).quantize(_CENTS, rounding=ROUND_HALF_UP)
+
+
+def rebate_of(amount, ratio):
+    """The share of collected dues that is income of the dues_rebate source."""
+    return (amount * ratio).quantize(_CENTS, rounding=ROUND_HALF_UP)
+
+
+def months_behind(year, month, on):
+    """How many months the dues of ``year``-``month`` are paid after the month of ``on`` (0: on time)."""
+    return (on.year * 12 + on.month) - (year * 12 + month)
+
+
+def due_in_month(rates, month):
+    """The dues of ``month`` from a year's rates [(from_month, amount)] in the order recorded; None before the first."""
+    amount = None
+    for from_month, monthly in sorted(rates, key=lambda r: r[0]):   # stable: later records win on a tie
+        if from_month <= month:
+            amount = monthly
+    return amount
+
+
+def rebate_ratio_problem(ratio):
+    if not isinstance(ratio, Decimal) or not ratio.is_finite() or not 0 <= ratio <= 1 or ratio != ratio.quantize(Decimal("0.0001")):
+        return "返还比例应在0到1之间，最多四位小数 (a ratio from 0 to 1, at most four decimals)"
+    return None

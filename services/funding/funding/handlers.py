@@ -12,11 +12,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from funding import domain
 from funding.models import (
-    Expense, FundingPolicy, LedgerEntry, MemberFact, SourceBalance, SubsidyCheck, fen_to_yuan, yuan_to_fen,
+    DuesPayment, DuesRate, Expense, FundingPolicy, LedgerEntry, MemberFact, SourceBalance, SubsidyCheck, fen_to_yuan, yuan_to_fen,
 )
 from funding.schemas import (
     BalancesQuery, BudgetIn, ExpenseIn, ExpenseOut, LedgerEntryOut, LedgerFilters, PolicyIn, PolicyOut,
-    RejectionIn, SubsidyCheckFilters, SubsidyCheckOut,
+    ArrearsQuery, DuesAdjustmentIn, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn, RejectionIn,
+    SubsidyCheckFilters, SubsidyCheckOut,
 )
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.validation import load, page_of, paging
@@ -170,8 +171,14 @@ def _current_policy_row(session):
 
 
 def _default_policy():
-    return {"version": 0, "allocation": domain.DEFAULT_ALLOCATION, "note": "默认政策 (the default policy)",
+    return {"version": 0, "allocation": domain.DEFAULT_ALLOCATION,
+            "dues_rebate_ratio": f"{domain.DEFAULT_DUES_REBATE_RATIO:.4f}", "note": "默认政策 (the default policy)",
             "created_by": None, "created_at": None}
+
+
+def current_rebate_ratio(session):
+    row = _current_policy_row(session)
+    return row.dues_rebate_ratio if row is not None else domain.DEFAULT_DUES_REBATE_RATIO
 
 
 def current_policy(session):
@@ -191,8 +198,12 @@ def set_policy(tx, data, created_by=None):
     problems = domain.allocation_problems(chosen["allocation"])
     if problems:
         raise InvalidInput("分配政策有误 (invalid allocation policy)", problems)
+    ratio = chosen.get("dues_rebate_ratio", current_rebate_ratio(tx.session))
+    problem = domain.rebate_ratio_problem(ratio)
+    if problem:
+        raise InvalidInput("分配政策有误 (invalid policy)", {"dues_rebate_ratio": [problem]})
     allocation = {category: list(chosen["allocation"][category]) for category in domain.CATEGORIES}
-    row = FundingPolicy(allocation=allocation, note=chosen["note"], created_by=created_by)
+    row = FundingPolicy(allocation=allocation, dues_rebate_ratio=ratio, note=chosen["note"], created_by=created_by)
     tx.session.add(row)
     tx.session.flush()
     log.info("funding policy version %s set by %s", row.id, created_by)
@@ -407,3 +418,146 @@ def record_member_facts(tx, data, occurred_at):
     fact.pension_monthly = data["pension_monthly"]
     fact.as_of = occurred_at
     tx.session.flush()
+
+
+# -- Party dues ---------------------------------------------------------------
+
+def _rates(session, member_id, year, lock=False):
+    query = sa.select(DuesRate).where(DuesRate.member_id == member_id, DuesRate.year == year).order_by(DuesRate.id)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).all()
+
+
+def fix_dues(tx, data, recorded_by=None):
+    """Fix a year's monthly dues of every active member from the pension funding knows.
+
+    Meant for the start of the year; run again, it fixes only members not yet
+    fixed (newcomers) and never changes a fixed amount: that takes an adjustment.
+    """
+    year = load(FixDuesIn(), data)["year"]
+    already = set(tx.session.scalars(sa.select(DuesRate.member_id).where(DuesRate.year == year)))
+    fixed, without_pension = [], []
+    members = tx.session.scalars(sa.select(MemberFact).where(MemberFact.status == "active").order_by(MemberFact.member_id))
+    for member in members:
+        if member.member_id in already:
+            continue
+        if member.pension_monthly is None:
+            without_pension.append(member.member_id)
+            continue
+        tx.session.add(DuesRate(
+            member_id=member.member_id, year=year, from_month=1, kind="fixed",
+            monthly_amount=domain.monthly_dues(member.pension_monthly), pension_basis=member.pension_monthly,
+            reason=f"按{year}年初月基本养老金 {member.pension_monthly:.2f} 元核定", recorded_by=recorded_by,
+        ))
+        fixed.append(member.member_id)
+    tx.session.flush()
+    return {"year": year, "fixed": len(fixed), "already_fixed": len(already),
+            "without_pension": without_pension}
+
+
+def adjust_dues(tx, data, recorded_by=None):
+    """A recorded change of a member's monthly dues from a month on (e.g. hardship: less or nothing)."""
+    chosen = load(DuesAdjustmentIn(), data)
+    if not _rates(tx.session, chosen["member_id"], chosen["year"], lock=True):
+        raise Conflict(f"党员 {chosen['member_id']} {chosen['year']}年党费尚未核定 (dues not fixed for that year)",
+                       {"member_id": ["尚未核定党费 (dues not fixed)"]})
+    rate = DuesRate(member_id=chosen["member_id"], year=chosen["year"], from_month=chosen["from_month"],
+                    monthly_amount=chosen["monthly_amount"], kind="adjustment", reason=chosen["reason"],
+                    recorded_by=recorded_by)
+    tx.session.add(rate)
+    tx.session.flush()
+    return DuesRateOut().dump(rate)
+
+
+def list_dues_rates(session, filters=None, page=1, page_size=20):
+    chosen = load(ArrearsQuery(), filters or {})
+    query = sa.select(DuesRate).where(DuesRate.year == chosen["year"]).order_by(DuesRate.member_id, DuesRate.id)
+    if "member_id" in chosen:
+        query = query.where(DuesRate.member_id == chosen["member_id"])
+    return page_of(session, query, DuesRateOut().dump, page, page_size)
+
+
+def pay_dues(tx, data, recorded_by=None):
+    """A month's dues paid, by the member or a relative; at most 6 months late.
+
+    The share set by policy is income of the dues_rebate source, in the same
+    transaction. The member's rate rows are locked, so two payments of one
+    month at once cannot both be recorded.
+    """
+    chosen = load(DuesPaymentIn(), data)
+    member_id, year, month = chosen["member_id"], chosen["year"], chosen["month"]
+    paid_on = chosen["paid_on"] or _today()
+    behind = domain.months_behind(year, month, paid_on)
+    if behind < 0:
+        raise InvalidInput("不能预缴以后月份的党费 (dues of a later month cannot be paid yet)",
+                           {"month": ["不能晚于缴纳月份 (must not be after the month paid in)"]})
+    if behind > domain.MAX_BACK_MONTHS:
+        raise InvalidInput(f"补缴党费最多{domain.MAX_BACK_MONTHS}个月 (at most {domain.MAX_BACK_MONTHS} months back)",
+                           {"month": [f"已超过{behind}个月，不能补缴 ({behind} months back)"]})
+    rates = _rates(tx.session, member_id, year, lock=True)
+    due = domain.due_in_month([(r.from_month, r.monthly_amount) for r in rates], month)
+    if due is None:
+        raise Conflict(f"党员 {member_id} {year}年{month}月党费尚未核定 (dues not fixed)",
+                       {"member_id": ["尚未核定党费 (dues not fixed)"]})
+    if due == 0:
+        raise Conflict(f"党员 {member_id} {year}年{month}月免缴党费 (no dues for that month)", {"month": ["免缴 (no dues)"]})
+    paid = tx.session.scalar(sa.select(DuesPayment).where(
+        DuesPayment.member_id == member_id, DuesPayment.year == year, DuesPayment.month == month))
+    if paid is not None:
+        raise Conflict(f"党员 {member_id} {year}年{month}月党费已缴纳 (already paid)", {"month": ["已缴纳 (already paid)"]})
+    rebate = domain.rebate_of(due, current_rebate_ratio(tx.session))
+    payment = DuesPayment(member_id=member_id, year=year, month=month, amount=due, paid_by=chosen["paid_by"],
+                          payer_name=chosen["payer_name"], paid_on=paid_on, rebate=rebate, recorded_by=recorded_by)
+    tx.session.add(payment)
+    if rebate > 0:
+        # the rebate is income of the year it is collected in
+        tx.session.add(LedgerEntry(
+            year=paid_on.year, source="dues_rebate", kind=domain.DUES_REBATE, amount=rebate, member_id=member_id,
+            reference=f"dues:{member_id}:{year}-{month:02d}", entry_date=paid_on, recorded_by=recorded_by,
+            description=f"党费返还：党员 {member_id} {year}年{month}月党费 {due:.2f} 元",
+        ))
+        _add_income(tx.session, paid_on.year, "dues_rebate", rebate)
+    tx.session.flush()
+    return DuesPaymentOut().dump(payment)
+
+
+def list_dues_payments(session, filters=None, page=1, page_size=20):
+    chosen = load(ArrearsQuery(), filters or {})
+    query = sa.select(DuesPayment).where(DuesPayment.year == chosen["year"]).order_by(
+        DuesPayment.member_id, DuesPayment.month)
+    if "member_id" in chosen:
+        query = query.where(DuesPayment.member_id == chosen["member_id"])
+    return page_of(session, query, DuesPaymentOut().dump, page, page_size)
+
+
+def dues_arrears(session, filters=None, page=1, page_size=20, today=None):
+    """Per member whose dues are fixed for the year: the months due so far and unpaid."""
+    chosen = load(ArrearsQuery(), filters or {})
+    page, page_size = paging(page, page_size)
+    year, today = chosen["year"], today or _today()
+    last_month = 12 if year < today.year else (today.month if year == today.year else 0)
+    query = sa.select(DuesRate).where(DuesRate.year == year).order_by(DuesRate.member_id, DuesRate.id)
+    if "member_id" in chosen:
+        query = query.where(DuesRate.member_id == chosen["member_id"])
+    rates = {}
+    for rate in session.scalars(query):
+        rates.setdefault(rate.member_id, []).append((rate.from_month, rate.monthly_amount))
+    paid = set(session.execute(sa.select(DuesPayment.member_id, DuesPayment.month)
+                               .where(DuesPayment.year == year, DuesPayment.member_id.in_(list(rates)))).all())
+    names = dict(session.execute(sa.select(MemberFact.member_id, MemberFact.name)
+                                 .where(MemberFact.member_id.in_(list(rates)))).all())
+    owing = []
+    for member_id, member_rates in rates.items():
+        months = []
+        for month in range(1, last_month + 1):
+            due = domain.due_in_month(member_rates, month)
+            if due and (member_id, month) not in paid:
+                months.append({"month": month, "amount": f"{due:.2f}"})
+        if months:
+            total = sum((Decimal(m["amount"]) for m in months), Decimal("0.00"))
+            owing.append({"member_id": member_id, "name": names.get(member_id), "months": months,
+                          "total": f"{total:.2f}"})
+    start = (page - 1) * page_size
+    return {"year": year, "items": owing[start:start + page_size], "total": len(owing),
+            "page": page, "page_size": page_size}

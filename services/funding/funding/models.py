@@ -129,6 +129,8 @@ class FundingPolicy(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     allocation: Mapped[dict] = mapped_column(sa.JSON)
+    # the share of collected dues that is income of the dues_rebate source
+    dues_rebate_ratio: Mapped[Decimal] = mapped_column(sa.Numeric(5, 4), server_default="0.5000")
     note: Mapped[str] = mapped_column(sa.String(300), default="")
     created_by: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
@@ -147,3 +149,42 @@ class MemberFact(Base):
     pension_monthly: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     # the newest event applied: an older one arriving late changes nothing
     as_of: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class DuesRate(Base):
+    """A member's monthly dues in a year from ``from_month`` on: fixed once at the start
+    (kind "fixed", from the pension), changed only by a recorded adjustment (kind "adjustment")."""
+    __tablename__ = "dues_rates"
+    __table_args__ = (
+        sa.CheckConstraint("monthly_amount >= 0", name="dues_rate_not_negative"),
+        sa.Index("ix_dues_rates_member_year", "member_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int]
+    year: Mapped[int]
+    from_month: Mapped[int]
+    monthly_amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    pension_basis: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class DuesPayment(Base):
+    """The dues of one member for one month, paid by the member or a relative; once per month."""
+    __tablename__ = "dues_payments"
+    __table_args__ = (sa.UniqueConstraint("member_id", "year", "month", name="one_payment_per_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(index=True)
+    year: Mapped[int]
+    month: Mapped[int]
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    paid_by: Mapped[str] = mapped_column(sa.String(20))
+    payer_name: Mapped[str | None] = mapped_column(sa.String(100))
+    paid_on: Mapped[dt.date] = mapped_column(sa.Date)
+    rebate: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)

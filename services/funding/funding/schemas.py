@@ -140,12 +140,15 @@ class LedgerFilters(_Strict):
 class PolicyIn(_Strict):
     allocation = fields.Dict(required=True, error_messages={"required": "必填 (required)",
                                                             "invalid": "应为对象 (must be an object)"})
+    # absent: the ratio in force stays
+    dues_rebate_ratio = fields.Decimal(as_string=True, error_messages={"invalid": "应为数字字符串，如 \"0.5\" (a number like \"0.5\")"})
     note = fields.String(load_default="", **_TEXT)
 
 
 class PolicyOut(Schema):
     version = fields.Integer(attribute="id")
     allocation = fields.Dict()
+    dues_rebate_ratio = fields.Decimal(places=4, as_string=True)
     note = fields.String()
     created_by = fields.String()
     created_at = fields.AwareDateTime()
@@ -154,3 +157,73 @@ class PolicyOut(Schema):
 class RejectionIn(_Strict):
     reason = fields.String(required=True, validate=validate.Length(
         min=1, max=300, error="应为1到300字 (1 to 300 characters)"), error_messages={"required": "必填 (required)"})
+
+
+# -- dues -----------------------------------------------------------------------
+
+_MONTH = dict(validate=validate.Range(min=1, max=12, error="月份应为1到12 (a month from 1 to 12)"),
+              error_messages={"invalid": "月份应为整数 (month must be a whole number)", "required": "必填 (required)"})
+_MEMBER = dict(validate=validate.Range(min=1, error="应为正整数 (must be a positive whole number)"),
+               error_messages={"invalid": "应为整数 (must be a whole number)", "required": "必填 (required)"})
+
+
+class FixDuesIn(_Strict):
+    year = fields.Integer(required=True, strict=True, **_YEAR)
+
+
+class DuesAdjustmentIn(_Strict):
+    member_id = fields.Integer(required=True, strict=True, **_MEMBER)
+    year = fields.Integer(required=True, strict=True, **_YEAR)
+    from_month = fields.Integer(required=True, strict=True, **_MONTH)
+    monthly_amount = Money(required=True, error_messages={"required": "必填 (required)"})
+    reason = fields.String(required=True, validate=validate.Length(
+        min=1, max=300, error="应为1到300字 (1 to 300 characters)"), error_messages={"required": "必填 (required)"})
+
+
+class DuesPaymentIn(_Strict):
+    member_id = fields.Integer(required=True, strict=True, **_MEMBER)
+    year = fields.Integer(required=True, strict=True, **_YEAR)
+    month = fields.Integer(required=True, strict=True, **_MONTH)
+    paid_by = fields.String(required=True, validate=validate.OneOf(
+        ["member", "relative"], error="缴纳人只能是 member 或 relative (member or relative)"),
+        error_messages={"required": "必填 (required)"})
+    payer_name = fields.String(load_default=None, allow_none=True,
+                               validate=validate.Length(min=1, max=100, error="应为1到100字 (1 to 100 characters)"))
+    paid_on = fields.Date(load_default=None, **_DATE)
+
+    @validates_schema
+    def _relative_named(self, data, **kwargs):
+        if data.get("paid_by") == "relative" and not data.get("payer_name"):
+            raise ValidationError({"payer_name": ["亲属代缴时必填代缴人姓名 (required when a relative pays)"]})
+
+
+class DuesRateOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    year = fields.Integer()
+    from_month = fields.Integer()
+    monthly_amount = fields.Decimal(places=2, as_string=True)
+    pension_basis = fields.Decimal(places=2, as_string=True)
+    kind = fields.String()
+    reason = fields.String()
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+
+
+class DuesPaymentOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    year = fields.Integer()
+    month = fields.Integer()
+    amount = fields.Decimal(places=2, as_string=True)
+    paid_by = fields.String()
+    payer_name = fields.String()
+    paid_on = fields.Date()
+    rebate = fields.Decimal(places=2, as_string=True)
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+
+
+class ArrearsQuery(_Strict):
+    year = fields.Integer(required=True, **_YEAR)
+    member_id = fields.Integer(**_ID)

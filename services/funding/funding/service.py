@@ -93,6 +93,38 @@ class FundingService(ServiceBase):
         with self.db.read() as session:
             return handlers.policy_history(session, page, page_size)
 
+    # -- Party dues ---------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def fix_dues(self, data, recorded_by=None):
+        with self.db.transaction() as tx:
+            return handlers.fix_dues(tx, data, recorded_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def adjust_dues(self, data, recorded_by=None):
+        with self.db.transaction() as tx:
+            return handlers.adjust_dues(tx, data, recorded_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_dues_rates(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_dues_rates(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def pay_dues(self, data, recorded_by=None):
+        with self.db.transaction() as tx:
+            return handlers.pay_dues(tx, data, recorded_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_dues_payments(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_dues_payments(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def dues_arrears(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.dues_arrears(session, filters, page, page_size)
+
     # -- money that events bring, and the member facts funding keeps -------------
 
     @event_handler("welfare", "visit_completed")

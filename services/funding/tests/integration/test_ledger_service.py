@@ -192,3 +192,22 @@ def test_a_serious_illness_checked_and_two_approvals_at_once_book_it_once(fundin
     with rpc(amqp_uri) as client:
         assert client.funding.list_ledger({"year": "2035", "category": "hardship_subsidy"})["total"] == 1
         assert client.funding.get_balances({"year": "2035"})["sources"]["special_fund"]["balance"] == "4500.00"
+
+
+def test_a_registered_members_dues_are_fixed_paid_and_rebated(funding, amqp_uri):
+    container, _ = funding
+    event = events.new_event("member_registered", {
+        "member_id": 61, "branch_id": 1, "name": "王老", "birth_date": dt.date(1938, 6, 1), "status": "active",
+        "hardship": False, "lives_alone": False, "children_away": True, "mobility_limited": False,
+        "org_relation": "community", "pension_monthly": Decimal("6200.00")}, source="members")
+    with entrypoint_waiter(container, "on_member_registered", timeout=DEADLINE_SECONDS, callback=handled(event)):
+        event_dispatcher(uri=amqp_uri)("members", "member_registered", events.to_message(event))
+    with rpc(amqp_uri) as client:
+        assert client.funding.fix_dues({"year": 2036})["fixed"] >= 1
+        paid = client.funding.pay_dues({"member_id": 61, "year": 2036, "month": 2, "paid_by": "relative",
+                                        "payer_name": "王小明", "paid_on": "2036-03-01"})
+        assert (paid["amount"], paid["rebate"]) == ("62.00", "31.00")
+        with pytest.raises(Conflict):
+            client.funding.pay_dues({"member_id": 61, "year": 2036, "month": 2, "paid_by": "member",
+                                     "paid_on": "2036-03-01"})
+        assert client.funding.get_balances({"year": "2036"})["sources"]["dues_rebate"]["balance"] == "31.00"
