@@ -57,6 +57,7 @@ PERMISSIONS = {
     "POST /api/v1/funding/dues/payments": STAFF,
     "GET /api/v1/funding/dues/payments": STAFF,
     "GET /api/v1/funding/dues/arrears": STAFF,
+    "GET /api/v1/funding/statement": STAFF,
 }
 
 TOKEN_SECONDS = 8 * 3600

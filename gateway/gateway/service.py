@@ -10,6 +10,7 @@ import logging
 from gateway import handlers, web
 from gateway.dependencies import AccountsDatabase, ServiceClient, Tokens
 from gateway.web import created, http, json_response
+from wuji_infra.errors import InvalidInput
 from wuji_infra.service import ServiceBase
 
 audit = logging.getLogger("wuji.audit")
@@ -175,3 +176,13 @@ class GatewayService(ServiceBase):
     def dues_arrears(self, request):
         filters, page, page_size = web.query(request, ("year", "member_id"))
         return json_response(self.funding.dues_arrears(filters, page, page_size))
+
+    @http("GET", "/api/v1/funding/statement")
+    def get_statement(self, request):
+        chosen, _, _ = web.query(request, ("year", "format"))
+        kind = chosen.pop("format", "json")
+        if kind == "json":
+            return json_response(self.funding.get_statement(chosen))
+        if kind == "xlsx":
+            return web.download(self.funding.get_statement_xlsx(chosen), web.XLSX)
+        raise InvalidInput("格式只能是 json 或 xlsx (format is json or xlsx)", {"format": ["json 或 xlsx (json or xlsx)"]})

@@ -3,6 +3,7 @@
 The fakes are small nameko services named like the real ones, answering
 canned data or raising wuji_infra.errors, in this test run's vhost.
 """
+import base64
 import datetime as dt
 import decimal
 import json
@@ -146,6 +147,15 @@ class FakeFunding:
     @rpc(expected_exceptions=EXPECTED)
     def dues_arrears(self, filters=None, page_number=1, page_size=20):
         return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_statement(self, query):
+        return {"year": int(query["year"]), "query_seen": query}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_statement_xlsx(self, query):
+        return {"filename": f"funding-statement-{query['year']}.xlsx",
+                "content_base64": base64.b64encode(b"PK fake workbook").decode("ascii")}
 
     @rpc(expected_exceptions=EXPECTED)
     def add_budget(self, data, recorded_by=None):
@@ -429,6 +439,18 @@ def test_only_an_admin_changes_the_funding_policy(system, token):
     changed = system.call("PUT", "/api/v1/funding/policy", token=token, json=body)
     assert changed.status_code == 200 and changed.json()["created_by"] == "admin"
     assert system.call("GET", "/api/v1/funding/policy/history?page_size=3", token=token).json()["page_size"] == 3
+
+
+def test_funding_statement_as_json_and_as_a_workbook(system, token):
+    assert system.call("GET", "/api/v1/funding/statement?year=2026", token=token).json() == {
+        "year": 2026, "query_seen": {"year": "2026"}}
+    workbook = system.call("GET", "/api/v1/funding/statement?year=2026&format=xlsx", token=token)
+    assert workbook.status_code == 200 and workbook.content == b"PK fake workbook"
+    assert workbook.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert workbook.headers["Content-Disposition"] == 'attachment; filename="funding-statement-2026.xlsx"'
+    bad = assert_error(system.call("GET", "/api/v1/funding/statement?year=2026&format=pdf", token=token),
+                       400, "invalid_input")
+    assert "format" in bad["fields"]
 
 
 def test_funding_dues(system, token):

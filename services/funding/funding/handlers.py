@@ -3,6 +3,7 @@
 Each takes a ``wuji_infra.db.Transaction`` (or a Session for reads) and raw
 JSON-ready input, and returns JSON-ready output. service.py only routes.
 """
+import base64
 import datetime as dt
 import logging
 from decimal import Decimal
@@ -11,12 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from funding import domain
+from funding.workbook import statement_workbook
 from funding.models import (
     DuesPayment, DuesRate, Expense, FundingPolicy, LedgerEntry, MemberFact, SourceBalance, SubsidyCheck, fen_to_yuan, yuan_to_fen,
 )
 from funding.schemas import (
     BalancesQuery, BudgetIn, ExpenseIn, ExpenseOut, LedgerEntryOut, LedgerFilters, PolicyIn, PolicyOut,
-    ArrearsQuery, DuesAdjustmentIn, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn, RejectionIn,
+    ArrearsQuery, StatementQuery, DuesAdjustmentIn, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn, RejectionIn,
     SubsidyCheckFilters, SubsidyCheckOut,
 )
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
@@ -561,3 +563,46 @@ def dues_arrears(session, filters=None, page=1, page_size=20, today=None):
     start = (page - 1) * page_size
     return {"year": year, "items": owing[start:start + page_size], "total": len(owing),
             "page": page, "page_size": page_size}
+
+
+# -- the yearly statement -----------------------------------------------------
+
+def statement(session, query):
+    """A year's money: income by source, spending by category and by source, balances."""
+    year = load(StatementQuery(), query)["year"]
+    zero = domain.ZERO
+    income = {source: {"budget": zero, "dues_rebate": zero} for source in domain.SOURCES}
+    by_category = {category: {"total": zero, **{s: zero for s in domain.SOURCES}} for category in domain.CATEGORIES}
+    by_source = {source: zero for source in domain.SOURCES}
+    rows = session.execute(
+        sa.select(LedgerEntry.source, LedgerEntry.kind, LedgerEntry.category, sa.func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.year == year)
+        .group_by(LedgerEntry.source, LedgerEntry.kind, LedgerEntry.category)
+    )
+    for source, kind, category, total in rows:
+        total = Decimal(total).quantize(Decimal("0.01"))
+        if kind in domain.INCOME_KINDS:
+            income[source][kind] += total
+        else:
+            by_category[category][source] += total
+            by_category[category]["total"] += total
+            by_source[source] += total
+
+    def text(mapping):
+        return {key: f"{value:.2f}" for key, value in mapping.items()}
+
+    return {
+        "year": year,
+        "income": {source: text({**parts, "total": parts["budget"] + parts["dues_rebate"]})
+                   for source, parts in income.items()},
+        "spending_by_category": {category: text(parts) for category, parts in by_category.items()},
+        "spending_by_source": text(by_source),
+        "balances": balances(session, {"year": str(year)})["sources"],
+    }
+
+
+def statement_xlsx(session, query):
+    """The statement as an Excel workbook with Chinese headings, base64 for the JSON RPC."""
+    data = statement(session, query)
+    return {"filename": f"funding-statement-{data['year']}.xlsx",
+            "content_base64": base64.b64encode(statement_workbook(data)).decode("ascii")}

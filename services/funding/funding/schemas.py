@@ -227,3 +227,7 @@ class DuesPaymentOut(Schema):
 class ArrearsQuery(_Strict):
     year = fields.Integer(required=True, **_YEAR)
     member_id = fields.Integer(**_ID)
+
+
+class StatementQuery(_Strict):
+    year = fields.Integer(required=True, **_YEAR)

@@ -93,6 +93,16 @@ class FundingService(ServiceBase):
         with self.db.read() as session:
             return handlers.policy_history(session, page, page_size)
 
+    @rpc(expected_exceptions=EXPECTED)
+    def get_statement(self, query):
+        with self.db.read() as session:
+            return handlers.statement(session, query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_statement_xlsx(self, query):
+        with self.db.read() as session:
+            return handlers.statement_xlsx(session, query)
+
     # -- Party dues ---------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
