@@ -102,6 +102,7 @@ def approve_subsidy(tx, check_id, approved_by=None):
             description=f"困难党员补助（{domain.SUBSIDY_CAUSES[check.cause]}，补助核查 {check.id}）",
             expense_date=_today() if _today().year == check.event_date.year else check.event_date,
             member_id=check.member_id, reference=f"subsidy:{check.id}", booked_by=approved_by,
+            refusal_aborts=True,
         )
     except domain.NotEnoughFunds as exc:
         raise not_enough_funds(exc) from None
@@ -274,30 +275,42 @@ def _lock_balances(session, year, sources):
 
 
 def _book(tx, *, year, category, amount, description, expense_date, member_id=None, reference=None,
-          booked_by=None):
+          booked_by=None, refusal_aborts=False):
     """Book an expense across the sources its policy allows, all or nothing.
 
-    Raises domain.NotEnoughFunds (nothing written) when the sources cannot cover it.
+    Raises domain.NotEnoughFunds when the sources cannot cover it. With
+    ``refusal_aborts`` the caller promises that a refusal rolls back the whole
+    transaction (an RPC raising Conflict): then the expense row and its event
+    are written before the balances are locked, so the locks are held for as
+    few statements as possible. Without it nothing is written before the
+    allocation succeeds, and the caller may go on (to announce a refusal).
     """
     session = tx.session
     order = current_allocation(session)[category]
-    parts = domain.allocate(category, amount, order, _lock_balances(session, year, order))
     expense = Expense(year=year, category=category, amount=amount, description=description,
                       member_id=member_id, reference=reference, expense_date=expense_date, booked_by=booked_by)
-    session.add(expense)
-    session.flush()
+
+    def write_expense():
+        session.add(expense)
+        session.flush()
+        tx.emit("expense_booked", {"expense_id": expense.id, "year": year, "category": category,
+                                   "amount": amount, "reference": reference, "member_id": member_id})
+
+    if refusal_aborts:
+        write_expense()
+    parts = domain.allocate(category, amount, order, _lock_balances(session, year, order))
+    if not refusal_aborts:
+        write_expense()
+    session.execute(sa.insert(LedgerEntry), [dict(
+        year=year, source=source, kind=domain.EXPENSE, amount=part, category=category,
+        expense_id=expense.id, member_id=member_id, reference=reference, description=description,
+        entry_date=expense_date, recorded_by=booked_by, recorded_at=dt.datetime.now(dt.timezone.utc),
+    ) for source, part in parts])
     for source, part in parts:
-        session.add(LedgerEntry(
-            year=year, source=source, kind=domain.EXPENSE, amount=part, category=category,
-            expense_id=expense.id, member_id=member_id, reference=reference, description=description,
-            entry_date=expense_date, recorded_by=booked_by,
-        ))
         session.execute(sa.update(SourceBalance)
                         .where(SourceBalance.year == year, SourceBalance.source == source)
-                        .values(spent_fen=SourceBalance.spent_fen + yuan_to_fen(part)))
-    session.flush()
-    tx.emit("expense_booked", {"expense_id": expense.id, "year": year, "category": category,
-                               "amount": amount, "reference": reference, "member_id": member_id})
+                        .values(spent_fen=SourceBalance.spent_fen + yuan_to_fen(part)),
+                        execution_options={"synchronize_session": False})
     return {"id": expense.id, "year": year, "category": category, "amount": f"{amount:.2f}",
             "description": description, "member_id": member_id, "reference": reference,
             "date": expense_date.isoformat(),
@@ -316,7 +329,7 @@ def book_expense(tx, data, booked_by=None):
     try:
         return _book(tx, year=chosen["year"], category=chosen["category"], amount=chosen["amount"],
                      description=chosen["description"], expense_date=chosen["date"] or _today(),
-                     member_id=chosen["member_id"], booked_by=booked_by)
+                     member_id=chosen["member_id"], booked_by=booked_by, refusal_aborts=True)
     except domain.NotEnoughFunds as exc:
         raise not_enough_funds(exc) from None
 
