@@ -65,13 +65,13 @@ def check_books(db_url):
                 "SELECT source, kind, sum(amount) FROM ledger_entries WHERE year = :year GROUP BY source, kind"),
                 {"year": YEAR}))
             unsplit = connection.execute(sa.text(
-                "SELECT count(*) FROM expenses e WHERE e.amount <> "
-                "(SELECT sum(l.amount) FROM ledger_entries l WHERE l.expense_id = e.id)")).scalar()
+                "SELECT count(*) FROM expenses e WHERE e.amount <> (SELECT sum(l.amount) FROM ledger_entries l"
+                " WHERE l.expense_id = e.id AND l.kind = 'expense')")).scalar()
     finally:
         engine.dispose()
     for source, income_fen, spent_fen in rows:
         income = sum((sums.get((source, kind), Decimal(0)) for kind in domain.INCOME_KINDS), Decimal(0))
-        spent = sums.get((source, domain.EXPENSE), Decimal(0))
+        spent = sums.get((source, domain.EXPENSE), Decimal(0)) - sums.get((source, domain.REVERSAL), Decimal(0))
         if income_fen - spent_fen < 0:
             problems.append(f"{source} below zero: {(income_fen - spent_fen) / 100}")
         if Decimal(income_fen - spent_fen) / 100 != income - spent:

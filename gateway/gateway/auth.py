@@ -46,6 +46,7 @@ PERMISSIONS = {
     "GET /api/v1/funding/balances": STAFF,
     "POST /api/v1/funding/expenses": STAFF,
     "GET /api/v1/funding/expenses/<id:expense_id>": STAFF,
+    "POST /api/v1/funding/expenses/<id:expense_id>/reverse": STAFF,
     "GET /api/v1/funding/ledger": STAFF,
     "GET /api/v1/funding/policy": STAFF,
     # the allocation policy says where the money goes: only an admin changes it

@@ -131,6 +131,11 @@ class GatewayService(ServiceBase):
     def get_expense(self, request, expense_id):
         return json_response(self.funding.get_expense(expense_id))
 
+    @http("POST", "/api/v1/funding/expenses/<id:expense_id>/reverse")
+    def reverse_expense(self, request, expense_id):
+        data = web.json_body(request)
+        return json_response(self.funding.reverse_expense(expense_id, data, web.caller(request).username))
+
     @http("GET", "/api/v1/funding/ledger")
     def list_ledger(self, request):
         filters, page, page_size = web.query(

@@ -158,6 +158,12 @@ class FakeFunding:
                 "content_base64": base64.b64encode(b"PK fake workbook").decode("ascii")}
 
     @rpc(expected_exceptions=EXPECTED)
+    def reverse_expense(self, expense_id, data, reversed_by=None):
+        if expense_id == 3:
+            raise Conflict("支出 3 已冲销 (already reversed)", {"expense_id": ["已冲销 (already reversed)"]})
+        return {"id": expense_id, "reversal": {"reason": data.get("reason"), "reversed_by": reversed_by}}
+
+    @rpc(expected_exceptions=EXPECTED)
     def add_budget(self, data, recorded_by=None):
         return {"id": 1, "recorded_by": recorded_by, **data}
 
@@ -424,6 +430,10 @@ def test_funding_budgets_balances_expenses_and_the_ledger(system, token):
                            409, "conflict")
     assert refused["fields"] == {"special_fund": ["余额 100.00 元 (balance 100.00)"]}
     assert system.call("GET", "/api/v1/funding/expenses/2", token=token).json() == {"id": 2}
+    reversed_ = system.call("POST", "/api/v1/funding/expenses/2/reverse", token=token, json={"reason": "录入错误"})
+    assert reversed_.json() == {"id": 2, "reversal": {"reason": "录入错误", "reversed_by": "admin"}}
+    assert_error(system.call("POST", "/api/v1/funding/expenses/3/reverse", token=token, json={"reason": "x"}),
+                 409, "conflict")
 
     ledger = system.call("GET", "/api/v1/funding/ledger?year=2026&source=special_fund&category=activities"
                                 "&member_id=3&date_from=2026-01-01&date_to=2026-12-31&page=2&page_size=5", token=token)

@@ -137,6 +137,7 @@ CATEGORIES = {
 # ledger entry kinds: money into a source, money out of it
 BUDGET = "budget"
 EXPENSE = "expense"
+REVERSAL = "reversal"    # an expense's entry reversed: the money goes back to its source
 
 SPENDING_KINDS = (EXPENSE,)
 

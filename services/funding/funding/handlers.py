@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from funding import domain
 from funding.workbook import statement_workbook
 from funding.models import (
-    DuesPayment, DuesRate, Expense, FundingPolicy, LedgerEntry, MemberFact, SourceBalance, SubsidyCheck, fen_to_yuan, yuan_to_fen,
+    DuesPayment, DuesRate, Expense, ExpenseReversal, FundingPolicy, LedgerEntry, MemberFact, SourceBalance, SubsidyCheck, fen_to_yuan, yuan_to_fen,
 )
 from funding.schemas import (
     BalancesQuery, BudgetIn, ExpenseIn, ExpenseOut, LedgerEntryOut, LedgerFilters, PolicyIn, PolicyOut,
@@ -334,12 +334,53 @@ def book_expense(tx, data, booked_by=None):
         raise not_enough_funds(exc) from None
 
 
+def _expense_out(session, expense):
+    out = ExpenseOut().dump(expense)
+    reversal = session.scalar(sa.select(ExpenseReversal).where(ExpenseReversal.expense_id == expense.id))
+    out["reversal"] = None if reversal is None else {
+        "reason": reversal.reason, "reversed_by": reversal.reversed_by,
+        "reversed_at": reversal.reversed_at.isoformat()}
+    return out
+
+
 def get_expense(session, expense_id):
     _whole_number(expense_id, "expense_id")
     expense = session.get(Expense, expense_id)
     if expense is None:
         raise NotFound(f"支出 {expense_id} 不存在 (no such expense)")
-    return ExpenseOut().dump(expense)
+    return _expense_out(session, expense)
+
+
+def reverse_expense(tx, expense_id, data, reversed_by=None):
+    """Correct an expense by reversing entries: each source gets its part back; once per expense.
+
+    Nothing is edited: the expense and its entries stay, and a reversal entry
+    per source is added. The expense row is locked, so two reversals at once
+    make one; the balance rows are updated in the fixed lock order.
+    """
+    _whole_number(expense_id, "expense_id")
+    reason = load(RejectionIn(), data)["reason"]
+    expense = tx.session.get(Expense, expense_id, with_for_update=True)
+    if expense is None:
+        raise NotFound(f"支出 {expense_id} 不存在 (no such expense)")
+    if tx.session.scalar(sa.select(ExpenseReversal.id).where(ExpenseReversal.expense_id == expense_id)):
+        raise Conflict(f"支出 {expense_id} 已冲销 (already reversed)", {"expense_id": ["已冲销 (already reversed)"]})
+    entries = sorted(expense.entries, key=lambda e: e.source)
+    today = _today()
+    for entry in entries:
+        tx.session.execute(sa.update(SourceBalance)
+                           .where(SourceBalance.year == entry.year, SourceBalance.source == entry.source)
+                           .values(spent_fen=SourceBalance.spent_fen - yuan_to_fen(entry.amount)),
+                           execution_options={"synchronize_session": False})
+    tx.session.execute(sa.insert(LedgerEntry), [dict(
+        year=e.year, source=e.source, kind=domain.REVERSAL, amount=e.amount, category=e.category,
+        expense_id=expense.id, member_id=e.member_id, reference=e.reference,
+        description=f"冲销支出 {expense.id}：{reason}", entry_date=today, recorded_by=reversed_by,
+        recorded_at=dt.datetime.now(dt.timezone.utc),
+    ) for e in entries])
+    tx.session.add(ExpenseReversal(expense_id=expense.id, reason=reason, reversed_by=reversed_by))
+    tx.session.flush()
+    return _expense_out(tx.session, expense)
 
 
 def list_ledger(session, filters=None, page=1, page_size=20):
@@ -596,10 +637,11 @@ def statement(session, query):
         total = Decimal(total).quantize(Decimal("0.01"))
         if kind in domain.INCOME_KINDS:
             income[source][kind] += total
-        else:
-            by_category[category][source] += total
-            by_category[category]["total"] += total
-            by_source[source] += total
+            continue
+        signed = -total if kind == domain.REVERSAL else total
+        by_category[category][source] += signed
+        by_category[category]["total"] += signed
+        by_source[source] += signed
 
     def text(mapping):
         return {key: f"{value:.2f}" for key, value in mapping.items()}

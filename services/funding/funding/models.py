@@ -188,3 +188,14 @@ class DuesPayment(Base):
     rebate: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class ExpenseReversal(Base):
+    """An expense corrected by reversing entries (never by editing it); once per expense."""
+    __tablename__ = "expense_reversals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expense_id: Mapped[int] = mapped_column(sa.ForeignKey("expenses.id"), unique=True)
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    reversed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    reversed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)

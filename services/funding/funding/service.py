@@ -74,6 +74,11 @@ class FundingService(ServiceBase):
             return handlers.get_expense(session, expense_id)
 
     @rpc(expected_exceptions=EXPECTED)
+    def reverse_expense(self, expense_id, data, reversed_by=None):
+        with self.db.transaction() as tx:
+            return handlers.reverse_expense(tx, expense_id, data, reversed_by)
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_ledger(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
             return handlers.list_ledger(session, filters, page, page_size)

@@ -304,3 +304,29 @@ def test_member_facts_are_kept_and_an_older_event_changes_nothing(service, store
     with store.read() as session:
         fact = session.get(MemberFact, 7)
         assert (fact.pension_monthly, fact.hardship, fact.name) == (Decimal("5200.00"), True, "张三")
+
+
+# -- corrections ----------------------------------------------------------------
+
+def test_a_reversed_expense_gives_each_source_its_part_back_once(service, store):
+    budget(service, "special_fund", "100.00")
+    budget(service, "public_fund", "500.00")
+    booked = expense(service, "250.00")
+    reversed_ = service.reverse_expense(booked["id"], {"reason": "金额录入错误"}, "clerk")
+    assert reversed_["reversal"]["reason"] == "金额录入错误" and reversed_["reversal"]["reversed_by"] == "clerk"
+    assert reversed_["allocations"] == booked["allocations"]          # the expense itself is not edited
+    assert balance_of(service)["special_fund"] == "100.00" and balance_of(service)["public_fund"] == "500.00"
+    assert service.get_balances({"year": "2026"})["sources"]["public_fund"]["spent"] == "0.00"
+    entries = service.list_ledger({"year": "2026"})["items"]
+    assert [(e["kind"], e["source"], e["amount"]) for e in entries[:2]] == [
+        ("reversal", "special_fund", "100.00"), ("reversal", "public_fund", "150.00")]
+    assert service.list_ledger({"year": "2026"})["total"] == 6          # 2 budgets, 2 entries, 2 reversals
+    with pytest.raises(Conflict):
+        service.reverse_expense(booked["id"], {"reason": "再次"})
+    with pytest.raises(InvalidInput) as raised:
+        service.reverse_expense(booked["id"], {})
+    assert "reason" in raised.value.fields
+    with pytest.raises(NotFound):
+        service.reverse_expense(999, {"reason": "x"})
+    statement = service.get_statement({"year": "2026"})
+    assert statement["spending_by_category"]["activities"]["total"] == "0.00"
