@@ -661,3 +661,14 @@ def statement_xlsx(session, query):
     data = statement(session, query)
     return {"filename": f"funding-statement-{data['year']}.xlsx",
             "content_base64": base64.b64encode(statement_workbook(data)).decode("ascii")}
+
+
+def record_member_status(tx, member_id, status, occurred_at):
+    """member_deceased / member_transferred: the status funding keeps (dues are fixed for active members only)."""
+    fact = tx.session.get(MemberFact, member_id, with_for_update=True)
+    if fact is None or fact.as_of >= occurred_at:
+        log.info("member %s: status %s of %s not applied (unknown member or older news)", member_id, status, occurred_at)
+        return
+    fact.status = status
+    fact.as_of = occurred_at
+    tx.session.flush()

@@ -169,3 +169,17 @@ class FundingService(ServiceBase):
             if not tx.claim(event, "funding.on_member_updated"):
                 return
             handlers.record_member_facts(tx, event.data, event.occurred_at)
+
+    @event_handler("members", "member_deceased")
+    def on_member_deceased(self, event):
+        with self.db.transaction() as tx:
+            if not tx.claim(event, "funding.on_member_deceased"):
+                return
+            handlers.record_member_status(tx, event.data["member_id"], "deceased", event.occurred_at)
+
+    @event_handler("members", "member_transferred")
+    def on_member_transferred(self, event):
+        with self.db.transaction() as tx:
+            if not tx.claim(event, "funding.on_member_transferred"):
+                return
+            handlers.record_member_status(tx, event.data["member_id"], event.data["status"], event.occurred_at)

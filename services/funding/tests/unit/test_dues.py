@@ -153,3 +153,20 @@ def test_a_bad_rebate_ratio_is_refused(service):
             service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "dues_rebate_ratio": ratio})
         assert "dues_rebate_ratio" in raised.value.fields
     assert service.get_policy()["dues_rebate_ratio"] == "0.5000"
+
+
+def test_a_deceased_or_transferred_out_member_is_not_fixed(service):
+    register(service, 11, "4000.00")
+    register(service, 12, "4000.00")
+    register(service, 13, "4000.00")
+    service.on_member_deceased(events.new_event("member_deceased", {
+        "member_id": 11, "health_event_id": 1, "date": dt.date(2026, 1, 3), "branch_id": 1,
+        "birth_date": dt.date(1930, 1, 1), "hardship": False, "lives_alone": False}, source="members"))
+    service.on_member_transferred(events.new_event("member_transferred", {
+        "member_id": 12, "org_relation": "community", "community": None, "status": "transferred_out"},
+        source="members"))
+    service.on_member_transferred(events.new_event("member_transferred", {
+        "member_id": 99, "org_relation": "community", "community": "东风社区", "status": "active"},
+        source="members"))   # a member funding never heard of: nothing to change
+    assert service.fix_dues({"year": 2026})["fixed"] == 1
+    assert [r["member_id"] for r in service.list_dues_rates({"year": "2026"})["items"]] == [13]
