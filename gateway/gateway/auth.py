@@ -18,6 +18,7 @@ from wuji_infra import config
 
 ROLES = ("admin", "staff")
 STAFF = frozenset(ROLES)  # the office's staff, and the admins
+ADMIN = frozenset({"admin"})
 PUBLIC = None             # no token needed
 
 # "METHOD path" exactly as in service.py's @http -> the roles that may call it.
@@ -60,6 +61,25 @@ PERMISSIONS = {
     "GET /api/v1/visit-tasks": STAFF,
     "POST /api/v1/visit-tasks/<id:task_id>/complete": STAFF,
     "GET /api/v1/subsidy-checks": STAFF,
+    "POST /api/v1/subsidy-checks/<id:check_id>/approve": STAFF,
+    "POST /api/v1/subsidy-checks/<id:check_id>/reject": STAFF,
+    "POST /api/v1/funding/budgets": STAFF,
+    "GET /api/v1/funding/balances": STAFF,
+    "POST /api/v1/funding/expenses": STAFF,
+    "GET /api/v1/funding/expenses/<id:expense_id>": STAFF,
+    "POST /api/v1/funding/expenses/<id:expense_id>/reverse": STAFF,
+    "GET /api/v1/funding/ledger": STAFF,
+    "GET /api/v1/funding/policy": STAFF,
+    # the allocation policy says where the money goes: only an admin changes it
+    "PUT /api/v1/funding/policy": ADMIN,
+    "GET /api/v1/funding/policy/history": STAFF,
+    "POST /api/v1/funding/dues/rates": STAFF,
+    "GET /api/v1/funding/dues/rates": STAFF,
+    "POST /api/v1/funding/dues/adjustments": STAFF,
+    "POST /api/v1/funding/dues/payments": STAFF,
+    "GET /api/v1/funding/dues/payments": STAFF,
+    "GET /api/v1/funding/dues/arrears": STAFF,
+    "GET /api/v1/funding/statement": STAFF,
 }
 
 TOKEN_SECONDS = 8 * 3600

@@ -10,6 +10,7 @@ import logging
 from gateway import handlers, web
 from gateway.dependencies import AccountsDatabase, ServiceClient, Tokens
 from gateway.web import created, http, json_response
+from wuji_infra.errors import InvalidInput
 from wuji_infra.service import ServiceBase
 
 audit = logging.getLogger("wuji.audit")
@@ -207,5 +208,92 @@ class GatewayService(ServiceBase):
 
     @http("GET", "/api/v1/subsidy-checks")
     def list_subsidy_checks(self, request):
-        filters, page, page_size = web.query(request, ("member_id",))
+        filters, page, page_size = web.query(request, ("member_id", "status"))
         return json_response(self.funding.list_subsidy_checks(filters, page, page_size))
+
+    @http("POST", "/api/v1/subsidy-checks/<id:check_id>/approve")
+    def approve_subsidy(self, request, check_id):
+        return json_response(self.funding.approve_subsidy(check_id, web.caller(request).username))
+
+    @http("POST", "/api/v1/subsidy-checks/<id:check_id>/reject")
+    def reject_subsidy(self, request, check_id):
+        data = web.json_body(request)
+        return json_response(self.funding.reject_subsidy(check_id, data, web.caller(request).username))
+
+    @http("POST", "/api/v1/funding/budgets")
+    def add_budget(self, request):
+        return created(self.funding.add_budget(web.json_body(request), web.caller(request).username))
+
+    @http("GET", "/api/v1/funding/balances")
+    def get_balances(self, request):
+        chosen, _, _ = web.query(request, ("year",))
+        return json_response(self.funding.get_balances(chosen))
+
+    @http("POST", "/api/v1/funding/expenses")
+    def book_expense(self, request):
+        return created(self.funding.book_expense(web.json_body(request), web.caller(request).username))
+
+    @http("GET", "/api/v1/funding/expenses/<id:expense_id>")
+    def get_expense(self, request, expense_id):
+        return json_response(self.funding.get_expense(expense_id))
+
+    @http("POST", "/api/v1/funding/expenses/<id:expense_id>/reverse")
+    def reverse_expense(self, request, expense_id):
+        data = web.json_body(request)
+        return json_response(self.funding.reverse_expense(expense_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/funding/ledger")
+    def list_ledger(self, request):
+        filters, page, page_size = web.query(
+            request, ("year", "source", "category", "member_id", "date_from", "date_to"))
+        return json_response(self.funding.list_ledger(filters, page, page_size))
+
+    @http("GET", "/api/v1/funding/policy")
+    def get_funding_policy(self, request):
+        return json_response(self.funding.get_policy())
+
+    @http("PUT", "/api/v1/funding/policy")
+    def set_funding_policy(self, request):
+        return json_response(self.funding.set_policy(web.json_body(request), web.caller(request).username))
+
+    @http("GET", "/api/v1/funding/policy/history")
+    def list_funding_policy_history(self, request):
+        _, page, page_size = web.query(request)
+        return json_response(self.funding.list_policy_history(page, page_size))
+
+    @http("POST", "/api/v1/funding/dues/rates")
+    def fix_dues(self, request):
+        return json_response(self.funding.fix_dues(web.json_body(request), web.caller(request).username))
+
+    @http("GET", "/api/v1/funding/dues/rates")
+    def list_dues_rates(self, request):
+        filters, page, page_size = web.query(request, ("year", "member_id"))
+        return json_response(self.funding.list_dues_rates(filters, page, page_size))
+
+    @http("POST", "/api/v1/funding/dues/adjustments")
+    def adjust_dues(self, request):
+        return created(self.funding.adjust_dues(web.json_body(request), web.caller(request).username))
+
+    @http("POST", "/api/v1/funding/dues/payments")
+    def pay_dues(self, request):
+        return created(self.funding.pay_dues(web.json_body(request), web.caller(request).username))
+
+    @http("GET", "/api/v1/funding/dues/payments")
+    def list_dues_payments(self, request):
+        filters, page, page_size = web.query(request, ("year", "member_id"))
+        return json_response(self.funding.list_dues_payments(filters, page, page_size))
+
+    @http("GET", "/api/v1/funding/dues/arrears")
+    def dues_arrears(self, request):
+        filters, page, page_size = web.query(request, ("year", "member_id"))
+        return json_response(self.funding.dues_arrears(filters, page, page_size))
+
+    @http("GET", "/api/v1/funding/statement")
+    def get_statement(self, request):
+        chosen, _, _ = web.query(request, ("year", "format"))
+        kind = chosen.pop("format", "json")
+        if kind == "json":
+            return json_response(self.funding.get_statement(chosen))
+        if kind == "xlsx":
+            return web.download(self.funding.get_statement_xlsx(chosen), web.XLSX)
+        raise InvalidInput("格式只能是 json 或 xlsx (format is json or xlsx)", {"format": ["json 或 xlsx (json or xlsx)"]})

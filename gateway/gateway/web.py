@@ -8,6 +8,7 @@ unknown path or method) answers the JSON error body of errors.py; the route
 is authenticated and authorized (auth.PERMISSIONS) before a worker starts;
 ``<id:...>`` matches positive 32-bit integers only, anything else is a 404.
 """
+import base64
 import datetime as dt
 import decimal
 import json
@@ -55,6 +56,15 @@ def json_response(payload, status=200, headers=None):
 
 def created(payload):
     return json_response(payload, status=201)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(file, content_type):
+    """A file a service sent as ``{"filename", "content_base64"}`` (RPC carries JSON only)."""
+    return Response(base64.b64decode(file["content_base64"]), content_type=content_type,
+                    headers={"Content-Disposition": f'attachment; filename="{file["filename"]}"'})
 
 
 def error_response(exc):

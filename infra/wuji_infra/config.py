@@ -26,6 +26,7 @@ SETTINGS = {
     "HOSPITAL_VISIT_DUE_DAYS": ("3", ("welfare",), "days from admission to the hospital visit's due date"),
     "SUBSIDY_MIN_AGE": ("80", ("funding",), "age from which a hospitalized member is eligible"),
     "SUBSIDY_AMOUNT": ("500.00", ("funding",), "hardship subsidy granted by an eligible check, in yuan"),
+    "SUBSIDY_YEARLY_CAP": ("2000.00", ("funding",), "most hardship subsidy one member gets in a year, in yuan"),
     "WUJI_VAR_DIR": ("var", PROCESSES, "folder for SQLite files and generated secrets"),
     "WUJI_FAILPOINTS": ("", PROCESSES, "fault injection for tests: comma-separated failpoint names"),
     # read by the tests only (wuji_infra.testing)

@@ -3,6 +3,7 @@
 The fakes are small nameko services named like the real ones, answering
 canned data or raising wuji_infra.errors, in this test run's vhost.
 """
+import base64
 import datetime as dt
 import decimal
 import json
@@ -211,6 +212,94 @@ class FakeFunding:
     def list_subsidy_checks(self, filters=None, page_number=1, page_size=20):
         return page([], page_number, page_size, filters_seen=filters)
 
+    @rpc(expected_exceptions=EXPECTED)
+    def approve_subsidy(self, check_id, approved_by=None):
+        if check_id == 2:
+            raise Conflict("补助核查 2 状态为「已批准」，不能再审批 (the check is approved)", {"status": ["approved"]})
+        return {"id": check_id, "status": "approved", "reviewed_by": approved_by}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reject_subsidy(self, check_id, data, rejected_by=None):
+        return {"id": check_id, "status": "rejected", "review_note": data.get("reason"), "reviewed_by": rejected_by}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def fix_dues(self, data, recorded_by=None):
+        return {"year": data["year"], "fixed": 2, "already_fixed": 0, "without_pension": [], "by": recorded_by}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_dues_rates(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def adjust_dues(self, data, recorded_by=None):
+        return {"id": 4, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def pay_dues(self, data, recorded_by=None):
+        if data.get("month") == 1:
+            raise InvalidInput("补缴党费最多6个月 (at most 6 months back)", {"month": ["已超过7个月"]})
+        return {"id": 5, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_dues_payments(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def dues_arrears(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_statement(self, query):
+        return {"year": int(query["year"]), "query_seen": query}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_statement_xlsx(self, query):
+        return {"filename": f"funding-statement-{query['year']}.xlsx",
+                "content_base64": base64.b64encode(b"PK fake workbook").decode("ascii")}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reverse_expense(self, expense_id, data, reversed_by=None):
+        if expense_id == 3:
+            raise Conflict("支出 3 已冲销 (already reversed)", {"expense_id": ["已冲销 (already reversed)"]})
+        return {"id": expense_id, "reversal": {"reason": data.get("reason"), "reversed_by": reversed_by}}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_budget(self, data, recorded_by=None):
+        return {"id": 1, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_balances(self, query):
+        if "year" not in query:
+            raise InvalidInput("输入有误 (invalid input)", {"year": ["必填 (required)"]})
+        return {"year": int(query["year"]), "sources": {"special_fund": {
+            "budget": decimal.Decimal("100.00"), "spent": decimal.Decimal("0.00"), "balance": decimal.Decimal("100.00")}}}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def book_expense(self, data, booked_by=None):
+        if data["amount"] == "999.00":
+            raise Conflict("经费不足 (not enough funds)", {"special_fund": ["余额 100.00 元 (balance 100.00)"]})
+        return {"id": 2, "booked_by": booked_by, "allocations": [{"source": "special_fund", "amount": data["amount"]}]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_expense(self, expense_id):
+        return {"id": expense_id}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_ledger(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_policy(self):
+        return {"version": 0, "allocation": {"activities": ["special_fund"]}}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_policy(self, data, created_by=None):
+        return {"version": 1, "created_by": created_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_policy_history(self, page_number=1, page_size=20):
+        return page([], page_number, page_size)
+
 
 def free_port():
     with socket.socket() as probe:
@@ -408,8 +497,87 @@ def test_visit_tasks_and_subsidy_checks(system, token):
     assert_error(system.call("POST", "/api/v1/visit-tasks/404/complete", token=token,
                              json={"visited_on": "2024-03-02", "visitors": ["王五"]}), 404, "not_found")
 
-    checks = system.call("GET", "/api/v1/subsidy-checks?member_id=3", token=token)
-    assert checks.status_code == 200 and checks.json()["filters_seen"] == {"member_id": "3"}
+    checks = system.call("GET", "/api/v1/subsidy-checks?member_id=3&status=pending_approval", token=token)
+    assert checks.status_code == 200 and checks.json()["filters_seen"] == {"member_id": "3", "status": "pending_approval"}
+
+    approved = system.call("POST", "/api/v1/subsidy-checks/1/approve", token=staff_token())
+    assert approved.status_code == 200 and approved.json()["reviewed_by"] == "clerk"
+    assert_error(system.call("POST", "/api/v1/subsidy-checks/2/approve", token=token), 409, "conflict")
+    rejected = system.call("POST", "/api/v1/subsidy-checks/3/reject", token=token, json={"reason": "已由工会补助"})
+    assert rejected.json() == {"id": 3, "status": "rejected", "review_note": "已由工会补助", "reviewed_by": "admin"}
+    assert_error(system.call("POST", "/api/v1/subsidy-checks/3/reject", token=token, data=b"x"), 415,
+                 "unsupported_media_type")
+
+
+def staff_token():
+    now = int(time.time())
+    return jwt.encode({"sub": "clerk", "role": "staff", "iat": now, "exp": now + 60}, JWT_SECRET, algorithm="HS256")
+
+
+def test_funding_budgets_balances_expenses_and_the_ledger(system, token):
+    made = system.call("POST", "/api/v1/funding/budgets", token=token,
+                       json={"year": 2026, "source": "special_fund", "amount": "100.00"})
+    assert made.status_code == 201 and made.json()["recorded_by"] == "admin"
+
+    balances = system.call("GET", "/api/v1/funding/balances?year=2026", token=token)
+    assert balances.json()["sources"]["special_fund"] == {"budget": "100.00", "spent": "0.00", "balance": "100.00"}
+    assert_error(system.call("GET", "/api/v1/funding/balances", token=token), 400, "invalid_input")
+    assert_error(system.call("GET", "/api/v1/funding/balances?year=2026&colour=red", token=token), 400, "invalid_input")
+
+    body = {"year": 2026, "category": "activities", "amount": "50.00", "description": "活动"}
+    booked = system.call("POST", "/api/v1/funding/expenses", token=staff_token(), json=body)
+    assert booked.status_code == 201 and booked.json()["booked_by"] == "clerk"
+    refused = assert_error(system.call("POST", "/api/v1/funding/expenses", token=token, json=dict(body, amount="999.00")),
+                           409, "conflict")
+    assert refused["fields"] == {"special_fund": ["余额 100.00 元 (balance 100.00)"]}
+    assert system.call("GET", "/api/v1/funding/expenses/2", token=token).json() == {"id": 2}
+    reversed_ = system.call("POST", "/api/v1/funding/expenses/2/reverse", token=token, json={"reason": "录入错误"})
+    assert reversed_.json() == {"id": 2, "reversal": {"reason": "录入错误", "reversed_by": "admin"}}
+    assert_error(system.call("POST", "/api/v1/funding/expenses/3/reverse", token=token, json={"reason": "x"}),
+                 409, "conflict")
+
+    ledger = system.call("GET", "/api/v1/funding/ledger?year=2026&source=special_fund&category=activities"
+                                "&member_id=3&date_from=2026-01-01&date_to=2026-12-31&page=2&page_size=5", token=token)
+    assert ledger.json()["filters_seen"] == {"year": "2026", "source": "special_fund", "category": "activities",
+                                             "member_id": "3", "date_from": "2026-01-01", "date_to": "2026-12-31"}
+    assert (ledger.json()["page"], ledger.json()["page_size"]) == (2, 5)
+
+
+def test_only_an_admin_changes_the_funding_policy(system, token):
+    assert system.call("GET", "/api/v1/funding/policy", token=staff_token()).json()["version"] == 0
+    body = {"allocation": {"activities": ["public_fund"]}}
+    assert_error(system.call("PUT", "/api/v1/funding/policy", token=staff_token(), json=body), 403, "forbidden")
+    changed = system.call("PUT", "/api/v1/funding/policy", token=token, json=body)
+    assert changed.status_code == 200 and changed.json()["created_by"] == "admin"
+    assert system.call("GET", "/api/v1/funding/policy/history?page_size=3", token=token).json()["page_size"] == 3
+
+
+def test_funding_statement_as_json_and_as_a_workbook(system, token):
+    assert system.call("GET", "/api/v1/funding/statement?year=2026", token=token).json() == {
+        "year": 2026, "query_seen": {"year": "2026"}}
+    workbook = system.call("GET", "/api/v1/funding/statement?year=2026&format=xlsx", token=token)
+    assert workbook.status_code == 200 and workbook.content == b"PK fake workbook"
+    assert workbook.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert workbook.headers["Content-Disposition"] == 'attachment; filename="funding-statement-2026.xlsx"'
+    bad = assert_error(system.call("GET", "/api/v1/funding/statement?year=2026&format=pdf", token=token),
+                       400, "invalid_input")
+    assert "format" in bad["fields"]
+
+
+def test_funding_dues(system, token):
+    fixed = system.call("POST", "/api/v1/funding/dues/rates", token=token, json={"year": 2026})
+    assert fixed.status_code == 200 and fixed.json()["by"] == "admin"
+    adjusted = system.call("POST", "/api/v1/funding/dues/adjustments", token=staff_token(),
+                           json={"member_id": 1, "year": 2026, "from_month": 3, "monthly_amount": "0.00", "reason": "免缴"})
+    assert adjusted.status_code == 201 and adjusted.json()["recorded_by"] == "clerk"
+    body = {"member_id": 1, "year": 2026, "month": 7, "paid_by": "member"}
+    assert system.call("POST", "/api/v1/funding/dues/payments", token=token, json=body).status_code == 201
+    late = assert_error(system.call("POST", "/api/v1/funding/dues/payments", token=token, json=dict(body, month=1)),
+                        400, "invalid_input")
+    assert "month" in late["fields"]
+    for path in ("rates", "payments", "arrears"):
+        answer = system.call("GET", f"/api/v1/funding/dues/{path}?year=2026&member_id=1", token=token)
+        assert answer.json()["filters_seen"] == {"year": "2026", "member_id": "1"}, path
 
 
 def test_activities_routes(system, token):

@@ -81,12 +81,21 @@ def test_public_routes_need_no_token():
     assert auth.authenticate(SECRET, "POST /api/v1/auth/token", None) is None
 
 
-def test_staff_and_admin_may_call_every_api_route():
+def test_an_admin_may_call_every_api_route_and_staff_all_but_the_admin_ones():
     for role in auth.ROLES:
         token = "Bearer " + auth.issue_token(SECRET, "someone", role)["access_token"]
         for route, roles in auth.PERMISSIONS.items():
-            if roles is not auth.PUBLIC:
+            if roles is auth.PUBLIC:
+                continue
+            if role == "admin" or roles is auth.STAFF:
                 assert auth.authenticate(SECRET, route, token) == auth.Caller("someone", role)
+            else:
+                with pytest.raises(Forbidden):
+                    auth.authenticate(SECRET, route, token)
+
+
+def test_only_an_admin_changes_the_funding_policy():
+    assert auth.PERMISSIONS["PUT /api/v1/funding/policy"] == auth.ADMIN == frozenset({"admin"})
 
 
 def test_an_unknown_role_is_forbidden():

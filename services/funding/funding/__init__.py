@@ -1,1 +1,1 @@
-"""Funding: money for the branches' work (基本保障); for now, hardship subsidy checks."""
+"""Funding: money for the branches' work (基本保障): the four-source ledger, the allocation policy, subsidy checks."""

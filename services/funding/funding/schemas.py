@@ -1,5 +1,8 @@
 """marshmallow schemas at the funding service's boundary: what comes in, what goes out."""
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from funding.domain import CATEGORIES, MAX_YEAR, MIN_YEAR, SOURCES
+from wuji_infra.validation import Money
 
 
 class SubsidyCheckOut(Schema):
@@ -12,6 +15,10 @@ class SubsidyCheckOut(Schema):
     status = fields.String()
     event_date = fields.Date()
     decided_at = fields.AwareDateTime()
+    reviewed_by = fields.String()
+    reviewed_at = fields.AwareDateTime()
+    review_note = fields.String()
+    expense_id = fields.Integer()
 
 
 class SubsidyCheckFilters(Schema):
@@ -24,3 +31,203 @@ class SubsidyCheckFilters(Schema):
         validate=validate.Range(min=1, error="应为正整数 (must be a positive whole number)"),
         error_messages={"invalid": "应为整数 (must be a whole number)"},
     )
+    status = fields.String(validate=validate.OneOf(
+        ["pending_approval", "not_eligible", "approved", "rejected"],
+        error="状态只能是 pending_approval, not_eligible, approved, rejected (unknown status)"))
+
+
+# -- budgets, expenses, the ledger, the policy --------------------------------------
+
+_YEAR = dict(
+    validate=validate.Range(min=MIN_YEAR, max=MAX_YEAR, error=f"年份应在{MIN_YEAR}到{MAX_YEAR}之间 (a year from {MIN_YEAR} to {MAX_YEAR})"),
+    error_messages={"invalid": "年份应为整数 (year must be a whole number)", "required": "必填 (required)"},
+)
+_SOURCE = dict(
+    validate=validate.OneOf(list(SOURCES), error=f"经费来源只能是 {', '.join(SOURCES)} (unknown source)"),
+    error_messages={"required": "必填 (required)"},
+)
+_CATEGORY = dict(
+    validate=validate.OneOf(list(CATEGORIES), error=f"支出类别只能是 {', '.join(CATEGORIES)} (unknown category)"),
+    error_messages={"required": "必填 (required)"},
+)
+_ID = dict(
+    validate=validate.Range(min=1, error="应为正整数 (must be a positive whole number)"),
+    error_messages={"invalid": "应为整数 (must be a whole number)"},
+)
+_TEXT = dict(validate=validate.Length(max=300, error="最多300字 (at most 300 characters)"))
+_DATE = dict(error_messages={"invalid": "日期格式应为 YYYY-MM-DD (a date like 2026-03-10)"})
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class BudgetIn(_Strict):
+    year = fields.Integer(required=True, strict=True, **_YEAR)
+    source = fields.String(required=True, **_SOURCE)
+    amount = Money(positive=True, required=True, error_messages={"required": "必填 (required)"})
+    note = fields.String(load_default="", **_TEXT)
+
+
+class ExpenseIn(_Strict):
+    year = fields.Integer(required=True, strict=True, **_YEAR)
+    category = fields.String(required=True, **_CATEGORY)
+    amount = Money(positive=True, required=True, error_messages={"required": "必填 (required)"})
+    description = fields.String(required=True, validate=validate.Length(
+        min=1, max=300, error="应为1到300字 (1 to 300 characters)"), error_messages={"required": "必填 (required)"})
+    date = fields.Date(load_default=None, **_DATE)
+    member_id = fields.Integer(load_default=None, allow_none=True, strict=True, **_ID)
+
+    @validates_schema
+    def _date_in_year(self, data, **kwargs):
+        if data.get("date") and "year" in data and data["date"].year != data["year"]:
+            raise ValidationError({"date": [f"日期应在{data['year']}年内 (the date must fall in the year)"]})
+
+
+class LedgerEntryOut(Schema):
+    id = fields.Integer()
+    year = fields.Integer()
+    source = fields.String()
+    kind = fields.String()
+    amount = fields.Decimal(places=2, as_string=True)
+    category = fields.String()
+    expense_id = fields.Integer()
+    member_id = fields.Integer()
+    reference = fields.String()
+    description = fields.String()
+    entry_date = fields.Date()
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+
+
+class AllocationOut(Schema):
+    source = fields.String()
+    amount = fields.Decimal(places=2, as_string=True)
+
+
+class ExpenseOut(Schema):
+    id = fields.Integer()
+    year = fields.Integer()
+    category = fields.String()
+    amount = fields.Decimal(places=2, as_string=True)
+    description = fields.String()
+    member_id = fields.Integer()
+    reference = fields.String()
+    date = fields.Date(attribute="expense_date")
+    booked_by = fields.String()
+    booked_at = fields.AwareDateTime()
+    allocations = fields.Method("_allocations")
+
+    def _allocations(self, expense):
+        return [{"source": e.source, "amount": f"{e.amount:.2f}"} for e in expense.entries]
+
+
+class BalancesQuery(_Strict):
+    year = fields.Integer(required=True, **_YEAR)
+
+
+class LedgerFilters(_Strict):
+    """Query-string filters: every value arrives as a string."""
+    year = fields.Integer(**_YEAR)
+    source = fields.String(**_SOURCE)
+    category = fields.String(**_CATEGORY)
+    member_id = fields.Integer(**_ID)
+    date_from = fields.Date(**_DATE)
+    date_to = fields.Date(**_DATE)
+
+
+class PolicyIn(_Strict):
+    allocation = fields.Dict(required=True, error_messages={"required": "必填 (required)",
+                                                            "invalid": "应为对象 (must be an object)"})
+    # absent: the ratio in force stays
+    dues_rebate_ratio = fields.Decimal(as_string=True, error_messages={"invalid": "应为数字字符串，如 \"0.5\" (a number like \"0.5\")"})
+    note = fields.String(load_default="", **_TEXT)
+
+
+class PolicyOut(Schema):
+    version = fields.Integer(attribute="id")
+    allocation = fields.Dict()
+    dues_rebate_ratio = fields.Decimal(places=4, as_string=True)
+    note = fields.String()
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class RejectionIn(_Strict):
+    reason = fields.String(required=True, validate=validate.Length(
+        min=1, max=300, error="应为1到300字 (1 to 300 characters)"), error_messages={"required": "必填 (required)"})
+
+
+# -- dues -----------------------------------------------------------------------
+
+_MONTH = dict(validate=validate.Range(min=1, max=12, error="月份应为1到12 (a month from 1 to 12)"),
+              error_messages={"invalid": "月份应为整数 (month must be a whole number)", "required": "必填 (required)"})
+_MEMBER = dict(validate=validate.Range(min=1, error="应为正整数 (must be a positive whole number)"),
+               error_messages={"invalid": "应为整数 (must be a whole number)", "required": "必填 (required)"})
+
+
+class FixDuesIn(_Strict):
+    year = fields.Integer(required=True, strict=True, **_YEAR)
+
+
+class DuesAdjustmentIn(_Strict):
+    member_id = fields.Integer(required=True, strict=True, **_MEMBER)
+    year = fields.Integer(required=True, strict=True, **_YEAR)
+    from_month = fields.Integer(required=True, strict=True, **_MONTH)
+    monthly_amount = Money(required=True, error_messages={"required": "必填 (required)"})
+    reason = fields.String(required=True, validate=validate.Length(
+        min=1, max=300, error="应为1到300字 (1 to 300 characters)"), error_messages={"required": "必填 (required)"})
+
+
+class DuesPaymentIn(_Strict):
+    member_id = fields.Integer(required=True, strict=True, **_MEMBER)
+    year = fields.Integer(required=True, strict=True, **_YEAR)
+    month = fields.Integer(required=True, strict=True, **_MONTH)
+    paid_by = fields.String(required=True, validate=validate.OneOf(
+        ["member", "relative"], error="缴纳人只能是 member 或 relative (member or relative)"),
+        error_messages={"required": "必填 (required)"})
+    payer_name = fields.String(load_default=None, allow_none=True,
+                               validate=validate.Length(min=1, max=100, error="应为1到100字 (1 to 100 characters)"))
+    paid_on = fields.Date(load_default=None, **_DATE)
+
+    @validates_schema
+    def _relative_named(self, data, **kwargs):
+        if data.get("paid_by") == "relative" and not data.get("payer_name"):
+            raise ValidationError({"payer_name": ["亲属代缴时必填代缴人姓名 (required when a relative pays)"]})
+
+
+class DuesRateOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    year = fields.Integer()
+    from_month = fields.Integer()
+    monthly_amount = fields.Decimal(places=2, as_string=True)
+    pension_basis = fields.Decimal(places=2, as_string=True)
+    kind = fields.String()
+    reason = fields.String()
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+
+
+class DuesPaymentOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    year = fields.Integer()
+    month = fields.Integer()
+    amount = fields.Decimal(places=2, as_string=True)
+    paid_by = fields.String()
+    payer_name = fields.String()
+    paid_on = fields.Date()
+    rebate = fields.Decimal(places=2, as_string=True)
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+
+
+class ArrearsQuery(_Strict):
+    year = fields.Integer(required=True, **_YEAR)
+    member_id = fields.Integer(**_ID)
+
+
+class StatementQuery(_Strict):
+    year = fields.Integer(required=True, **_YEAR)

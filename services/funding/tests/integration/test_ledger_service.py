@@ -1,0 +1,213 @@
+"""Budgets, expenses and the events that bring money, in a nameko container on
+the real RabbitMQ and PostgreSQL: parallel expenses never overdraw."""
+import contextlib
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import eventlet
+import pytest
+import sqlalchemy as sa
+from kombu import Connection, Queue
+from nameko.standalone.events import event_dispatcher, get_event_exchange
+from nameko.standalone.rpc import ClusterRpcClient
+from nameko.testing.services import entrypoint_waiter
+
+from funding.models import LedgerEntry, SourceBalance
+from funding.service import FundingService
+from wuji_infra import events
+from wuji_infra.errors import Conflict
+
+pytestmark = pytest.mark.integration
+
+DEADLINE_SECONDS = 30
+
+
+@pytest.fixture
+def funding(container_factory, nameko_config, service_db):
+    url = service_db("funding")
+    container = container_factory(FundingService, nameko_config)
+    container.start()
+    return container, url
+
+
+def rpc(amqp_uri):
+    return ClusterRpcClient(uri=amqp_uri, timeout=20)
+
+
+def ledger_totals(db_url, year):
+    """(income, spent) per source summed from the ledger rows, and the balance rows, read directly."""
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            sums = connection.execute(sa.select(LedgerEntry.source, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+                                      .where(LedgerEntry.year == year)
+                                      .group_by(LedgerEntry.source, LedgerEntry.kind)).all()
+            rows = connection.execute(sa.select(SourceBalance.source, SourceBalance.income_fen, SourceBalance.spent_fen)
+                                      .where(SourceBalance.year == year)).all()
+    finally:
+        engine.dispose()
+    return {(s, k): total for s, k, total in sums}, {s: (i, o) for s, i, o in rows}
+
+
+def test_parallel_expenses_never_overdraw_and_the_books_add_up(funding, amqp_uri):
+    _, db_url = funding
+    year = 2031
+    with rpc(amqp_uri) as client:
+        client.funding.add_budget({"year": year, "source": "special_fund", "amount": "500.00"})
+        client.funding.add_budget({"year": year, "source": "public_fund", "amount": "500.00"})
+
+    # two categories that pay from the same two sources in opposite orders:
+    # activities special_fund first, newspapers public_fund first
+    def book(n):
+        category = "activities" if n % 2 else "newspapers"
+        with rpc(amqp_uri) as client:
+            try:
+                return client.funding.book_expense(
+                    {"year": year, "category": category, "amount": "100.00", "description": f"并发支出 {n}"})
+            except Conflict as refused:
+                return refused
+
+    pool = eventlet.GreenPool(30)
+    answers = list(pool.imap(book, range(30)))
+
+    booked = [a for a in answers if isinstance(a, dict)]
+    refused = [a for a in answers if isinstance(a, Conflict)]
+    assert len(booked) == 10 and len(refused) == 20, answers   # anything else (a deadlock) fails here
+    assert all(sum(Decimal(p["amount"]) for p in b["allocations"]) == Decimal("100.00") for b in booked)
+    with rpc(amqp_uri) as client:
+        shown = client.funding.get_balances({"year": str(year)})["sources"]
+    assert shown["special_fund"] == {"budget": "500.00", "spent": "500.00", "balance": "0.00"}
+    assert shown["public_fund"] == {"budget": "500.00", "spent": "500.00", "balance": "0.00"}
+    sums, rows = ledger_totals(db_url, year)
+    assert sums == {("special_fund", "budget"): Decimal("500.00"), ("special_fund", "expense"): Decimal("500.00"),
+                    ("public_fund", "budget"): Decimal("500.00"), ("public_fund", "expense"): Decimal("500.00")}
+    assert rows == {"special_fund": (50000, 50000), "public_fund": (50000, 50000)}
+
+
+def test_a_refused_expense_answers_each_allowed_balance(funding, amqp_uri):
+    with rpc(amqp_uri) as client:
+        client.funding.add_budget({"year": 2032, "source": "dues_rebate", "amount": "80.00"})
+        with pytest.raises(Conflict) as raised:
+            client.funding.book_expense({"year": 2032, "category": "hardship_subsidy", "amount": "100.00",
+                                         "description": "困难补助"})
+        assert raised.value.fields == {"dues_rebate": ["余额 80.00 元 (balance 80.00)"],
+                                       "special_fund": ["余额 0.00 元 (balance 0.00)"],
+                                       "unit_subsidy": ["余额 0.00 元 (balance 0.00)"]}
+        assert client.funding.list_ledger({"year": "2032"})["total"] == 1
+
+
+@contextlib.contextmanager
+def funding_messages(amqp_uri, routing_key):
+    """Our own queue on funding.events; yields ``take(reference)`` -> the next envelope for it."""
+    queue = Queue(f"test-funding-{routing_key}-{uuid.uuid4().hex[:8]}", exchange=get_event_exchange("funding"),
+                  routing_key=routing_key, exclusive=True, auto_delete=True)
+    with Connection(amqp_uri) as connection:
+        bound = queue(connection.default_channel)
+        bound.declare()
+
+        def take(reference):
+            with eventlet.Timeout(DEADLINE_SECONDS, AssertionError(f"no {routing_key} for {reference}")):
+                while True:
+                    message = bound.get(no_ack=True)
+                    if message is not None and message.payload["data"]["reference"] == reference:
+                        return message.payload
+                    if message is None:
+                        eventlet.sleep(0.05)
+        yield take
+
+
+def handled(event, times=1):
+    successes = []
+
+    def callback(worker_ctx, result, exc_info):
+        if worker_ctx.args[0].event_id == event.event_id and exc_info is None:
+            successes.append(result)
+        return len(successes) >= times
+    return callback
+
+
+def test_a_published_visit_is_booked_once_and_an_uncovered_one_refused(funding, amqp_uri):
+    container, _ = funding
+    with rpc(amqp_uri) as client:
+        client.funding.add_budget({"year": 2033, "source": "dues_rebate", "amount": "600.00"})
+    paid = events.new_event("visit_completed", {"task_id": 801, "member_id": 41, "visited_on": dt.date(2033, 2, 1),
+                                                "cash": Decimal("500.00"), "goods_value": Decimal("0.00")}, source="welfare")
+    unpaid = events.new_event("visit_completed", {"task_id": 802, "member_id": 42, "visited_on": dt.date(2033, 2, 2),
+                                                  "cash": Decimal("200.00"), "goods_value": Decimal("100.00")}, source="welfare")
+    dispatch = event_dispatcher(uri=amqp_uri)
+    with funding_messages(amqp_uri, "expense_booked") as booked, funding_messages(amqp_uri, "expense_refused") as refused:
+        with entrypoint_waiter(container, "on_visit_completed", timeout=DEADLINE_SECONDS, callback=handled(paid, 2)):
+            dispatch("welfare", "visit_completed", events.to_message(paid))
+            dispatch("welfare", "visit_completed", events.to_message(paid))
+        announced = booked("visit:801")
+        with entrypoint_waiter(container, "on_visit_completed", timeout=DEADLINE_SECONDS, callback=handled(unpaid)):
+            dispatch("welfare", "visit_completed", events.to_message(unpaid))
+        refusal = refused("visit:802")
+    assert announced["data"]["amount"] == "500.00" and announced["data"]["member_id"] == 41
+    assert refusal["data"]["member_id"] == 42 and "党费返还余额 100.00 元" in refusal["data"]["reason"]
+    with rpc(amqp_uri) as client:
+        assert client.funding.list_ledger({"year": "2033", "category": "visits_condolences"})["total"] == 1
+        assert client.funding.get_balances({"year": "2033"})["sources"]["dues_rebate"]["balance"] == "100.00"
+
+
+def test_a_published_activity_with_a_cost_is_booked(funding, amqp_uri):
+    container, _ = funding
+    with rpc(amqp_uri) as client:
+        client.funding.add_budget({"year": 2034, "source": "special_fund", "amount": "1000.00"})
+    event = events.new_event("activity_recorded", {
+        "activity_id": 901, "branch_id": 1, "kind": "书画展", "date": dt.date(2034, 5, 4), "participants": 18,
+        "cost": Decimal("350.00"), "expense_category": "activities"}, source="activities")
+    with funding_messages(amqp_uri, "expense_booked") as booked:
+        with entrypoint_waiter(container, "on_activity_recorded", timeout=DEADLINE_SECONDS, callback=handled(event)):
+            event_dispatcher(uri=amqp_uri)("activities", "activity_recorded", events.to_message(event))
+        announced = booked("activity:901")
+    assert announced["data"]["category"] == "activities" and announced["data"]["amount"] == "350.00"
+    with rpc(amqp_uri) as client:
+        assert client.funding.get_balances({"year": "2034"})["sources"]["special_fund"]["balance"] == "650.00"
+
+
+def test_a_serious_illness_checked_and_two_approvals_at_once_book_it_once(funding, amqp_uri):
+    container, _ = funding
+    event = events.new_event("member_seriously_ill", {
+        "member_id": 51, "health_event_id": 5100, "date": dt.date(2035, 3, 3), "branch_id": 1,
+        "birth_date": dt.date(1945, 1, 1), "hardship": True, "lives_alone": True}, source="members")
+    with entrypoint_waiter(container, "on_member_seriously_ill", timeout=DEADLINE_SECONDS, callback=handled(event)):
+        event_dispatcher(uri=amqp_uri)("members", "member_seriously_ill", events.to_message(event))
+    with rpc(amqp_uri) as client:
+        client.funding.add_budget({"year": 2035, "source": "special_fund", "amount": "5000.00"})
+        [check] = client.funding.list_subsidy_checks({"member_id": "51"})["items"]
+    assert (check["cause"], check["status"]) == ("serious_illness", "pending_approval")
+
+    def approve(_):
+        with rpc(amqp_uri) as client:
+            try:
+                return client.funding.approve_subsidy(check["id"], "clerk")
+            except Conflict as refused:
+                return refused
+
+    answers = list(eventlet.GreenPool(4).imap(approve, range(4)))
+    assert len([a for a in answers if isinstance(a, dict)]) == 1
+    assert len([a for a in answers if isinstance(a, Conflict)]) == 3, answers
+    with rpc(amqp_uri) as client:
+        assert client.funding.list_ledger({"year": "2035", "category": "hardship_subsidy"})["total"] == 1
+        assert client.funding.get_balances({"year": "2035"})["sources"]["special_fund"]["balance"] == "4500.00"
+
+
+def test_a_registered_members_dues_are_fixed_paid_and_rebated(funding, amqp_uri):
+    container, _ = funding
+    event = events.new_event("member_registered", {
+        "member_id": 61, "branch_id": 1, "name": "王老", "birth_date": dt.date(1938, 6, 1), "status": "active",
+        "hardship": False, "lives_alone": False, "children_away": True, "mobility_limited": False,
+        "org_relation": "community", "pension_monthly": Decimal("6200.00")}, source="members")
+    with entrypoint_waiter(container, "on_member_registered", timeout=DEADLINE_SECONDS, callback=handled(event)):
+        event_dispatcher(uri=amqp_uri)("members", "member_registered", events.to_message(event))
+    with rpc(amqp_uri) as client:
+        assert client.funding.fix_dues({"year": 2036})["fixed"] >= 1
+        paid = client.funding.pay_dues({"member_id": 61, "year": 2036, "month": 2, "paid_by": "relative",
+                                        "payer_name": "王小明", "paid_on": "2036-03-01"})
+        assert (paid["amount"], paid["rebate"]) == ("62.00", "31.00")
+        with pytest.raises(Conflict):
+            client.funding.pay_dues({"member_id": 61, "year": 2036, "month": 2, "paid_by": "member",
+                                     "paid_on": "2036-03-01"})
+        assert client.funding.get_balances({"year": "2036"})["sources"]["dues_rebate"]["balance"] == "31.00"

@@ -1,0 +1,172 @@
+"""Party dues: the rate from the pension, fixing and adjusting, payments, arrears, the rebate."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from funding import domain, handlers
+from funding.models import Base
+from funding.service import FundingService
+from wuji_infra import events
+from wuji_infra.errors import Conflict, InvalidInput
+from wuji_infra.testing import in_memory_store
+
+POLICY = domain.SubsidyPolicy(min_age=80, amount=Decimal("500.00"))
+
+
+@pytest.mark.parametrize("pension, dues", [
+    ("3000.00", "15.00"), ("5000.00", "25.00"), ("5000.01", "50.00"), ("8000.00", "80.00"),
+    ("4321.00", "21.61"), ("0.00", "0.00"),
+])
+def test_dues_are_half_a_percent_up_to_5000_and_one_percent_of_the_whole_above(pension, dues):
+    assert domain.monthly_dues(Decimal(pension)) == Decimal(dues)
+
+
+def test_months_behind_and_the_rate_of_a_month():
+    assert domain.months_behind(2026, 1, dt.date(2026, 7, 31)) == 6
+    assert domain.months_behind(2025, 12, dt.date(2026, 1, 1)) == 1
+    assert domain.months_behind(2026, 8, dt.date(2026, 7, 1)) == -1
+    rates = [(1, Decimal("25.00")), (5, Decimal("0.00")), (5, Decimal("10.00"))]
+    assert domain.due_in_month(rates, 4) == Decimal("25.00")
+    assert domain.due_in_month(rates, 6) == Decimal("10.00")   # the later record of month 5 wins
+    assert domain.due_in_month([(3, Decimal("1.00"))], 2) is None
+
+
+@pytest.fixture
+def store():
+    return in_memory_store("funding", Base.metadata)
+
+
+@pytest.fixture
+def service(store):
+    return worker_factory(FundingService, db=store, subsidy_policy=POLICY)
+
+
+def register(service, member_id, pension, status="active"):
+    service.on_member_registered(events.new_event("member_registered", {
+        "member_id": member_id, "branch_id": 1, "name": f"党员{member_id}", "birth_date": dt.date(1940, 1, 2),
+        "status": status, "hardship": False, "lives_alone": False, "children_away": False,
+        "mobility_limited": False, "org_relation": "unit",
+        "pension_monthly": None if pension is None else Decimal(pension)}, source="members"))
+
+
+def pay(service, member_id, month, year=2026, paid_on="2026-07-15", **extra):
+    return service.pay_dues({"member_id": member_id, "year": year, "month": month, "paid_by": "member",
+                             "paid_on": paid_on, **extra}, "clerk")
+
+
+@pytest.fixture
+def fixed(service):
+    register(service, 1, "4800.00")
+    register(service, 2, "6000.00")
+    register(service, 3, None)
+    register(service, 4, "3000.00", status="deceased")
+    return service.fix_dues({"year": 2026}, "clerk")
+
+
+def test_fixing_a_year_uses_the_pension_once_and_later_pensions_change_nothing(service, fixed):
+    assert fixed == {"year": 2026, "fixed": 2, "already_fixed": 0, "without_pension": [3]}
+    rates = {r["member_id"]: r for r in service.list_dues_rates({"year": "2026"})["items"]}
+    assert rates[1]["monthly_amount"] == "24.00" and rates[2]["monthly_amount"] == "60.00"
+    assert rates[1]["pension_basis"] == "4800.00" and rates[1]["kind"] == "fixed"
+
+    service.on_member_updated(events.new_event("member_updated", {
+        "member_id": 1, "branch_id": 1, "name": "党员1", "birth_date": dt.date(1940, 1, 2), "status": "active",
+        "hardship": False, "lives_alone": False, "children_away": False, "mobility_limited": False,
+        "org_relation": "unit", "pension_monthly": Decimal("5500.00")}, source="members"))
+    again = service.fix_dues({"year": 2026})
+    assert (again["fixed"], again["already_fixed"]) == (0, 2)
+    assert pay(service, 1, 7)["amount"] == "24.00"
+
+
+def test_a_payment_brings_the_rebate_into_the_dues_rebate_source(service, fixed):
+    paid = pay(service, 2, 6, paid_by="relative", payer_name="李四（女儿）")
+    assert (paid["amount"], paid["rebate"], paid["paid_by"], paid["payer_name"]) == ("60.00", "30.00", "relative", "李四（女儿）")
+    assert service.get_balances({"year": "2026"})["sources"]["dues_rebate"]["budget"] == "30.00"
+    [entry] = service.list_ledger({"source": "dues_rebate"})["items"]
+    assert (entry["kind"], entry["amount"], entry["member_id"], entry["reference"]) == ("dues_rebate", "30.00", 2, "dues:2:2026-06")
+
+    service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "dues_rebate_ratio": "0.25"})
+    assert pay(service, 2, 7)["rebate"] == "15.00"
+    assert service.get_balances({"year": "2026"})["sources"]["dues_rebate"]["balance"] == "45.00"
+
+
+def test_a_month_is_paid_once_and_at_most_six_months_late_and_never_ahead(service, fixed):
+    pay(service, 1, 3)
+    with pytest.raises(Conflict):
+        pay(service, 1, 3)
+    with pytest.raises(InvalidInput) as raised:
+        pay(service, 1, 1, paid_on="2026-08-01")     # 7 months back
+    assert "month" in raised.value.fields
+    assert pay(service, 1, 1, paid_on="2026-07-31")["month"] == 1   # 6 months back: the limit
+    with pytest.raises(InvalidInput):
+        pay(service, 1, 8, paid_on="2026-07-31")
+    with pytest.raises(Conflict):
+        pay(service, 3, 7)                           # no pension, dues never fixed
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"paid_by": "neighbour"}, "paid_by"), ({"paid_by": "relative"}, "payer_name"), ({"month": 13}, "month"),
+    ({"member_id": "1"}, "member_id"), ({"paid_on": "yesterday"}, "paid_on"),
+])
+def test_a_bad_payment_names_the_field(service, fixed, change, field):
+    body = {"member_id": 1, "year": 2026, "month": 7, "paid_by": "member", "paid_on": "2026-07-15", **change}
+    with pytest.raises(InvalidInput) as raised:
+        service.pay_dues(body)
+    assert field in raised.value.fields
+
+
+def test_an_adjustment_changes_the_dues_from_its_month_and_waives_them(service, fixed):
+    adjusted = service.adjust_dues({"member_id": 2, "year": 2026, "from_month": 4, "monthly_amount": "0.00",
+                                    "reason": "生活困难，经支部同意免缴"}, "clerk")
+    assert (adjusted["kind"], adjusted["monthly_amount"], adjusted["recorded_by"]) == ("adjustment", "0.00", "clerk")
+    with pytest.raises(Conflict):
+        pay(service, 2, 5)
+    assert pay(service, 2, 3)["amount"] == "60.00"
+    with pytest.raises(Conflict):
+        service.adjust_dues({"member_id": 3, "year": 2026, "from_month": 1, "monthly_amount": "1.00", "reason": "x"})
+    with pytest.raises(InvalidInput) as raised:
+        service.adjust_dues({"member_id": 2, "year": 2026, "from_month": 1, "monthly_amount": "-1.00", "reason": "x"})
+    assert "monthly_amount" in raised.value.fields
+
+
+def test_arrears_per_member_and_month(service, store, fixed):
+    pay(service, 1, 1, paid_on="2026-02-01")
+    pay(service, 1, 2, paid_on="2026-02-01")
+    service.adjust_dues({"member_id": 2, "year": 2026, "from_month": 2, "monthly_amount": "0.00", "reason": "免缴"})
+    with store.read() as session:
+        owing = handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2026, 4, 20))
+        one = handlers.dues_arrears(session, {"year": "2026", "member_id": "1"}, today=dt.date(2026, 4, 20))
+        past = handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2027, 1, 5))
+    assert owing["total"] == 2
+    assert owing["items"][0] == {"member_id": 1, "name": "党员1", "total": "48.00",
+                                 "months": [{"month": 3, "amount": "24.00"}, {"month": 4, "amount": "24.00"}]}
+    assert owing["items"][1]["months"] == [{"month": 1, "amount": "60.00"}]
+    assert one["total"] == 1
+    assert past["items"][0]["total"] == "240.00"
+
+
+def test_a_bad_rebate_ratio_is_refused(service):
+    for ratio in ("1.5", "-0.1", "abc", "0.12345"):
+        with pytest.raises(InvalidInput) as raised:
+            service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "dues_rebate_ratio": ratio})
+        assert "dues_rebate_ratio" in raised.value.fields
+    assert service.get_policy()["dues_rebate_ratio"] == "0.5000"
+
+
+def test_a_deceased_or_transferred_out_member_is_not_fixed(service):
+    register(service, 11, "4000.00")
+    register(service, 12, "4000.00")
+    register(service, 13, "4000.00")
+    service.on_member_deceased(events.new_event("member_deceased", {
+        "member_id": 11, "health_event_id": 1, "date": dt.date(2026, 1, 3), "branch_id": 1,
+        "birth_date": dt.date(1930, 1, 1), "hardship": False, "lives_alone": False}, source="members"))
+    service.on_member_transferred(events.new_event("member_transferred", {
+        "member_id": 12, "org_relation": "community", "community": None, "status": "transferred_out"},
+        source="members"))
+    service.on_member_transferred(events.new_event("member_transferred", {
+        "member_id": 99, "org_relation": "community", "community": "东风社区", "status": "active"},
+        source="members"))   # a member funding never heard of: nothing to change
+    assert service.fix_dues({"year": 2026})["fixed"] == 1
+    assert [r["member_id"] for r in service.list_dues_rates({"year": "2026"})["items"]] == [13]

@@ -1,0 +1,89 @@
+"""Property test: random budgets, expenses and reversals never overdraw, and the books always add up."""
+from decimal import Decimal
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from funding import domain, handlers
+from funding.models import Base, LedgerEntry
+from wuji_infra.errors import Conflict
+from wuji_infra.testing import in_memory_store
+
+YEAR = 2026
+money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000.00"), places=2)
+budgets = st.tuples(st.just("budget"), st.sampled_from(list(domain.SOURCES)), money)
+expenses = st.tuples(st.just("expense"), st.sampled_from(list(domain.CATEGORIES)), money)
+# reverse the n-th booked expense (modulo how many there are), if any
+reversals = st.tuples(st.just("reverse"), st.integers(min_value=0, max_value=50), st.just(None))
+
+
+def ledger_sums(session):
+    """(income, spent) per source, summed from the ledger itself."""
+    sums = {source: [Decimal("0.00"), Decimal("0.00")] for source in domain.SOURCES}
+    rows = session.execute(sa.select(LedgerEntry.source, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+                           .where(LedgerEntry.year == YEAR).group_by(LedgerEntry.source, LedgerEntry.kind))
+    for source, kind, total in rows:
+        total = Decimal(total).quantize(Decimal("0.01"))
+        if kind in domain.INCOME_KINDS:
+            sums[source][0] += total
+        else:
+            sums[source][1] += -total if kind == domain.REVERSAL else total
+    return sums
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(budgets, expenses, reversals), max_size=20))
+def test_no_overdraft_allocations_sum_to_the_expense_and_balances_are_budgets_minus_spending(operations):
+    store = in_memory_store("funding", Base.metadata)
+    expected = {source: Decimal("0.00") for source in domain.SOURCES}   # a model of the balances
+    booked_so_far = []   # (expense id, its parts, reversed?)
+    for kind, what, amount in operations:
+        if kind == "reverse" and booked_so_far:
+            n = what % len(booked_so_far)
+            expense_id, parts, done = booked_so_far[n]
+            try:
+                with store.transaction() as tx:
+                    handlers.reverse_expense(tx, expense_id, {"reason": "更正"})
+            except Conflict:
+                assert done
+            else:
+                assert not done
+                for source, part in parts:
+                    expected[source] += part
+                booked_so_far[n] = (expense_id, parts, True)
+        elif kind == "budget":
+            with store.transaction() as tx:
+                handlers.add_budget(tx, {"year": YEAR, "source": what, "amount": str(amount)})
+            expected[what] += amount
+        elif kind == "expense":
+            allowed = domain.DEFAULT_ALLOCATION[what]
+            can_pay = sum((expected[s] for s in allowed), Decimal("0.00"))
+            try:
+                with store.transaction() as tx:
+                    booked = handlers.book_expense(tx, {"year": YEAR, "category": what, "amount": str(amount),
+                                                        "description": "测试"})
+            except Conflict as refused:
+                assert can_pay < amount
+                assert set(refused.fields) == set(allowed)
+            else:
+                assert can_pay >= amount
+                parts = [(a["source"], Decimal(a["amount"])) for a in booked["allocations"]]
+                assert sum(part for _, part in parts) == amount
+                assert all(part > 0 and source in allowed for source, part in parts)
+                # policy order: a later source pays only once every earlier one is empty
+                for source, part in parts[:-1]:
+                    assert part == expected[source]
+                for source, part in parts:
+                    expected[source] -= part
+                booked_so_far.append((booked["id"], parts, False))
+
+        with store.read() as session:
+            shown = handlers.balances(session, {"year": str(YEAR)})["sources"]
+            sums = ledger_sums(session)
+        for source in domain.SOURCES:
+            income, spent = sums[source]
+            assert Decimal(shown[source]["balance"]) >= 0
+            assert Decimal(shown[source]["balance"]) == income - spent == expected[source]
+            assert Decimal(shown[source]["budget"]) == income
+            assert Decimal(shown[source]["spent"]) == spent
