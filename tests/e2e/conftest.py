@@ -9,15 +9,17 @@ import time
 
 import pytest
 
-from wuji_infra.testing import Api, running_system
+from wuji_infra.testing import Api, fresh_vhost, running_system
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ADMIN_PASSWORD = "e2e-Admin-pass-1"
 
 
 @pytest.fixture(scope="module")
-def system(amqp_uri):
-    with running_system(ROOT, amqp_uri, ADMIN_PASSWORD) as running:
+def system():
+    # a vhost of its own: durable queues left by the integration tests (or by
+    # another e2e module, whose ids restart from 1) must not feed this system
+    with fresh_vhost("wuji-e2e") as amqp_uri, running_system(ROOT, amqp_uri, ADMIN_PASSWORD) as running:
         yield running
 
 
