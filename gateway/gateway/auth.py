@@ -37,7 +37,13 @@ PERMISSIONS = {
     "POST /api/v1/members/<id:member_id>/health-events": STAFF,
     "GET /api/v1/members/<id:member_id>/health-events": STAFF,
     "GET /api/v1/visit-tasks": STAFF,
+    "GET /api/v1/visit-tasks/<id:task_id>": STAFF,
     "POST /api/v1/visit-tasks/<id:task_id>/complete": STAFF,
+    "POST /api/v1/visit-tasks/<id:task_id>/cancel": STAFF,
+    "PUT /api/v1/visit-tasks/<id:task_id>/assignee": STAFF,
+    "POST /api/v1/visitors": STAFF,
+    "GET /api/v1/visitors": STAFF,
+    "GET /api/v1/pairings": STAFF,
     "GET /api/v1/subsidy-checks": STAFF,
 }
 

@@ -89,13 +89,41 @@ class GatewayService(ServiceBase):
 
     @http("GET", "/api/v1/visit-tasks")
     def list_visit_tasks(self, request):
-        filters, page, page_size = web.query(request, ("member_id", "status", "due_before"))
+        filters, page, page_size = web.query(
+            request, ("member_id", "assignee", "status", "cause", "overdue", "due_after", "due_before"))
         return json_response(self.welfare.list_visit_tasks(filters, page, page_size))
+
+    @http("GET", "/api/v1/visit-tasks/<id:task_id>")
+    def get_visit_task(self, request, task_id):
+        return json_response(self.welfare.get_visit_task(task_id))
 
     @http("POST", "/api/v1/visit-tasks/<id:task_id>/complete")
     def complete_visit_task(self, request, task_id):
         data = web.json_body(request)
         return json_response(self.welfare.complete_visit_task(task_id, data, web.caller(request).username))
+
+    @http("POST", "/api/v1/visit-tasks/<id:task_id>/cancel")
+    def cancel_visit_task(self, request, task_id):
+        data = web.json_body(request)
+        return json_response(self.welfare.cancel_visit_task(task_id, data, web.caller(request).username))
+
+    @http("PUT", "/api/v1/visit-tasks/<id:task_id>/assignee")
+    def change_visit_task_assignee(self, request, task_id):
+        return json_response(self.welfare.change_assignee(task_id, web.json_body(request)))
+
+    @http("POST", "/api/v1/visitors")
+    def add_visitor(self, request):
+        return created(self.welfare.add_visitor(web.json_body(request)))
+
+    @http("GET", "/api/v1/visitors")
+    def list_visitors(self, request):
+        filters, page, page_size = web.query(request, ("role", "branch_id", "pairs", "active"))
+        return json_response(self.welfare.list_visitors(filters, page, page_size))
+
+    @http("GET", "/api/v1/pairings")
+    def list_pairings(self, request):
+        filters, page, page_size = web.query(request, ("member_id", "helper_id", "active"))
+        return json_response(self.welfare.list_pairings(filters, page, page_size))
 
     # -- funding service ----------------------------------------------------------
 

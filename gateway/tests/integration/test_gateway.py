@@ -99,6 +99,36 @@ class FakeWelfare:
             raise NotFound("走访任务不存在 (no such visit task)")
         return {"id": task_id, "status": "done", "completed_by": completed_by, "visited_on": data["visited_on"]}
 
+    @rpc(expected_exceptions=EXPECTED)
+    def get_visit_task(self, task_id):
+        if task_id == 404:
+            raise NotFound("走访任务不存在 (no such visit task)")
+        return {"id": task_id, "status": "open"}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancel_visit_task(self, task_id, data, cancelled_by=None):
+        if not data.get("note"):
+            raise InvalidInput("输入有误 (invalid input)", {"note": ["必填 (required)"]})
+        if task_id == 409:
+            raise Conflict("该走访任务已完成，不能取消 (the visit task is done)")
+        return {"id": task_id, "status": "cancelled", "cancel_note": data["note"], "cancelled_by": cancelled_by}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_assignee(self, task_id, data):
+        return {"id": task_id, "status": "open", "assignee": data.get("assignee")}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_visitor(self, data):
+        return {"id": 3, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_visitors(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_pairings(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
 
 class FakeFunding:
     name = "funding"
@@ -306,6 +336,32 @@ def test_visit_tasks_and_subsidy_checks(system, token):
     assert done.json() == {"id": 12, "status": "done", "completed_by": "admin", "visited_on": "2024-03-02"}
     assert_error(system.call("POST", "/api/v1/visit-tasks/404/complete", token=token,
                              json={"visited_on": "2024-03-02", "visitors": ["王五"]}), 404, "not_found")
+
+    query = "member_id=3&assignee=李干事&cause=birthday&overdue=true&due_after=2024-04-01&due_before=2024-05-01"
+    tasks = system.call("GET", "/api/v1/visit-tasks?" + query, token=token)
+    assert tasks.json()["filters_seen"] == {"member_id": "3", "assignee": "李干事", "cause": "birthday",
+                                            "overdue": "true", "due_after": "2024-04-01", "due_before": "2024-05-01"}
+    assert_error(system.call("GET", "/api/v1/visit-tasks?helper=1", token=token), 400, "invalid_input")
+
+    assert system.call("GET", "/api/v1/visit-tasks/12", token=token).json() == {"id": 12, "status": "open"}
+    assert_error(system.call("GET", "/api/v1/visit-tasks/404", token=token), 404, "not_found")
+
+    cancelled = system.call("POST", "/api/v1/visit-tasks/12/cancel", token=token, json={"note": "家属婉拒"})
+    assert cancelled.status_code == 200
+    assert cancelled.json() == {"id": 12, "status": "cancelled", "cancel_note": "家属婉拒", "cancelled_by": "admin"}
+    body = assert_error(system.call("POST", "/api/v1/visit-tasks/12/cancel", token=token, json={}), 400, "invalid_input")
+    assert "note" in body["fields"]
+    assert_error(system.call("POST", "/api/v1/visit-tasks/409/cancel", token=token, json={"note": "x"}), 409, "conflict")
+
+    assigned = system.call("PUT", "/api/v1/visit-tasks/12/assignee", token=token, json={"assignee": "李干事"})
+    assert assigned.status_code == 200 and assigned.json()["assignee"] == "李干事"
+
+    added = system.call("POST", "/api/v1/visitors", token=token, json={"name": "王委员", "role": "committee"})
+    assert added.status_code == 201 and added.json()["id"] == 3
+    visitors = system.call("GET", "/api/v1/visitors?role=staff&pairs=true", token=token)
+    assert visitors.json()["filters_seen"] == {"role": "staff", "pairs": "true"}
+    pairings = system.call("GET", "/api/v1/pairings?member_id=3&active=true", token=token)
+    assert pairings.json()["filters_seen"] == {"member_id": "3", "active": "true"}
 
     checks = system.call("GET", "/api/v1/subsidy-checks?member_id=3", token=token)
     assert checks.status_code == 200 and checks.json()["filters_seen"] == {"member_id": "3"}

@@ -12,8 +12,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from welfare import domain
-from welfare.models import VisitRecord, VisitTask
-from welfare.schemas import VisitCompletionIn, VisitTaskFilters, VisitTaskOut
+from sqlalchemy.dialects import postgresql, sqlite
+
+from welfare.models import MemberFact, Pairing, TaskReminder, Visitor, VisitRecord, VisitTask
+from welfare.schemas import (
+    AssigneeIn, CancelIn, PairingFilters, PairingOut, VisitCompletionIn, VisitorFilters, VisitorIn,
+    VisitorOut, VisitTaskFilters, VisitTaskOut,
+)
 from wuji_infra import config
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.validation import load, page_of
@@ -24,16 +29,39 @@ ZERO = Decimal("0.00")
 _MAX_ID = 2**31 - 1  # an INTEGER primary key
 
 
-def hospital_visit_due_days():
-    """``HOSPITAL_VISIT_DUE_DAYS``: days from admission to the visit's due date."""
-    raw = config.env("HOSPITAL_VISIT_DUE_DAYS")
+def _days_setting(name):
+    raw = config.env(name)
     try:
         days = int(raw)
     except ValueError:
         days = -1
     if days < 0:
-        raise ValueError(f"HOSPITAL_VISIT_DUE_DAYS must be a whole number of days, 0 or more, not {raw!r}")
+        raise ValueError(f"{name} must be a whole number of days, 0 or more, not {raw!r}")
     return days
+
+
+def hospital_visit_due_days():
+    """``HOSPITAL_VISIT_DUE_DAYS``: days from admission to the visit's due date."""
+    return _days_setting("HOSPITAL_VISIT_DUE_DAYS")
+
+
+# cause -> the setting of its due days (hospitalized has its own, above)
+RULE_DUE_DAYS_SETTINGS = {
+    "discharged": "DISCHARGE_VISIT_DUE_DAYS",
+    "serious_illness": "SERIOUS_ILLNESS_VISIT_DUE_DAYS",
+    "deceased": "CONDOLENCE_VISIT_DUE_DAYS",
+}
+
+
+def rule_due_days():
+    """{cause: days from the cause to the visit's due date}, from the settings."""
+    return {cause: _days_setting(name) for cause, name in RULE_DUE_DAYS_SETTINGS.items()}
+
+
+def _insert_once(session, table, values):
+    """Insert a row unless its key exists; True when this call inserted it."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
+    return bool(session.execute(insert(table).values(**values).on_conflict_do_nothing()).rowcount)
 
 
 def dump_task(task, today):
@@ -88,6 +116,9 @@ def create_tasks(tx, planned_visits, source_event_id=None):
 
 def create_hospital_visit(tx, data, source_event_id=None, due_days=None, today=None):
     """On member_hospitalized: one visit task, due ``due_days`` after admission."""
+    if _is_deceased(tx.session, data["member_id"]):
+        log.info("member %s has died: no hospital visit", data["member_id"])
+        return []
     planned = domain.hospital_visit(
         member_id=data["member_id"], admitted_on=data["date"], hospital=data["hospital"],
         due_days=hospital_visit_due_days() if due_days is None else due_days,
@@ -95,6 +126,118 @@ def create_hospital_visit(tx, data, source_event_id=None, due_days=None, today=N
     )
     today = today or dt.date.today()
     return [dump_task(task, today) for task in create_tasks(tx, [planned], source_event_id)]
+
+
+def _is_deceased(session, member_id):
+    return session.scalar(sa.select(MemberFact.status).where(MemberFact.member_id == member_id)) == "deceased"
+
+
+def _rule_tasks(tx, planned, source_event_id, today):
+    if _is_deceased(tx.session, planned.member_id):
+        log.info("member %s has died: no %s visit", planned.member_id, planned.cause)
+        return []
+    return [dump_task(task, today) for task in create_tasks(tx, [planned], source_event_id)]
+
+
+def create_discharge_visit(tx, data, source_event_id=None, due_days=7, today=None):
+    """On member_discharged: a follow-up visit at home, due ``due_days`` after discharge."""
+    planned = domain.discharge_visit(data["member_id"], data["date"], due_days, data.get("branch_id"))
+    return _rule_tasks(tx, planned, source_event_id, today or dt.date.today())
+
+
+def on_serious_illness(tx, data, source_event_id=None, due_days=3, today=None):
+    """On member_seriously_ill: a visit, and a pairing if the member has no active one."""
+    today = today or dt.date.today()
+    planned = domain.serious_illness_visit(data["member_id"], data["date"], due_days, data.get("branch_id"))
+    created = _rule_tasks(tx, planned, source_event_id, today)
+    pairing = None
+    if not _is_deceased(tx.session, data["member_id"]):
+        pairing = pair_member(tx, data["member_id"], data.get("branch_id"), "serious_illness",
+                              data["date"], source_event_id)
+    return {"tasks": created, "pairing": pairing}
+
+
+def pair_member(tx, member_id, branch_id, reason, started_on, source_event_id=None):
+    """A pairing with the least busy willing helper, unless the member has an
+    active one or no helper is willing (the member then shows in
+    ``members_without_pairing``). Returns the new pairing or None."""
+    session = tx.session
+    if session.scalar(sa.select(Pairing.id).where(Pairing.active_member_id == member_id)) is not None:
+        return None
+    load_count = (sa.select(sa.func.count(Pairing.id))
+                  .where(Pairing.helper_id == Visitor.id, Pairing.active_member_id.is_not(None))
+                  .correlate(Visitor).scalar_subquery())
+    candidates = session.execute(
+        sa.select(Visitor.id, Visitor.member_id, Visitor.branch_id, load_count)
+        .where(Visitor.active.is_(True), Visitor.pairs.is_(True))
+    ).all()
+    helper_id = domain.choose_helper([tuple(row) for row in candidates], member_id, branch_id)
+    if helper_id is None:
+        log.warning("no willing helper to pair with member %s", member_id)
+        return None
+    pairing = Pairing(helper_id=helper_id, member_id=member_id, active_member_id=member_id,
+                      reason=reason, started_on=started_on, source_event_id=source_event_id)
+    session.add(pairing)
+    session.flush()
+    return PairingOut().dump(pairing)
+
+
+def on_member_deceased(tx, data, source_event_id=None, due_days=2, today=None):
+    """On member_deceased: a condolence visit to the family; every other open
+    task of the member is cancelled with the reason, and active pairings end."""
+    today = today or dt.date.today()
+    member_id = data["member_id"]
+    planned = domain.condolence_visit(member_id, data["date"], due_days, data.get("branch_id"))
+    created = create_tasks(tx, [planned], source_event_id)
+    others = tx.session.scalars(
+        sa.select(VisitTask).where(VisitTask.member_id == member_id, VisitTask.status == "open",
+                                   VisitTask.cause_key != planned.cause_key)
+        .with_for_update()
+    ).all()
+    now = dt.datetime.now(dt.timezone.utc)
+    for task in others:
+        task.status, task.cancel_note, task.cancelled_at, task.cancelled_by = (
+            "cancelled", domain.DECEASED_CANCEL_NOTE, now, "system")
+    for pairing in tx.session.scalars(sa.select(Pairing).where(Pairing.active_member_id == member_id)):
+        pairing.active_member_id, pairing.ended_on, pairing.end_reason = (
+            None, data["date"], "党员已逝世 (the member has died)")
+    _mark_deceased(tx.session, member_id)
+    tx.session.flush()
+    return {"tasks": [dump_task(task, today) for task in created], "cancelled": [task.id for task in others]}
+
+
+def _mark_deceased(session, member_id):
+    fact = session.get(MemberFact, member_id)
+    if fact is not None:
+        fact.status = "deceased"
+
+
+# -- member facts -------------------------------------------------------------
+
+FACT_FIELDS = ("branch_id", "name", "birth_date", "status", "hardship", "lives_alone",
+               "children_away", "mobility_limited")
+
+
+def record_member_facts(tx, data, as_of):
+    """On member_registered / member_updated: keep welfare's copy of the facts.
+
+    An event older than the copy changes nothing; a member already known
+    dead stays dead (a late update cannot bring a task back to life).
+    """
+    fact = tx.session.get(MemberFact, data["member_id"], with_for_update=True)
+    values = {name: data[name] for name in FACT_FIELDS}
+    if fact is None:
+        tx.session.add(MemberFact(member_id=data["member_id"], as_of=as_of, **values))
+        return True
+    if fact.as_of > as_of:
+        log.info("member %s: facts of %s older than %s, ignored", fact.member_id, as_of, fact.as_of)
+        return False
+    if fact.status == "deceased":
+        values["status"] = "deceased"
+    for name, value in values.items():
+        setattr(fact, name, value)
+    fact.as_of = as_of
+    return True
 
 
 # -- reading ------------------------------------------------------------------
@@ -106,16 +249,18 @@ def get_visit_task(session, task_id, today=None):
 def list_visit_tasks(session, filters=None, page=1, page_size=20, today=None):
     """Visit tasks, soonest due first.
 
-    Filters (strings, as from a query string): ``member_id``; ``status``:
-    ``open`` (open and not yet overdue), ``overdue`` (open and due before
-    today), ``done``, ``cancelled``; ``due_before`` (YYYY-MM-DD): tasks due
-    ON OR BEFORE that day, so ``due_before=<today>`` lists what is due by today.
+    Filters (strings, as from a query string): ``member_id``; ``assignee``;
+    ``cause``; ``status``: ``open`` (open and not yet overdue), ``overdue``
+    (open and due before today), ``done``, ``cancelled``; ``overdue``
+    (``true``/``false``); ``due_after`` and ``due_before`` (YYYY-MM-DD), both
+    inclusive, so ``due_before=<today>`` lists what is due by today.
     """
     today = today or dt.date.today()
     chosen = load(VisitTaskFilters(), filters or {})
     query = sa.select(VisitTask).order_by(VisitTask.due_date, VisitTask.id)
-    if "member_id" in chosen:
-        query = query.where(VisitTask.member_id == chosen["member_id"])
+    for name in ("member_id", "assignee", "cause"):
+        if name in chosen:
+            query = query.where(getattr(VisitTask, name) == chosen[name])
     status = chosen.get("status")
     if status == "open":
         query = query.where(VisitTask.status == "open", VisitTask.due_date >= today)
@@ -123,9 +268,38 @@ def list_visit_tasks(session, filters=None, page=1, page_size=20, today=None):
         query = query.where(VisitTask.status == "open", VisitTask.due_date < today)
     elif status is not None:
         query = query.where(VisitTask.status == status)
+    if chosen.get("overdue") is True:
+        query = query.where(VisitTask.status == "open", VisitTask.due_date < today)
+    elif chosen.get("overdue") is False:
+        query = query.where(sa.or_(VisitTask.status != "open", VisitTask.due_date >= today))
+    if "due_after" in chosen:
+        query = query.where(VisitTask.due_date >= chosen["due_after"])
     if "due_before" in chosen:
         query = query.where(VisitTask.due_date <= chosen["due_before"])
     return page_of(session, query, lambda task: dump_task(task, today), page, page_size)
+
+
+def change_assignee(tx, task_id, data, today=None):
+    """Give an open task to someone else (``assignee`` null: to nobody)."""
+    values = load(AssigneeIn(), data)
+    task = _task_or_404(tx.session, task_id, lock=True)
+    if task.status != "open":
+        problem = "只能改派未完成的任务 (only an open task can be reassigned)"
+        raise Conflict(problem, {"status": [problem]})
+    task.assignee = values["assignee"]
+    return dump_task(task, today or dt.date.today())
+
+
+def cancel_visit_task(tx, task_id, data, cancelled_by=None, today=None):
+    """Cancel an open task; the note saying why is required."""
+    values = load(CancelIn(), data)
+    task = _task_or_404(tx.session, task_id, lock=True)
+    problem = domain.cancel_problem(task.status)
+    if problem:
+        raise Conflict(problem, {"status": [problem]})
+    task.status, task.cancel_note = "cancelled", values["note"].strip()
+    task.cancelled_at, task.cancelled_by = dt.datetime.now(dt.timezone.utc), cancelled_by
+    return dump_task(task, today or dt.date.today())
 
 
 # -- completing ---------------------------------------------------------------
@@ -142,8 +316,9 @@ def complete_visit_task(tx, task_id, data, completed_by=None, today=None):
     if problem:
         raise InvalidInput(problem, {"visited_on": [problem]})
 
+    default_kind = "hospital" if task.cause == "hospitalized" else "home"
     record = VisitRecord(
-        visited_on=values["visited_on"], visitors=values["visitors"],
+        visited_on=values["visited_on"], kind=values.get("kind", default_kind), visitors=values["visitors"],
         notes=values.get("notes"), needs=values.get("needs", []),
         cash=values.get("cash", ZERO), goods_value=values.get("goods_value", ZERO),
         completed_by=completed_by,
@@ -156,3 +331,102 @@ def complete_visit_task(tx, task_id, data, completed_by=None, today=None):
         "cash": record.cash, "goods_value": record.goods_value,
     })
     return dump_task(task, today)
+
+
+def record_expense_refused(tx, data, refused_at):
+    """On expense_refused with reference "visit:<task_id>": the visit shows that
+    funding did not book its cash and goods. Other references are not ours."""
+    reference = data.get("reference") or ""
+    prefix, _, raw_id = reference.partition(":")
+    if prefix != "visit" or not raw_id.isdigit():
+        return False
+    record = tx.session.get(VisitRecord, int(raw_id), with_for_update=True)
+    if record is None:
+        log.warning("expense_refused for %s: no such visit", reference)
+        return False
+    record.expense_refused_reason = data["reason"]
+    record.expense_refused_at = refused_at
+    return True
+
+
+# -- the daily timer ----------------------------------------------------------
+
+def run_daily(tx, today):
+    """What the timer does each day; safe to run any number of times.
+
+    Makes the milestone-birthday tasks whose week has come, and sends
+    visit_task_due_soon and visit_task_overdue once per task: the reminder's
+    marker row and its outbox row commit together, and a second run (or a
+    second process, which waits on the first's marker) finds the marker.
+    """
+    birthdays = create_birthday_visits(tx, today)
+    sent = {kind: 0 for kind in domain.REMINDERS}
+    due_by = today + dt.timedelta(days=domain.DUE_SOON_DAYS)
+    for kind in domain.REMINDERS:
+        already = sa.exists().where(TaskReminder.task_id == VisitTask.id, TaskReminder.kind == kind)
+        query = sa.select(VisitTask).where(VisitTask.status == "open", ~already).order_by(VisitTask.id)
+        query = query.where(VisitTask.due_date < today) if kind == "overdue" else \
+            query.where(VisitTask.due_date >= today, VisitTask.due_date <= due_by)
+        for task in tx.session.scalars(query):
+            if not domain.reminder_due(kind, task.due_date, today):
+                continue
+            if not _insert_once(tx.session, TaskReminder.__table__, {
+                    "task_id": task.id, "kind": kind, "sent_at": dt.datetime.now(dt.timezone.utc)}):
+                continue
+            tx.emit(f"visit_task_{kind}", {
+                "task_id": task.id, "member_id": task.member_id, "cause": task.cause,
+                "due_date": task.due_date, "assignee": task.assignee,
+            })
+            sent[kind] += 1
+    return {"birthday_tasks": len(birthdays), "due_soon": sent["due_soon"], "overdue": sent["overdue"]}
+
+
+def create_birthday_visits(tx, today):
+    """Milestone-birthday tasks for active members whose birthday week has come."""
+    ranges = domain.milestone_birth_ranges(today)
+    rows = tx.session.execute(
+        sa.select(MemberFact.member_id, MemberFact.birth_date, MemberFact.branch_id)
+        .where(MemberFact.status == "active",
+               sa.or_(*[MemberFact.birth_date.between(first, last) for first, last in ranges]))
+        .order_by(MemberFact.member_id)
+    ).all()
+    planned = [visit for visit in (domain.birthday_visit(member_id, born, today, branch_id)
+                                   for member_id, born, branch_id in rows) if visit]
+    return create_tasks(tx, planned)
+
+
+# -- visitors and pairings ----------------------------------------------------
+
+def add_visitor(tx, data):
+    values = load(VisitorIn(), data)
+    if values.get("member_id") is not None and tx.session.scalar(
+            sa.select(Visitor.id).where(Visitor.member_id == values["member_id"])):
+        problem = "该党员已登记为走访人 (this member is already a visitor)"
+        raise Conflict(problem, {"member_id": [problem]})
+    visitor = Visitor(**values)
+    tx.session.add(visitor)
+    tx.session.flush()
+    return VisitorOut().dump(visitor)
+
+
+def list_visitors(session, filters=None, page=1, page_size=20):
+    chosen = load(VisitorFilters(), filters or {})
+    query = sa.select(Visitor).order_by(Visitor.id)
+    for name in ("role", "branch_id", "pairs", "active"):
+        if name in chosen:
+            query = query.where(getattr(Visitor, name) == chosen[name])
+    return page_of(session, query, VisitorOut().dump, page, page_size)
+
+
+def list_pairings(session, filters=None, page=1, page_size=20):
+    """Pairings, newest first; filters ``member_id``, ``helper_id``, ``active``."""
+    chosen = load(PairingFilters(), filters or {})
+    query = sa.select(Pairing).order_by(Pairing.id.desc())
+    for name in ("member_id", "helper_id"):
+        if name in chosen:
+            query = query.where(getattr(Pairing, name) == chosen[name])
+    if chosen.get("active") is True:
+        query = query.where(Pairing.active_member_id.is_not(None))
+    elif chosen.get("active") is False:
+        query = query.where(Pairing.active_member_id.is_(None))
+    return page_of(session, query, PairingOut().dump, page, page_size)

@@ -1,0 +1,107 @@
+"""The care rules on RabbitMQ and PostgreSQL: member facts, death, and the
+daily timer's reminders once per task even from two processes at once."""
+import datetime as dt
+import itertools
+import json
+
+import eventlet
+import pytest
+import sqlalchemy as sa
+from nameko.standalone.events import event_dispatcher
+from nameko.standalone.rpc import ServiceRpcClient
+from nameko.testing.services import entrypoint_waiter
+from sqlalchemy.orm import sessionmaker
+
+from welfare import handlers
+from welfare.service import WelfareService
+from wuji_infra import events
+from wuji_infra.db import Store, make_engine
+from wuji_infra.tables import outbox
+
+pytestmark = pytest.mark.integration
+
+_member_ids = itertools.count(5000)
+
+
+@pytest.fixture
+def member_id():
+    return next(_member_ids)
+
+
+@pytest.fixture
+def welfare_url(service_db):
+    return service_db("welfare")
+
+
+@pytest.fixture
+def welfare(container_factory, nameko_config, welfare_url):
+    container = container_factory(WelfareService, nameko_config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def rpc(welfare, amqp_uri):
+    with ServiceRpcClient("welfare", uri=amqp_uri, timeout=20) as client:
+        yield client
+
+
+def publish(amqp_uri, event):
+    event_dispatcher(uri=amqp_uri)(event.source, event.event_type, events.to_message(event))
+
+
+def health(event_type, member_id, date, **extra):
+    return events.new_event(event_type, {
+        "member_id": member_id, "health_event_id": 1, "date": date, "branch_id": 1,
+        "birth_date": dt.date(1938, 3, 8), "hardship": False, "lives_alone": True, **extra,
+    }, source="members")
+
+
+def test_a_death_while_in_hospital_cancels_the_visit_and_makes_a_condolence_visit(welfare, rpc, amqp_uri, member_id):
+    today = dt.date.today()
+    registered = events.new_event("member_registered", {
+        "member_id": member_id, "branch_id": 1, "name": "张老", "birth_date": dt.date(1938, 3, 8),
+        "status": "active", "hardship": False, "lives_alone": True, "children_away": False,
+        "mobility_limited": False, "org_relation": "unit", "specialties": [],
+    }, source="members")
+    with entrypoint_waiter(welfare, "on_member_registered"):
+        publish(amqp_uri, registered)
+    with entrypoint_waiter(welfare, "on_member_hospitalized"):
+        publish(amqp_uri, health("member_hospitalized", member_id, today - dt.timedelta(days=1), hospital="市医院"))
+    with entrypoint_waiter(welfare, "on_member_deceased"):
+        publish(amqp_uri, health("member_deceased", member_id, today))
+    with entrypoint_waiter(welfare, "on_member_hospitalized"):  # late news of an old stay
+        publish(amqp_uri, health("member_hospitalized", member_id, today - dt.timedelta(days=5), hospital="市医院"))
+
+    tasks = rpc.list_visit_tasks({"member_id": str(member_id)})["items"]
+    assert sorted((t["cause"], t["status"]) for t in tasks) == [("deceased", "open"), ("hospitalized", "cancelled")]
+    [cancelled] = [t for t in tasks if t["status"] == "cancelled"]
+    assert "逝世" in cancelled["cancel_note"]
+
+
+def test_two_timers_at_once_send_each_reminder_once(welfare_url, member_id):
+    engine = make_engine(welfare_url)
+    store = Store(sessionmaker(engine, expire_on_commit=False), "welfare", on_commit=lambda: None)
+    today = dt.date(2026, 11, 26)
+    with store.transaction() as tx:
+        for offset, member in enumerate(range(member_id * 10, member_id * 10 + 20)):
+            data = health("member_hospitalized", member, today - dt.timedelta(days=offset % 6), hospital="市医院").data
+            handlers.create_hospital_visit(tx, data, due_days=3, today=today)
+
+    def run():
+        with store.transaction() as tx:
+            return handlers.run_daily(tx, today)
+
+    results = [thread.wait() for thread in [eventlet.spawn(run) for _ in range(4)]]
+    with store.read() as session:
+        payloads = [json.loads(p) for p in session.scalars(
+            sa.select(outbox.c.payload).where(outbox.c.event_type.in_(["visit_task_due_soon", "visit_task_overdue"])))]
+    engine.dispose()
+
+    sent = [(p["event_type"], p["data"]["task_id"]) for p in payloads]
+    assert len(sent) == len(set(sent))
+    # due 2 days ago ... 3 days ahead: offsets 0..5 -> due today+3 .. today-2
+    overdue = sum(1 for offset in range(20) if 3 - offset % 6 < 0)
+    due_soon = sum(1 for offset in range(20) if 0 <= 3 - offset % 6 <= 1)
+    assert sum(r["overdue"] for r in results) == overdue == sum(1 for kind, _ in sent if kind == "visit_task_overdue")
+    assert sum(r["due_soon"] for r in results) == due_soon
