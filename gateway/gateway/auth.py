@@ -44,6 +44,17 @@ PERMISSIONS = {
     "POST /api/v1/visitors": STAFF,
     "GET /api/v1/visitors": STAFF,
     "GET /api/v1/pairings": STAFF,
+    "POST /api/v1/pairings": STAFF,
+    "GET /api/v1/pairings/<id:pairing_id>": STAFF,
+    "POST /api/v1/pairings/<id:pairing_id>/end": STAFF,
+    "POST /api/v1/pairings/<id:pairing_id>/talks": STAFF,
+    "GET /api/v1/unpaired-members": STAFF,
+    "POST /api/v1/help-cases": STAFF,
+    "GET /api/v1/help-cases": STAFF,
+    "GET /api/v1/help-cases/<id:case_id>": STAFF,
+    "PUT /api/v1/help-cases/<id:case_id>/assignee": STAFF,
+    "POST /api/v1/help-cases/<id:case_id>/notes": STAFF,
+    "POST /api/v1/help-cases/<id:case_id>/close": STAFF,
     "GET /api/v1/subsidy-checks": STAFF,
 }
 

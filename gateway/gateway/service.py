@@ -125,6 +125,56 @@ class GatewayService(ServiceBase):
         filters, page, page_size = web.query(request, ("member_id", "helper_id", "active"))
         return json_response(self.welfare.list_pairings(filters, page, page_size))
 
+    @http("POST", "/api/v1/pairings")
+    def create_pairing(self, request):
+        return created(self.welfare.create_pairing(web.json_body(request)))
+
+    @http("GET", "/api/v1/pairings/<id:pairing_id>")
+    def get_pairing(self, request, pairing_id):
+        return json_response(self.welfare.get_pairing(pairing_id))
+
+    @http("POST", "/api/v1/pairings/<id:pairing_id>/end")
+    def end_pairing(self, request, pairing_id):
+        return json_response(self.welfare.end_pairing(pairing_id, web.json_body(request)))
+
+    @http("POST", "/api/v1/pairings/<id:pairing_id>/talks")
+    def log_pairing_talk(self, request, pairing_id):
+        data = web.json_body(request)
+        return created(self.welfare.log_pairing_talk(pairing_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/unpaired-members")
+    def members_without_pairing(self, request):
+        filters, page, page_size = web.query(request, ("branch_id",))
+        return json_response(self.welfare.members_without_pairing(filters, page, page_size))
+
+    @http("POST", "/api/v1/help-cases")
+    def open_help_case(self, request):
+        return created(self.welfare.open_help_case(web.json_body(request), web.caller(request).username))
+
+    @http("GET", "/api/v1/help-cases")
+    def list_help_cases(self, request):
+        filters, page, page_size = web.query(
+            request, ("member_id", "status", "assignee", "opened_after", "opened_before"))
+        return json_response(self.welfare.list_help_cases(filters, page, page_size))
+
+    @http("GET", "/api/v1/help-cases/<id:case_id>")
+    def get_help_case(self, request, case_id):
+        return json_response(self.welfare.get_help_case(case_id))
+
+    @http("PUT", "/api/v1/help-cases/<id:case_id>/assignee")
+    def assign_help_case(self, request, case_id):
+        return json_response(self.welfare.assign_help_case(case_id, web.json_body(request)))
+
+    @http("POST", "/api/v1/help-cases/<id:case_id>/notes")
+    def add_help_case_note(self, request, case_id):
+        data = web.json_body(request)
+        return created(self.welfare.add_help_case_note(case_id, data, web.caller(request).username))
+
+    @http("POST", "/api/v1/help-cases/<id:case_id>/close")
+    def close_help_case(self, request, case_id):
+        data = web.json_body(request)
+        return json_response(self.welfare.close_help_case(case_id, data, web.caller(request).username))
+
     # -- funding service ----------------------------------------------------------
 
     @http("GET", "/api/v1/subsidy-checks")

@@ -129,6 +129,56 @@ class FakeWelfare:
     def list_pairings(self, filters=None, page_number=1, page_size=20):
         return page([], page_number, page_size, filters_seen=filters)
 
+    @rpc(expected_exceptions=EXPECTED)
+    def create_pairing(self, data):
+        return {"id": 4, "active": True, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_pairing(self, pairing_id):
+        if pairing_id == 404:
+            raise NotFound("结对不存在 (no such pairing)")
+        return {"id": pairing_id, "talks": []}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def end_pairing(self, pairing_id, data):
+        return {"id": pairing_id, "active": False, "end_reason": data["reason"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def log_pairing_talk(self, pairing_id, data, logged_by=None):
+        return {"id": pairing_id, "talks": [dict(data, logged_by=logged_by)]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def members_without_pairing(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def open_help_case(self, data, opened_by=None):
+        if not data.get("title"):
+            raise InvalidInput("输入有误 (invalid input)", {"title": ["必填 (required)"]})
+        return {"id": 6, "status": "open", "opened_by": opened_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_help_cases(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_help_case(self, case_id):
+        return {"id": case_id, "status": "open"}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def assign_help_case(self, case_id, data):
+        return {"id": case_id, "status": "in_progress", "assignee": data["assignee"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_help_case_note(self, case_id, data, written_by=None):
+        return {"id": case_id, "notes": [dict(data, written_by=written_by)]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def close_help_case(self, case_id, data, closed_by=None):
+        if case_id == 409:
+            raise Conflict("该帮扶事项已办结 (the help case is closed)")
+        return {"id": case_id, "status": "closed", "result": data["result"], "closed_by": closed_by}
+
 
 class FakeFunding:
     name = "funding"
@@ -365,6 +415,33 @@ def test_visit_tasks_and_subsidy_checks(system, token):
 
     checks = system.call("GET", "/api/v1/subsidy-checks?member_id=3", token=token)
     assert checks.status_code == 200 and checks.json()["filters_seen"] == {"member_id": "3"}
+
+
+def test_pairings_and_help_cases(system, token):
+    call = lambda method, path, **kwargs: system.call(method, "/api/v1" + path, token=token, **kwargs)  # noqa: E731
+    made = call("POST", "/pairings", json={"member_id": 3, "helper_id": 1, "reason": "lonely"})
+    assert made.status_code == 201 and made.json()["id"] == 4
+    assert call("GET", "/pairings/4").json() == {"id": 4, "talks": []}
+    assert_error(call("GET", "/pairings/404"), 404, "not_found")
+    talk = call("POST", "/pairings/4/talks", json={"talked_on": "2024-03-02", "how": "phone", "notes": "好"})
+    assert talk.status_code == 201 and talk.json()["talks"][0]["logged_by"] == "admin"
+    assert call("POST", "/pairings/4/end", json={"reason": "子女回来了"}).json()["active"] is False
+    assert call("GET", "/unpaired-members?branch_id=2").json()["filters_seen"] == {"branch_id": "2"}
+    assert_error(call("GET", "/unpaired-members?status=x"), 400, "invalid_input")
+
+    opened = call("POST", "/help-cases", json={"member_id": 3, "title": "加装扶手"})
+    assert opened.status_code == 201 and opened.json()["opened_by"] == "admin"
+    assert_error(call("POST", "/help-cases", json={"member_id": 3}), 400, "invalid_input")
+    listed = call("GET", "/help-cases?status=open&assignee=李&member_id=3&opened_after=2024-01-01&opened_before=2024-12-31")
+    assert listed.json()["filters_seen"] == {"status": "open", "assignee": "李", "member_id": "3",
+                                             "opened_after": "2024-01-01", "opened_before": "2024-12-31"}
+    assert call("GET", "/help-cases/6").json()["status"] == "open"
+    assert call("PUT", "/help-cases/6/assignee", json={"assignee": "李干事"}).json()["status"] == "in_progress"
+    noted = call("POST", "/help-cases/6/notes", json={"note": "已联系物业"})
+    assert noted.status_code == 201 and noted.json()["notes"][0]["written_by"] == "admin"
+    closed = call("POST", "/help-cases/6/close", json={"result": "已安装"})
+    assert closed.json() == {"id": 6, "status": "closed", "result": "已安装", "closed_by": "admin"}
+    assert_error(call("POST", "/help-cases/409/close", json={"result": "x"}), 409, "conflict")
 
 
 # -- bodies ---------------------------------------------------------------------

@@ -21,6 +21,13 @@ VISITOR_ROLES = ("staff", "committee", "member")
 MILESTONE_AGES = (80, 85, 90, 95)
 EVERY_YEAR_FROM = 100
 
+# why a member is paired with a helper (一帮一)
+PAIRING_REASONS = ("serious_illness", "lives_alone", "children_away", "hardship", "lonely")
+# how a pairing's talk was held
+TALK_WAYS = ("in_person", "phone", "video")
+# a help case is open, in progress once assigned or worked on, closed with a result
+HELP_CASE_STATUSES = ("open", "in_progress", "closed")
+
 # the reminders the daily timer sends, each once per task
 REMINDERS = ("due_soon", "overdue")
 DUE_SOON_DAYS = 1  # visit_task_due_soon goes out this many days before the due date
@@ -192,4 +199,20 @@ def visit_date_problem(visited_on, cause_date, today):
         return "走访日期不能晚于今天 (visited_on is in the future)"
     if visited_on < cause_date:
         return f"走访日期不能早于事由日期 {cause_date.isoformat()} (visited_on is before the cause)"
+    return None
+
+
+def help_case_problem(status):
+    """Why a help case cannot be worked on or closed, or None."""
+    if status == "closed":
+        return "该帮扶事项已办结 (the help case is closed)"
+    return None
+
+
+def date_problem(day, earliest, today, what):
+    """Why a date is impossible, or None: not in the future, not before ``earliest``."""
+    if day > today:
+        return f"{what}不能晚于今天 (in the future)"
+    if earliest is not None and day < earliest:
+        return f"{what}不能早于 {earliest.isoformat()} (before {earliest.isoformat()})"
     return None

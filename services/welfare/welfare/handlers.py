@@ -14,14 +14,17 @@ import sqlalchemy as sa
 from welfare import domain
 from sqlalchemy.dialects import postgresql, sqlite
 
-from welfare.models import MemberFact, Pairing, TaskReminder, Visitor, VisitRecord, VisitTask
+from welfare.models import (
+    HelpCase, HelpCaseNote, MemberFact, Pairing, PairingTalk, TaskReminder, Visitor, VisitRecord, VisitTask,
+)
 from welfare.schemas import (
-    AssigneeIn, CancelIn, PairingFilters, PairingOut, VisitCompletionIn, VisitorFilters, VisitorIn,
-    VisitorOut, VisitTaskFilters, VisitTaskOut,
+    AssigneeIn, CancelIn, HelpCaseCloseIn, HelpCaseFilters, HelpCaseIn, HelpCaseOut, NoteIn, PairingDetailOut,
+    PairingEndIn, PairingFilters, PairingIn, PairingOut, TalkIn, UnpairedFilters, VisitCompletionIn,
+    VisitorFilters, VisitorIn, VisitorOut, VisitTaskFilters, VisitTaskOut,
 )
 from wuji_infra import config
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
-from wuji_infra.validation import load, page_of
+from wuji_infra.validation import load, page_of, paging
 
 log = logging.getLogger(__name__)
 
@@ -430,3 +433,185 @@ def list_pairings(session, filters=None, page=1, page_size=20):
     elif chosen.get("active") is False:
         query = query.where(Pairing.active_member_id.is_(None))
     return page_of(session, query, PairingOut().dump, page, page_size)
+
+
+def _get_or_404(session, model, key, what, lock=False):
+    try:
+        key = int(str(key))
+    except ValueError:
+        key = None
+    found = session.get(model, key, with_for_update=lock) if key is not None and 0 < key <= _MAX_ID else None
+    if found is None:
+        raise NotFound(f"{what} 不存在 (no such {model.__tablename__[:-1].replace('_', ' ')})")
+    return found
+
+
+def _check_date(day, earliest, today, field, what):
+    problem = domain.date_problem(day, earliest, today, what)
+    if problem:
+        raise InvalidInput(problem, {field: [problem]})
+
+
+def create_pairing(tx, data, today=None):
+    """Pair a member with a helper by hand (a member living alone, lonely ...)."""
+    today = today or dt.date.today()
+    values = load(PairingIn(), data)
+    started_on = values.get("started_on", today)
+    _check_date(started_on, None, today, "started_on", "开始日期")
+    helper = tx.session.get(Visitor, values["helper_id"])
+    if helper is None or not helper.active:
+        problem = "帮扶人不存在或已停用 (no such active helper)"
+        raise InvalidInput(problem, {"helper_id": [problem]})
+    if helper.member_id == values["member_id"]:
+        problem = "帮扶人不能是本人 (a member cannot help himself)"
+        raise InvalidInput(problem, {"helper_id": [problem]})
+    if tx.session.scalar(sa.select(Pairing.id).where(Pairing.active_member_id == values["member_id"])):
+        problem = "该党员已有结对帮扶 (the member already has an active pairing)"
+        raise Conflict(problem, {"member_id": [problem]})
+    pairing = Pairing(helper_id=helper.id, member_id=values["member_id"], active_member_id=values["member_id"],
+                      reason=values["reason"], note=values.get("note"), started_on=started_on)
+    tx.session.add(pairing)
+    tx.session.flush()
+    return PairingDetailOut().dump(pairing)
+
+
+def get_pairing(session, pairing_id):
+    return PairingDetailOut().dump(_get_or_404(session, Pairing, pairing_id, f"结对 {pairing_id}"))
+
+
+def end_pairing(tx, pairing_id, data, today=None):
+    today = today or dt.date.today()
+    values = load(PairingEndIn(), data)
+    pairing = _get_or_404(tx.session, Pairing, pairing_id, f"结对 {pairing_id}", lock=True)
+    if pairing.active_member_id is None:
+        problem = "该结对已结束 (the pairing has ended)"
+        raise Conflict(problem, {"ended_on": [problem]})
+    ended_on = values.get("ended_on", today)
+    _check_date(ended_on, pairing.started_on, today, "ended_on", "结束日期")
+    pairing.active_member_id, pairing.ended_on, pairing.end_reason = None, ended_on, values["reason"].strip()
+    tx.session.flush()
+    return PairingDetailOut().dump(pairing)
+
+
+def log_talk(tx, pairing_id, data, logged_by=None, today=None):
+    """A talk of the helper with the member; only while the pairing runs."""
+    today = today or dt.date.today()
+    values = load(TalkIn(), data)
+    pairing = _get_or_404(tx.session, Pairing, pairing_id, f"结对 {pairing_id}", lock=True)
+    if pairing.active_member_id is None:
+        problem = "该结对已结束 (the pairing has ended)"
+        raise Conflict(problem, {"talked_on": [problem]})
+    _check_date(values["talked_on"], pairing.started_on, today, "talked_on", "谈心日期")
+    tx.session.add(PairingTalk(pairing_id=pairing.id, logged_by=logged_by, **values))
+    tx.session.flush()
+    tx.session.refresh(pairing, ["talks"])
+    return PairingDetailOut().dump(pairing)
+
+
+def members_without_pairing(session, filters=None, page=1, page_size=20):
+    """Active members in need (seriously ill, living alone, children away, in
+    hardship) who have no active pairing; each with why they are in need."""
+    chosen = load(UnpairedFilters(), filters or {})
+    ill = sa.exists().where(VisitTask.member_id == MemberFact.member_id, VisitTask.cause == "serious_illness")
+    paired = sa.exists().where(Pairing.active_member_id == MemberFact.member_id)
+    query = (sa.select(MemberFact, ill.label("ill"))
+             .where(MemberFact.status == "active", ~paired,
+                    sa.or_(MemberFact.hardship, MemberFact.lives_alone, MemberFact.children_away, ill))
+             .order_by(MemberFact.member_id))
+    if "branch_id" in chosen:
+        query = query.where(MemberFact.branch_id == chosen["branch_id"])
+    page, page_size = paging(page, page_size)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
+    items = []
+    for fact, is_ill in rows:
+        needs = [name for name, flag in (("serious_illness", is_ill), ("lives_alone", fact.lives_alone),
+                                         ("children_away", fact.children_away), ("hardship", fact.hardship)) if flag]
+        items.append({"member_id": fact.member_id, "name": fact.name, "branch_id": fact.branch_id, "needs": needs})
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
+
+
+# -- help cases (办实事、解难事) ------------------------------------------------
+
+def open_help_case(tx, data, opened_by=None, today=None):
+    today = today or dt.date.today()
+    values = load(HelpCaseIn(), data)
+    task_id = values.get("task_id")
+    if task_id is not None:
+        task = tx.session.get(VisitTask, task_id)
+        if task is None:
+            problem = "走访任务不存在 (no such visit task)"
+            raise InvalidInput(problem, {"task_id": [problem]})
+        if values.get("member_id", task.member_id) != task.member_id:
+            problem = "与走访任务的党员不一致 (not the member of the visit task)"
+            raise InvalidInput(problem, {"member_id": [problem]})
+        values["member_id"] = task.member_id
+    if "member_id" not in values:
+        raise InvalidInput("输入有误 (invalid input)", {"member_id": ["必填 (required)"]})
+    opened_on = values.pop("opened_on", today)
+    _check_date(opened_on, None, today, "opened_on", "登记日期")
+    case = HelpCase(opened_on=opened_on, opened_by=opened_by,
+                    status="in_progress" if values.get("assignee") else "open", **values)
+    tx.session.add(case)
+    tx.session.flush()
+    tx.session.refresh(case, ["notes"])
+    return HelpCaseOut().dump(case)
+
+
+def get_help_case(session, case_id):
+    return HelpCaseOut().dump(_get_or_404(session, HelpCase, case_id, f"帮扶事项 {case_id}"))
+
+
+def list_help_cases(session, filters=None, page=1, page_size=20):
+    """Help cases, newest first; filters member_id, status, assignee, opened_after/before."""
+    chosen = load(HelpCaseFilters(), filters or {})
+    query = sa.select(HelpCase).order_by(HelpCase.opened_on.desc(), HelpCase.id.desc())
+    for name in ("member_id", "status", "assignee"):
+        if name in chosen:
+            query = query.where(getattr(HelpCase, name) == chosen[name])
+    if "opened_after" in chosen:
+        query = query.where(HelpCase.opened_on >= chosen["opened_after"])
+    if "opened_before" in chosen:
+        query = query.where(HelpCase.opened_on <= chosen["opened_before"])
+    return page_of(session, query, HelpCaseOut().dump, page, page_size)
+
+
+def _open_case(tx, case_id, field):
+    case = _get_or_404(tx.session, HelpCase, case_id, f"帮扶事项 {case_id}", lock=True)
+    problem = domain.help_case_problem(case.status)
+    if problem:
+        raise Conflict(problem, {field: [problem]})
+    return case
+
+
+def assign_help_case(tx, case_id, data):
+    values = load(AssigneeIn(), data)
+    case = _open_case(tx, case_id, "assignee")
+    case.assignee = values["assignee"]
+    if case.assignee:
+        case.status = "in_progress"
+    return HelpCaseOut().dump(case)
+
+
+def add_help_case_note(tx, case_id, data, written_by=None):
+    values = load(NoteIn(), data)
+    case = _open_case(tx, case_id, "note")
+    tx.session.add(HelpCaseNote(case_id=case.id, note=values["note"].strip(), written_by=written_by))
+    case.status = "in_progress"
+    tx.session.flush()
+    tx.session.refresh(case, ["notes"])
+    return HelpCaseOut().dump(case)
+
+
+def close_help_case(tx, case_id, data, closed_by=None, today=None):
+    """Close with the result, and announce help_case_closed."""
+    today = today or dt.date.today()
+    values = load(HelpCaseCloseIn(), data)
+    case = _open_case(tx, case_id, "result")
+    closed_on = values.get("closed_on", today)
+    _check_date(closed_on, case.opened_on, today, "closed_on", "办结日期")
+    case.status, case.closed_on, case.closed_by = "closed", closed_on, closed_by
+    case.result, case.solved = values["result"].strip(), values["solved"]
+    tx.session.flush()
+    tx.emit("help_case_closed", {"case_id": case.id, "member_id": case.member_id})
+    return HelpCaseOut().dump(case)

@@ -121,6 +121,7 @@ class Pairing(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
 
     helper: Mapped[Visitor] = relationship(lazy="joined")
+    talks: Mapped[list["PairingTalk"]] = relationship(order_by="PairingTalk.id", lazy="selectin")
 
 
 class TaskReminder(Base):
@@ -132,3 +133,49 @@ class TaskReminder(Base):
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("visit_tasks.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     sent_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class PairingTalk(Base):
+    """A heart-to-heart talk (谈心) of a pairing's helper with the member."""
+    __tablename__ = "pairing_talks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(sa.ForeignKey("pairings.id"), index=True)
+    talked_on: Mapped[dt.date] = mapped_column(sa.Date)
+    how: Mapped[str] = mapped_column(sa.String(16))
+    notes: Mapped[str] = mapped_column(sa.Text)
+    logged_by: Mapped[str | None] = mapped_column(sa.String(100))
+    logged_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class HelpCase(Base):
+    """办实事、解难事: a concrete problem of a member, opened (often from a
+    visit's needs), assigned, worked with progress notes, closed with its result."""
+    __tablename__ = "help_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(index=True)
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("visit_tasks.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)
+    assignee: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    opened_on: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    opened_by: Mapped[str | None] = mapped_column(sa.String(100))
+    closed_on: Mapped[dt.date | None] = mapped_column(sa.Date, index=True)
+    result: Mapped[str | None] = mapped_column(sa.Text)
+    solved: Mapped[bool | None] = mapped_column(sa.Boolean)
+    closed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+    notes: Mapped[list["HelpCaseNote"]] = relationship(order_by="HelpCaseNote.id", lazy="selectin")
+
+
+class HelpCaseNote(Base):
+    __tablename__ = "help_case_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("help_cases.id"), index=True)
+    note: Mapped[str] = mapped_column(sa.Text)
+    written_by: Mapped[str | None] = mapped_column(sa.String(100))
+    written_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)

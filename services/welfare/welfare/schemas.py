@@ -152,3 +152,121 @@ class PairingFilters(Schema):
     member_id = fields.Integer()
     helper_id = fields.Integer()
     active = fields.Boolean()
+
+
+class PairingTalkOut(Schema):
+    id = fields.Integer()
+    talked_on = fields.Date()
+    how = fields.String()
+    notes = fields.String()
+    logged_by = fields.String()
+    logged_at = fields.AwareDateTime()
+
+
+class PairingDetailOut(PairingOut):
+    talks = fields.List(fields.Nested(PairingTalkOut))
+
+
+class PairingIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    member_id = fields.Integer(required=True, error_messages=_REQUIRED, validate=validate.Range(min=1, max=2**31 - 1))
+    helper_id = fields.Integer(required=True, error_messages=_REQUIRED, validate=validate.Range(min=1, max=2**31 - 1))
+    reason = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(domain.PAIRING_REASONS))
+    started_on = fields.Date()
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class PairingEndIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    ended_on = fields.Date()
+    reason = fields.String(required=True, error_messages=_REQUIRED,
+                           validate=[validate.Length(min=1, max=2000), _not_blank])
+
+
+class TalkIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    talked_on = fields.Date(required=True, error_messages=_REQUIRED)
+    how = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(domain.TALK_WAYS))
+    notes = fields.String(required=True, error_messages=_REQUIRED,
+                          validate=[validate.Length(min=1, max=4000), _not_blank])
+
+
+class UnpairedFilters(Schema):
+    class Meta:
+        unknown = RAISE
+
+    branch_id = fields.Integer()
+
+
+class HelpCaseNoteOut(Schema):
+    id = fields.Integer()
+    note = fields.String()
+    written_by = fields.String()
+    written_at = fields.AwareDateTime()
+
+
+class HelpCaseOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    task_id = fields.Integer()
+    title = fields.String()
+    description = fields.String()
+    status = fields.String()
+    assignee = fields.String()
+    opened_on = fields.Date()
+    opened_by = fields.String()
+    closed_on = fields.Date()
+    result = fields.String()
+    solved = fields.Boolean()
+    closed_by = fields.String()
+    notes = fields.List(fields.Nested(HelpCaseNoteOut))
+
+
+class HelpCaseIn(Schema):
+    """Open a help case; with ``task_id`` (a visit whose needs raised it) the
+    member is the visit's, and ``member_id`` may be left out."""
+
+    class Meta:
+        unknown = RAISE
+
+    member_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    task_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+    title = fields.String(required=True, error_messages=_REQUIRED, validate=[validate.Length(min=1, max=200), _not_blank])
+    description = fields.String(allow_none=True, validate=validate.Length(max=4000))
+    assignee = fields.String(allow_none=True, validate=[validate.Length(min=1, max=100), _not_blank])
+    opened_on = fields.Date()
+
+
+class HelpCaseFilters(Schema):
+    class Meta:
+        unknown = RAISE
+
+    member_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(domain.HELP_CASE_STATUSES))
+    assignee = fields.String(validate=validate.Length(min=1, max=100))
+    opened_after = fields.Date()
+    opened_before = fields.Date()
+
+
+class NoteIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    note = fields.String(required=True, error_messages=_REQUIRED,
+                         validate=[validate.Length(min=1, max=4000), _not_blank])
+
+
+class HelpCaseCloseIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    result = fields.String(required=True, error_messages=_REQUIRED,
+                           validate=[validate.Length(min=1, max=4000), _not_blank])
+    solved = fields.Boolean(load_default=True)
+    closed_on = fields.Date()

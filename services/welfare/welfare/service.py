@@ -127,3 +127,60 @@ class WelfareService(ServiceBase):
     def list_pairings(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
             return handlers.list_pairings(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_pairing(self, data):
+        with self.db.transaction() as tx:
+            return handlers.create_pairing(tx, data, self.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_pairing(self, pairing_id):
+        with self.db.read() as session:
+            return handlers.get_pairing(session, pairing_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def end_pairing(self, pairing_id, data):
+        with self.db.transaction() as tx:
+            return handlers.end_pairing(tx, pairing_id, data, self.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def log_pairing_talk(self, pairing_id, data, logged_by=None):
+        with self.db.transaction() as tx:
+            return handlers.log_talk(tx, pairing_id, data, logged_by, self.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def members_without_pairing(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.members_without_pairing(session, filters, page, page_size)
+
+    # -- help cases -----------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def open_help_case(self, data, opened_by=None):
+        with self.db.transaction() as tx:
+            return handlers.open_help_case(tx, data, opened_by, self.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_help_case(self, case_id):
+        with self.db.read() as session:
+            return handlers.get_help_case(session, case_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_help_cases(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_help_cases(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def assign_help_case(self, case_id, data):
+        with self.db.transaction() as tx:
+            return handlers.assign_help_case(tx, case_id, data)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_help_case_note(self, case_id, data, written_by=None):
+        with self.db.transaction() as tx:
+            return handlers.add_help_case_note(tx, case_id, data, written_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def close_help_case(self, case_id, data, closed_by=None):
+        with self.db.transaction() as tx:
+            return handlers.close_help_case(tx, case_id, data, closed_by, self.today())
