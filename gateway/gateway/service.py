@@ -147,6 +147,20 @@ class GatewayService(ServiceBase):
         filters, page, page_size = web.query(request, ("branch_id",))
         return json_response(self.welfare.members_without_pairing(filters, page, page_size))
 
+    @http("GET", "/api/v1/festival-policies")
+    def list_festival_policies(self, request):
+        filters, _, _ = web.query(request, ("year",))
+        return json_response(self.welfare.list_festival_policies(filters))
+
+    @http("PUT", "/api/v1/festival-policies/<festival>")
+    def set_festival_policy(self, request, festival):
+        data = web.json_body(request)
+        return json_response(self.welfare.set_festival_policy(festival, data, web.caller(request).username))
+
+    @http("POST", "/api/v1/festival-batches")
+    def run_festival_batch(self, request):
+        return json_response(self.welfare.run_festival_batch(web.json_body(request)))
+
     @http("POST", "/api/v1/help-cases")
     def open_help_case(self, request):
         return created(self.welfare.open_help_case(web.json_body(request), web.caller(request).username))

@@ -152,6 +152,20 @@ class FakeWelfare:
         return page([], page_number, page_size, filters_seen=filters)
 
     @rpc(expected_exceptions=EXPECTED)
+    def list_festival_policies(self, data=None):
+        return {"items": [], "seen": data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_festival_policy(self, festival, data, updated_by=None):
+        if festival == "easter":
+            raise InvalidInput("节日有误 (unknown festival)", {"festival": ["unknown"]})
+        return {"festival": festival, "updated_by": updated_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def run_festival_batch(self, data):
+        return {"festival": data["festival"], "year": data["year"], "created": 3}
+
+    @rpc(expected_exceptions=EXPECTED)
     def open_help_case(self, data, opened_by=None):
         if not data.get("title"):
             raise InvalidInput("输入有误 (invalid input)", {"title": ["必填 (required)"]})
@@ -442,6 +456,18 @@ def test_pairings_and_help_cases(system, token):
     closed = call("POST", "/help-cases/6/close", json={"result": "已安装"})
     assert closed.json() == {"id": 6, "status": "closed", "result": "已安装", "closed_by": "admin"}
     assert_error(call("POST", "/help-cases/409/close", json={"result": "x"}), 409, "conflict")
+
+
+def test_festival_policies_and_batches(system, token):
+    call = lambda method, path, **kwargs: system.call(method, "/api/v1" + path, token=token, **kwargs)  # noqa: E731
+    assert call("GET", "/festival-policies?year=2027").json() == {"items": [], "seen": {"year": "2027"}}
+    assert_error(call("GET", "/festival-policies?festival=x"), 400, "invalid_input")
+    policy = call("PUT", "/festival-policies/double_ninth", json={"min_age": 85})
+    assert policy.status_code == 200
+    assert policy.json() == {"festival": "double_ninth", "updated_by": "admin", "min_age": 85}
+    assert_error(call("PUT", "/festival-policies/easter", json={}), 400, "invalid_input")
+    batch = call("POST", "/festival-batches", json={"festival": "spring_festival", "year": 2027})
+    assert batch.status_code == 200 and batch.json()["created"] == 3
 
 
 # -- bodies ---------------------------------------------------------------------

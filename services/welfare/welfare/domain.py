@@ -8,8 +8,8 @@ that brought it, so a rule never makes the same task twice for one cause.
 import dataclasses
 import datetime as dt
 
-# causes of a visit task; festival tasks come with the festival batches
-CAUSES = ("hospitalized", "discharged", "serious_illness", "deceased", "birthday")
+# causes of a visit task (festival batches: welfare/festivals.py)
+CAUSES = ("hospitalized", "discharged", "serious_illness", "deceased", "birthday", "festival")
 
 # what a completed visit was: at home, in hospital, by phone, by video
 VISIT_KINDS = ("home", "hospital", "phone", "video")

@@ -5,20 +5,21 @@ JSON-ready input, and returns JSON-ready output. service.py only routes.
 Functions whose answer depends on the day take ``today`` (default: the
 real today), so tests can fix it.
 """
+import dataclasses
 import datetime as dt
 import logging
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from welfare import domain
+from welfare import domain, festivals
 from sqlalchemy.dialects import postgresql, sqlite
 
 from welfare.models import (
-    HelpCase, HelpCaseNote, MemberFact, Pairing, PairingTalk, TaskReminder, Visitor, VisitRecord, VisitTask,
+    FestivalPolicy, HelpCase, HelpCaseNote, MemberFact, Pairing, PairingTalk, TaskReminder, Visitor, VisitRecord, VisitTask,
 )
 from welfare.schemas import (
-    AssigneeIn, CancelIn, HelpCaseCloseIn, HelpCaseFilters, HelpCaseIn, HelpCaseOut, NoteIn, PairingDetailOut,
+    AssigneeIn, CancelIn, FestivalBatchIn, FestivalPolicyIn, FestivalYearIn, HelpCaseCloseIn, HelpCaseFilters, HelpCaseIn, HelpCaseOut, NoteIn, PairingDetailOut,
     PairingEndIn, PairingFilters, PairingIn, PairingOut, TalkIn, UnpairedFilters, VisitCompletionIn,
     VisitorFilters, VisitorIn, VisitorOut, VisitTaskFilters, VisitTaskOut,
 )
@@ -289,7 +290,7 @@ def change_assignee(tx, task_id, data, today=None):
     if task.status != "open":
         problem = "只能改派未完成的任务 (only an open task can be reassigned)"
         raise Conflict(problem, {"status": [problem]})
-    task.assignee = values["assignee"]
+    task.assignee, task.visitor_id = values["assignee"], None
     return dump_task(task, today or dt.date.today())
 
 
@@ -363,6 +364,7 @@ def run_daily(tx, today):
     second process, which waits on the first's marker) finds the marker.
     """
     birthdays = create_birthday_visits(tx, today)
+    festival_tasks = sum(batch["created"] for batch in due_festival_batches(tx, today))
     sent = {kind: 0 for kind in domain.REMINDERS}
     due_by = today + dt.timedelta(days=domain.DUE_SOON_DAYS)
     for kind in domain.REMINDERS:
@@ -381,7 +383,8 @@ def run_daily(tx, today):
                 "due_date": task.due_date, "assignee": task.assignee,
             })
             sent[kind] += 1
-    return {"birthday_tasks": len(birthdays), "due_soon": sent["due_soon"], "overdue": sent["overdue"]}
+    return {"birthday_tasks": len(birthdays), "festival_tasks": festival_tasks,
+            "due_soon": sent["due_soon"], "overdue": sent["overdue"]}
 
 
 def create_birthday_visits(tx, today):
@@ -615,3 +618,147 @@ def close_help_case(tx, case_id, data, closed_by=None, today=None):
     tx.session.flush()
     tx.emit("help_case_closed", {"case_id": case.id, "member_id": case.member_id})
     return HelpCaseOut().dump(case)
+
+
+# -- festivals (春节, 重阳节) ----------------------------------------------------
+
+_BATCH_CHUNK = 5000
+UNASSIGNED = "未分配 (unassigned)"
+
+
+def _policy_of(row):
+    return festivals.Policy(min_age=row.min_age, lives_alone=row.lives_alone, hardship=row.hardship,
+                            children_away=row.children_away, lead_days=row.lead_days)
+
+
+def _festival_or_invalid(festival):
+    if festival not in festivals.FESTIVALS:
+        problem = f"节日应为 {', '.join(sorted(festivals.FESTIVALS))} 之一 (unknown festival)"
+        raise InvalidInput(problem, {"festival": [problem]})
+
+
+def set_festival_policy(tx, festival, data, updated_by=None, today=None):
+    """Set the policy of a festival's batch (fields left out take the defaults)."""
+    _festival_or_invalid(festival)
+    values = load(FestivalPolicyIn(), data)
+    row = tx.session.get(FestivalPolicy, festival, with_for_update=True)
+    if row is None:
+        row = FestivalPolicy(festival=festival)
+        tx.session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_by = updated_by
+    tx.session.flush()
+    return _dump_policy(festival, _policy_of(row), (today or dt.date.today()).year, stored=True)
+
+
+def _dump_policy(festival, policy, year, stored):
+    day = festivals.festival_date(festival, year)
+    return {
+        "festival": festival, "name": festivals.FESTIVALS[festival][0], **dataclasses.asdict(policy),
+        "stored": stored, "year": year, "date": day.isoformat(),
+        "batch_from": (day - dt.timedelta(days=policy.lead_days)).isoformat(),
+    }
+
+
+def _policies(session):
+    """{festival: (policy, stored)}: the office's policy, else the default one."""
+    rows = {row.festival: row for row in session.scalars(sa.select(FestivalPolicy))}
+    return {festival: (_policy_of(rows[festival]), True) if festival in rows else (festivals.Policy(), False)
+            for festival in festivals.FESTIVALS}
+
+
+def list_festival_policies(session, data=None, today=None):
+    """Each festival with its policy (the default until the office sets one) and its date in ``year``."""
+    year = load(FestivalYearIn(), data or {}).get("year", (today or dt.date.today()).year)
+    return {"items": [_dump_policy(festival, policy, year, stored)
+                      for festival, (policy, stored) in _policies(session).items()]}
+
+
+def run_festival_batch(tx, data, today=None):
+    """Make a festival's batch now: with the policy given, else the festival's."""
+    today = today or dt.date.today()
+    values = load(FestivalBatchIn(), data)
+    if "policy" in values:
+        policy = festivals.Policy(**values["policy"])
+    else:
+        policy = _policies(tx.session)[values["festival"]][0]
+    return festival_batch(tx, values["festival"], values["year"], policy, today)
+
+
+def due_festival_batches(tx, today):
+    """The batches whose window (lead days before the festival, up to it) holds today."""
+    done = []
+    for festival, (policy, _) in _policies(tx.session).items():
+        for year in (today.year, today.year + 1):
+            first, day = festivals.batch_window(festival, year, policy.lead_days)
+            if first <= today <= day:
+                done.append(festival_batch(tx, festival, year, policy, today))
+    return done
+
+
+def festival_batch(tx, festival, year, policy, today):
+    """One visit task for each member the policy selects who has none for this
+    festival and year, spread evenly over the active visitors; a second run
+    creates only what is missing (members added since), on the same spread."""
+    session = tx.session
+    day = festivals.festival_date(festival, year)
+    summary = {"festival": festival, "year": year, "date": day.isoformat(), "selected": 0, "created": 0,
+               "assignees": {}}
+    if not policy.selects_anyone():
+        return summary
+    chosen = []
+    if policy.min_age is not None:
+        chosen.append(MemberFact.birth_date <= festivals.born_on_or_before(day, policy.min_age))
+    for flag in ("lives_alone", "hardship", "children_away"):
+        if getattr(policy, flag):
+            chosen.append(getattr(MemberFact, flag).is_(True))
+    selected = session.execute(
+        sa.select(MemberFact.member_id, MemberFact.branch_id)
+        .where(MemberFact.status == "active", sa.or_(*chosen))
+        .order_by(MemberFact.branch_id, MemberFact.member_id)
+    ).all()
+    summary["selected"] = len(selected)
+
+    prefix = festivals.cause_key(festival, year, "")
+    existing = session.execute(
+        sa.select(VisitTask.member_id, VisitTask.visitor_id)
+        .where(VisitTask.cause == "festival", VisitTask.cause_key.startswith(prefix, autoescape=True))
+    ).all()
+    has_task = {member_id for member_id, _ in existing}
+    loads = {}
+    for _, visitor_id in existing:
+        if visitor_id is not None:
+            loads[visitor_id] = loads.get(visitor_id, 0) + 1
+    branch_of = {member_id: branch_id for member_id, branch_id in selected if member_id not in has_task}
+    if not branch_of:
+        return summary
+
+    visitors = session.execute(sa.select(Visitor.id, Visitor.name).where(Visitor.active.is_(True)).order_by(Visitor.id)).all()
+    if not visitors:
+        log.warning("%s %s: no active visitor; tasks made without an assignee", festival, year)
+    names = dict(visitors)
+    now = dt.datetime.now(dt.timezone.utc)
+    reason = festivals.reason(festival, day)
+    rows = [{
+        "member_id": member_id, "branch_id": branch_of[member_id], "cause": "festival", "cause_date": today,
+        "cause_key": festivals.cause_key(festival, year, member_id), "reason": reason, "due_date": day,
+        "status": "open", "assignee": names.get(visitor_id), "visitor_id": visitor_id, "created_at": now,
+    } for member_id, visitor_id in festivals.spread(list(branch_of), visitors, loads)]
+
+    table = VisitTask.__table__
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
+    # a concurrent run's rows are skipped, not an error: the cause key decides
+    statement = insert(table).on_conflict_do_nothing(index_elements=["cause_key"]).returning(
+        table.c.id, table.c.member_id, table.c.assignee)
+    created = []
+    for start in range(0, len(rows), _BATCH_CHUNK):
+        created += session.execute(statement, rows[start:start + _BATCH_CHUNK]).all()
+    tx.emit_many("visit_task_created", [
+        {"task_id": task_id, "member_id": member_id, "cause": "festival", "due_date": day, "source_event_id": None}
+        for task_id, member_id, _ in created])
+    for _, _, assignee in created:
+        key = assignee or UNASSIGNED
+        summary["assignees"][key] = summary["assignees"].get(key, 0) + 1
+    summary["created"] = len(created)
+    return summary

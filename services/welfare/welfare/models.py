@@ -35,6 +35,8 @@ class VisitTask(Base):
     due_date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
     status: Mapped[str] = mapped_column(sa.String(16), default="open", index=True)
     assignee: Mapped[str | None] = mapped_column(sa.String(100))
+    # the visitor a festival batch gave the task to (its load is counted by id)
+    visitor_id: Mapped[int | None] = mapped_column(index=True)
     source_event_id: Mapped[str | None] = mapped_column(sa.String(36))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
     cancel_note: Mapped[str | None] = mapped_column(sa.Text)
@@ -179,3 +181,17 @@ class HelpCaseNote(Base):
     note: Mapped[str] = mapped_column(sa.Text)
     written_by: Mapped[str | None] = mapped_column(sa.String(100))
     written_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class FestivalPolicy(Base):
+    """The office's policy for one festival's batch of visits (see festivals.Policy)."""
+    __tablename__ = "festival_policies"
+
+    festival: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    min_age: Mapped[int | None] = mapped_column()
+    lives_alone: Mapped[bool] = mapped_column(sa.Boolean)
+    hardship: Mapped[bool] = mapped_column(sa.Boolean)
+    children_away: Mapped[bool] = mapped_column(sa.Boolean)
+    lead_days: Mapped[int] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now, onupdate=_now)
+    updated_by: Mapped[str | None] = mapped_column(sa.String(100))

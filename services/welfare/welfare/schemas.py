@@ -1,7 +1,7 @@
 """marshmallow schemas at the welfare service's boundary: what comes in, what goes out."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from welfare import domain
+from welfare import domain, festivals
 from wuji_infra.validation import Money
 
 _REQUIRED = {"required": "必填 (required)"}
@@ -61,7 +61,7 @@ class VisitTaskFilters(Schema):
 
     member_id = fields.Integer()
     assignee = fields.String(validate=validate.Length(min=1, max=100))
-    cause = fields.String(validate=validate.OneOf(domain.CAUSES + ("festival",)))
+    cause = fields.String(validate=validate.OneOf(domain.CAUSES))
     status = fields.String(validate=validate.OneOf(domain.STATUSES))
     overdue = fields.Boolean()
     due_after = fields.Date()
@@ -270,3 +270,36 @@ class HelpCaseCloseIn(Schema):
                            validate=[validate.Length(min=1, max=4000), _not_blank])
     solved = fields.Boolean(load_default=True)
     closed_on = fields.Date()
+
+
+def _policy_defaults():
+    return festivals.Policy()
+
+
+class FestivalPolicyIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    min_age = fields.Integer(allow_none=True, load_default=_policy_defaults().min_age,
+                             validate=validate.Range(min=50, max=120))
+    lives_alone = fields.Boolean(load_default=_policy_defaults().lives_alone)
+    hardship = fields.Boolean(load_default=_policy_defaults().hardship)
+    children_away = fields.Boolean(load_default=_policy_defaults().children_away)
+    lead_days = fields.Integer(load_default=_policy_defaults().lead_days, validate=validate.Range(min=0, max=60))
+
+
+class FestivalBatchIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    festival = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(sorted(festivals.FESTIVALS)))
+    year = fields.Integer(required=True, error_messages=_REQUIRED, validate=validate.Range(min=1901, max=2099))
+    # without a policy here, the festival's stored policy applies
+    policy = fields.Nested(FestivalPolicyIn)
+
+
+class FestivalYearIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    year = fields.Integer(validate=validate.Range(min=1901, max=2099))

@@ -184,3 +184,20 @@ class WelfareService(ServiceBase):
     def close_help_case(self, case_id, data, closed_by=None):
         with self.db.transaction() as tx:
             return handlers.close_help_case(tx, case_id, data, closed_by, self.today())
+
+    # -- festivals --------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_festival_policy(self, festival, data, updated_by=None):
+        with self.db.transaction() as tx:
+            return handlers.set_festival_policy(tx, festival, data, updated_by, self.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_festival_policies(self, data=None):
+        with self.db.read() as session:
+            return handlers.list_festival_policies(session, data, self.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def run_festival_batch(self, data):
+        with self.db.transaction() as tx:
+            return handlers.run_festival_batch(tx, data, self.today())

@@ -105,3 +105,38 @@ def test_two_timers_at_once_send_each_reminder_once(welfare_url, member_id):
     due_soon = sum(1 for offset in range(20) if 0 <= 3 - offset % 6 <= 1)
     assert sum(r["overdue"] for r in results) == overdue == sum(1 for kind, _ in sent if kind == "visit_task_overdue")
     assert sum(r["due_soon"] for r in results) == due_soon
+
+
+def test_festival_batches_at_once_on_postgresql_make_each_task_once(welfare_url):
+    from welfare import festivals
+    from welfare.models import MemberFact, Visitor
+
+    engine = make_engine(welfare_url)
+    store = Store(sessionmaker(engine, expire_on_commit=False), "welfare", on_commit=lambda: None)
+    now = dt.datetime.now(dt.timezone.utc)
+    with store.transaction() as tx:
+        tx.session.add_all(MemberFact(
+            member_id=n, branch_id=1 + n % 4, name=f"党员{n}", birth_date=dt.date(1930 + n % 30, 1 + n % 12, 1),
+            status="active", hardship=n % 7 == 0, lives_alone=n % 5 == 0, children_away=False,
+            mobility_limited=False, as_of=now) for n in range(1, 301))
+        tx.session.add_all(Visitor(name=f"走访人{n}", role="staff", active=True, pairs=False) for n in range(7))
+    policy = festivals.Policy(min_age=80)
+
+    def run():
+        with store.transaction() as tx:
+            return handlers.festival_batch(tx, "spring_festival", 2027, policy, dt.date(2027, 1, 25))
+
+    results = [thread.wait() for thread in [eventlet.spawn(run) for _ in range(3)]]
+    again = run()
+    with store.read() as session:
+        tasks = session.execute(sa.text(
+            "SELECT assignee, count(*) FROM visit_tasks WHERE cause = 'festival' GROUP BY assignee")).all()
+        announced = session.scalar(sa.select(sa.func.count()).select_from(outbox))
+    engine.dispose()
+
+    selected = results[0]["selected"]
+    assert selected > 100
+    assert sum(r["created"] for r in results) == selected == announced
+    assert again["created"] == 0
+    loads = [count for _, count in tasks]
+    assert sum(loads) == selected and len(loads) == 7 and max(loads) - min(loads) <= 1

@@ -290,8 +290,8 @@ def test_due_soon_and_overdue_go_out_once_per_task_even_when_the_timer_runs_twic
     service.on_member_hospitalized(hospitalized(3, date=TODAY))                         # due in 3 days
     ids = {member: task_id for member, task_id in zip((1, 2, 3), [t for _, t in emitted(store)])}
 
-    assert service.daily() == {"birthday_tasks": 0, "due_soon": 1, "overdue": 1}
-    assert service.daily() == {"birthday_tasks": 0, "due_soon": 0, "overdue": 0}
+    assert service.daily() == {"birthday_tasks": 0, "festival_tasks": 0, "due_soon": 1, "overdue": 1}
+    assert service.daily() == {"birthday_tasks": 0, "festival_tasks": 0, "due_soon": 0, "overdue": 0}
     assert emitted(store, "visit_task_d") == [("visit_task_due_soon", ids[1])]
     assert emitted(store, "visit_task_o") == [("visit_task_overdue", ids[2])]
 
