@@ -122,7 +122,8 @@ class Pairing(Base):
     source_event_id: Mapped[str | None] = mapped_column(sa.String(36))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
 
-    helper: Mapped[Visitor] = relationship(lazy="joined")
+    # an inner join: PostgreSQL refuses FOR UPDATE on the outer side of a join
+    helper: Mapped[Visitor] = relationship(lazy="joined", innerjoin=True)
     talks: Mapped[list["PairingTalk"]] = relationship(order_by="PairingTalk.id", lazy="selectin")
 
 

@@ -10,7 +10,7 @@ from wuji_infra.errors import EXPECTED
 from wuji_infra.handlers import event_handler
 from wuji_infra.service import ServiceBase, Setting
 
-# The daily work is idempotent, so the timer runs hourly: a process started
+# The daily work is idempotent, so the timer runs at start and then hourly: a process started
 # mid-day, or one that was down at midnight, catches up within the hour.
 TIMER_SECONDS = 3600
 
@@ -79,7 +79,7 @@ class WelfareService(ServiceBase):
 
     # -- the daily timer --------------------------------------------------------
 
-    @timer(interval=TIMER_SECONDS)
+    @timer(interval=TIMER_SECONDS, eager=True)
     def daily(self):
         with self.db.transaction() as tx:
             return handlers.run_daily(tx, self.today())
