@@ -396,9 +396,19 @@ def create_birthday_visits(tx, today):
                sa.or_(*[MemberFact.birth_date.between(first, last) for first, last in ranges]))
         .order_by(MemberFact.member_id)
     ).all()
-    planned = [visit for visit in (domain.birthday_visit(member_id, born, today, branch_id)
-                                   for member_id, born, branch_id in rows) if visit]
-    return create_tasks(tx, planned)
+    created = []
+    for member_id, born, branch_id in rows:
+        planned = domain.birthday_visit(member_id, born, today, branch_id)
+        if planned is None:
+            continue
+        # another process's timer may make the same task at the same moment: its
+        # unique cause key then fails only this savepoint, not the day's work
+        try:
+            with tx.session.begin_nested():
+                created += create_tasks(tx, [planned])
+        except sa.exc.IntegrityError:
+            log.info("birthday task %s made by another process", planned.cause_key)
+    return created
 
 
 # -- visitors and pairings ----------------------------------------------------

@@ -140,3 +140,28 @@ def test_festival_batches_at_once_on_postgresql_make_each_task_once(welfare_url)
     assert again["created"] == 0
     loads = [count for _, count in tasks]
     assert sum(loads) == selected and len(loads) == 7 and max(loads) - min(loads) <= 1
+
+
+def test_two_timers_at_once_make_each_birthday_task_once(welfare_url):
+    from welfare.models import MemberFact, VisitTask
+
+    engine = make_engine(welfare_url)
+    store = Store(sessionmaker(engine, expire_on_commit=False), "welfare", on_commit=lambda: None)
+    now = dt.datetime.now(dt.timezone.utc)
+    with store.transaction() as tx:
+        tx.session.add_all(MemberFact(
+            member_id=90000 + n, branch_id=1, name="寿星", birth_date=dt.date(1936, 12, 1 + n % 5),
+            status="active", hardship=False, lives_alone=False, children_away=False,
+            mobility_limited=False, as_of=now) for n in range(30))
+
+    def run():
+        with store.transaction() as tx:
+            return handlers.run_daily(tx, dt.date(2026, 11, 30))
+
+    results = [thread.wait() for thread in [eventlet.spawn(run) for _ in range(3)]]
+    with store.read() as session:
+        made = session.scalar(sa.select(sa.func.count()).select_from(VisitTask).where(VisitTask.cause == "birthday"))
+        announced = session.scalar(sa.select(sa.func.count()).select_from(outbox)
+                                   .where(outbox.c.event_type == "visit_task_created"))
+    engine.dispose()
+    assert made == announced == sum(r["birthday_tasks"] for r in results) == 30
