@@ -120,10 +120,18 @@ class GatewayService(ServiceBase):
         filters, page, page_size = web.query(request, ("role", "branch_id", "pairs", "active"))
         return json_response(self.welfare.list_visitors(filters, page, page_size))
 
+    # a pairing's reason and the needs of unpaired members may tell of a serious
+    # illness: health facts, so every read is logged like the health events
     @http("GET", "/api/v1/pairings")
     def list_pairings(self, request):
         filters, page, page_size = web.query(request, ("member_id", "helper_id", "active"))
-        return json_response(self.welfare.list_pairings(filters, page, page_size))
+        pairings = self.welfare.list_pairings(filters, page, page_size)
+        self._audit(request, f"pairings {filters}", pairings["total"])
+        return json_response(pairings)
+
+    def _audit(self, request, what, count):
+        caller = web.caller(request)
+        audit.info("%s read by %s (role %s): %s", what, caller.username, caller.role, count)
 
     @http("POST", "/api/v1/pairings")
     def create_pairing(self, request):
@@ -131,7 +139,9 @@ class GatewayService(ServiceBase):
 
     @http("GET", "/api/v1/pairings/<id:pairing_id>")
     def get_pairing(self, request, pairing_id):
-        return json_response(self.welfare.get_pairing(pairing_id))
+        pairing = self.welfare.get_pairing(pairing_id)
+        self._audit(request, f"pairing {pairing_id}", 1)
+        return json_response(pairing)
 
     @http("POST", "/api/v1/pairings/<id:pairing_id>/end")
     def end_pairing(self, request, pairing_id):
@@ -145,7 +155,9 @@ class GatewayService(ServiceBase):
     @http("GET", "/api/v1/unpaired-members")
     def members_without_pairing(self, request):
         filters, page, page_size = web.query(request, ("branch_id",))
-        return json_response(self.welfare.members_without_pairing(filters, page, page_size))
+        members = self.welfare.members_without_pairing(filters, page, page_size)
+        self._audit(request, f"unpaired members {filters}", members["total"])
+        return json_response(members)
 
     @http("GET", "/api/v1/festival-policies")
     def list_festival_policies(self, request):

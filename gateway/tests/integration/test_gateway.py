@@ -431,7 +431,8 @@ def test_visit_tasks_and_subsidy_checks(system, token):
     assert checks.status_code == 200 and checks.json()["filters_seen"] == {"member_id": "3"}
 
 
-def test_pairings_and_help_cases(system, token):
+def test_pairings_and_help_cases(system, token, caplog):
+    caplog.set_level(logging.INFO, logger="wuji.audit")
     call = lambda method, path, **kwargs: system.call(method, "/api/v1" + path, token=token, **kwargs)  # noqa: E731
     made = call("POST", "/pairings", json={"member_id": 3, "helper_id": 1, "reason": "lonely"})
     assert made.status_code == 201 and made.json()["id"] == 4
@@ -442,6 +443,8 @@ def test_pairings_and_help_cases(system, token):
     assert call("POST", "/pairings/4/end", json={"reason": "子女回来了"}).json()["active"] is False
     assert call("GET", "/unpaired-members?branch_id=2").json()["filters_seen"] == {"branch_id": "2"}
     assert_error(call("GET", "/unpaired-members?status=x"), 400, "invalid_input")
+    audited = [r.getMessage() for r in caplog.records if r.name == "wuji.audit"]
+    assert len(audited) == 2 and all("admin" in message for message in audited)
 
     opened = call("POST", "/help-cases", json={"member_id": 3, "title": "加装扶手"})
     assert opened.status_code == 201 and opened.json()["opened_by"] == "admin"
