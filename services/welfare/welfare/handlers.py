@@ -8,6 +8,7 @@ real today), so tests can fix it.
 import dataclasses
 import datetime as dt
 import logging
+import time
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -763,10 +764,12 @@ def festival_batch(tx, festival, year, policy, today):
         table.c.id, table.c.member_id, table.c.assignee)
     created = []
     for start in range(0, len(rows), _BATCH_CHUNK):
-        created += session.execute(statement, rows[start:start + _BATCH_CHUNK]).all()
-    tx.emit_many("visit_task_created", [
-        {"task_id": task_id, "member_id": member_id, "cause": "festival", "due_date": day, "source_event_id": None}
-        for task_id, member_id, _ in created])
+        chunk = session.execute(statement, rows[start:start + _BATCH_CHUNK]).all()
+        tx.emit_many("visit_task_created", [
+            {"task_id": task_id, "member_id": member_id, "cause": "festival", "due_date": day, "source_event_id": None}
+            for task_id, member_id, _ in chunk])
+        created += chunk
+        time.sleep(0)  # under eventlet, lets the service's other workers run between chunks
     for _, _, assignee in created:
         key = assignee or UNASSIGNED
         summary["assignees"][key] = summary["assignees"].get(key, 0) + 1
