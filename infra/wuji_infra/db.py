@@ -69,6 +69,14 @@ class Transaction:
         self.emitted.append(event)
         return event
 
+    def emit_many(self, event_type, datas):
+        """``emit`` for many events of one type in one statement (batches of thousands)."""
+        batch = [events.new_event(event_type, data, source=self.source) for data in datas]
+        if batch:
+            self.session.execute(sa.insert(outbox), [outbox_row(event) for event in batch])
+            self.emitted.extend(batch)
+        return batch
+
     def claim(self, event, handler):
         """True the first time ``handler`` sees ``event``; False for a redelivery.
 

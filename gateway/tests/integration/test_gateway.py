@@ -200,6 +200,100 @@ class FakeWelfare:
             raise NotFound("走访任务不存在 (no such visit task)")
         return {"id": task_id, "status": "done", "completed_by": completed_by, "visited_on": data["visited_on"]}
 
+    @rpc(expected_exceptions=EXPECTED)
+    def get_visit_task(self, task_id):
+        if task_id == 404:
+            raise NotFound("走访任务不存在 (no such visit task)")
+        return {"id": task_id, "status": "open"}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def cancel_visit_task(self, task_id, data, cancelled_by=None):
+        if not data.get("note"):
+            raise InvalidInput("输入有误 (invalid input)", {"note": ["必填 (required)"]})
+        if task_id == 409:
+            raise Conflict("该走访任务已完成，不能取消 (the visit task is done)")
+        return {"id": task_id, "status": "cancelled", "cancel_note": data["note"], "cancelled_by": cancelled_by}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_assignee(self, task_id, data):
+        return {"id": task_id, "status": "open", "assignee": data.get("assignee")}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_visitor(self, data):
+        return {"id": 3, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_visitors(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_pairings(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_pairing(self, data):
+        return {"id": 4, "active": True, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_pairing(self, pairing_id):
+        if pairing_id == 404:
+            raise NotFound("结对不存在 (no such pairing)")
+        return {"id": pairing_id, "talks": []}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def end_pairing(self, pairing_id, data):
+        return {"id": pairing_id, "active": False, "end_reason": data["reason"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def log_pairing_talk(self, pairing_id, data, logged_by=None):
+        return {"id": pairing_id, "talks": [dict(data, logged_by=logged_by)]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def members_without_pairing(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_festival_policies(self, data=None):
+        return {"items": [], "seen": data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_festival_policy(self, festival, data, updated_by=None):
+        if festival == "easter":
+            raise InvalidInput("节日有误 (unknown festival)", {"festival": ["unknown"]})
+        return {"festival": festival, "updated_by": updated_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def run_festival_batch(self, data):
+        return {"festival": data["festival"], "year": data["year"], "created": 3}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def open_help_case(self, data, opened_by=None):
+        if not data.get("title"):
+            raise InvalidInput("输入有误 (invalid input)", {"title": ["必填 (required)"]})
+        return {"id": 6, "status": "open", "opened_by": opened_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_help_cases(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_help_case(self, case_id):
+        return {"id": case_id, "status": "open"}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def assign_help_case(self, case_id, data):
+        return {"id": case_id, "status": "in_progress", "assignee": data["assignee"]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_help_case_note(self, case_id, data, written_by=None):
+        return {"id": case_id, "notes": [dict(data, written_by=written_by)]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def close_help_case(self, case_id, data, closed_by=None):
+        if case_id == 409:
+            raise Conflict("该帮扶事项已办结 (the help case is closed)")
+        return {"id": case_id, "status": "closed", "result": data["result"], "closed_by": closed_by}
+
 
 class FakeFunding:
     name = "funding"
@@ -646,6 +740,76 @@ def test_activities_routes(system, token):
     figures = system.call("GET", "/api/v1/activity-statistics?year=2026", token=token).json()
     assert figures == {"query_seen": {"year": "2026"}}
     assert_error(system.call("GET", "/api/v1/activity-statistics?year=2026&branch=1", token=token), 400, "invalid_input")
+    query = "member_id=3&assignee=李干事&cause=birthday&overdue=true&due_after=2024-04-01&due_before=2024-05-01"
+    tasks = system.call("GET", "/api/v1/visit-tasks?" + query, token=token)
+    assert tasks.json()["filters_seen"] == {"member_id": "3", "assignee": "李干事", "cause": "birthday",
+                                            "overdue": "true", "due_after": "2024-04-01", "due_before": "2024-05-01"}
+    assert_error(system.call("GET", "/api/v1/visit-tasks?helper=1", token=token), 400, "invalid_input")
+
+    assert system.call("GET", "/api/v1/visit-tasks/12", token=token).json() == {"id": 12, "status": "open"}
+    assert_error(system.call("GET", "/api/v1/visit-tasks/404", token=token), 404, "not_found")
+
+    cancelled = system.call("POST", "/api/v1/visit-tasks/12/cancel", token=token, json={"note": "家属婉拒"})
+    assert cancelled.status_code == 200
+    assert cancelled.json() == {"id": 12, "status": "cancelled", "cancel_note": "家属婉拒", "cancelled_by": "admin"}
+    body = assert_error(system.call("POST", "/api/v1/visit-tasks/12/cancel", token=token, json={}), 400, "invalid_input")
+    assert "note" in body["fields"]
+    assert_error(system.call("POST", "/api/v1/visit-tasks/409/cancel", token=token, json={"note": "x"}), 409, "conflict")
+
+    assigned = system.call("PUT", "/api/v1/visit-tasks/12/assignee", token=token, json={"assignee": "李干事"})
+    assert assigned.status_code == 200 and assigned.json()["assignee"] == "李干事"
+
+    added = system.call("POST", "/api/v1/visitors", token=token, json={"name": "王委员", "role": "committee"})
+    assert added.status_code == 201 and added.json()["id"] == 3
+    visitors = system.call("GET", "/api/v1/visitors?role=staff&pairs=true", token=token)
+    assert visitors.json()["filters_seen"] == {"role": "staff", "pairs": "true"}
+    pairings = system.call("GET", "/api/v1/pairings?member_id=3&active=true", token=token)
+    assert pairings.json()["filters_seen"] == {"member_id": "3", "active": "true"}
+
+    checks = system.call("GET", "/api/v1/subsidy-checks?member_id=3", token=token)
+    assert checks.status_code == 200 and checks.json()["filters_seen"] == {"member_id": "3"}
+
+
+def test_pairings_and_help_cases(system, token, caplog):
+    caplog.set_level(logging.INFO, logger="wuji.audit")
+    call = lambda method, path, **kwargs: system.call(method, "/api/v1" + path, token=token, **kwargs)  # noqa: E731
+    made = call("POST", "/pairings", json={"member_id": 3, "helper_id": 1, "reason": "lonely"})
+    assert made.status_code == 201 and made.json()["id"] == 4
+    assert call("GET", "/pairings/4").json() == {"id": 4, "talks": []}
+    assert_error(call("GET", "/pairings/404"), 404, "not_found")
+    talk = call("POST", "/pairings/4/talks", json={"talked_on": "2024-03-02", "how": "phone", "notes": "好"})
+    assert talk.status_code == 201 and talk.json()["talks"][0]["logged_by"] == "admin"
+    assert call("POST", "/pairings/4/end", json={"reason": "子女回来了"}).json()["active"] is False
+    assert call("GET", "/unpaired-members?branch_id=2").json()["filters_seen"] == {"branch_id": "2"}
+    assert_error(call("GET", "/unpaired-members?status=x"), 400, "invalid_input")
+    audited = [r.getMessage() for r in caplog.records if r.name == "wuji.audit"]
+    assert len(audited) == 2 and all("admin" in message for message in audited)
+
+    opened = call("POST", "/help-cases", json={"member_id": 3, "title": "加装扶手"})
+    assert opened.status_code == 201 and opened.json()["opened_by"] == "admin"
+    assert_error(call("POST", "/help-cases", json={"member_id": 3}), 400, "invalid_input")
+    listed = call("GET", "/help-cases?status=open&assignee=李&member_id=3&opened_after=2024-01-01&opened_before=2024-12-31")
+    assert listed.json()["filters_seen"] == {"status": "open", "assignee": "李", "member_id": "3",
+                                             "opened_after": "2024-01-01", "opened_before": "2024-12-31"}
+    assert call("GET", "/help-cases/6").json()["status"] == "open"
+    assert call("PUT", "/help-cases/6/assignee", json={"assignee": "李干事"}).json()["status"] == "in_progress"
+    noted = call("POST", "/help-cases/6/notes", json={"note": "已联系物业"})
+    assert noted.status_code == 201 and noted.json()["notes"][0]["written_by"] == "admin"
+    closed = call("POST", "/help-cases/6/close", json={"result": "已安装"})
+    assert closed.json() == {"id": 6, "status": "closed", "result": "已安装", "closed_by": "admin"}
+    assert_error(call("POST", "/help-cases/409/close", json={"result": "x"}), 409, "conflict")
+
+
+def test_festival_policies_and_batches(system, token):
+    call = lambda method, path, **kwargs: system.call(method, "/api/v1" + path, token=token, **kwargs)  # noqa: E731
+    assert call("GET", "/festival-policies?year=2027").json() == {"items": [], "seen": {"year": "2027"}}
+    assert_error(call("GET", "/festival-policies?festival=x"), 400, "invalid_input")
+    policy = call("PUT", "/festival-policies/double_ninth", json={"min_age": 85})
+    assert policy.status_code == 200
+    assert policy.json() == {"festival": "double_ninth", "updated_by": "admin", "min_age": 85}
+    assert_error(call("PUT", "/festival-policies/easter", json={}), 400, "invalid_input")
+    batch = call("POST", "/festival-batches", json={"festival": "spring_festival", "year": 2027})
+    assert batch.status_code == 200 and batch.json()["created"] == 3
 
 
 # -- bodies ---------------------------------------------------------------------

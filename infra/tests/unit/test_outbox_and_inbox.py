@@ -39,6 +39,26 @@ def test_events_of_a_failed_transaction_are_never_published(store):
     assert emitted_events(store) == []
 
 
+def test_emit_many_writes_every_event_in_order_with_the_transaction(store):
+    with store.transaction() as tx:
+        batch = tx.emit_many("member_registered", [facts(n) for n in (4, 5, 6)])
+        assert tx.emitted == batch and tx.emit_many("member_registered", []) == []
+    assert [e.data["member_id"] for e in emitted_events(store)] == [4, 5, 6]
+    assert len({e.event_id for e in emitted_events(store)}) == 3
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            tx.emit_many("member_registered", [facts(7)])
+            raise RuntimeError("the change failed")
+    assert len(emitted_events(store)) == 3
+
+
+def test_emit_many_checks_each_event(store):
+    with pytest.raises(ValueError, match="member_registered data is invalid"):
+        with store.transaction() as tx:
+            tx.emit_many("member_registered", [facts(1), dict(facts(2), status=None)])
+    assert emitted_events(store) == []
+
+
 def test_the_relay_publishes_in_order_and_marks_rows_published(store):
     emit(store, 1, 2, 3)
     sent = []

@@ -1,7 +1,7 @@
 """marshmallow schemas at the welfare service's boundary: what comes in, what goes out."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from welfare import domain
+from welfare import domain, festivals
 from wuji_infra.validation import Money
 
 _REQUIRED = {"required": "必填 (required)"}
@@ -18,6 +18,7 @@ def _text(max_length):
 
 class VisitRecordOut(Schema):
     visited_on = fields.Date()
+    kind = fields.String()
     visitors = fields.List(fields.String())
     notes = fields.String()
     needs = fields.List(fields.String())
@@ -25,6 +26,12 @@ class VisitRecordOut(Schema):
     goods_value = fields.Decimal(places=2, as_string=True)
     completed_at = fields.AwareDateTime()
     completed_by = fields.String()
+    expense_refused = fields.Method("_refused")
+
+    def _refused(self, record):
+        if record.expense_refused_reason is None:
+            return None
+        return {"reason": record.expense_refused_reason, "at": record.expense_refused_at.isoformat()}
 
 
 class VisitTaskOut(Schema):
@@ -40,6 +47,9 @@ class VisitTaskOut(Schema):
     assignee = fields.String()
     source_event_id = fields.String()
     created_at = fields.AwareDateTime()
+    cancel_note = fields.String()
+    cancelled_at = fields.AwareDateTime()
+    cancelled_by = fields.String()
     visit = fields.Nested(VisitRecordOut, attribute="record", allow_none=True)
 
 
@@ -50,7 +60,11 @@ class VisitTaskFilters(Schema):
         unknown = RAISE
 
     member_id = fields.Integer()
+    assignee = fields.String(validate=validate.Length(min=1, max=100))
+    cause = fields.String(validate=validate.OneOf(domain.CAUSES))
     status = fields.String(validate=validate.OneOf(domain.STATUSES))
+    overdue = fields.Boolean()
+    due_after = fields.Date()
     due_before = fields.Date()
 
 
@@ -59,6 +73,7 @@ class VisitCompletionIn(Schema):
         unknown = RAISE
 
     visited_on = fields.Date(required=True, error_messages=_REQUIRED)
+    kind = fields.String(validate=validate.OneOf(domain.VISIT_KINDS))
     visitors = fields.List(
         _text(50), required=True, error_messages=_REQUIRED,
         validate=validate.Length(min=1, max=20, error="走访人应为1到20人 (1 to 20 visitors)"),
@@ -67,3 +82,224 @@ class VisitCompletionIn(Schema):
     needs = fields.List(_text(200), validate=validate.Length(max=30))
     cash = Money()
     goods_value = Money()
+
+
+class AssigneeIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    assignee = fields.String(required=True, allow_none=True, error_messages=_REQUIRED,
+                             validate=[validate.Length(min=1, max=100), _not_blank])
+
+
+class CancelIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    note = fields.String(required=True, error_messages=_REQUIRED,
+                         validate=[validate.Length(min=1, max=2000), _not_blank])
+
+
+class VisitorIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, error_messages=_REQUIRED, validate=[validate.Length(min=1, max=50), _not_blank])
+    role = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(domain.VISITOR_ROLES))
+    member_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+    branch_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+    pairs = fields.Boolean()
+    active = fields.Boolean()
+
+
+class VisitorOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+    member_id = fields.Integer()
+    branch_id = fields.Integer()
+    pairs = fields.Boolean()
+    active = fields.Boolean()
+
+
+class VisitorFilters(Schema):
+    class Meta:
+        unknown = RAISE
+
+    role = fields.String(validate=validate.OneOf(domain.VISITOR_ROLES))
+    branch_id = fields.Integer()
+    pairs = fields.Boolean()
+    active = fields.Boolean()
+
+
+class PairingOut(Schema):
+    id = fields.Integer()
+    helper_id = fields.Integer()
+    helper_name = fields.Function(lambda pairing: pairing.helper.name)
+    member_id = fields.Integer()
+    reason = fields.String()
+    note = fields.String()
+    started_on = fields.Date()
+    ended_on = fields.Date()
+    end_reason = fields.String()
+    active = fields.Function(lambda pairing: pairing.active_member_id is not None)
+
+
+class PairingFilters(Schema):
+    class Meta:
+        unknown = RAISE
+
+    member_id = fields.Integer()
+    helper_id = fields.Integer()
+    active = fields.Boolean()
+
+
+class PairingTalkOut(Schema):
+    id = fields.Integer()
+    talked_on = fields.Date()
+    how = fields.String()
+    notes = fields.String()
+    logged_by = fields.String()
+    logged_at = fields.AwareDateTime()
+
+
+class PairingDetailOut(PairingOut):
+    talks = fields.List(fields.Nested(PairingTalkOut))
+
+
+class PairingIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    member_id = fields.Integer(required=True, error_messages=_REQUIRED, validate=validate.Range(min=1, max=2**31 - 1))
+    helper_id = fields.Integer(required=True, error_messages=_REQUIRED, validate=validate.Range(min=1, max=2**31 - 1))
+    reason = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(domain.PAIRING_REASONS))
+    started_on = fields.Date()
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class PairingEndIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    ended_on = fields.Date()
+    reason = fields.String(required=True, error_messages=_REQUIRED,
+                           validate=[validate.Length(min=1, max=2000), _not_blank])
+
+
+class TalkIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    talked_on = fields.Date(required=True, error_messages=_REQUIRED)
+    how = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(domain.TALK_WAYS))
+    notes = fields.String(required=True, error_messages=_REQUIRED,
+                          validate=[validate.Length(min=1, max=4000), _not_blank])
+
+
+class UnpairedFilters(Schema):
+    class Meta:
+        unknown = RAISE
+
+    branch_id = fields.Integer()
+
+
+class HelpCaseNoteOut(Schema):
+    id = fields.Integer()
+    note = fields.String()
+    written_by = fields.String()
+    written_at = fields.AwareDateTime()
+
+
+class HelpCaseOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    task_id = fields.Integer()
+    title = fields.String()
+    description = fields.String()
+    status = fields.String()
+    assignee = fields.String()
+    opened_on = fields.Date()
+    opened_by = fields.String()
+    closed_on = fields.Date()
+    result = fields.String()
+    solved = fields.Boolean()
+    closed_by = fields.String()
+    notes = fields.List(fields.Nested(HelpCaseNoteOut))
+
+
+class HelpCaseIn(Schema):
+    """Open a help case; with ``task_id`` (a visit whose needs raised it) the
+    member is the visit's, and ``member_id`` may be left out."""
+
+    class Meta:
+        unknown = RAISE
+
+    member_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    task_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+    title = fields.String(required=True, error_messages=_REQUIRED, validate=[validate.Length(min=1, max=200), _not_blank])
+    description = fields.String(allow_none=True, validate=validate.Length(max=4000))
+    assignee = fields.String(allow_none=True, validate=[validate.Length(min=1, max=100), _not_blank])
+    opened_on = fields.Date()
+
+
+class HelpCaseFilters(Schema):
+    class Meta:
+        unknown = RAISE
+
+    member_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(domain.HELP_CASE_STATUSES))
+    assignee = fields.String(validate=validate.Length(min=1, max=100))
+    opened_after = fields.Date()
+    opened_before = fields.Date()
+
+
+class NoteIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    note = fields.String(required=True, error_messages=_REQUIRED,
+                         validate=[validate.Length(min=1, max=4000), _not_blank])
+
+
+class HelpCaseCloseIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    result = fields.String(required=True, error_messages=_REQUIRED,
+                           validate=[validate.Length(min=1, max=4000), _not_blank])
+    solved = fields.Boolean(load_default=True)
+    closed_on = fields.Date()
+
+
+def _policy_defaults():
+    return festivals.Policy()
+
+
+class FestivalPolicyIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    min_age = fields.Integer(allow_none=True, load_default=_policy_defaults().min_age,
+                             validate=validate.Range(min=50, max=120))
+    lives_alone = fields.Boolean(load_default=_policy_defaults().lives_alone)
+    hardship = fields.Boolean(load_default=_policy_defaults().hardship)
+    children_away = fields.Boolean(load_default=_policy_defaults().children_away)
+    lead_days = fields.Integer(load_default=_policy_defaults().lead_days, validate=validate.Range(min=0, max=60))
+
+
+class FestivalBatchIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    festival = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(sorted(festivals.FESTIVALS)))
+    year = fields.Integer(required=True, error_messages=_REQUIRED, validate=validate.Range(min=1901, max=2099))
+    # without a policy here, the festival's stored policy applies
+    policy = fields.Nested(FestivalPolicyIn)
+
+
+class FestivalYearIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    year = fields.Integer(validate=validate.Range(min=1901, max=2099))

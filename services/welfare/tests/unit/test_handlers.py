@@ -27,7 +27,8 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return worker_factory(WelfareService, db=store, hospital_visit_due_days=3)
+    return worker_factory(WelfareService, db=store, hospital_visit_due_days=3,
+                          rule_due_days={"discharged": 7, "serious_illness": 3, "deceased": 2}, today=dt.date.today)
 
 
 def hospitalized(member_id=7, date=ADMITTED, hospital="市第一人民医院"):
@@ -229,7 +230,10 @@ def test_filters_combine(store, four_tasks):
     ({"member_id": "seven"}, "member_id"),
     ({"due_before": "2026-13-01"}, "due_before"),
     ({"due_before": "tomorrow"}, "due_before"),
-    ({"assignee": "张三"}, "assignee"),
+    ({"assignee": "张三", "tip": "x"}, "tip"),
+    ({"overdue": "maybe"}, "overdue"),
+    ({"due_after": "2026-02-30"}, "due_after"),
+    ({"cause": "whim"}, "cause"),
 ])
 def test_bad_filters_are_invalid_input_naming_the_field(store, filters, field):
     with pytest.raises(InvalidInput) as caught:
