@@ -18,6 +18,7 @@ from wuji_infra import config
 
 ROLES = ("admin", "staff")
 STAFF = frozenset(ROLES)  # the office's staff, and the admins
+ADMINS = frozenset({"admin"})
 PUBLIC = None             # no token needed
 
 # "METHOD path" exactly as in service.py's @http -> the roles that may call it.
@@ -36,6 +37,14 @@ PERMISSIONS = {
     # health facts are sensitive: every read is logged (logger wuji.audit)
     "POST /api/v1/members/<id:member_id>/health-events": STAFF,
     "GET /api/v1/members/<id:member_id>/health-events": STAFF,
+    # who read whose health events: for admins (the office's supervisors)
+    "GET /api/v1/members/<id:member_id>/health-reads": ADMINS,
+    "GET /api/v1/members/<id:member_id>/history": STAFF,
+    "POST /api/v1/members/<id:member_id>/transfers": STAFF,
+    "GET /api/v1/members/<id:member_id>/transfers": STAFF,
+    "POST /api/v1/branches/<id:branch_id>/terms": STAFF,
+    "GET /api/v1/branches/<id:branch_id>/terms": STAFF,
+    "GET /api/v1/branches/<id:branch_id>/committee": STAFF,
     "GET /api/v1/visit-tasks": STAFF,
     "POST /api/v1/visit-tasks/<id:task_id>/complete": STAFF,
     "GET /api/v1/subsidy-checks": STAFF,

@@ -54,7 +54,7 @@ class GatewayService(ServiceBase):
 
     @http("POST", "/api/v1/members")
     def create_member(self, request):
-        return created(self.members.create_member(web.json_body(request)))
+        return created(self.members.create_member(web.json_body(request), web.caller(request).username))
 
     @http("GET", "/api/v1/members")
     def list_members(self, request):
@@ -67,7 +67,23 @@ class GatewayService(ServiceBase):
 
     @http("PATCH", "/api/v1/members/<id:member_id>")
     def update_member(self, request, member_id):
-        return json_response(self.members.update_member(member_id, web.json_body(request)))
+        data = web.json_body(request)
+        return json_response(self.members.update_member(member_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/members/<id:member_id>/history")
+    def member_history(self, request, member_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.member_history(member_id, page, page_size))
+
+    @http("POST", "/api/v1/members/<id:member_id>/transfers")
+    def transfer_member(self, request, member_id):
+        data = web.json_body(request)
+        return created(self.members.transfer_member(member_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/members/<id:member_id>/transfers")
+    def list_transfers(self, request, member_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.list_transfers(member_id, page, page_size))
 
     @http("POST", "/api/v1/members/<id:member_id>/health-events")
     def record_health_event(self, request, member_id):
@@ -79,11 +95,31 @@ class GatewayService(ServiceBase):
     @http("GET", "/api/v1/members/<id:member_id>/health-events")
     def list_health_events(self, request, member_id):
         _, page, page_size = web.query(request)
-        events = self.members.list_health_events(member_id, page, page_size)
         caller = web.caller(request)
+        # the members service records the read (who read whose) in its database
+        events = self.members.list_health_events(member_id, page, page_size, caller.username)
         audit.info("health events of member %s read by %s (role %s): %s of %s",
                    member_id, caller.username, caller.role, len(events["items"]), events["total"])
         return json_response(events)
+
+    @http("GET", "/api/v1/members/<id:member_id>/health-reads")
+    def list_health_reads(self, request, member_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.list_health_reads(member_id, page, page_size))
+
+    @http("POST", "/api/v1/branches/<id:branch_id>/terms")
+    def elect_committee(self, request, branch_id):
+        data = web.json_body(request)
+        return created(self.members.elect_committee(branch_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/branches/<id:branch_id>/terms")
+    def list_terms(self, request, branch_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.list_terms(branch_id, page, page_size))
+
+    @http("GET", "/api/v1/branches/<id:branch_id>/committee")
+    def get_committee(self, request, branch_id):
+        return json_response(self.members.get_committee(branch_id))
 
     # -- welfare service ----------------------------------------------------------
 

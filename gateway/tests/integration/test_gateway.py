@@ -56,8 +56,8 @@ class FakeMembers:
         return page([BRANCH], page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_member(self, data):
-        return {"id": 5, **data}
+    def create_member(self, data, changed_by=None):
+        return {"id": 5, "changed_by": changed_by, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_members(self, filters=None, page_number=1, page_size=20):
@@ -70,16 +70,48 @@ class FakeMembers:
                 "pension_monthly": decimal.Decimal("4800.50")}
 
     @rpc(expected_exceptions=EXPECTED)
-    def update_member(self, member_id, data):
-        return {"id": member_id, **data}
+    def update_member(self, member_id, data, changed_by=None):
+        return {"id": member_id, "changed_by": changed_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def member_history(self, member_id, page_number=1, page_size=20):
+        return page([{"member_id": member_id, "field": "phone", "old_value": None, "new_value": "1"}],
+                    page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def transfer_member(self, member_id, data, recorded_by=None):
+        return {"id": 1, "member_id": member_id, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_transfers(self, member_id, page_number=1, page_size=20):
+        return page([{"id": 1, "member_id": member_id, "target": "community"}], page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_health_reads(self, member_id, page_number=1, page_size=20):
+        return page([{"member_id": member_id, "read_by": "admin"}], page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def elect_committee(self, branch_id, data, recorded_by=None):
+        if not data.get("committee"):
+            raise InvalidInput("输入有误 (invalid input)", {"committee": ["必填 (required)"]})
+        return {"id": 2, "branch_id": branch_id, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_terms(self, branch_id, page_number=1, page_size=20):
+        return page([{"id": 2, "branch_id": branch_id}], page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_committee(self, branch_id):
+        return {"branch_id": branch_id, "term": None, "has_secretary": False}
 
     @rpc(expected_exceptions=EXPECTED)
     def record_health_event(self, member_id, data, request_id, recorded_by=None):
         return {"id": 9, "member_id": member_id, "request_id": request_id, "recorded_by": recorded_by, **data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_health_events(self, member_id, page_number=1, page_size=20):
-        return page([{"id": 9, "member_id": member_id, "kind": "hospitalized"}], page_number, page_size)
+    def list_health_events(self, member_id, page_number=1, page_size=20, read_by=None):
+        return page([{"id": 9, "member_id": member_id, "kind": "hospitalized"}], page_number, page_size,
+                    read_by=read_by)
 
 
 class FakeWelfare:
@@ -270,7 +302,38 @@ def test_member_filters_and_paging_reach_the_service(system, token):
 def test_update_member(system, token):
     answer = system.call("PATCH", "/api/v1/members/7", token=token, json={"phone": "13800000000"})
     assert answer.status_code == 200
-    assert answer.json() == {"id": 7, "phone": "13800000000"}
+    assert answer.json() == {"id": 7, "phone": "13800000000", "changed_by": "admin"}
+    created = system.call("POST", "/api/v1/members", token=token, json={"name": "张三"})
+    assert created.status_code == 201 and created.json()["changed_by"] == "admin"
+
+
+def test_history_transfers_and_committees_reach_the_service_with_the_caller(system, token):
+    history = system.call("GET", "/api/v1/members/7/history?page_size=5", token=token)
+    assert history.status_code == 200
+    assert history.json()["items"][0]["field"] == "phone" and history.json()["page_size"] == 5
+
+    moved = system.call("POST", "/api/v1/members/7/transfers", token=token,
+                        json={"target": "community", "date": "2026-01-05", "community": "西湖街道社区"})
+    assert moved.status_code == 201
+    assert moved.json()["recorded_by"] == "admin" and moved.json()["member_id"] == 7
+    assert system.call("GET", "/api/v1/members/7/transfers", token=token).json()["total"] == 1
+
+    term = system.call("POST", "/api/v1/branches/1/terms", token=token,
+                       json={"starts_on": "2026-01-01", "committee": [{"member_id": 7, "role": "secretary"}]})
+    assert term.status_code == 201 and term.json()["recorded_by"] == "admin"
+    assert_error(system.call("POST", "/api/v1/branches/1/terms", token=token, json={"starts_on": "2026-01-01"}),
+                 400, "invalid_input")
+    assert system.call("GET", "/api/v1/branches/1/terms", token=token).json()["items"][0]["id"] == 2
+    assert system.call("GET", "/api/v1/branches/1/committee", token=token).json()["has_secretary"] is False
+
+
+def test_who_read_health_events_is_for_admins_only(system, token):
+    answer = system.call("GET", "/api/v1/members/3/health-reads", token=token)
+    assert answer.status_code == 200 and answer.json()["items"][0]["read_by"] == "admin"
+    staff = jwt.encode({"sub": "clerk", "role": "staff", "iat": int(time.time()), "exp": int(time.time()) + 60},
+                       JWT_SECRET, algorithm="HS256")
+    assert_error(system.call("GET", "/api/v1/members/3/health-reads", token=staff), 403, "forbidden")
+    assert system.call("GET", "/api/v1/members/3/history", token=staff).status_code == 200
 
 
 def test_a_health_event_carries_the_idempotency_key_and_the_recorder(system, token):
@@ -292,6 +355,7 @@ def test_every_read_of_health_events_is_audited(system, token, caplog):
     caplog.set_level(logging.INFO, logger="wuji.audit")
     answer = system.call("GET", "/api/v1/members/3/health-events", token=token)
     assert answer.status_code == 200 and answer.json()["total"] == 1
+    assert answer.json()["read_by"] == "admin"  # the service records who read
     [record] = [r for r in caplog.records if r.name == "wuji.audit"]
     assert "member 3" in record.getMessage() and "admin" in record.getMessage()
 

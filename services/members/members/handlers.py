@@ -4,14 +4,17 @@ Each takes a ``wuji_infra.db.Transaction`` (or a Session for reads) and raw
 JSON-ready input, and returns JSON-ready output. service.py only routes.
 """
 import datetime as dt
+import json
 
 import sqlalchemy as sa
 
 from members import domain
-from members.models import Branch, HealthEvent, Member
+from members.models import (
+    Branch, CommitteeSeat, HealthEvent, HealthRead, Member, MemberChange, Term, TermReminder, Transfer,
+)
 from members.schemas import (
-    BranchIn, BranchOut, HealthEventIn, HealthEventOut, MemberFilters, MemberIn, MemberOut,
-    member_problems,
+    BranchIn, BranchOut, HealthEventIn, HealthEventOut, HealthReadOut, MemberChangeOut, MemberFilters,
+    MemberIn, MemberOut, TermIn, TransferIn, TransferOut, member_problems,
 )
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.validation import load, page_of
@@ -80,7 +83,42 @@ def _check_member(session, member, exclude_id=None):
         )
 
 
-def create_member(tx, data):
+# -- history ------------------------------------------------------------------
+
+_NOT_HISTORY = ("id", "created_at", "updated_at")
+
+
+def _snapshot(member):
+    """The member's fields as JSON-ready values, for history."""
+    return {k: v for k, v in MemberOut().dump(member).items() if k not in _NOT_HISTORY}
+
+
+def _record_changes(session, member_id, before, after, changed_by, reason):
+    for field, old, new in domain.changed_fields(before, after):
+        session.add(MemberChange(
+            member_id=member_id, field=field, changed_by=changed_by, reason=reason,
+            old_value=json.dumps(old, ensure_ascii=False), new_value=json.dumps(new, ensure_ascii=False),
+        ))
+
+
+def _change_out(change):
+    out = MemberChangeOut().dump(change)
+    out["old_value"] = json.loads(change.old_value) if change.old_value is not None else None
+    out["new_value"] = json.loads(change.new_value) if change.new_value is not None else None
+    return out
+
+
+def member_history(session, member_id, page=1, page_size=20):
+    """Every recorded change of a member, newest first."""
+    _member_or_404(session, member_id)
+    query = (sa.select(MemberChange).where(MemberChange.member_id == member_id)
+             .order_by(MemberChange.id.desc()))
+    return page_of(session, query, _change_out, page, page_size)
+
+
+# -- members ------------------------------------------------------------------
+
+def create_member(tx, data, changed_by=None):
     values = load(MemberIn(), data)
     values.setdefault("org_relation", "unit")
     values.setdefault("specialties", [])
@@ -91,13 +129,17 @@ def create_member(tx, data):
     _check_member(tx.session, member)
     tx.session.add(member)
     tx.session.flush()
+    # a registration is one history entry: the record as first entered
+    tx.session.add(MemberChange(member_id=member.id, field="*", old_value=None, changed_by=changed_by,
+                                reason="created", new_value=json.dumps(_snapshot(member), ensure_ascii=False)))
     tx.emit("member_registered", member_facts(member))
     return MemberOut().dump(member)
 
 
-def update_member(tx, member_id, data):
+def update_member(tx, member_id, data, changed_by=None, today=None):
     values = load(MemberIn(), data, partial=True)
     member = _member_or_404(tx.session, member_id)
+    snapshot = _snapshot(member)
     before = (member.org_relation, member.community, member.status)
     for field, value in values.items():
         setattr(member, field, value)
@@ -105,13 +147,58 @@ def update_member(tx, member_id, data):
         member.community = None
     _check_member(tx.session, member, exclude_id=member.id)
     tx.session.flush()
+    _record_changes(tx.session, member.id, snapshot, _snapshot(member), changed_by, "updated")
     tx.emit("member_updated", member_facts(member))
     if (member.org_relation, member.community, member.status) != before:
-        tx.emit("member_transferred", {
-            "member_id": member.id, "org_relation": member.org_relation,
-            "community": member.community, "status": member.status,
-        })
+        _emit_transferred(tx, member, before, today or dt.date.today())
     return MemberOut().dump(member)
+
+
+def _emit_transferred(tx, member, before, date):
+    tx.emit("member_transferred", {
+        "member_id": member.id, "org_relation": member.org_relation,
+        "community": member.community, "status": member.status, "date": date,
+        "branch_id": member.branch_id, "from_org_relation": before[0], "from_community": before[1],
+    })
+
+
+# -- organizational relationship ----------------------------------------------
+
+def transfer_member(tx, member_id, data, recorded_by=None, today=None):
+    """Move a member between the bureau's branch and a community, or out of the system."""
+    values = load(TransferIn(), data)
+    member = _member_or_404(tx.session, member_id)
+    if values["date"] > (today or dt.date.today()):
+        reason = "日期不能晚于今天 (the date is in the future)"
+        raise InvalidInput(reason, {"date": [reason]})
+    if member.status != "active":
+        reason = f"该党员状态为 {member.status}, 不能转移组织关系 (only an active member can be transferred)"
+        raise Conflict(reason, {"target": [reason]})
+    before = (member.org_relation, member.community, member.status)
+    after = domain.after_transfer(*before, values["target"], values.get("community"))
+    if after == before:
+        reason = "组织关系未改变 (the member is already there)"
+        raise Conflict(reason, {"target": [reason]})
+    snapshot = _snapshot(member)
+    member.org_relation, member.community, member.status = after
+    transfer = Transfer(
+        member_id=member.id, date=values["date"], target=values["target"], from_org_relation=before[0],
+        from_community=before[1], to_community=member.community if values["target"] == "community" else None,
+        note=values.get("note"), recorded_by=recorded_by,
+    )
+    tx.session.add(transfer)
+    tx.session.flush()
+    _record_changes(tx.session, member.id, snapshot, _snapshot(member), recorded_by, "transfer")
+    tx.emit("member_updated", member_facts(member))
+    _emit_transferred(tx, member, before, values["date"])
+    return TransferOut().dump(transfer)
+
+
+def list_transfers(session, member_id, page=1, page_size=20):
+    _member_or_404(session, member_id)
+    query = (sa.select(Transfer).where(Transfer.member_id == member_id)
+             .order_by(Transfer.date.desc(), Transfer.id.desc()))
+    return page_of(session, query, TransferOut().dump, page, page_size)
 
 
 def get_member(session, member_id):
@@ -151,8 +238,10 @@ def record_health_event(tx, member_id, data, request_id, recorded_by=None, today
 
     event = HealthEvent(member_id=member.id, request_id=request_id, recorded_by=recorded_by, **values)
     tx.session.add(event)
+    snapshot = _snapshot(member)
     member.status = domain.status_after_health_event(member.status, values["kind"])
     tx.session.flush()
+    _record_changes(tx.session, member.id, snapshot, _snapshot(member), recorded_by, "health_event")
 
     data = {
         "member_id": member.id, "health_event_id": event.id, "date": event.date,
@@ -167,7 +256,124 @@ def record_health_event(tx, member_id, data, request_id, recorded_by=None, today
     return HealthEventOut().dump(event)
 
 
-def list_health_events(session, member_id, page=1, page_size=20):
-    _member_or_404(session, member_id)
+def list_health_events(tx, member_id, page=1, page_size=20, read_by=None):
+    """A member's health events; the read itself is recorded (who read whose, how many)."""
+    _member_or_404(tx.session, member_id)
     query = sa.select(HealthEvent).where(HealthEvent.member_id == member_id).order_by(HealthEvent.date.desc(), HealthEvent.id.desc())
-    return page_of(session, query, HealthEventOut().dump, page, page_size)
+    events = page_of(tx.session, query, HealthEventOut().dump, page, page_size)
+    tx.session.add(HealthRead(member_id=member_id, read_by=read_by, events_shown=len(events["items"])))
+    return events
+
+
+def list_health_reads(session, member_id, page=1, page_size=20):
+    """Who read a member's health events, newest first."""
+    _member_or_404(session, member_id)
+    query = sa.select(HealthRead).where(HealthRead.member_id == member_id).order_by(HealthRead.id.desc())
+    return page_of(session, query, HealthReadOut().dump, page, page_size)
+
+
+# -- committees and terms -----------------------------------------------------
+
+def _current_term(session, branch_id):
+    """The branch's latest term (the one elected last), or None."""
+    return session.scalar(
+        sa.select(Term).where(Term.branch_id == branch_id).order_by(Term.starts_on.desc(), Term.id.desc()).limit(1))
+
+
+def _term_out(session, term, today):
+    rows = session.execute(
+        sa.select(CommitteeSeat.member_id, CommitteeSeat.role, Member.name, Member.status)
+        .join(Member, Member.id == CommitteeSeat.member_id)
+        .where(CommitteeSeat.term_id == term.id).order_by(CommitteeSeat.id)
+    ).all()
+    committee = [{"member_id": r.member_id, "role": r.role, "name": r.name, "member_status": r.status}
+                 for r in rows]
+    return {
+        "id": term.id, "branch_id": term.branch_id, "starts_on": term.starts_on, "ends_on": term.ends_on,
+        "state": domain.term_state(term.ends_on, today), "committee": committee,
+        # a secretary who has died or left no longer leads the branch
+        "has_secretary": any(s["role"] == "secretary" and s["member_status"] == "active" for s in committee),
+        "recorded_by": term.recorded_by,
+    }
+
+
+def elect_committee(tx, branch_id, data, recorded_by=None, today=None):
+    """Record a newly elected committee as a new term (换届); earlier terms are kept."""
+    values = load(TermIn(), data)
+    today = today or dt.date.today()
+    _branch_or_404(tx.session, branch_id)
+    starts_on = values["starts_on"]
+    ends_on = values.get("ends_on") or domain.default_term_end(starts_on)
+    latest = _current_term(tx.session, branch_id)
+    if latest is not None and starts_on <= latest.starts_on:
+        reason = f"新任期应晚于上一任期的开始日期 {latest.starts_on} (must start after the previous term)"
+        raise Conflict(reason, {"starts_on": [reason]})
+    problems = {}
+    for index, seat in enumerate(values["committee"]):
+        member = tx.session.get(Member, seat["member_id"])
+        if member is None:
+            problems[f"committee.{index}.member_id"] = [f"党员 {seat['member_id']} 不存在 (no such member)"]
+        elif member.branch_id != branch_id:
+            problems[f"committee.{index}.member_id"] = ["不是本支部党员 (not a member of this branch)"]
+        elif member.status != "active":
+            problems[f"committee.{index}.member_id"] = [f"该党员状态为 {member.status} (not active)"]
+    if problems:
+        raise InvalidInput("班子成员有误 (invalid committee)", problems)
+    term = Term(branch_id=branch_id, starts_on=starts_on, ends_on=ends_on, recorded_by=recorded_by)
+    tx.session.add(term)
+    tx.session.flush()
+    tx.session.add_all(CommitteeSeat(term_id=term.id, **seat) for seat in values["committee"])
+    tx.session.flush()
+    return _term_out(tx.session, term, today)
+
+
+def get_committee(session, branch_id, today=None):
+    """The branch's current committee; ``term`` is None and ``has_secretary`` false when none is recorded."""
+    _branch_or_404(session, branch_id)
+    term = _current_term(session, branch_id)
+    if term is None:
+        return {"branch_id": branch_id, "term": None, "has_secretary": False}
+    out = _term_out(session, term, today or dt.date.today())
+    return {"branch_id": branch_id, "term": out, "has_secretary": out["has_secretary"]}
+
+
+def list_terms(session, branch_id, page=1, page_size=20, today=None):
+    """All terms of a branch, the latest first."""
+    _branch_or_404(session, branch_id)
+    today = today or dt.date.today()
+    query = sa.select(Term).where(Term.branch_id == branch_id).order_by(Term.starts_on.desc(), Term.id.desc())
+    return page_of(session, query, lambda term: _term_out(session, term, today), page, page_size)
+
+
+def send_term_reminders(store, today):
+    """Send the term reminders due ``today`` (the daily timer): each (term, reminder) once.
+
+    Only a branch's current term is reminded of: a re-election stops the old
+    one's reminders. The marker row and the outbox row commit together, so a
+    crash either sends both or neither; a marker already there (a second run
+    the same day, another process) means the reminder went out already.
+    """
+    with store.read() as session:
+        terms = session.execute(sa.select(Term.id, Term.branch_id, Term.ends_on)
+                                .order_by(Term.branch_id, Term.starts_on, Term.id)).all()
+    current = {term.branch_id: term for term in terms}  # the last per branch wins
+    sent = []
+    for term in current.values():
+        due = domain.term_reminder_due(term.ends_on, today)
+        if due is None:
+            continue
+        event_type, reminder = due
+        try:
+            with store.transaction() as tx:
+                already = tx.session.scalar(sa.select(TermReminder.id).where(
+                    TermReminder.term_id == term.id, TermReminder.reminder == reminder))
+                if already:
+                    continue
+                tx.session.add(TermReminder(term_id=term.id, reminder=reminder, sent_on=today))
+                tx.session.flush()
+                tx.emit(event_type, {"branch_id": term.branch_id, "term_id": term.id,
+                                     "ends_on": term.ends_on, "reminder": reminder})
+        except sa.exc.IntegrityError:
+            continue  # sent by a concurrent run
+        sent.append((event_type, term.branch_id, reminder))
+    return sent

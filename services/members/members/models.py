@@ -70,3 +70,79 @@ class HealthEvent(Base):
     request_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class MemberChange(Base):
+    """One field of a member changed: who, from what, to what, when (history)."""
+    __tablename__ = "member_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    field: Mapped[str] = mapped_column(sa.String(50))
+    old_value: Mapped[str | None] = mapped_column(sa.Text)   # JSON text of the old value
+    new_value: Mapped[str | None] = mapped_column(sa.Text)   # JSON text of the new value
+    changed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    reason: Mapped[str] = mapped_column(sa.String(30))       # created, updated, health_event, transfer
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class HealthRead(Base):
+    """Who read whose health events, and when (health facts are sensitive)."""
+    __tablename__ = "health_reads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    read_by: Mapped[str | None] = mapped_column(sa.String(100))
+    events_shown: Mapped[int] = mapped_column()
+    read_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class Transfer(Base):
+    """A change of organizational relationship (组织关系), with its date."""
+    __tablename__ = "transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(sa.Date)
+    target: Mapped[str] = mapped_column(sa.String(10))        # unit, community, out
+    from_org_relation: Mapped[str] = mapped_column(sa.String(10))
+    from_community: Mapped[str | None] = mapped_column(sa.String(200))
+    to_community: Mapped[str | None] = mapped_column(sa.String(200))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class Term(Base):
+    """A branch committee's term (任期); re-election adds a new one, the old is kept."""
+    __tablename__ = "terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branches.id"), index=True)
+    starts_on: Mapped[dt.date] = mapped_column(sa.Date)
+    ends_on: Mapped[dt.date] = mapped_column(sa.Date)
+    recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class CommitteeSeat(Base):
+    __tablename__ = "committee_seats"
+    __table_args__ = (sa.UniqueConstraint("term_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(sa.ForeignKey("terms.id"), index=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    role: Mapped[str] = mapped_column(sa.String(20))
+
+
+class TermReminder(Base):
+    """A reminder sent for a term: the unique key makes each one go out once,
+    committed with its outbox row."""
+    __tablename__ = "term_reminders"
+    __table_args__ = (sa.UniqueConstraint("term_id", "reminder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    term_id: Mapped[int] = mapped_column(sa.ForeignKey("terms.id"))
+    reminder: Mapped[str] = mapped_column(sa.String(20))
+    sent_on: Mapped[dt.date] = mapped_column(sa.Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)

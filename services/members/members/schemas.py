@@ -150,3 +150,91 @@ class HealthEventOut(Schema):
     ward = fields.String()
     note = fields.String()
     created_at = fields.AwareDateTime()
+
+
+class MemberChangeOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    field = fields.String()
+    old_value = fields.Raw()
+    new_value = fields.Raw()
+    changed_by = fields.String()
+    reason = fields.String()
+    changed_at = fields.AwareDateTime()
+
+
+class HealthReadOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    read_by = fields.String()
+    events_shown = fields.Integer()
+    read_at = fields.AwareDateTime()
+
+
+class TransferIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    target = fields.String(required=True, validate=validate.OneOf(domain.TRANSFER_TARGETS), error_messages=_REQUIRED)
+    date = fields.Date(required=True, error_messages=_REQUIRED)
+    community = _text(200, allow_none=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _community(self, data, **kwargs):
+        if data.get("target") == "community" and not data.get("community"):
+            raise ValidationError("转入社区时必须填写社区名称 (required when the target is community)", "community")
+
+
+class TransferOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    date = fields.Date()
+    target = fields.String()
+    from_org_relation = fields.String()
+    from_community = fields.String()
+    to_community = fields.String()
+    note = fields.String()
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class SeatIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    member_id = fields.Integer(required=True, strict=True, error_messages=_REQUIRED)
+    role = fields.String(required=True, validate=validate.OneOf(domain.COMMITTEE_ROLES), error_messages=_REQUIRED)
+
+
+class TermIn(Schema):
+    """A newly elected committee: a new term (换届); ``ends_on`` defaults to three years."""
+
+    class Meta:
+        unknown = RAISE
+
+    starts_on = fields.Date(required=True, error_messages=_REQUIRED)
+    ends_on = fields.Date()
+    committee = fields.List(fields.Nested(SeatIn), required=True, validate=validate.Length(min=1, max=30),
+                            error_messages=_REQUIRED)
+
+    @validates_schema
+    def _dates_and_seats(self, data, **kwargs):
+        if "ends_on" in data and "starts_on" in data and data["ends_on"] <= data["starts_on"]:
+            raise ValidationError("任期结束应晚于开始 (ends_on must be after starts_on)", "ends_on")
+        problems = domain.committee_problems(data.get("committee", []))
+        if problems:
+            raise ValidationError(problems["committee"], "committee")
+
+
+class SeatOut(Schema):
+    member_id = fields.Integer()
+    role = fields.String()
+    name = fields.String()
+
+
+class TermFilters(Schema):
+    class Meta:
+        unknown = RAISE
+
+    branch_id = fields.Integer()

@@ -1,13 +1,33 @@
 """nameko entrypoints of the members service: thin, each calls a handler."""
+import datetime as dt
+
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from members import handlers
 from wuji_infra.errors import EXPECTED
 from wuji_infra.service import ServiceBase
 
 
+REMINDER_INTERVAL_SECONDS = 24 * 3600
+
+
+class Clock(DependencyProvider):
+    """Today's date, as a callable; tests replace it to move time."""
+
+    def get_dependency(self, worker_ctx):
+        return dt.date.today
+
+
 class MembersService(ServiceBase):
     name = "members"
+    today = Clock()
+
+    # daily, and once at start: a restarted service catches up at once
+    @timer(interval=REMINDER_INTERVAL_SECONDS, eager=True)
+    def send_term_reminders(self):
+        handlers.send_term_reminders(self.db, self.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def create_branch(self, data):
@@ -25,14 +45,29 @@ class MembersService(ServiceBase):
             return handlers.list_branches(session, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_member(self, data):
+    def create_member(self, data, changed_by=None):
         with self.db.transaction() as tx:
-            return handlers.create_member(tx, data)
+            return handlers.create_member(tx, data, changed_by)
 
     @rpc(expected_exceptions=EXPECTED)
-    def update_member(self, member_id, data):
+    def update_member(self, member_id, data, changed_by=None):
         with self.db.transaction() as tx:
-            return handlers.update_member(tx, member_id, data)
+            return handlers.update_member(tx, member_id, data, changed_by, self.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def member_history(self, member_id, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.member_history(session, member_id, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def transfer_member(self, member_id, data, recorded_by=None):
+        with self.db.transaction() as tx:
+            return handlers.transfer_member(tx, member_id, data, recorded_by, self.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_transfers(self, member_id, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_transfers(session, member_id, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_member(self, member_id):
@@ -47,9 +82,31 @@ class MembersService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def record_health_event(self, member_id, data, request_id, recorded_by=None):
         with self.db.transaction() as tx:
-            return handlers.record_health_event(tx, member_id, data, request_id, recorded_by)
+            return handlers.record_health_event(tx, member_id, data, request_id, recorded_by, self.today())
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_health_events(self, member_id, page=1, page_size=20):
+    def list_health_events(self, member_id, page=1, page_size=20, read_by=None):
+        with self.db.transaction() as tx:
+            return handlers.list_health_events(tx, member_id, page, page_size, read_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_health_reads(self, member_id, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_health_events(session, member_id, page, page_size)
+            return handlers.list_health_reads(session, member_id, page, page_size)
+
+    # -- committees and terms -----------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def elect_committee(self, branch_id, data, recorded_by=None):
+        with self.db.transaction() as tx:
+            return handlers.elect_committee(tx, branch_id, data, recorded_by, self.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_committee(self, branch_id):
+        with self.db.read() as session:
+            return handlers.get_committee(session, branch_id, self.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_terms(self, branch_id, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_terms(session, branch_id, page, page_size, self.today())

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcClient
+from nameko.testing.services import entrypoint_hook, replace_dependencies
 
 from members.domain import check_character
 from members.service import MembersService
@@ -26,6 +27,18 @@ def members(container_factory, nameko_config, service_db):
     container.start()
     with ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10) as cluster:
         yield cluster.members
+
+
+@pytest.fixture
+def clocked(container_factory, nameko_config, service_db):
+    """The service with its clock in the test's hands: ``clock.return_value = date``."""
+    service_db("members")
+    container = container_factory(MembersService, nameko_config)
+    clock = replace_dependencies(container, "today")
+    clock.return_value = dt.date(2026, 11, 26)
+    container.start()
+    with ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10) as cluster:
+        yield container, clock, cluster.members
 
 
 @pytest.fixture
@@ -83,3 +96,43 @@ def test_errors_cross_the_wire_with_their_fields(members):
 
 def test_ping_answers_when_the_database_does(members):
     assert members.ping() == {"status": "ok"}
+
+
+def test_the_daily_timer_sends_each_term_reminder_once_with_a_moved_clock(clocked, announced):
+    container, clock, members = clocked
+    branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
+    secretary = members.create_member({
+        "name": "周志强", "gender": "male", "id_number": id_for(dt.date(1944, 2, 3), 11),
+        "birth_date": "1944-02-03", "branch_id": branch["id"], "retirement_kind": "tuixiu",
+    }, "clerk1")
+    term = members.elect_committee(branch["id"], {
+        "starts_on": "2024-04-01", "committee": [{"member_id": secretary["id"], "role": "secretary"}]}, "clerk1")
+    assert term["ends_on"] == dt.date(2027, 3, 31)
+
+    with entrypoint_hook(container, "send_term_reminders") as run_timer:
+        for day in (dt.date(2026, 10, 1), dt.date(2026, 10, 2), dt.date(2027, 1, 5), dt.date(2027, 4, 2),
+                    dt.date(2027, 4, 30)):
+            clock.return_value = day
+            run_timer()
+    registered, *reminders = announced(4)
+    assert registered.event_type == "member_registered"
+    assert [(e.event_type, e.data["reminder"]) for e in reminders] == [
+        ("branch_term_expiring", "6_months"), ("branch_term_expiring", "3_months"),
+        ("branch_term_overdue", "overdue:2027-04")]
+    assert members.get_committee(branch["id"])["term"]["state"] == "overdue"
+
+
+def test_history_and_health_reads_over_rpc(members):
+    branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
+    member = members.create_member({
+        "name": "陈淑芬", "gender": "female", "id_number": id_for(dt.date(1936, 1, 20), 9),
+        "birth_date": "1936-01-20", "branch_id": branch["id"], "retirement_kind": "lixiu",
+    }, "clerk1")
+    members.update_member(member["id"], {"phone": "13800000000"}, "clerk2")
+    members.transfer_member(member["id"], {"target": "community", "date": "2026-01-05", "community": "北山社区"}, "clerk3")
+    members.list_health_events(member["id"], 1, 20, "clerk4")
+    history = members.member_history(member["id"])
+    assert [(e["field"], e["changed_by"]) for e in history["items"]] == [
+        ("community", "clerk3"), ("org_relation", "clerk3"), ("phone", "clerk2"), ("*", "clerk1")]
+    assert members.list_health_reads(member["id"])["items"][0]["read_by"] == "clerk4"
+    assert members.list_transfers(member["id"])["items"][0]["date"] == "2026-01-05"
