@@ -58,7 +58,8 @@ class GatewayService(ServiceBase):
 
     @http("GET", "/api/v1/members")
     def list_members(self, request):
-        filters, page, page_size = web.query(request, ("branch_id", "q", "org_relation", "status"))
+        filters, page, page_size = web.query(
+            request, ("branch_id", "q", "org_relation", "status", "specialty", "willing_to_serve"))
         return json_response(self.members.list_members(filters, page, page_size))
 
     @http("GET", "/api/v1/members/<id:member_id>")
@@ -120,6 +121,26 @@ class GatewayService(ServiceBase):
     @http("GET", "/api/v1/branches/<id:branch_id>/committee")
     def get_committee(self, request, branch_id):
         return json_response(self.members.get_committee(branch_id))
+
+    @http("POST", "/api/v1/members/<id:member_id>/honors")
+    def add_honor(self, request, member_id):
+        data = web.json_body(request)
+        return created(self.members.add_honor(member_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/honors")
+    def list_honors(self, request):
+        filters, page, page_size = web.query(request, ("member_id", "level", "year"))
+        return json_response(self.members.list_honors(filters, page, page_size))
+
+    @http("POST", "/api/v1/members/<id:member_id>/social-roles")
+    def add_social_role(self, request, member_id):
+        data = web.json_body(request)
+        return created(self.members.add_social_role(member_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/members/<id:member_id>/social-roles")
+    def list_social_roles(self, request, member_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.list_social_roles(member_id, page, page_size))
 
     # -- welfare service ----------------------------------------------------------
 

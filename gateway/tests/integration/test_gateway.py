@@ -101,6 +101,22 @@ class FakeMembers:
         return page([{"id": 2, "branch_id": branch_id}], page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
+    def add_honor(self, member_id, data, recorded_by=None):
+        return {"id": 4, "member_id": member_id, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_honors(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_social_role(self, member_id, data, recorded_by=None):
+        return {"id": 6, "member_id": member_id, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_social_roles(self, member_id, page_number=1, page_size=20):
+        return page([{"id": 6, "member_id": member_id}], page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_committee(self, branch_id):
         return {"branch_id": branch_id, "term": None, "has_secretary": False}
 
@@ -325,6 +341,21 @@ def test_history_transfers_and_committees_reach_the_service_with_the_caller(syst
                  400, "invalid_input")
     assert system.call("GET", "/api/v1/branches/1/terms", token=token).json()["items"][0]["id"] == 2
     assert system.call("GET", "/api/v1/branches/1/committee", token=token).json()["has_secretary"] is False
+
+
+def test_talent_search_honors_and_social_roles(system, token):
+    found = system.call("GET", "/api/v1/members?specialty=%E4%B9%A6%E6%B3%95&willing_to_serve=true", token=token)
+    assert found.json()["filters_seen"] == {"specialty": "书法", "willing_to_serve": "true"}
+    honor = system.call("POST", "/api/v1/members/3/honors", token=token,
+                        json={"title": "星级模范党员", "level": "municipal", "year": 2025})
+    assert honor.status_code == 201 and honor.json()["recorded_by"] == "admin"
+    honors = system.call("GET", "/api/v1/honors?level=municipal&year=2025", token=token)
+    assert honors.json()["filters_seen"] == {"level": "municipal", "year": "2025"}
+    assert_error(system.call("GET", "/api/v1/honors?colour=red", token=token), 400, "invalid_input")
+    role = system.call("POST", "/api/v1/members/3/social-roles", token=token,
+                       json={"role": "监督员", "appointed_by": "市人民检察院", "starts_on": "2024-01-01"})
+    assert role.status_code == 201 and role.json()["recorded_by"] == "admin"
+    assert system.call("GET", "/api/v1/members/3/social-roles", token=token).json()["total"] == 1
 
 
 def test_who_read_health_events_is_for_admins_only(system, token):

@@ -148,3 +148,8 @@ def term_reminder_due(ends_on, today):
     if today >= add_months(ends_on, -6):
         return "branch_term_expiring", "6_months"
     return None
+
+
+# -- honors (先进典型) -----------------------------------------------------------
+
+HONOR_LEVELS = ("provincial", "municipal", "bureau")   # 省级, 市级, 局级

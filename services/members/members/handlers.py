@@ -10,11 +10,13 @@ import sqlalchemy as sa
 
 from members import domain
 from members.models import (
-    Branch, CommitteeSeat, HealthEvent, HealthRead, Member, MemberChange, Term, TermReminder, Transfer,
+    Branch, CommitteeSeat, HealthEvent, HealthRead, Honor, Member, MemberChange, MemberSpecialty, SocialRole,
+    Term, TermReminder, Transfer,
 )
 from members.schemas import (
-    BranchIn, BranchOut, HealthEventIn, HealthEventOut, HealthReadOut, MemberChangeOut, MemberFilters,
-    MemberIn, MemberOut, TermIn, TransferIn, TransferOut, member_problems,
+    BranchIn, BranchOut, HealthEventIn, HealthEventOut, HealthReadOut, HonorFilters, HonorIn, HonorOut,
+    MemberChangeOut, MemberFilters, MemberIn, MemberOut, SocialRoleIn, SocialRoleOut, TermIn, TransferIn,
+    TransferOut, member_problems,
 )
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.validation import load, page_of
@@ -118,17 +120,26 @@ def member_history(session, member_id, page=1, page_size=20):
 
 # -- members ------------------------------------------------------------------
 
+def _index_specialties(session, member):
+    """Keep the searchable specialty rows equal to ``member.specialties``."""
+    session.execute(sa.delete(MemberSpecialty).where(MemberSpecialty.member_id == member.id))
+    session.add_all(MemberSpecialty(member_id=member.id, specialty=specialty)
+                    for specialty in dict.fromkeys(member.specialties or []))
+
+
 def create_member(tx, data, changed_by=None):
     values = load(MemberIn(), data)
     values.setdefault("org_relation", "unit")
     values.setdefault("specialties", [])
+    values.setdefault("professional_titles", [])
     values.setdefault("status", "active")
-    for flag in ("lives_alone", "children_away", "mobility_limited", "hardship"):
+    for flag in ("lives_alone", "children_away", "mobility_limited", "hardship", "willing_to_serve"):
         values.setdefault(flag, False)
     member = Member(**values)
     _check_member(tx.session, member)
     tx.session.add(member)
     tx.session.flush()
+    _index_specialties(tx.session, member)
     # a registration is one history entry: the record as first entered
     tx.session.add(MemberChange(member_id=member.id, field="*", old_value=None, changed_by=changed_by,
                                 reason="created", new_value=json.dumps(_snapshot(member), ensure_ascii=False)))
@@ -147,6 +158,8 @@ def update_member(tx, member_id, data, changed_by=None, today=None):
         member.community = None
     _check_member(tx.session, member, exclude_id=member.id)
     tx.session.flush()
+    if "specialties" in values:
+        _index_specialties(tx.session, member)
     _record_changes(tx.session, member.id, snapshot, _snapshot(member), changed_by, "updated")
     tx.emit("member_updated", member_facts(member))
     if (member.org_relation, member.community, member.status) != before:
@@ -214,6 +227,11 @@ def list_members(session, filters=None, page=1, page_size=20):
     if "q" in chosen:
         pattern = f"%{chosen['q']}%"
         query = query.where(sa.or_(Member.name.like(pattern), Member.id_number.like(pattern)))
+    if "specialty" in chosen:
+        query = query.where(sa.exists().where(
+            MemberSpecialty.member_id == Member.id, MemberSpecialty.specialty == chosen["specialty"]))
+    if "willing_to_serve" in chosen:
+        query = query.where(Member.willing_to_serve == chosen["willing_to_serve"])
     return page_of(session, query, MemberOut().dump, page, page_size)
 
 
@@ -377,3 +395,40 @@ def send_term_reminders(store, today):
             continue  # sent by a concurrent run
         sent.append((event_type, term.branch_id, reminder))
     return sent
+
+
+# -- honors and roles in society ----------------------------------------------
+
+def add_honor(tx, member_id, data, recorded_by=None):
+    values = load(HonorIn(), data)
+    member = _member_or_404(tx.session, member_id)
+    honor = Honor(member_id=member.id, recorded_by=recorded_by, **values)
+    tx.session.add(honor)
+    tx.session.flush()
+    return HonorOut().dump(honor)
+
+
+def list_honors(session, filters=None, page=1, page_size=20):
+    """Honors, the latest year first; filters ``member_id``, ``level``, ``year``."""
+    chosen = load(HonorFilters(), filters or {})
+    query = sa.select(Honor).order_by(Honor.year.desc(), Honor.id.desc())
+    for field in ("member_id", "level", "year"):
+        if field in chosen:
+            query = query.where(getattr(Honor, field) == chosen[field])
+    return page_of(session, query, HonorOut().dump, page, page_size)
+
+
+def add_social_role(tx, member_id, data, recorded_by=None):
+    values = load(SocialRoleIn(), data)
+    member = _member_or_404(tx.session, member_id)
+    role = SocialRole(member_id=member.id, recorded_by=recorded_by, **values)
+    tx.session.add(role)
+    tx.session.flush()
+    return SocialRoleOut().dump(role)
+
+
+def list_social_roles(session, member_id, page=1, page_size=20):
+    _member_or_404(session, member_id)
+    query = (sa.select(SocialRole).where(SocialRole.member_id == member_id)
+             .order_by(SocialRole.starts_on.desc(), SocialRole.id.desc()))
+    return page_of(session, query, SocialRoleOut().dump, page, page_size)

@@ -51,6 +51,8 @@ class Member(Base):
     mobility_limited: Mapped[bool] = mapped_column(default=False)
     hardship: Mapped[bool] = mapped_column(default=False)
     specialties: Mapped[list] = mapped_column(sa.JSON, default=list)
+    professional_titles: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
+    willing_to_serve: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
     status: Mapped[str] = mapped_column(sa.String(16), default="active", index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now, onupdate=_now)
@@ -145,4 +147,44 @@ class TermReminder(Base):
     term_id: Mapped[int] = mapped_column(sa.ForeignKey("terms.id"))
     reminder: Mapped[str] = mapped_column(sa.String(20))
     sent_on: Mapped[dt.date] = mapped_column(sa.Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class MemberSpecialty(Base):
+    """One specialty of a member, kept with ``Member.specialties`` so that the
+    roster can be searched by specialty on any database."""
+    __tablename__ = "member_specialties"
+    __table_args__ = (sa.UniqueConstraint("member_id", "specialty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    specialty: Mapped[str] = mapped_column(sa.String(50), index=True)
+
+
+class Honor(Base):
+    """An honor (先进典型): title, level, year."""
+    __tablename__ = "honors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(100))
+    level: Mapped[str] = mapped_column(sa.String(12), index=True)
+    year: Mapped[int] = mapped_column(index=True)
+    awarded_by: Mapped[str | None] = mapped_column(sa.String(200))
+    recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class SocialRole(Base):
+    """A role in society: supervisor appointments, local-history writing, volunteering."""
+    __tablename__ = "social_roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(100))
+    appointed_by: Mapped[str] = mapped_column(sa.String(200))
+    starts_on: Mapped[dt.date] = mapped_column(sa.Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)

@@ -60,6 +60,9 @@ class MemberIn(Schema):
     mobility_limited = fields.Boolean()
     hardship = fields.Boolean()
     specialties = fields.List(fields.String(validate=validate.Length(min=1, max=50)), validate=validate.Length(max=30))
+    professional_titles = fields.List(fields.String(validate=validate.Length(min=1, max=50)),
+                                      validate=validate.Length(max=20))
+    willing_to_serve = fields.Boolean()
     status = fields.String(validate=validate.OneOf(domain.MEMBER_STATUSES))
 
     @validates_schema
@@ -110,6 +113,8 @@ class MemberOut(Schema):
     mobility_limited = fields.Boolean()
     hardship = fields.Boolean()
     specialties = fields.List(fields.String())
+    professional_titles = fields.List(fields.String())
+    willing_to_serve = fields.Boolean()
     status = fields.String()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
@@ -123,6 +128,8 @@ class MemberFilters(Schema):
     q = fields.String(validate=validate.Length(min=1, max=50))
     org_relation = fields.String(validate=validate.OneOf(domain.ORG_RELATIONS))
     status = fields.String(validate=validate.OneOf(domain.MEMBER_STATUSES))
+    specialty = fields.String(validate=validate.Length(min=1, max=50))
+    willing_to_serve = fields.Boolean()
 
 
 class HealthEventIn(Schema):
@@ -233,8 +240,60 @@ class SeatOut(Schema):
     name = fields.String()
 
 
-class TermFilters(Schema):
+class HonorIn(Schema):
     class Meta:
         unknown = RAISE
 
-    branch_id = fields.Integer()
+    title = _text(100, required=True)
+    level = fields.String(required=True, validate=validate.OneOf(domain.HONOR_LEVELS), error_messages=_REQUIRED)
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=1921, max=2200),
+                          error_messages=_REQUIRED)
+    awarded_by = _text(200, allow_none=True)
+
+
+class HonorOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    title = fields.String()
+    level = fields.String()
+    year = fields.Integer()
+    awarded_by = fields.String()
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class HonorFilters(Schema):
+    class Meta:
+        unknown = RAISE
+
+    member_id = fields.Integer()
+    level = fields.String(validate=validate.OneOf(domain.HONOR_LEVELS))
+    year = fields.Integer()
+
+
+class SocialRoleIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    role = _text(100, required=True)
+    appointed_by = _text(200, required=True)
+    starts_on = fields.Date(required=True, error_messages=_REQUIRED)
+    ends_on = fields.Date(allow_none=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _dates(self, data, **kwargs):
+        if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError("结束日期不能早于开始日期 (ends_on is before starts_on)", "ends_on")
+
+
+class SocialRoleOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    role = fields.String()
+    appointed_by = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    note = fields.String()
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()

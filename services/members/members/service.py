@@ -110,3 +110,25 @@ class MembersService(ServiceBase):
     def list_terms(self, branch_id, page=1, page_size=20):
         with self.db.read() as session:
             return handlers.list_terms(session, branch_id, page, page_size, self.today())
+
+    # -- talents, honors, roles in society ---------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_honor(self, member_id, data, recorded_by=None):
+        with self.db.transaction() as tx:
+            return handlers.add_honor(tx, member_id, data, recorded_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_honors(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_honors(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_social_role(self, member_id, data, recorded_by=None):
+        with self.db.transaction() as tx:
+            return handlers.add_social_role(tx, member_id, data, recorded_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_social_roles(self, member_id, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_social_roles(session, member_id, page, page_size)
