@@ -47,6 +47,7 @@ PERMISSIONS = {
     "GET /api/v1/branches/<id:branch_id>/committee": STAFF,
     "POST /api/v1/members/<id:member_id>/honors": STAFF,
     "GET /api/v1/honors": STAFF,
+    "GET /api/v1/members/figures": STAFF,
     "POST /api/v1/members/<id:member_id>/social-roles": STAFF,
     "GET /api/v1/members/<id:member_id>/social-roles": STAFF,
     "GET /api/v1/visit-tasks": STAFF,

@@ -122,6 +122,11 @@ class GatewayService(ServiceBase):
     def get_committee(self, request, branch_id):
         return json_response(self.members.get_committee(branch_id))
 
+    @http("GET", "/api/v1/members/figures")
+    def headline_figures(self, request):
+        query, _, _ = web.query(request, ("on", "year"))
+        return json_response(self.members.headline_figures(query))
+
     @http("POST", "/api/v1/members/<id:member_id>/honors")
     def add_honor(self, request, member_id):
         data = web.json_body(request)

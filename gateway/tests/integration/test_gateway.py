@@ -117,6 +117,10 @@ class FakeMembers:
         return page([{"id": 6, "member_id": member_id}], page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
+    def headline_figures(self, query=None):
+        return {"members_total": 3, "query_seen": query}
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_committee(self, branch_id):
         return {"branch_id": branch_id, "term": None, "has_secretary": False}
 
@@ -356,6 +360,12 @@ def test_talent_search_honors_and_social_roles(system, token):
                        json={"role": "监督员", "appointed_by": "市人民检察院", "starts_on": "2024-01-01"})
     assert role.status_code == 201 and role.json()["recorded_by"] == "admin"
     assert system.call("GET", "/api/v1/members/3/social-roles", token=token).json()["total"] == 1
+
+
+def test_headline_figures_pass_the_date_and_year(system, token):
+    answer = system.call("GET", "/api/v1/members/figures?on=2026-12-31&year=2026", token=token)
+    assert answer.status_code == 200
+    assert answer.json() == {"members_total": 3, "query_seen": {"on": "2026-12-31", "year": "2026"}}
 
 
 def test_who_read_health_events_is_for_admins_only(system, token):

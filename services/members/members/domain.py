@@ -153,3 +153,12 @@ def term_reminder_due(ends_on, today):
 # -- honors (先进典型) -----------------------------------------------------------
 
 HONOR_LEVELS = ("provincial", "municipal", "bureau")   # 省级, 市级, 局级
+
+
+def average_age(birth_dates, day):
+    """Mean age in whole years on ``day``, to one decimal (Decimal), or None for nobody."""
+    from decimal import ROUND_HALF_UP, Decimal
+    ages = [age_on(born, day) for born in birth_dates]
+    if not ages:
+        return None
+    return (Decimal(sum(ages)) / len(ages)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -14,7 +14,7 @@ from members.models import (
     Term, TermReminder, Transfer,
 )
 from members.schemas import (
-    BranchIn, BranchOut, HealthEventIn, HealthEventOut, HealthReadOut, HonorFilters, HonorIn, HonorOut,
+    BranchIn, BranchOut, FiguresIn, HealthEventIn, HealthEventOut, HealthReadOut, HonorFilters, HonorIn, HonorOut,
     MemberChangeOut, MemberFilters, MemberIn, MemberOut, SocialRoleIn, SocialRoleOut, TermIn, TransferIn,
     TransferOut, member_problems,
 )
@@ -432,3 +432,36 @@ def list_social_roles(session, member_id, page=1, page_size=20):
     query = (sa.select(SocialRole).where(SocialRole.member_id == member_id)
              .order_by(SocialRole.starts_on.desc(), SocialRole.id.desc()))
     return page_of(session, query, SocialRoleOut().dump, page, page_size)
+
+
+# -- headline figures -----------------------------------------------------------
+
+def headline_figures(session, query=None, today=None):
+    """The roster's figures for the yearly report.
+
+    ``on`` (default today) is the day ages are counted at and committees are
+    counted on; ``year`` (default the year of ``on``) is the year of the honors.
+    Members counted are the active ones (not deceased, not transferred out).
+    """
+    chosen = load(FiguresIn(), query or {})
+    on = chosen.get("on") or today or dt.date.today()
+    year = chosen.get("year") or on.year
+    active = Member.status == "active"
+    by_relation = dict(session.execute(
+        sa.select(Member.org_relation, sa.func.count()).where(active).group_by(Member.org_relation)).all())
+    birth_dates = session.scalars(sa.select(Member.birth_date).where(active)).all()
+    # a branch has a committee on ``on`` when a term has started by then
+    committees = session.scalar(sa.select(sa.func.count(sa.distinct(Term.branch_id))).where(Term.starts_on <= on))
+    honors = dict(session.execute(
+        sa.select(Honor.level, sa.func.count()).where(Honor.year == year).group_by(Honor.level)).all())
+    average = domain.average_age(birth_dates, on)
+    return {
+        "on": on, "year": year,
+        "members_total": len(birth_dates),
+        "in_communities": by_relation.get("community", 0),
+        "in_bureau_branch": by_relation.get("unit", 0),
+        "average_age": str(average) if average is not None else None,
+        "branches": session.scalar(sa.select(sa.func.count()).select_from(Branch)),
+        "committees": committees,
+        "honors_by_level": {level: honors.get(level, 0) for level in domain.HONOR_LEVELS},
+    }

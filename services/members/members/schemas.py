@@ -297,3 +297,11 @@ class SocialRoleOut(Schema):
     note = fields.String()
     recorded_by = fields.String()
     created_at = fields.AwareDateTime()
+
+
+class FiguresIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    on = fields.Date()
+    year = fields.Integer(validate=validate.Range(min=1921, max=2200))

@@ -132,3 +132,9 @@ class MembersService(ServiceBase):
     def list_social_roles(self, member_id, page=1, page_size=20):
         with self.db.read() as session:
             return handlers.list_social_roles(session, member_id, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def headline_figures(self, query=None):
+        """For the yearly report: ``query`` may hold ``on`` (a date) and ``year``."""
+        with self.db.read() as session:
+            return handlers.headline_figures(session, query, self.today())

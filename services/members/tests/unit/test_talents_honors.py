@@ -116,3 +116,39 @@ def test_social_roles_with_the_appointing_body_and_dates(store, branch):
     with pytest.raises(NotFound):
         with store.transaction() as tx:
             handlers.add_social_role(tx, 999, {"role": "x", "appointed_by": "y", "starts_on": "2025-01-01"})
+
+
+# -- headline figures -------------------------------------------------------------
+
+def test_headline_figures_for_the_yearly_report(store, branch):
+    with store.transaction() as tx:
+        other = handlers.create_branch(tx, {"name": "机关第二离退休党支部", "unit": "市住房和城乡建设局"})
+    people = [
+        create(store, branch, 1, birth_date="1941-07-01"),
+        create(store, branch, 2, id_number=id_for(dt.date(1946, 12, 31), 2), birth_date="1946-12-31"),
+        create(store, branch, 3, org_relation="community", community="北山社区"),
+        create(store, branch, 4),
+    ]
+    with store.transaction() as tx:
+        handlers.record_health_event(tx, people[3]["id"], {"kind": "deceased", "date": "2026-03-01"}, "r1",
+                                     today=dt.date(2026, 11, 26))
+        handlers.elect_committee(tx, branch["id"], {"starts_on": "2025-01-01", "committee": [
+            {"member_id": people[0]["id"], "role": "secretary"}]}, today=dt.date(2026, 11, 26))
+        handlers.add_honor(tx, people[0]["id"], {"title": "星级模范党员", "level": "provincial", "year": 2026})
+        handlers.add_honor(tx, people[1]["id"], {"title": "优秀党员", "level": "bureau", "year": 2026})
+        handlers.add_honor(tx, people[1]["id"], {"title": "优秀党员", "level": "bureau", "year": 2025})
+    with store.read() as session:
+        figures = handlers.headline_figures(session, {"on": "2026-12-31"})
+        earlier = handlers.headline_figures(session, {"on": "2024-12-31", "year": "2025"})
+        assert handlers.headline_figures(session, {}, today=dt.date(2026, 11, 26))["on"] == dt.date(2026, 11, 26)
+        with pytest.raises(InvalidInput) as error:
+            handlers.headline_figures(session, {"on": "yesterday"})
+        assert "on" in error.value.fields
+    # ages on 2026-12-31: 85, 80, 85 -> 83.3; the deceased member is not counted
+    assert figures == {
+        "on": dt.date(2026, 12, 31), "year": 2026, "members_total": 3, "in_communities": 1, "in_bureau_branch": 2,
+        "average_age": "83.3", "branches": 2, "committees": 1,
+        "honors_by_level": {"provincial": 1, "municipal": 0, "bureau": 1},
+    }
+    assert other["id"] and earlier["committees"] == 0 and earlier["honors_by_level"]["bureau"] == 1
+    assert earlier["average_age"] == "81.3"   # 83, 78, 83 on 2024-12-31
