@@ -9,10 +9,12 @@ import logging
 
 from gateway import handlers, web
 from gateway.dependencies import AccountsDatabase, ServiceClient, Tokens
-from gateway.web import created, http, json_response
+from gateway.web import created, http, json_response, xlsx_response
 from wuji_infra.service import ServiceBase
 
 audit = logging.getLogger("wuji.audit")
+
+FILE_RPC_SECONDS = 60  # building or storing a workbook of 10,000 rows takes seconds, not milliseconds
 
 
 class GatewayService(ServiceBase):
@@ -126,6 +128,41 @@ class GatewayService(ServiceBase):
     def headline_figures(self, request):
         query, _, _ = web.query(request, ("on", "year"))
         return json_response(self.members.headline_figures(query))
+
+    # -- Excel in and out: files travel to the service as base64 ------------------
+
+    @http("GET", "/api/v1/members/import-template")
+    def import_template(self, request):
+        return xlsx_response(self.members.import_template(), "党员名册导入模板.xlsx")
+
+    @http("POST", "/api/v1/members/imports")
+    def start_import(self, request):
+        query, _, _ = web.query(request, ("filename",))
+        content = web.xlsx_body(request)
+        job = self.members.with_deadline(FILE_RPC_SECONDS).start_import(
+            content, query.get("filename"), web.caller(request).username)
+        return json_response(job, status=202)  # accepted: GET the job to follow its progress
+
+    @http("GET", "/api/v1/members/imports/<id:job_id>")
+    def get_import(self, request, job_id):
+        return json_response(self.members.get_import(job_id))
+
+    @http("GET", "/api/v1/members/imports/<id:job_id>/errors")
+    def list_import_errors(self, request, job_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.list_import_errors(job_id, page, page_size))
+
+    @http("GET", "/api/v1/members/imports/<id:job_id>/errors.xlsx")
+    def import_errors_workbook(self, request, job_id):
+        content = self.members.with_deadline(FILE_RPC_SECONDS).import_errors_workbook(job_id)
+        return xlsx_response(content, f"导入错误行_{job_id}.xlsx")
+
+    @http("GET", "/api/v1/members/export")
+    def export_members(self, request):
+        filters, _, _ = web.query(
+            request, ("branch_id", "q", "org_relation", "status", "specialty", "willing_to_serve"))
+        content = self.members.with_deadline(FILE_RPC_SECONDS).export_members(filters)
+        return xlsx_response(content, "党员名册.xlsx")
 
     @http("POST", "/api/v1/members/<id:member_id>/honors")
     def add_honor(self, request, member_id):

@@ -8,6 +8,7 @@ unknown path or method) answers the JSON error body of errors.py; the route
 is authenticated and authorized (auth.PERMISSIONS) before a worker starts;
 ``<id:...>`` matches positive 32-bit integers only, anything else is a 404.
 """
+import base64
 import datetime as dt
 import decimal
 import json
@@ -55,6 +56,18 @@ def json_response(payload, status=200, headers=None):
 
 def created(payload):
     return json_response(payload, status=201)
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(content_b64, filename):
+    """An .xlsx download; the services send files as base64 (RPC bodies are JSON)."""
+    from urllib.parse import quote
+    return Response(
+        base64.b64decode(content_b64), status=200, content_type=XLSX_TYPE,
+        headers={"Content-Disposition": f"attachment; filename=\"roster.xlsx\"; filename*=UTF-8''{quote(filename)}"},
+    )
 
 
 def error_response(exc):
@@ -162,6 +175,29 @@ def json_body(request):
     if len(raw) > MAX_BODY_BYTES:
         raise too_large
     return parse_json_object(raw)
+
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def xlsx_body(request):
+    """The request's body as an .xlsx file (base64 for the RPC): at most 20 MiB."""
+    if request.mimetype not in (XLSX_TYPE, "application/octet-stream"):
+        raise UnsupportedMediaType(f"请上传 .xlsx 文件 (send Content-Type: {XLSX_TYPE})",
+                                   {"Content-Type": [f"应为 {XLSX_TYPE} (must be {XLSX_TYPE})"]})
+    too_large = PayloadTooLarge(f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MiB (the file is over 20 MiB)")
+    declared = request.headers.get("Content-Length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise InvalidInput("Content-Length 有误 (bad Content-Length)", {"Content-Length": ["not a number"]})
+        if int(declared) > MAX_FILE_BYTES:
+            raise too_large
+    raw = request.environ["wsgi.input"].read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise too_large
+    if not raw:
+        raise InvalidInput("请上传 .xlsx 文件 (send an .xlsx file)", {"file": ["必填 (required)"]})
+    return base64.b64encode(raw).decode("ascii")
 
 
 def _refuse_constant(name):

@@ -69,6 +69,14 @@ class Transaction:
         self.emitted.append(event)
         return event
 
+    def emit_many(self, event_type, datas):
+        """``emit`` for many events of one type, in one batched insert (bulk imports)."""
+        emitted = [events.new_event(event_type, data, source=self.source) for data in datas]
+        if emitted:
+            self.session.execute(sa.insert(outbox), [outbox_row(event) for event in emitted])
+            self.emitted.extend(emitted)
+        return emitted
+
     def claim(self, event, handler):
         """True the first time ``handler`` sees ``event``; False for a redelivery.
 

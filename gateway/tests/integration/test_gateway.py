@@ -3,6 +3,7 @@
 The fakes are small nameko services named like the real ones, answering
 canned data or raising wuji_infra.errors, in this test run's vhost.
 """
+import base64
 import datetime as dt
 import decimal
 import json
@@ -119,6 +120,31 @@ class FakeMembers:
     @rpc(expected_exceptions=EXPECTED)
     def headline_figures(self, query=None):
         return {"members_total": 3, "query_seen": query}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_template(self):
+        return base64.b64encode(b"PK-template").decode()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def start_import(self, content_b64, filename=None, started_by=None):
+        return {"id": 8, "status": "queued", "filename": filename, "started_by": started_by,
+                "size": len(base64.b64decode(content_b64))}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_import(self, job_id):
+        return {"id": job_id, "status": "running", "progress": 40}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_import_errors(self, job_id, page_number=1, page_size=20):
+        return page([{"row": 3, "column": "性别", "reason": "x"}], page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_errors_workbook(self, job_id):
+        return base64.b64encode(b"PK-errors-%d" % job_id).decode()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_members(self, filters=None):
+        return base64.b64encode(json.dumps(filters).encode()).decode()
 
     @rpc(expected_exceptions=EXPECTED)
     def get_committee(self, branch_id):
@@ -366,6 +392,35 @@ def test_headline_figures_pass_the_date_and_year(system, token):
     answer = system.call("GET", "/api/v1/members/figures?on=2026-12-31&year=2026", token=token)
     assert answer.status_code == 200
     assert answer.json() == {"members_total": 3, "query_seen": {"on": "2026-12-31", "year": "2026"}}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_excel_template_import_job_errors_and_export(system, token):
+    template = system.call("GET", "/api/v1/members/import-template", token=token)
+    assert template.status_code == 200 and template.headers["Content-Type"] == XLSX
+    assert template.content == b"PK-template" and "attachment" in template.headers["Content-Disposition"]
+
+    started = system.call("POST", "/api/v1/members/imports?filename=%E5%90%8D%E5%86%8C.xlsx", token=token,
+                          data=b"PK\x03\x04 workbook bytes", headers={"Content-Type": XLSX})
+    assert started.status_code == 202
+    assert started.json() == {"id": 8, "status": "queued", "filename": "名册.xlsx", "started_by": "admin", "size": 19}
+    assert system.call("GET", "/api/v1/members/imports/8", token=token).json()["progress"] == 40
+    assert system.call("GET", "/api/v1/members/imports/8/errors", token=token).json()["items"][0]["column"] == "性别"
+    bad_rows = system.call("GET", "/api/v1/members/imports/8/errors.xlsx", token=token)
+    assert bad_rows.headers["Content-Type"] == XLSX and bad_rows.content == b"PK-errors-8"
+
+    exported = system.call("GET", "/api/v1/members/export?org_relation=community", token=token)
+    assert exported.status_code == 200 and json.loads(exported.content) == {"org_relation": "community"}
+    assert_error(system.call("GET", "/api/v1/members/export?page=x&colour=red", token=token), 400, "invalid_input")
+
+    assert_error(system.call("POST", "/api/v1/members/imports", token=token, json={"a": 1}),
+                 415, "unsupported_media_type")
+    assert_error(system.call("POST", "/api/v1/members/imports", token=token, data=b"",
+                             headers={"Content-Type": XLSX}), 400, "invalid_input")
+    assert_error(system.call("POST", "/api/v1/members/imports", token=token, data=b"x" * (20 * 1024 * 1024 + 1),
+                             headers={"Content-Type": XLSX}), 413, "payload_too_large")
 
 
 def test_who_read_health_events_is_for_admins_only(system, token):

@@ -39,6 +39,18 @@ def test_events_of_a_failed_transaction_are_never_published(store):
     assert emitted_events(store) == []
 
 
+def test_many_events_emitted_at_once_commit_in_order_with_the_transaction(store):
+    with store.transaction() as tx:
+        sent = tx.emit_many("member_registered", [facts(1), facts(2), facts(3)])
+        assert tx.emit_many("member_registered", []) == []
+    assert [e.event_id for e in emitted_events(store)] == [e.event_id for e in sent]
+    assert [e.data["member_id"] for e in emitted_events(store)] == [1, 2, 3]
+    with pytest.raises(ValueError):   # each is checked against the contract, as emit does
+        with store.transaction() as tx:
+            tx.emit_many("member_registered", [facts(4), {"member_id": 5}])
+    assert len(emitted_events(store)) == 3
+
+
 def test_the_relay_publishes_in_order_and_marks_rows_published(store):
     emit(store, 1, 2, 3)
     sent = []

@@ -88,11 +88,12 @@ def _check_member(session, member, exclude_id=None):
 # -- history ------------------------------------------------------------------
 
 _NOT_HISTORY = ("id", "created_at", "updated_at")
+_MEMBER_OUT = MemberOut()  # one instance: making a schema costs more than using it
 
 
 def _snapshot(member):
     """The member's fields as JSON-ready values, for history."""
-    return {k: v for k, v in MemberOut().dump(member).items() if k not in _NOT_HISTORY}
+    return {k: v for k, v in _MEMBER_OUT.dump(member).items() if k not in _NOT_HISTORY}
 
 
 def _record_changes(session, member_id, before, after, changed_by, reason):
@@ -220,6 +221,11 @@ def get_member(session, member_id):
 
 def list_members(session, filters=None, page=1, page_size=20):
     chosen = load(MemberFilters(), filters or {})
+    return page_of(session, _member_query(chosen), MemberOut().dump, page, page_size)
+
+
+def _member_query(chosen):
+    """The members matching checked MemberFilters, by id."""
     query = sa.select(Member).order_by(Member.id)
     for field in ("branch_id", "org_relation", "status"):
         if field in chosen:
@@ -232,7 +238,7 @@ def list_members(session, filters=None, page=1, page_size=20):
             MemberSpecialty.member_id == Member.id, MemberSpecialty.specialty == chosen["specialty"]))
     if "willing_to_serve" in chosen:
         query = query.where(Member.willing_to_serve == chosen["willing_to_serve"])
-    return page_of(session, query, MemberOut().dump, page, page_size)
+    return query
 
 
 # -- health events ------------------------------------------------------------

@@ -188,3 +188,36 @@ class SocialRole(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class ImportJob(Base):
+    """An Excel import: the file, and how far its rows have got (progress)."""
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued", index=True)  # queued, running, done, failed
+    headings: Mapped[list] = mapped_column(sa.JSON, default=list)
+    total_rows: Mapped[int | None] = mapped_column()
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    created_count: Mapped[int] = mapped_column(default=0)
+    updated_count: Mapped[int] = mapped_column(default=0)
+    rejected_count: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    started_by: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now, onupdate=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class ImportRejection(Base):
+    """A row an import rejected: its number, its cells as sent, and why (by column)."""
+    __tablename__ = "import_rejections"
+    __table_args__ = (sa.UniqueConstraint("job_id", "row_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("import_jobs.id"), index=True)
+    row_number: Mapped[int] = mapped_column()
+    cells: Mapped[list] = mapped_column(sa.JSON)
+    problems: Mapped[dict] = mapped_column(sa.JSON)   # {column heading: [reason]}

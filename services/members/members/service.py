@@ -5,12 +5,13 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from members import handlers
+from members import handlers, imports
 from wuji_infra.errors import EXPECTED
 from wuji_infra.service import ServiceBase
 
 
 REMINDER_INTERVAL_SECONDS = 24 * 3600
+IMPORT_POLL_SECONDS = 1
 
 
 class Clock(DependencyProvider):
@@ -138,3 +139,40 @@ class MembersService(ServiceBase):
         """For the yearly report: ``query`` may hold ``on`` (a date) and ``year``."""
         with self.db.read() as session:
             return handlers.headline_figures(session, query, self.today())
+
+    # -- Excel in and out ----------------------------------------------------------
+
+    @timer(interval=IMPORT_POLL_SECONDS)
+    def run_imports(self):
+        while imports.run_next_import(self.db) is not None:
+            pass
+
+    @rpc(expected_exceptions=EXPECTED)
+    def start_import(self, content_b64, filename=None, started_by=None):
+        """Queue an .xlsx (base64) for import; answers the job, whose progress get_import reads."""
+        with self.db.transaction() as tx:
+            return imports.start_import(tx, content_b64, filename, started_by)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_import(self, job_id):
+        with self.db.read() as session:
+            return imports.get_import(session, job_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_import_errors(self, job_id, page=1, page_size=20):
+        with self.db.read() as session:
+            return imports.list_import_errors(session, job_id, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_errors_workbook(self, job_id):
+        with self.db.read() as session:
+            return imports.rejected_workbook(session, job_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_template(self):
+        return imports.template()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_members(self, filters=None):
+        with self.db.read() as session:
+            return imports.export_members(session, filters)

@@ -136,3 +136,45 @@ def test_history_and_health_reads_over_rpc(members):
         ("community", "clerk3"), ("org_relation", "clerk3"), ("phone", "clerk2"), ("*", "clerk1")]
     assert members.list_health_reads(member["id"])["items"][0]["read_by"] == "clerk4"
     assert members.list_transfers(member["id"])["items"][0]["date"] == "2026-01-05"
+
+
+def test_an_excel_import_runs_as_a_job_and_its_progress_is_read(members):
+    import base64
+    import io
+
+    import eventlet
+    from openpyxl import Workbook
+
+    from members import excel
+
+    branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
+    book = Workbook()
+    sheet = book.active
+    sheet.append(excel.HEADINGS)
+    for i in range(1, 1201):
+        born = dt.date(1935, 1, 1) + dt.timedelta(days=i * 7)
+        cells = dict.fromkeys(excel.HEADINGS)
+        cells.update({"姓名": f"党员{i}", "性别": "男" if i % 2 else "女", "身份证号": id_for(born, i % 1000),
+                      "出生日期": born, "党支部": branch["name"], "离退休类别": "退休"})
+        if i % 100 == 0:
+            cells["性别"] = "不详"
+        sheet.append([cells[h] for h in excel.HEADINGS])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    job = members.start_import(base64.b64encode(buffer.getvalue()).decode(), "名册.xlsx", "clerk1")
+    seen = set()
+    with eventlet.Timeout(60):
+        while True:
+            state = members.get_import(job["id"])
+            seen.add(state["status"])
+            if state["status"] == "done":
+                break
+            eventlet.sleep(0.05)
+    assert (state["total_rows"], state["created"], state["rejected"], state["progress"]) == (1200, 1188, 12, 100)
+    errors = members.list_import_errors(job["id"], 1, 100)
+    assert errors["total"] == 12 and errors["items"][0] == {"row": 101, "column": "性别",
+                                                            "reason": errors["items"][0]["reason"]}
+    assert members.list_members({"branch_id": branch["id"]}, 1, 1)["total"] == 1188
+    assert base64.b64decode(members.import_errors_workbook(job["id"]))[:2] == b"PK"
+    assert base64.b64decode(members.export_members({"branch_id": branch["id"]}))[:2] == b"PK"
