@@ -47,8 +47,8 @@ class GatewayService(ServiceBase):
 
     @http("GET", "/api/v1/branches")
     def list_branches(self, request):
-        _, page, page_size = web.query(request)
-        return json_response(self.members.list_branches(page, page_size))
+        filters, page, page_size = web.query(request, ("without_secretary",))
+        return json_response(self.members.list_branches(page, page_size, filters))
 
     @http("GET", "/api/v1/branches/<id:branch_id>")
     def get_branch(self, request, branch_id):

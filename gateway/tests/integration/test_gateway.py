@@ -53,7 +53,9 @@ class FakeMembers:
         return BRANCH
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_branches(self, page_number=1, page_size=20):
+    def list_branches(self, page_number=1, page_size=20, filters=None):
+        if filters:
+            return page([], page_number, page_size, filters_seen=filters)
         return page([BRANCH], page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -371,6 +373,8 @@ def test_history_transfers_and_committees_reach_the_service_with_the_caller(syst
                  400, "invalid_input")
     assert system.call("GET", "/api/v1/branches/1/terms", token=token).json()["items"][0]["id"] == 2
     assert system.call("GET", "/api/v1/branches/1/committee", token=token).json()["has_secretary"] is False
+    lacking = system.call("GET", "/api/v1/branches?without_secretary=true", token=token)
+    assert lacking.json()["filters_seen"] == {"without_secretary": "true"}
 
 
 def test_talent_search_honors_and_social_roles(system, token):

@@ -14,12 +14,12 @@ from members.models import (
     Term, TermReminder, Transfer,
 )
 from members.schemas import (
-    BranchIn, BranchOut, FiguresIn, HealthEventIn, HealthEventOut, HealthReadOut, HonorFilters, HonorIn, HonorOut,
+    BranchFilters, BranchIn, BranchOut, FiguresIn, HealthEventIn, HealthEventOut, HealthReadOut, HonorFilters, HonorIn, HonorOut,
     MemberChangeOut, MemberFilters, MemberIn, MemberOut, SocialRoleIn, SocialRoleOut, TermIn, TransferIn,
     TransferOut, member_problems,
 )
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
-from wuji_infra.validation import load, page_of
+from wuji_infra.validation import load, page_of, paging
 
 
 def _branch_or_404(session, branch_id):
@@ -56,15 +56,39 @@ def create_branch(tx, data):
     branch = Branch(**values)
     tx.session.add(branch)
     tx.session.flush()
-    return BranchOut().dump(branch)
+    return _branch_out(tx.session, branch, dt.date.today())
 
 
-def get_branch(session, branch_id):
-    return BranchOut().dump(_branch_or_404(session, branch_id))
+def _branch_out(session, branch, today):
+    """A branch with its committee at a glance: a branch without a secretary shows as such."""
+    out = BranchOut().dump(branch)
+    term = _current_term(session, branch.id)
+    if term is None:
+        out.update(has_secretary=False, term_ends_on=None, term_state=None)
+    else:
+        summary = _term_out(session, term, today)
+        out.update(has_secretary=summary["has_secretary"], term_ends_on=term.ends_on, term_state=summary["state"])
+    return out
 
 
-def list_branches(session, page=1, page_size=20):
-    return page_of(session, sa.select(Branch).order_by(Branch.id), BranchOut().dump, page, page_size)
+def get_branch(session, branch_id, today=None):
+    return _branch_out(session, _branch_or_404(session, branch_id), today or dt.date.today())
+
+
+def list_branches(session, page=1, page_size=20, filters=None, today=None):
+    """Branches by id; filter ``without_secretary`` (true: only those without one)."""
+    chosen = load(BranchFilters(), filters or {})
+    today = today or dt.date.today()
+    if "without_secretary" not in chosen:
+        return page_of(session, sa.select(Branch).order_by(Branch.id),
+                       lambda branch: _branch_out(session, branch, today), page, page_size)
+    page, page_size = paging(page, page_size)
+    # a city bureau has tens of branches: the flag is worked out for each
+    every = [_branch_out(session, branch, today) for branch in session.scalars(sa.select(Branch).order_by(Branch.id))]
+    chosen_ones = [b for b in every if b["has_secretary"] is not chosen["without_secretary"]]
+    start = (page - 1) * page_size
+    return {"items": chosen_ones[start:start + page_size], "total": len(chosen_ones), "page": page,
+            "page_size": page_size}
 
 
 # -- members ------------------------------------------------------------------
@@ -164,8 +188,23 @@ def update_member(tx, member_id, data, changed_by=None, today=None):
     _record_changes(tx.session, member.id, snapshot, _snapshot(member), changed_by, "updated")
     tx.emit("member_updated", member_facts(member))
     if (member.org_relation, member.community, member.status) != before:
+        _record_patch_transfer(tx, member, before, changed_by, today or dt.date.today())
         _emit_transferred(tx, member, before, today or dt.date.today())
     return MemberOut().dump(member)
+
+
+def _record_patch_transfer(tx, member, before, recorded_by, date):
+    """A PATCH that moves a member is a transfer on the day it is entered."""
+    if member.status == "transferred_out" and before[2] != "transferred_out":
+        target = "out"
+    elif (member.org_relation, member.community) != before[:2]:
+        target = member.org_relation
+    else:
+        return  # a status correction (e.g. back to active) is in the history, not a transfer
+    tx.session.add(Transfer(
+        member_id=member.id, date=date, target=target, from_org_relation=before[0], from_community=before[1],
+        to_community=member.community if target == "community" else None, recorded_by=recorded_by,
+    ))
 
 
 def _emit_transferred(tx, member, before, date):

@@ -23,6 +23,13 @@ class BranchIn(Schema):
     unit = _text(200, required=True)
 
 
+class BranchFilters(Schema):
+    class Meta:
+        unknown = RAISE
+
+    without_secretary = fields.Boolean()
+
+
 class BranchOut(Schema):
     id = fields.Integer()
     name = fields.String()

@@ -38,12 +38,12 @@ class MembersService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def get_branch(self, branch_id):
         with self.db.read() as session:
-            return handlers.get_branch(session, branch_id)
+            return handlers.get_branch(session, branch_id, self.today())
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_branches(self, page=1, page_size=20):
+    def list_branches(self, page=1, page_size=20, filters=None):
         with self.db.read() as session:
-            return handlers.list_branches(session, page, page_size)
+            return handlers.list_branches(session, page, page_size, filters, self.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def create_member(self, data, changed_by=None):

@@ -219,3 +219,20 @@ def test_branches_are_reminded_each_of_their_own_term(store, branch, people):
                                "committee": [{"member_id": others[0]["id"], "role": "secretary"}]})
     sent = handlers.send_term_reminders(store, dt.date(2026, 11, 15))
     assert sent == [("branch_term_expiring", branch["id"], "3_months")]
+
+
+def test_branches_show_and_filter_those_without_a_secretary(store, branch, people):
+    other = make_branch(store, "机关第二离退休党支部")
+    elect(store, branch["id"], {"starts_on": "2024-01-01", "ends_on": "2027-01-31", "committee": full_committee(people)})
+    with store.read() as session:
+        shown = handlers.get_branch(session, branch["id"], TODAY)
+        listed = handlers.list_branches(session, 1, 20, {}, TODAY)["items"]
+        lacking = handlers.list_branches(session, 1, 20, {"without_secretary": "true"}, TODAY)
+        having = handlers.list_branches(session, 1, 20, {"without_secretary": "false"}, TODAY)
+        with pytest.raises(InvalidInput):
+            handlers.list_branches(session, 1, 20, {"without_secretary": "perhaps"})
+    assert (shown["has_secretary"], shown["term_ends_on"], shown["term_state"]) == (True, dt.date(2027, 1, 31), "expiring")
+    assert [(b["id"], b["has_secretary"], b["term_state"]) for b in listed] == [
+        (branch["id"], True, "expiring"), (other["id"], False, None)]
+    assert [b["id"] for b in lacking["items"]] == [other["id"]] and lacking["total"] == 1
+    assert [b["id"] for b in having["items"]] == [branch["id"]]

@@ -167,3 +167,18 @@ def test_a_move_to_where_the_member_already_is_is_a_conflict(store, member):
     assert "target" in error.value.fields
     with pytest.raises(NotFound):
         transfer(store, 999, {"target": "unit", "date": "2026-10-01"})
+
+
+def test_a_patch_that_moves_a_member_is_recorded_as_a_transfer_of_that_day(store, member):
+    with store.transaction() as tx:
+        handlers.update_member(tx, member["id"], {"org_relation": "community", "community": "北山社区"}, "clerk2",
+                               today=TODAY)
+    with store.transaction() as tx:
+        handlers.update_member(tx, member["id"], {"phone": "13900000000"}, "clerk2", today=TODAY)
+    with store.transaction() as tx:
+        handlers.update_member(tx, member["id"], {"status": "transferred_out"}, "clerk3", today=TODAY)
+    with store.read() as session:
+        moves = handlers.list_transfers(session, member["id"])["items"]
+    assert [(m["target"], m["date"], m["recorded_by"]) for m in moves] == [
+        ("out", "2026-11-26", "clerk3"), ("community", "2026-11-26", "clerk2")]
+    assert emitted_events(store)[-1].data["date"] == TODAY
