@@ -55,6 +55,8 @@ PERMISSIONS = {
     "GET /api/v1/members/imports/<id:job_id>/errors.xlsx": STAFF,
     "GET /api/v1/members/export": STAFF,
     "POST /api/v1/members/<id:member_id>/social-roles": STAFF,
+    "POST /api/v1/members/<id:member_id>/engagements": STAFF,
+    "GET /api/v1/members/<id:member_id>/engagements": STAFF,
     "GET /api/v1/members/<id:member_id>/social-roles": STAFF,
     "GET /api/v1/visit-tasks": STAFF,
     "POST /api/v1/visit-tasks/<id:task_id>/complete": STAFF,

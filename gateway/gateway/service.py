@@ -174,6 +174,16 @@ class GatewayService(ServiceBase):
         filters, page, page_size = web.query(request, ("member_id", "level", "year"))
         return json_response(self.members.list_honors(filters, page, page_size))
 
+    @http("POST", "/api/v1/members/<id:member_id>/engagements")
+    def record_engagement(self, request, member_id):
+        data = web.json_body(request)
+        return created(self.members.record_engagement(member_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/members/<id:member_id>/engagements")
+    def list_engagements(self, request, member_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.list_engagements(member_id, page, page_size))
+
     @http("POST", "/api/v1/members/<id:member_id>/social-roles")
     def add_social_role(self, request, member_id):
         data = web.json_body(request)

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from members import domain
 from members.models import (
-    Branch, CommitteeSeat, HealthEvent, HealthRead, Honor, Member, MemberChange, MemberSpecialty, SocialRole,
+    Branch, CommitteeSeat, Engagement, HealthEvent, HealthRead, Honor, Member, MemberChange, MemberSpecialty, SocialRole,
     Term, TermReminder, Transfer,
 )
 from members.schemas import (
-    BranchFilters, BranchIn, BranchOut, FiguresIn, HealthEventIn, HealthEventOut, HealthReadOut, HonorFilters, HonorIn, HonorOut,
+    BranchFilters, BranchIn, BranchOut, EngagementIn, EngagementOut, FiguresIn, HealthEventIn, HealthEventOut, HealthReadOut, HonorFilters, HonorIn, HonorOut,
     MemberChangeOut, MemberFilters, MemberIn, MemberOut, SocialRoleIn, SocialRoleOut, TermIn, TransferIn,
     TransferOut, member_problems,
 )
@@ -463,6 +463,26 @@ def list_honors(session, filters=None, page=1, page_size=20):
     return page_of(session, query, HonorOut().dump, page, page_size)
 
 
+def record_engagement(tx, member_id, data, recorded_by=None, today=None):
+    """A member served at a review meeting or seminar: when, which, and the advice given."""
+    values = load(EngagementIn(), data)
+    member = _member_or_404(tx.session, member_id)
+    if values["date"] > (today or dt.date.today()):
+        reason = "日期不能晚于今天 (the date is in the future)"
+        raise InvalidInput(reason, {"date": [reason]})
+    engagement = Engagement(member_id=member.id, recorded_by=recorded_by, **values)
+    tx.session.add(engagement)
+    tx.session.flush()
+    return EngagementOut().dump(engagement)
+
+
+def list_engagements(session, member_id, page=1, page_size=20):
+    _member_or_404(session, member_id)
+    query = (sa.select(Engagement).where(Engagement.member_id == member_id)
+             .order_by(Engagement.date.desc(), Engagement.id.desc()))
+    return page_of(session, query, EngagementOut().dump, page, page_size)
+
+
 def add_social_role(tx, member_id, data, recorded_by=None):
     values = load(SocialRoleIn(), data)
     member = _member_or_404(tx.session, member_id)
@@ -500,6 +520,9 @@ def headline_figures(session, query=None, today=None):
     honors = dict(session.execute(
         sa.select(Honor.level, sa.func.count()).where(Honor.year == year).group_by(Honor.level)).all())
     average = domain.average_age(birth_dates, on)
+    in_year = sa.extract("year", Engagement.date) == year
+    engaged, engagements = session.execute(
+        sa.select(sa.func.count(sa.distinct(Engagement.member_id)), sa.func.count()).where(in_year)).one()
     return {
         "on": on, "year": year,
         "members_total": len(birth_dates),
@@ -509,4 +532,5 @@ def headline_figures(session, query=None, today=None):
         "branches": session.scalar(sa.select(sa.func.count()).select_from(Branch)),
         "committees": committees,
         "honors_by_level": {level: honors.get(level, 0) for level in domain.HONOR_LEVELS},
+        "members_engaged": engaged, "engagements": engagements,
     }

@@ -221,3 +221,17 @@ class ImportRejection(Base):
     row_number: Mapped[int] = mapped_column()
     cells: Mapped[list] = mapped_column(sa.JSON)
     problems: Mapped[dict] = mapped_column(sa.JSON)   # {column heading: [reason]}
+
+
+class Engagement(Base):
+    """A member's service at a city-construction review meeting or seminar (论证会/研讨会), and the advice given."""
+    __tablename__ = "engagements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    meeting: Mapped[str] = mapped_column(sa.String(200))
+    organizer: Mapped[str | None] = mapped_column(sa.String(200))
+    advice: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)

@@ -312,3 +312,24 @@ class FiguresIn(Schema):
 
     on = fields.Date()
     year = fields.Integer(validate=validate.Range(min=1921, max=2200))
+
+
+class EngagementIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    date = fields.Date(required=True, error_messages=_REQUIRED)
+    meeting = _text(200, required=True)
+    organizer = _text(200, allow_none=True)
+    advice = fields.String(allow_none=True, validate=validate.Length(max=5000))
+
+
+class EngagementOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    date = fields.Date()
+    meeting = fields.String()
+    organizer = fields.String()
+    advice = fields.String()
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()

@@ -125,6 +125,16 @@ class MembersService(ServiceBase):
             return handlers.list_honors(session, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
+    def record_engagement(self, member_id, data, recorded_by=None):
+        with self.db.transaction() as tx:
+            return handlers.record_engagement(tx, member_id, data, recorded_by, self.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_engagements(self, member_id, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_engagements(session, member_id, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
     def add_social_role(self, member_id, data, recorded_by=None):
         with self.db.transaction() as tx:
             return handlers.add_social_role(tx, member_id, data, recorded_by)
