@@ -146,7 +146,9 @@ def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of):
     wanted = {data["id_number"].upper() for _, _, data, _ in parsed if data.get("id_number")}
     existing = {m.id_number: m for m in session.scalars(sa.select(Member).where(Member.id_number.in_(wanted)))}
     new_members, updates = [], []
-    for number, values, data, problems in parsed:
+    for index, (number, values, data, problems) in enumerate(parsed):
+        if index % excel.YIELD_EVERY == 0:
+            time.sleep(0)
         if "branch" in data:
             branch_name = data.pop("branch")
             if branch_name in branches:
@@ -273,7 +275,9 @@ def export_members(session, filters=None):
     from members.schemas import MemberOut
     dump = MemberOut().dump
     rows = []
-    for member in session.scalars(_member_query(chosen)):
+    for index, member in enumerate(session.scalars(_member_query(chosen))):
+        if index % excel.YIELD_EVERY == 0:
+            time.sleep(0)
         out = dump(member)
         rows.append(excel.member_row(out, branch_names) + [excel.STATUS_LABELS.get(out["status"], out["status"])])
     return base64.b64encode(excel.export(rows)).decode("ascii")
