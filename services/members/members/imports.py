@@ -136,6 +136,7 @@ def run_import(store, job_id, chunk_rows=CHUNK_ROWS):
     with store.transaction() as tx:
         job = tx.session.get(ImportJob, job_id)
         job.status, job.finished_at = "done", _now()
+        job.content = b""  # needed only to resume; the rejected rows are kept on their own
 
 
 def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of):

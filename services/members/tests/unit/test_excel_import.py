@@ -8,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 
 from members import excel, handlers, imports
 from members.domain import check_character
-from members.models import Base
+from members.models import Base, ImportJob
 from wuji_infra.errors import InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store
 
@@ -166,6 +166,8 @@ def test_a_job_resumes_after_the_last_committed_chunk(store):
         done = imports.get_import(session, job["id"])
     assert (done["status"], done["created"], done["rejected"]) == ("done", 5, 0)
     assert len(members(store)) == 5
+    with store.read() as session:
+        assert session.get(ImportJob, job["id"]).content == b""   # the file is not kept once imported
 
 
 def test_files_that_are_not_rosters_are_refused_at_once(store):
