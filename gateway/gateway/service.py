@@ -15,6 +15,8 @@ from wuji_infra.service import ServiceBase
 
 audit = logging.getLogger("wuji.audit")
 
+FILE_RPC_SECONDS = 60  # building or storing a workbook of 10,000 rows takes seconds, not milliseconds
+
 
 class GatewayService(ServiceBase):
     name = "gateway"
@@ -48,8 +50,8 @@ class GatewayService(ServiceBase):
 
     @http("GET", "/api/v1/branches")
     def list_branches(self, request):
-        _, page, page_size = web.query(request)
-        return json_response(self.members.list_branches(page, page_size))
+        filters, page, page_size = web.query(request, ("without_secretary",))
+        return json_response(self.members.list_branches(page, page_size, filters))
 
     @http("GET", "/api/v1/branches/<id:branch_id>")
     def get_branch(self, request, branch_id):
@@ -57,11 +59,12 @@ class GatewayService(ServiceBase):
 
     @http("POST", "/api/v1/members")
     def create_member(self, request):
-        return created(self.members.create_member(web.json_body(request)))
+        return created(self.members.create_member(web.json_body(request), web.caller(request).username))
 
     @http("GET", "/api/v1/members")
     def list_members(self, request):
-        filters, page, page_size = web.query(request, ("branch_id", "q", "org_relation", "status"))
+        filters, page, page_size = web.query(
+            request, ("branch_id", "q", "org_relation", "status", "specialty", "willing_to_serve"))
         return json_response(self.members.list_members(filters, page, page_size))
 
     @http("GET", "/api/v1/members/<id:member_id>")
@@ -70,7 +73,23 @@ class GatewayService(ServiceBase):
 
     @http("PATCH", "/api/v1/members/<id:member_id>")
     def update_member(self, request, member_id):
-        return json_response(self.members.update_member(member_id, web.json_body(request)))
+        data = web.json_body(request)
+        return json_response(self.members.update_member(member_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/members/<id:member_id>/history")
+    def member_history(self, request, member_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.member_history(member_id, page, page_size))
+
+    @http("POST", "/api/v1/members/<id:member_id>/transfers")
+    def transfer_member(self, request, member_id):
+        data = web.json_body(request)
+        return created(self.members.transfer_member(member_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/members/<id:member_id>/transfers")
+    def list_transfers(self, request, member_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.list_transfers(member_id, page, page_size))
 
     @http("POST", "/api/v1/members/<id:member_id>/health-events")
     def record_health_event(self, request, member_id):
@@ -82,8 +101,9 @@ class GatewayService(ServiceBase):
     @http("GET", "/api/v1/members/<id:member_id>/health-events")
     def list_health_events(self, request, member_id):
         _, page, page_size = web.query(request)
-        events = self.members.list_health_events(member_id, page, page_size)
         caller = web.caller(request)
+        # the members service records the read (who read whose) in its database
+        events = self.members.list_health_events(member_id, page, page_size, caller.username)
         audit.info("health events of member %s read by %s (role %s): %s of %s",
                    member_id, caller.username, caller.role, len(events["items"]), events["total"])
         return json_response(events)
@@ -191,6 +211,94 @@ class GatewayService(ServiceBase):
     def activity_statistics(self, request):
         query, _, _ = web.query(request, ("year",))
         return json_response(self.activities.statistics(query))
+    @http("GET", "/api/v1/members/<id:member_id>/health-reads")
+    def list_health_reads(self, request, member_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.list_health_reads(member_id, page, page_size))
+
+    @http("POST", "/api/v1/branches/<id:branch_id>/terms")
+    def elect_committee(self, request, branch_id):
+        data = web.json_body(request)
+        return created(self.members.elect_committee(branch_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/branches/<id:branch_id>/terms")
+    def list_terms(self, request, branch_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.list_terms(branch_id, page, page_size))
+
+    @http("GET", "/api/v1/branches/<id:branch_id>/committee")
+    def get_committee(self, request, branch_id):
+        return json_response(self.members.get_committee(branch_id))
+
+    @http("GET", "/api/v1/members/figures")
+    def headline_figures(self, request):
+        query, _, _ = web.query(request, ("on", "year"))
+        return json_response(self.members.headline_figures(query))
+
+    # -- Excel in and out: files travel to the service as base64 ------------------
+
+    @http("GET", "/api/v1/members/import-template")
+    def import_template(self, request):
+        return web.download(self.members.import_template(), "党员名册导入模板.xlsx")
+
+    @http("POST", "/api/v1/members/imports")
+    def start_import(self, request):
+        query, _, _ = web.query(request, ("filename",))
+        content = web.xlsx_body(request)
+        job = self.members.with_deadline(FILE_RPC_SECONDS).start_import(
+            content, query.get("filename"), web.caller(request).username)
+        return json_response(job, status=202)  # accepted: GET the job to follow its progress
+
+    @http("GET", "/api/v1/members/imports/<id:job_id>")
+    def get_import(self, request, job_id):
+        return json_response(self.members.get_import(job_id))
+
+    @http("GET", "/api/v1/members/imports/<id:job_id>/errors")
+    def list_import_errors(self, request, job_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.list_import_errors(job_id, page, page_size))
+
+    @http("GET", "/api/v1/members/imports/<id:job_id>/errors.xlsx")
+    def import_errors_workbook(self, request, job_id):
+        content = self.members.with_deadline(FILE_RPC_SECONDS).import_errors_workbook(job_id)
+        return web.download(content, f"导入错误行_{job_id}.xlsx")
+
+    @http("GET", "/api/v1/members/export")
+    def export_members(self, request):
+        filters, _, _ = web.query(
+            request, ("branch_id", "q", "org_relation", "status", "specialty", "willing_to_serve"))
+        content = self.members.with_deadline(FILE_RPC_SECONDS).export_members(filters)
+        return web.download(content, "党员名册.xlsx")
+
+    @http("POST", "/api/v1/members/<id:member_id>/honors")
+    def add_honor(self, request, member_id):
+        data = web.json_body(request)
+        return created(self.members.add_honor(member_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/honors")
+    def list_honors(self, request):
+        filters, page, page_size = web.query(request, ("member_id", "level", "year"))
+        return json_response(self.members.list_honors(filters, page, page_size))
+
+    @http("POST", "/api/v1/members/<id:member_id>/engagements")
+    def record_engagement(self, request, member_id):
+        data = web.json_body(request)
+        return created(self.members.record_engagement(member_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/members/<id:member_id>/engagements")
+    def list_engagements(self, request, member_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.list_engagements(member_id, page, page_size))
+
+    @http("POST", "/api/v1/members/<id:member_id>/social-roles")
+    def add_social_role(self, request, member_id):
+        data = web.json_body(request)
+        return created(self.members.add_social_role(member_id, data, web.caller(request).username))
+
+    @http("GET", "/api/v1/members/<id:member_id>/social-roles")
+    def list_social_roles(self, request, member_id):
+        _, page, page_size = web.query(request)
+        return json_response(self.members.list_social_roles(member_id, page, page_size))
 
     # -- welfare service ----------------------------------------------------------
 
@@ -399,5 +507,6 @@ class GatewayService(ServiceBase):
         if kind == "json":
             return json_response(self.funding.get_statement(chosen))
         if kind == "xlsx":
-            return web.download(self.funding.get_statement_xlsx(chosen), web.XLSX)
+            statement = self.funding.get_statement_xlsx(chosen)
+            return web.download(statement["content_base64"], statement["filename"])
         raise InvalidInput("格式只能是 json 或 xlsx (format is json or xlsx)", {"format": ["json 或 xlsx (json or xlsx)"]})

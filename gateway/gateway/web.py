@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import json
 import logging
+import os
 import re
 import uuid
 
@@ -61,10 +62,15 @@ def created(payload):
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download(file, content_type):
-    """A file a service sent as ``{"filename", "content_base64"}`` (RPC carries JSON only)."""
-    return Response(base64.b64decode(file["content_base64"]), content_type=content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{file["filename"]}"'})
+def download(content_base64, filename, content_type=XLSX):
+    """A file a service sent as base64 (RPC carries JSON only), as an attachment;
+    the Chinese file name goes in filename* (RFC 6266), with an ASCII fallback."""
+    from urllib.parse import quote
+    fallback = filename if filename.isascii() else "download" + os.path.splitext(filename)[1]
+    return Response(
+        base64.b64decode(content_base64), status=200, content_type=content_type,
+        headers={"Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"},
+    )
 
 
 def error_response(exc):
@@ -172,6 +178,29 @@ def json_body(request):
     if len(raw) > MAX_BODY_BYTES:
         raise too_large
     return parse_json_object(raw)
+
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def xlsx_body(request):
+    """The request's body as an .xlsx file (base64 for the RPC): at most 20 MiB."""
+    if request.mimetype not in (XLSX, "application/octet-stream"):
+        raise UnsupportedMediaType(f"请上传 .xlsx 文件 (send Content-Type: {XLSX})",
+                                   {"Content-Type": [f"应为 {XLSX} (must be {XLSX})"]})
+    too_large = PayloadTooLarge(f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MiB (the file is over 20 MiB)")
+    declared = request.headers.get("Content-Length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise InvalidInput("Content-Length 有误 (bad Content-Length)", {"Content-Length": ["not a number"]})
+        if int(declared) > MAX_FILE_BYTES:
+            raise too_large
+    raw = request.environ["wsgi.input"].read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise too_large
+    if not raw:
+        raise InvalidInput("请上传 .xlsx 文件 (send an .xlsx file)", {"file": ["必填 (required)"]})
+    return base64.b64encode(raw).decode("ascii")
 
 
 def _refuse_constant(name):

@@ -68,6 +68,11 @@ class MemberTransferred(_Strict):
     org_relation = fields.String(required=True)
     community = fields.String(allow_none=True, load_default=None)
     status = fields.String(required=True)
+    # added by issue 6: when it took effect, where from, and the branch (optional for old senders)
+    date = fields.Date(allow_none=True, load_default=None)
+    branch_id = fields.Integer(allow_none=True, load_default=None)
+    from_org_relation = fields.String(allow_none=True, load_default=None)
+    from_community = fields.String(allow_none=True, load_default=None)
 
 
 # -- welfare ------------------------------------------------------------------

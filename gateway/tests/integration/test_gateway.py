@@ -53,12 +53,14 @@ class FakeMembers:
         return BRANCH
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_branches(self, page_number=1, page_size=20):
+    def list_branches(self, page_number=1, page_size=20, filters=None):
+        if filters:
+            return page([], page_number, page_size, filters_seen=filters)
         return page([BRANCH], page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_member(self, data):
-        return {"id": 5, **data}
+    def create_member(self, data, changed_by=None):
+        return {"id": 5, "changed_by": changed_by, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_members(self, filters=None, page_number=1, page_size=20):
@@ -71,16 +73,101 @@ class FakeMembers:
                 "pension_monthly": decimal.Decimal("4800.50")}
 
     @rpc(expected_exceptions=EXPECTED)
-    def update_member(self, member_id, data):
-        return {"id": member_id, **data}
+    def update_member(self, member_id, data, changed_by=None):
+        return {"id": member_id, "changed_by": changed_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def member_history(self, member_id, page_number=1, page_size=20):
+        return page([{"member_id": member_id, "field": "phone", "old_value": None, "new_value": "1"}],
+                    page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def transfer_member(self, member_id, data, recorded_by=None):
+        return {"id": 1, "member_id": member_id, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_transfers(self, member_id, page_number=1, page_size=20):
+        return page([{"id": 1, "member_id": member_id, "target": "community"}], page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_health_reads(self, member_id, page_number=1, page_size=20):
+        return page([{"member_id": member_id, "read_by": "admin"}], page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def elect_committee(self, branch_id, data, recorded_by=None):
+        if not data.get("committee"):
+            raise InvalidInput("输入有误 (invalid input)", {"committee": ["必填 (required)"]})
+        return {"id": 2, "branch_id": branch_id, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_terms(self, branch_id, page_number=1, page_size=20):
+        return page([{"id": 2, "branch_id": branch_id}], page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_honor(self, member_id, data, recorded_by=None):
+        return {"id": 4, "member_id": member_id, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_honors(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_social_role(self, member_id, data, recorded_by=None):
+        return {"id": 6, "member_id": member_id, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_engagement(self, member_id, data, recorded_by=None):
+        return {"id": 11, "member_id": member_id, "recorded_by": recorded_by, **data}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_engagements(self, member_id, page_number=1, page_size=20):
+        return page([{"id": 11, "member_id": member_id}], page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_social_roles(self, member_id, page_number=1, page_size=20):
+        return page([{"id": 6, "member_id": member_id}], page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def headline_figures(self, query=None):
+        return {"members_total": 3, "query_seen": query}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_template(self):
+        return base64.b64encode(b"PK-template").decode()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def start_import(self, content_b64, filename=None, started_by=None):
+        return {"id": 8, "status": "queued", "filename": filename, "started_by": started_by,
+                "size": len(base64.b64decode(content_b64))}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_import(self, job_id):
+        return {"id": job_id, "status": "running", "progress": 40}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_import_errors(self, job_id, page_number=1, page_size=20):
+        return page([{"row": 3, "column": "性别", "reason": "x"}], page_number, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_errors_workbook(self, job_id):
+        return base64.b64encode(b"PK-errors-%d" % job_id).decode()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def export_members(self, filters=None):
+        return base64.b64encode(json.dumps(filters).encode()).decode()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_committee(self, branch_id):
+        return {"branch_id": branch_id, "term": None, "has_secretary": False}
 
     @rpc(expected_exceptions=EXPECTED)
     def record_health_event(self, member_id, data, request_id, recorded_by=None):
         return {"id": 9, "member_id": member_id, "request_id": request_id, "recorded_by": recorded_by, **data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_health_events(self, member_id, page_number=1, page_size=20):
-        return page([{"id": 9, "member_id": member_id, "kind": "hospitalized"}], page_number, page_size)
+    def list_health_events(self, member_id, page_number=1, page_size=20, read_by=None):
+        return page([{"id": 9, "member_id": member_id, "kind": "hospitalized"}], page_number, page_size,
+                    read_by=read_by)
 
 
 class FakeActivities:
@@ -554,7 +641,94 @@ def test_member_filters_and_paging_reach_the_service(system, token):
 def test_update_member(system, token):
     answer = system.call("PATCH", "/api/v1/members/7", token=token, json={"phone": "13800000000"})
     assert answer.status_code == 200
-    assert answer.json() == {"id": 7, "phone": "13800000000"}
+    assert answer.json() == {"id": 7, "phone": "13800000000", "changed_by": "admin"}
+    created = system.call("POST", "/api/v1/members", token=token, json={"name": "张三"})
+    assert created.status_code == 201 and created.json()["changed_by"] == "admin"
+
+
+def test_history_transfers_and_committees_reach_the_service_with_the_caller(system, token):
+    history = system.call("GET", "/api/v1/members/7/history?page_size=5", token=token)
+    assert history.status_code == 200
+    assert history.json()["items"][0]["field"] == "phone" and history.json()["page_size"] == 5
+
+    moved = system.call("POST", "/api/v1/members/7/transfers", token=token,
+                        json={"target": "community", "date": "2026-01-05", "community": "西湖街道社区"})
+    assert moved.status_code == 201
+    assert moved.json()["recorded_by"] == "admin" and moved.json()["member_id"] == 7
+    assert system.call("GET", "/api/v1/members/7/transfers", token=token).json()["total"] == 1
+
+    term = system.call("POST", "/api/v1/branches/1/terms", token=token,
+                       json={"starts_on": "2026-01-01", "committee": [{"member_id": 7, "role": "secretary"}]})
+    assert term.status_code == 201 and term.json()["recorded_by"] == "admin"
+    assert_error(system.call("POST", "/api/v1/branches/1/terms", token=token, json={"starts_on": "2026-01-01"}),
+                 400, "invalid_input")
+    assert system.call("GET", "/api/v1/branches/1/terms", token=token).json()["items"][0]["id"] == 2
+    assert system.call("GET", "/api/v1/branches/1/committee", token=token).json()["has_secretary"] is False
+    lacking = system.call("GET", "/api/v1/branches?without_secretary=true", token=token)
+    assert lacking.json()["filters_seen"] == {"without_secretary": "true"}
+
+
+def test_talent_search_honors_and_social_roles(system, token):
+    found = system.call("GET", "/api/v1/members?specialty=%E4%B9%A6%E6%B3%95&willing_to_serve=true", token=token)
+    assert found.json()["filters_seen"] == {"specialty": "书法", "willing_to_serve": "true"}
+    honor = system.call("POST", "/api/v1/members/3/honors", token=token,
+                        json={"title": "星级模范党员", "level": "municipal", "year": 2025})
+    assert honor.status_code == 201 and honor.json()["recorded_by"] == "admin"
+    honors = system.call("GET", "/api/v1/honors?level=municipal&year=2025", token=token)
+    assert honors.json()["filters_seen"] == {"level": "municipal", "year": "2025"}
+    assert_error(system.call("GET", "/api/v1/honors?colour=red", token=token), 400, "invalid_input")
+    role = system.call("POST", "/api/v1/members/3/social-roles", token=token,
+                       json={"role": "监督员", "appointed_by": "市人民检察院", "starts_on": "2024-01-01"})
+    assert role.status_code == 201 and role.json()["recorded_by"] == "admin"
+    assert system.call("GET", "/api/v1/members/3/social-roles", token=token).json()["total"] == 1
+    served = system.call("POST", "/api/v1/members/3/engagements", token=token,
+                         json={"date": "2026-05-01", "meeting": "老城区更新规划论证会", "advice": "保留历史街巷"})
+    assert served.status_code == 201 and served.json()["recorded_by"] == "admin"
+    assert system.call("GET", "/api/v1/members/3/engagements", token=token).json()["items"][0]["id"] == 11
+
+
+def test_headline_figures_pass_the_date_and_year(system, token):
+    answer = system.call("GET", "/api/v1/members/figures?on=2026-12-31&year=2026", token=token)
+    assert answer.status_code == 200
+    assert answer.json() == {"members_total": 3, "query_seen": {"on": "2026-12-31", "year": "2026"}}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_excel_template_import_job_errors_and_export(system, token):
+    template = system.call("GET", "/api/v1/members/import-template", token=token)
+    assert template.status_code == 200 and template.headers["Content-Type"] == XLSX
+    assert template.content == b"PK-template" and "attachment" in template.headers["Content-Disposition"]
+
+    started = system.call("POST", "/api/v1/members/imports?filename=%E5%90%8D%E5%86%8C.xlsx", token=token,
+                          data=b"PK\x03\x04 workbook bytes", headers={"Content-Type": XLSX})
+    assert started.status_code == 202
+    assert started.json() == {"id": 8, "status": "queued", "filename": "名册.xlsx", "started_by": "admin", "size": 19}
+    assert system.call("GET", "/api/v1/members/imports/8", token=token).json()["progress"] == 40
+    assert system.call("GET", "/api/v1/members/imports/8/errors", token=token).json()["items"][0]["column"] == "性别"
+    bad_rows = system.call("GET", "/api/v1/members/imports/8/errors.xlsx", token=token)
+    assert bad_rows.headers["Content-Type"] == XLSX and bad_rows.content == b"PK-errors-8"
+
+    exported = system.call("GET", "/api/v1/members/export?org_relation=community", token=token)
+    assert exported.status_code == 200 and json.loads(exported.content) == {"org_relation": "community"}
+    assert_error(system.call("GET", "/api/v1/members/export?page=x&colour=red", token=token), 400, "invalid_input")
+
+    assert_error(system.call("POST", "/api/v1/members/imports", token=token, json={"a": 1}),
+                 415, "unsupported_media_type")
+    assert_error(system.call("POST", "/api/v1/members/imports", token=token, data=b"",
+                             headers={"Content-Type": XLSX}), 400, "invalid_input")
+    assert_error(system.call("POST", "/api/v1/members/imports", token=token, data=b"x" * (20 * 1024 * 1024 + 1),
+                             headers={"Content-Type": XLSX}), 413, "payload_too_large")
+
+
+def test_who_read_health_events_is_for_admins_only(system, token):
+    answer = system.call("GET", "/api/v1/members/3/health-reads", token=token)
+    assert answer.status_code == 200 and answer.json()["items"][0]["read_by"] == "admin"
+    staff = jwt.encode({"sub": "clerk", "role": "staff", "iat": int(time.time()), "exp": int(time.time()) + 60},
+                       JWT_SECRET, algorithm="HS256")
+    assert_error(system.call("GET", "/api/v1/members/3/health-reads", token=staff), 403, "forbidden")
+    assert system.call("GET", "/api/v1/members/3/history", token=staff).status_code == 200
 
 
 def test_a_health_event_carries_the_idempotency_key_and_the_recorder(system, token):
@@ -576,6 +750,7 @@ def test_every_read_of_health_events_is_audited(system, token, caplog):
     caplog.set_level(logging.INFO, logger="wuji.audit")
     answer = system.call("GET", "/api/v1/members/3/health-events", token=token)
     assert answer.status_code == 200 and answer.json()["total"] == 1
+    assert answer.json()["read_by"] == "admin"  # the service records who read
     [record] = [r for r in caplog.records if r.name == "wuji.audit"]
     assert "member 3" in record.getMessage() and "admin" in record.getMessage()
 
@@ -652,7 +827,7 @@ def test_funding_statement_as_json_and_as_a_workbook(system, token):
     workbook = system.call("GET", "/api/v1/funding/statement?year=2026&format=xlsx", token=token)
     assert workbook.status_code == 200 and workbook.content == b"PK fake workbook"
     assert workbook.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert workbook.headers["Content-Disposition"] == 'attachment; filename="funding-statement-2026.xlsx"'
+    assert workbook.headers["Content-Disposition"].startswith('attachment; filename="funding-statement-2026.xlsx"')
     bad = assert_error(system.call("GET", "/api/v1/funding/statement?year=2026&format=pdf", token=token),
                        400, "invalid_input")
     assert "format" in bad["fields"]

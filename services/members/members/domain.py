@@ -58,3 +58,107 @@ def age_on(birth_date, day):
 def status_after_health_event(current_status, kind):
     """A member's status after a health event: death ends active membership."""
     return "deceased" if kind == "deceased" else current_status
+
+
+# -- history: which member fields a change records ------------------------------
+
+def changed_fields(before, after):
+    """``[(field, old, new)]`` for each field whose value differs, in field order."""
+    return [(field, before.get(field), after.get(field))
+            for field in after if before.get(field) != after.get(field)]
+
+
+# -- organizational relationship (组织关系) -------------------------------------
+
+TRANSFER_TARGETS = ("unit", "community", "out")  # 本单位, 转入社区, 转出本系统
+
+
+def after_transfer(org_relation, community, status, target, to_community=None):
+    """(org_relation, community, status) after a transfer to ``target``.
+
+    Moving between the bureau's branch and a community keeps the member on the
+    roster (dual management); moving out of the system ends active membership.
+    """
+    if target == "out":
+        return org_relation, community, "transferred_out"
+    if target == "unit":
+        return "unit", None, status
+    return "community", to_community, status
+
+
+# -- committees and terms (支部班子, 换届) ---------------------------------------
+
+COMMITTEE_ROLES = ("secretary", "deputy_secretary", "organization", "propaganda", "discipline", "member")
+SINGLE_SEAT_ROLES = ("secretary", "organization", "propaganda", "discipline")
+DEFAULT_TERM_YEARS = 3
+
+
+def add_months(day, months):
+    """The same day ``months`` later (or earlier), on the month's last day when it has no such day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    next_month = dt.date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (next_month - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last_day))
+
+
+def default_term_end(starts_on):
+    """A term lasts three years: it ends the day before the third anniversary."""
+    return add_months(starts_on, 12 * DEFAULT_TERM_YEARS) - dt.timedelta(days=1)
+
+
+def committee_problems(seats):
+    """Why a committee's seats ``[{"member_id", "role"}]`` are wrong, as {field: [reasons]}."""
+    problems = {}
+    seen = set()
+    for role in SINGLE_SEAT_ROLES:
+        if sum(1 for seat in seats if seat["role"] == role) > 1:
+            problems.setdefault("committee", []).append(f"{role} 只能有一人 (only one {role})")
+    for seat in seats:
+        if seat["member_id"] in seen:
+            problems.setdefault("committee", []).append(
+                f"党员 {seat['member_id']} 重复任职 (member {seat['member_id']} holds two seats)")
+        seen.add(seat["member_id"])
+    return problems
+
+
+def term_state(ends_on, today):
+    """``current``, ``expiring`` (6 months or less left) or ``overdue`` (换届逾期)."""
+    if today > ends_on:
+        return "overdue"
+    if today >= add_months(ends_on, -6):
+        return "expiring"
+    return "current"
+
+
+def term_reminder_due(ends_on, today):
+    """The reminder a term's end calls for today: ``(event type, reminder key)`` or None.
+
+    ``branch_term_expiring`` "6_months" from six months before the end and
+    "3_months" from three months before it; then ``branch_term_overdue`` once a
+    month, keyed by the month ("overdue:2027-03"). The caller sends each key
+    once per term. A stage already passed is not sent late: a term entered two
+    months before its end gets the 3-month reminder only.
+    """
+    if today > ends_on:
+        return "branch_term_overdue", f"overdue:{today:%Y-%m}"
+    if today >= add_months(ends_on, -3):
+        return "branch_term_expiring", "3_months"
+    if today >= add_months(ends_on, -6):
+        return "branch_term_expiring", "6_months"
+    return None
+
+
+# -- honors (先进典型) -----------------------------------------------------------
+
+HONOR_LEVELS = ("provincial", "municipal", "bureau")   # 省级, 市级, 局级
+
+
+def average_age(birth_dates, day):
+    """Mean age in whole years on ``day``, to one decimal (Decimal), or None for nobody."""
+    from decimal import ROUND_HALF_UP, Decimal
+    ages = [age_on(born, day) for born in birth_dates]
+    if not ages:
+        return None
+    return (Decimal(sum(ages)) / len(ages)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

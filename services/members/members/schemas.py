@@ -23,6 +23,13 @@ class BranchIn(Schema):
     unit = _text(200, required=True)
 
 
+class BranchFilters(Schema):
+    class Meta:
+        unknown = RAISE
+
+    without_secretary = fields.Boolean()
+
+
 class BranchOut(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -60,6 +67,9 @@ class MemberIn(Schema):
     mobility_limited = fields.Boolean()
     hardship = fields.Boolean()
     specialties = fields.List(fields.String(validate=validate.Length(min=1, max=50)), validate=validate.Length(max=30))
+    professional_titles = fields.List(fields.String(validate=validate.Length(min=1, max=50)),
+                                      validate=validate.Length(max=20))
+    willing_to_serve = fields.Boolean()
     status = fields.String(validate=validate.OneOf(domain.MEMBER_STATUSES))
 
     @validates_schema
@@ -110,6 +120,8 @@ class MemberOut(Schema):
     mobility_limited = fields.Boolean()
     hardship = fields.Boolean()
     specialties = fields.List(fields.String())
+    professional_titles = fields.List(fields.String())
+    willing_to_serve = fields.Boolean()
     status = fields.String()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
@@ -123,6 +135,8 @@ class MemberFilters(Schema):
     q = fields.String(validate=validate.Length(min=1, max=50))
     org_relation = fields.String(validate=validate.OneOf(domain.ORG_RELATIONS))
     status = fields.String(validate=validate.OneOf(domain.MEMBER_STATUSES))
+    specialty = fields.String(validate=validate.Length(min=1, max=50))
+    willing_to_serve = fields.Boolean()
 
 
 class HealthEventIn(Schema):
@@ -149,4 +163,173 @@ class HealthEventOut(Schema):
     hospital = fields.String()
     ward = fields.String()
     note = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class MemberChangeOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    field = fields.String()
+    old_value = fields.Raw()
+    new_value = fields.Raw()
+    changed_by = fields.String()
+    reason = fields.String()
+    changed_at = fields.AwareDateTime()
+
+
+class HealthReadOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    read_by = fields.String()
+    events_shown = fields.Integer()
+    read_at = fields.AwareDateTime()
+
+
+class TransferIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    target = fields.String(required=True, validate=validate.OneOf(domain.TRANSFER_TARGETS), error_messages=_REQUIRED)
+    date = fields.Date(required=True, error_messages=_REQUIRED)
+    community = _text(200, allow_none=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _community(self, data, **kwargs):
+        if data.get("target") == "community" and not data.get("community"):
+            raise ValidationError("转入社区时必须填写社区名称 (required when the target is community)", "community")
+
+
+class TransferOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    date = fields.Date()
+    target = fields.String()
+    from_org_relation = fields.String()
+    from_community = fields.String()
+    to_community = fields.String()
+    note = fields.String()
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class SeatIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    member_id = fields.Integer(required=True, strict=True, error_messages=_REQUIRED)
+    role = fields.String(required=True, validate=validate.OneOf(domain.COMMITTEE_ROLES), error_messages=_REQUIRED)
+
+
+class TermIn(Schema):
+    """A newly elected committee: a new term (换届); ``ends_on`` defaults to three years."""
+
+    class Meta:
+        unknown = RAISE
+
+    starts_on = fields.Date(required=True, error_messages=_REQUIRED)
+    ends_on = fields.Date()
+    committee = fields.List(fields.Nested(SeatIn), required=True, validate=validate.Length(min=1, max=30),
+                            error_messages=_REQUIRED)
+
+    @validates_schema
+    def _dates_and_seats(self, data, **kwargs):
+        if "ends_on" in data and "starts_on" in data and data["ends_on"] <= data["starts_on"]:
+            raise ValidationError("任期结束应晚于开始 (ends_on must be after starts_on)", "ends_on")
+        problems = domain.committee_problems(data.get("committee", []))
+        if problems:
+            raise ValidationError(problems["committee"], "committee")
+
+
+class SeatOut(Schema):
+    member_id = fields.Integer()
+    role = fields.String()
+    name = fields.String()
+
+
+class HonorIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    title = _text(100, required=True)
+    level = fields.String(required=True, validate=validate.OneOf(domain.HONOR_LEVELS), error_messages=_REQUIRED)
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=1921, max=2200),
+                          error_messages=_REQUIRED)
+    awarded_by = _text(200, allow_none=True)
+
+
+class HonorOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    title = fields.String()
+    level = fields.String()
+    year = fields.Integer()
+    awarded_by = fields.String()
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class HonorFilters(Schema):
+    class Meta:
+        unknown = RAISE
+
+    member_id = fields.Integer()
+    level = fields.String(validate=validate.OneOf(domain.HONOR_LEVELS))
+    year = fields.Integer()
+
+
+class SocialRoleIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    role = _text(100, required=True)
+    appointed_by = _text(200, required=True)
+    starts_on = fields.Date(required=True, error_messages=_REQUIRED)
+    ends_on = fields.Date(allow_none=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _dates(self, data, **kwargs):
+        if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError("结束日期不能早于开始日期 (ends_on is before starts_on)", "ends_on")
+
+
+class SocialRoleOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    role = fields.String()
+    appointed_by = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    note = fields.String()
+    recorded_by = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class FiguresIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    on = fields.Date()
+    year = fields.Integer(validate=validate.Range(min=1921, max=2200))
+
+
+class EngagementIn(Schema):
+    class Meta:
+        unknown = RAISE
+
+    date = fields.Date(required=True, error_messages=_REQUIRED)
+    meeting = _text(200, required=True)
+    organizer = _text(200, allow_none=True)
+    advice = fields.String(allow_none=True, validate=validate.Length(max=5000))
+
+
+class EngagementOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    date = fields.Date()
+    meeting = fields.String()
+    organizer = fields.String()
+    advice = fields.String()
+    recorded_by = fields.String()
     created_at = fields.AwareDateTime()

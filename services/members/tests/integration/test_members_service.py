@@ -5,6 +5,7 @@ import uuid
 import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcClient
+from nameko.testing.services import entrypoint_hook, replace_dependencies
 
 from members.domain import check_character
 from members.service import MembersService
@@ -26,6 +27,18 @@ def members(container_factory, nameko_config, service_db):
     container.start()
     with ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10) as cluster:
         yield cluster.members
+
+
+@pytest.fixture
+def clocked(container_factory, nameko_config, service_db):
+    """The service with its clock in the test's hands: ``clock.return_value = date``."""
+    service_db("members")
+    container = container_factory(MembersService, nameko_config)
+    clock = replace_dependencies(container, "today")
+    clock.return_value = dt.date(2026, 11, 26)
+    container.start()
+    with ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10) as cluster:
+        yield container, clock, cluster.members
 
 
 @pytest.fixture
@@ -83,3 +96,90 @@ def test_errors_cross_the_wire_with_their_fields(members):
 
 def test_ping_answers_when_the_database_does(members):
     assert members.ping() == {"status": "ok"}
+
+
+def test_the_daily_timer_sends_each_term_reminder_once_with_a_moved_clock(clocked, announced):
+    container, clock, members = clocked
+    branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
+    secretary = members.create_member({
+        "name": "周志强", "gender": "male", "id_number": id_for(dt.date(1944, 2, 3), 11),
+        "birth_date": "1944-02-03", "branch_id": branch["id"], "retirement_kind": "tuixiu",
+    }, "clerk1")
+    term = members.elect_committee(branch["id"], {
+        "starts_on": "2024-04-01", "committee": [{"member_id": secretary["id"], "role": "secretary"}]}, "clerk1")
+    assert term["ends_on"] == dt.date(2027, 3, 31)
+
+    with entrypoint_hook(container, "send_term_reminders") as run_timer:
+        for day in (dt.date(2026, 10, 1), dt.date(2026, 10, 2), dt.date(2027, 1, 5), dt.date(2027, 4, 2),
+                    dt.date(2027, 4, 30)):
+            clock.return_value = day
+            run_timer()
+    registered, *reminders = announced(4)
+    assert registered.event_type == "member_registered"
+    assert [(e.event_type, e.data["reminder"]) for e in reminders] == [
+        ("branch_term_expiring", "6_months"), ("branch_term_expiring", "3_months"),
+        ("branch_term_overdue", "overdue:2027-04")]
+    assert members.get_committee(branch["id"])["term"]["state"] == "overdue"
+
+
+def test_history_and_health_reads_over_rpc(members):
+    branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
+    member = members.create_member({
+        "name": "陈淑芬", "gender": "female", "id_number": id_for(dt.date(1936, 1, 20), 9),
+        "birth_date": "1936-01-20", "branch_id": branch["id"], "retirement_kind": "lixiu",
+    }, "clerk1")
+    members.update_member(member["id"], {"phone": "13800000000"}, "clerk2")
+    members.transfer_member(member["id"], {"target": "community", "date": "2026-01-05", "community": "北山社区"}, "clerk3")
+    members.list_health_events(member["id"], 1, 20, "clerk4")
+    history = members.member_history(member["id"])
+    assert [(e["field"], e["changed_by"]) for e in history["items"]] == [
+        ("community", "clerk3"), ("org_relation", "clerk3"), ("phone", "clerk2"), ("*", "clerk1")]
+    assert members.list_health_reads(member["id"])["items"][0]["read_by"] == "clerk4"
+    assert members.list_transfers(member["id"])["items"][0]["date"] == "2026-01-05"
+    members.record_engagement(member["id"], {"date": "2026-01-06", "meeting": "规划论证会"}, "clerk5")
+    members.add_honor(member["id"], {"title": "优秀党员", "level": "municipal", "year": 2026})
+    figures = members.headline_figures({"on": "2026-12-31", "year": 2026})
+    assert figures["members_total"] >= 1 and figures["in_communities"] >= 1
+    assert figures["engagements"] >= 1 and figures["honors_by_level"]["municipal"] >= 1
+
+
+def test_an_excel_import_runs_as_a_job_and_its_progress_is_read(members):
+    import base64
+    import io
+
+    import eventlet
+    from openpyxl import Workbook
+
+    from members import excel
+
+    branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
+    book = Workbook()
+    sheet = book.active
+    sheet.append(excel.HEADINGS)
+    for i in range(1, 1201):
+        born = dt.date(1935, 1, 1) + dt.timedelta(days=i * 7)
+        cells = dict.fromkeys(excel.HEADINGS)
+        cells.update({"姓名": f"党员{i}", "性别": "男" if i % 2 else "女", "身份证号": id_for(born, i % 1000),
+                      "出生日期": born, "党支部": branch["name"], "离退休类别": "退休"})
+        if i % 100 == 0:
+            cells["性别"] = "不详"
+        sheet.append([cells[h] for h in excel.HEADINGS])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    job = members.start_import(base64.b64encode(buffer.getvalue()).decode(), "名册.xlsx", "clerk1")
+    seen = set()
+    with eventlet.Timeout(60):
+        while True:
+            state = members.get_import(job["id"])
+            seen.add(state["status"])
+            if state["status"] == "done":
+                break
+            eventlet.sleep(0.05)
+    assert (state["total_rows"], state["created"], state["rejected"], state["progress"]) == (1200, 1188, 12, 100)
+    errors = members.list_import_errors(job["id"], 1, 100)
+    assert errors["total"] == 12 and errors["items"][0] == {"row": 101, "column": "性别",
+                                                            "reason": errors["items"][0]["reason"]}
+    assert members.list_members({"branch_id": branch["id"]}, 1, 1)["total"] == 1188
+    assert base64.b64decode(members.import_errors_workbook(job["id"]))[:2] == b"PK"
+    assert base64.b64decode(members.export_members({"branch_id": branch["id"]}))[:2] == b"PK"

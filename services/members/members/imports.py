@@ -1,0 +1,284 @@
+"""Excel in and out: the import job (every row validated, good rows imported,
+bad rows listed by row and column), the template, the export.
+
+An import is a job: ``start_import`` stores the file and answers at once; the
+service's timer runs ``run_next_import``, which commits every chunk of rows
+with the job's progress, so a reader sees how far it has got and a crash
+resumes after the last committed chunk.
+"""
+import base64
+import datetime as dt
+import json
+import time
+
+import sqlalchemy as sa
+
+from members import excel
+from members.handlers import _emit_transferred, _index_specialties, _snapshot, member_facts, _member_query
+from members.models import Branch, ImportJob, ImportRejection, Member, MemberChange, MemberSpecialty
+from members.schemas import MemberFilters, MemberIn, member_problems
+from members import domain
+from wuji_infra.errors import InvalidInput, NotFound
+from wuji_infra.validation import load, paging
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+CHUNK_ROWS = 500
+STALE_SECONDS = 120
+_MEMBER_IN = MemberIn()  # one instance for every row: making a schema costs more than a load  # a running job not advanced for this long was left by a stopped process
+
+
+def _now():
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _job_or_404(session, job_id):
+    job = session.get(ImportJob, job_id)
+    if job is None:
+        raise NotFound(f"导入任务 {job_id} 不存在 (no such import job)")
+    return job
+
+
+def job_out(job):
+    total = job.total_rows
+    return {
+        "id": job.id, "filename": job.filename, "status": job.status, "total_rows": total,
+        "processed_rows": job.processed_rows,
+        "progress": (100 if job.status == "done" else int(job.processed_rows * 100 / total) if total else 0),
+        "created": job.created_count, "updated": job.updated_count, "rejected": job.rejected_count,
+        "error": job.error, "started_by": job.started_by,
+        "created_at": job.created_at, "finished_at": job.finished_at,
+    }
+
+
+def start_import(tx, content_b64, filename=None, started_by=None):
+    """Queue an import of an .xlsx file (base64); the headings are checked now."""
+    try:
+        content = base64.b64decode(content_b64 or "", validate=True)
+    except (ValueError, TypeError):
+        raise InvalidInput("文件内容有误 (the file is not base64)", {"file": ["not base64"]})
+    if not content:
+        raise InvalidInput("请上传 .xlsx 文件 (send an .xlsx file)", {"file": ["必填 (required)"]})
+    if len(content) > MAX_FILE_BYTES:
+        raise InvalidInput("文件超过 20 MiB (the file is over 20 MiB)", {"file": ["too large"]})
+    try:
+        headings = excel.read_headings(content)
+    except excel.BadHeadings as exc:
+        raise InvalidInput(str(exc), {"file": [str(exc)]})
+    job = ImportJob(filename=(filename or "import.xlsx")[:200], content=content, headings=headings,
+                    started_by=started_by, status="queued")
+    tx.session.add(job)
+    tx.session.flush()
+    return job_out(job)
+
+
+def get_import(session, job_id):
+    return job_out(_job_or_404(session, job_id))
+
+
+def _claim_next(store):
+    """The id of the next job to run, marked running; or None."""
+    stale = _now() - dt.timedelta(seconds=STALE_SECONDS)
+    with store.transaction() as tx:
+        job = tx.session.scalar(
+            sa.select(ImportJob)
+            .where(sa.or_(ImportJob.status == "queued",
+                          sa.and_(ImportJob.status == "running", ImportJob.updated_at < stale)))
+            .order_by(ImportJob.id).limit(1).with_for_update(skip_locked=True))
+        if job is None:
+            return None
+        job.status = "running"
+        job.updated_at = _now()
+        return job.id
+
+
+def run_next_import(store, chunk_rows=CHUNK_ROWS):
+    """Run the next queued import to its end; the id of the job, or None when none waits."""
+    job_id = _claim_next(store)
+    if job_id is not None:
+        run_import(store, job_id, chunk_rows)
+    return job_id
+
+
+def run_import(store, job_id, chunk_rows=CHUNK_ROWS):
+    with store.read() as session:
+        job = _job_or_404(session, job_id)
+        content, done_rows = job.content, job.processed_rows
+        branches = dict(session.execute(sa.select(Branch.name, Branch.id)).all())
+        rejected_rows = set(session.scalars(
+            sa.select(ImportRejection.row_number).where(ImportRejection.job_id == job_id)))
+    try:
+        headings, rows = excel.read_rows(content)
+    except excel.BadHeadings as exc:
+        with store.transaction() as tx:
+            job = tx.session.get(ImportJob, job_id)
+            job.status, job.error, job.finished_at = "failed", str(exc), _now()
+        return
+    with store.transaction() as tx:
+        tx.session.get(ImportJob, job_id).total_rows = len(rows)
+
+    first_row_of = {}  # ID number -> the row that had it first: a later row with it is refused
+    for start in range(0, len(rows), chunk_rows):
+        chunk = rows[start:start + chunk_rows]
+        if start + len(chunk) <= done_rows:   # committed before a restart: only note the accepted ID numbers
+            for number, values in chunk:
+                data, _ = excel.row_input(headings, values)
+                if number not in rejected_rows and data.get("id_number"):
+                    first_row_of.setdefault(data["id_number"].upper(), number)
+            continue
+        with store.transaction() as tx:
+            counts = _import_chunk(tx, job_id, headings, chunk, branches, first_row_of)
+            job = tx.session.get(ImportJob, job_id)
+            job.processed_rows = start + len(chunk)
+            job.created_count += counts["created"]
+            job.updated_count += counts["updated"]
+            job.rejected_count += counts["rejected"]
+        time.sleep(0)  # let other greenlets run between chunks
+    with store.transaction() as tx:
+        job = tx.session.get(ImportJob, job_id)
+        job.status, job.finished_at = "done", _now()
+        job.content = b""  # needed only to resume; the rejected rows are kept on their own
+
+
+def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of):
+    session = tx.session
+    started_by = session.get(ImportJob, job_id).started_by
+    counts = {"created": 0, "updated": 0, "rejected": 0}
+    parsed = [(number, values, *excel.row_input(headings, values)) for number, values in chunk]
+    wanted = {data["id_number"].upper() for _, _, data, _ in parsed if data.get("id_number")}
+    existing = {m.id_number: m for m in session.scalars(sa.select(Member).where(Member.id_number.in_(wanted)))}
+    new_members, updates = [], []
+    for index, (number, values, data, problems) in enumerate(parsed):
+        if index % excel.YIELD_EVERY == 0:
+            time.sleep(0)
+        if "branch" in data:
+            branch_name = data.pop("branch")
+            if branch_name in branches:
+                data["branch_id"] = branches[branch_name]
+            else:
+                problems.setdefault("党支部", []).append(f"没有名为 {branch_name} 的党支部 (no such branch)")
+        values_in = {}
+        try:
+            values_in = load(_MEMBER_IN, data)
+        except InvalidInput as error:  # every cell's reason, not only the first unreadable one's
+            for field, reasons in error.fields.items():
+                if excel.heading_of(field) not in problems:
+                    problems.setdefault(excel.heading_of(field), []).extend(reasons)
+        id_number = (values_in.get("id_number") or data.get("id_number") or "").upper()
+        if not problems and id_number in first_row_of:
+            problems["身份证号"] = [f"与第 {first_row_of[id_number]} 行的身份证号重复 (repeats row {first_row_of[id_number]})"]
+        if not problems:
+            first_row_of[id_number] = number
+            member = existing.get(id_number)
+            if member is None:
+                member = Member(**_with_defaults(values_in))
+                problems = _cross_field_problems(member)
+                if not problems:
+                    new_members.append(member)
+                else:
+                    first_row_of.pop(id_number)
+            else:
+                snapshot = _snapshot(member)
+                before = (member.org_relation, member.community, member.status)
+                for field, value in values_in.items():
+                    setattr(member, field, value)
+                if member.org_relation == "unit":
+                    member.community = None
+                problems = _cross_field_problems(member)
+                if problems:
+                    session.expire(member)  # nothing of a refused row is kept
+                    first_row_of.pop(id_number)
+                else:
+                    updates.append((member, snapshot, before, "specialties" in values_in))
+        if problems:
+            counts["rejected"] += 1
+            session.add(ImportRejection(job_id=job_id, row_number=number, problems=problems,
+                                        cells=[excel.cell_json(v) for v in values]))
+    session.add_all(new_members)
+    session.flush()  # one batched insert gives the new members their ids
+    # no autoflush: the rows below go in as batches at the end, not one by one before each emit
+    with session.no_autoflush:
+        _write_effects(tx, new_members, updates, started_by)
+    session.flush()
+    counts["created"] = len(new_members)
+    counts["updated"] = len(updates)
+    return counts
+
+
+def _write_effects(tx, new_members, updates, started_by):
+    session = tx.session
+    for member in new_members:
+        session.add_all(MemberSpecialty(member_id=member.id, specialty=specialty)
+                        for specialty in dict.fromkeys(member.specialties or []))
+        session.add(MemberChange(member_id=member.id, field="*", old_value=None, changed_by=started_by,
+                                 reason="import", new_value=json.dumps(_snapshot(member), ensure_ascii=False)))
+    tx.emit_many("member_registered", [member_facts(member) for member in new_members])
+    for member, snapshot, before, specialties_given in updates:
+        after = _snapshot(member)
+        changes = domain.changed_fields(snapshot, after)
+        if not changes:
+            continue
+        if specialties_given:
+            _index_specialties(session, member)
+        for field, old, new in changes:
+            session.add(MemberChange(member_id=member.id, field=field, changed_by=started_by, reason="import",
+                                     old_value=json.dumps(old, ensure_ascii=False),
+                                     new_value=json.dumps(new, ensure_ascii=False)))
+        tx.emit("member_updated", member_facts(member))
+        if (member.org_relation, member.community, member.status) != before:
+            _emit_transferred(tx, member, before, dt.date.today())
+
+
+def _with_defaults(values):
+    values = dict(values)
+    values.setdefault("org_relation", "unit")
+    values.setdefault("specialties", [])
+    values.setdefault("professional_titles", [])
+    values.setdefault("status", "active")
+    for flag in ("lives_alone", "children_away", "mobility_limited", "hardship", "willing_to_serve"):
+        values.setdefault(flag, False)
+    return values
+
+
+def _cross_field_problems(member):
+    return {excel.heading_of(field): reasons for field, reasons in member_problems(member).items()}
+
+
+def list_import_errors(session, job_id, page=1, page_size=20):
+    """The rejected rows' reasons as ``{"row", "column", "reason"}``, by row."""
+    page, page_size = paging(page, page_size)
+    _job_or_404(session, job_id)
+    rejections = session.execute(
+        sa.select(ImportRejection.row_number, ImportRejection.problems)
+        .where(ImportRejection.job_id == job_id).order_by(ImportRejection.row_number)).all()
+    items = [{"row": number, "column": column, "reason": reason}
+             for number, problems in rejections for column, reasons in problems.items() for reason in reasons]
+    start = (page - 1) * page_size
+    return {"items": items[start:start + page_size], "total": len(items), "page": page, "page_size": page_size}
+
+
+def rejected_workbook(session, job_id):
+    """The rejected rows as an .xlsx (base64), each with its row number and reasons."""
+    job = _job_or_404(session, job_id)
+    rejections = session.scalars(
+        sa.select(ImportRejection).where(ImportRejection.job_id == job_id).order_by(ImportRejection.row_number)).all()
+    content = excel.rejected(job.headings, [(r.row_number, r.cells, r.problems) for r in rejections])
+    return base64.b64encode(content).decode("ascii")
+
+
+def template():
+    return base64.b64encode(excel.template()).decode("ascii")
+
+
+def export_members(session, filters=None):
+    """The roster matching the list filters, as an .xlsx (base64)."""
+    chosen = load(MemberFilters(), filters or {})
+    branch_names = dict(session.execute(sa.select(Branch.id, Branch.name)).all())
+    from members.schemas import MemberOut
+    dump = MemberOut().dump
+    rows = []
+    for index, member in enumerate(session.scalars(_member_query(chosen))):
+        if index % excel.YIELD_EVERY == 0:
+            time.sleep(0)
+        out = dump(member)
+        rows.append(excel.member_row(out, branch_names) + [excel.STATUS_LABELS.get(out["status"], out["status"])])
+    return base64.b64encode(excel.export(rows)).decode("ascii")
