@@ -67,10 +67,6 @@ class ServiceClient(ServiceRpc):
     def setup(self):
         self.deadline = float(config.env("RPC_TIMEOUT_SECONDS"))
         super().setup()
-        # nameko re-declares the reply queue (declare, exchange, bind: three round
-        # trips) before every request; the reply listener declares it when it
-        # connects and again on every reconnection, which is enough
-        self.publisher.declare = []
 
     def get_dependency(self, worker_ctx):
         return DeadlineClient(self, worker_ctx.context_data, self.deadline)
