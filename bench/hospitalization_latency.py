@@ -76,6 +76,21 @@ def register_members(api, branch_id, count):
     return ids
 
 
+def wait_until_queues_drain(amqp_uri, seconds=180):
+    """Let the consumers finish the registrations' events before anything is timed."""
+    import subprocess
+    import urllib.parse
+
+    vhost = urllib.parse.unquote(urllib.parse.urlsplit(amqp_uri).path[1:]) or "/"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        listing = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "messages"],
+                                 capture_output=True, text=True, check=True).stdout.split()
+        if sum(int(n) for n in listing if n.isdigit()) == 0:
+            return
+        time.sleep(1)
+
+
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -139,6 +154,7 @@ def main():
         branch = api.post("/branches", {"name": "基准测试支部", "unit": "市住建局"}).json()
         print(f"registering {needed} members ...", flush=True)
         member_ids = register_members(api, branch["id"], needed)
+        wait_until_queues_drain(amqp_uri)
         listener = TaskEvents(amqp_uri)
         listener.start()
         listener.ready.wait(10)
