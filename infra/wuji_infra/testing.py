@@ -239,3 +239,19 @@ def running_system(root, amqp_uri, admin_password, prefix="wuji_e2e"):
             yield system
         finally:
             system.stop_all()
+
+
+def wait_until(find, what="the condition", seconds=20, interval=0.05):
+    """Poll ``find()`` until it returns something truthy, and return that.
+
+    A deadline against hanging, not a speed check: after ``seconds`` it fails
+    the test, saying what it waited for.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        found = find()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what} after {seconds}s")
+        time.sleep(interval)

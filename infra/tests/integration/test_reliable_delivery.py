@@ -19,6 +19,7 @@ from wuji_infra.db import Database
 from wuji_infra.handlers import event_handler
 from wuji_infra.outbox import pending_count
 from wuji_infra.tables import inbox, metadata as infra_metadata, outbox
+from wuji_infra.testing import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -201,11 +202,3 @@ def source_rpc(nameko_config):
     from nameko.standalone.rpc import ClusterRpcClient
 
     return ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10)
-
-
-def wait_until(condition, seconds=15):
-    import eventlet
-
-    with eventlet.Timeout(seconds):
-        while not condition():
-            eventlet.sleep(0.05)

@@ -6,7 +6,6 @@ member and branch ids and looks only at its own events.
 import contextlib
 import datetime as dt
 import itertools
-import time
 import uuid
 
 import pytest
@@ -19,21 +18,12 @@ from activities.service import ActivitiesService
 from wuji_infra import deadletters, events
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.handlers import dead_letter_queue
+from wuji_infra.testing import wait_until
 
 pytestmark = pytest.mark.integration
 
 _ids = itertools.count(5000)
 
-
-def wait_for(find, timeout=20, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = find()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting after {timeout}s")
-        time.sleep(interval)
 
 
 @pytest.fixture
@@ -99,7 +89,7 @@ def listening(amqp_uri, event_type):
                 message = queue.get(no_ack=True)
                 if message and all(message.payload["data"].get(k) == v for k, v in match.items()):
                     return message.payload
-            return events.from_message(wait_for(find), expected_type=event_type)
+            return events.from_message(wait_until(find), expected_type=event_type)
         yield received
 
 
@@ -216,7 +206,7 @@ def test_a_member_event_that_breaks_the_contract_goes_to_the_dead_letters(activi
     message = member_message("member_registered", next(_ids), branch_id)
     message["data"]["diagnosis"] = "不应出现在事件中"
     publish(message)
-    [parked] = wait_for(lambda: [item for item in deadletters.list_dead_letters("activities", amqp_uri)
+    [parked] = wait_until(lambda: [item for item in deadletters.list_dead_letters("activities", amqp_uri)
                                  if item["event_id"] == message["event_id"]])
     assert parked["attempts"] == 1
     assert rpc.contact_coverage({"branch_id": str(branch_id)})["total"] == 0

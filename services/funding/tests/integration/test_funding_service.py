@@ -9,7 +9,6 @@ import json
 import logging
 import uuid
 
-import eventlet
 import pytest
 import sqlalchemy as sa
 from kombu import Connection, Queue
@@ -21,6 +20,7 @@ from funding.service import FundingService
 from wuji_infra import db, events
 from wuji_infra.errors import InvalidInput
 from wuji_infra.tables import outbox
+from wuji_infra.testing import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -41,16 +41,6 @@ def publish(amqp_uri, event):
     dispatch = event_dispatcher(uri=amqp_uri)
     dispatch("members", event.event_type, events.to_message(event))
 
-
-def wait_until(predicate, what):
-    """Poll until ``predicate()`` is truthy; a deadline against hanging, not a speed check."""
-    deadline = eventlet.Timeout(DEADLINE_SECONDS, AssertionError(f"gave up waiting for {what}"))
-    with deadline:
-        while True:
-            result = predicate()
-            if result:
-                return result
-            eventlet.sleep(0.05)
 
 
 def handled(event, times=1):

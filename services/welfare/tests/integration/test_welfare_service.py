@@ -5,7 +5,6 @@ member ids and looks only at its own events and dead letters.
 """
 import datetime as dt
 import itertools
-import time
 import uuid
 
 import pytest
@@ -19,23 +18,13 @@ from welfare.service import WelfareService
 from wuji_infra import deadletters, events
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.handlers import dead_letter_queue
+from wuji_infra.testing import wait_until
 
 pytestmark = pytest.mark.integration
 
 HANDLER = "on_member_hospitalized"
 _member_ids = itertools.count(1000)
 
-
-def wait_for(find, timeout=20, interval=0.05):
-    """Poll ``find()`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = find()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting after {timeout}s")
-        time.sleep(interval)
 
 
 @pytest.fixture
@@ -145,7 +134,7 @@ def test_a_new_task_is_announced_on_welfare_events(welfare, publish, amqp_uri, m
             received = listener.get(no_ack=True)
             if received and received.payload["data"]["member_id"] == member_id:
                 return received.payload
-        payload = wait_for(announced)
+        payload = wait_until(announced)
 
     created = events.from_message(payload, expected_type="visit_task_created")
     assert created.source == "welfare"
@@ -176,14 +165,14 @@ def test_an_envelope_with_an_unknown_field_goes_to_the_dead_letters(welfare, rpc
     message["data"]["diagnosis"] = "不应出现在事件中"
     publish(message)
 
-    [parked] = wait_for(lambda: dead_letters_of(amqp_uri, message))
+    [parked] = wait_until(lambda: dead_letters_of(amqp_uri, message))
     assert parked["attempts"] == 1
     assert parked["body"] == message
     assert tasks_of(rpc, member_id) == []
 
     # replayed, it reaches the handler's queue again, is refused again, and is parked again
     assert deadletters.replay("welfare", {message["event_id"]}, amqp_uri) == 1
-    wait_for(lambda: dead_letters_of(amqp_uri, message))
+    wait_until(lambda: dead_letters_of(amqp_uri, message))
     assert tasks_of(rpc, member_id) == []
 
 
@@ -216,7 +205,7 @@ def test_a_handler_that_always_fails_ends_in_dead_letters_and_can_be_replayed(
 
     message = hospitalized(member_id)
     publish(message)
-    [parked] = wait_for(lambda: dead_letters_of(amqp_uri, message))
+    [parked] = wait_until(lambda: dead_letters_of(amqp_uri, message))
     assert parked["attempts"] == 3  # EVENT_RETRY_DELAYS [0.05, 0.1] in nameko_config
     assert len(calls) == 3
     assert parked["handler"] == "welfare.on_member_hospitalized"
