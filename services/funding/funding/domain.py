@@ -260,3 +260,17 @@ def rebate_ratio_problem(ratio):
     if not isinstance(ratio, Decimal) or not ratio.is_finite() or not 0 <= ratio <= 1 or ratio != ratio.quantize(Decimal("0.0001")):
         return "返还比例应在0到1之间，最多四位小数 (a ratio from 0 to 1, at most four decimals)"
     return None
+
+
+LEAVING_STATUSES = ("deceased", "transferred_out")
+
+
+def last_month_due(year, today, left_on=None):
+    """The last month of ``year`` whose dues have fallen due by ``today`` (0: none).
+
+    A member who died or left the system owes nothing after the month they left.
+    """
+    last = 12 if year < today.year else (today.month if year == today.year else 0)
+    if left_on is not None and left_on.year <= year:
+        last = min(last, left_on.month if left_on.year == year else 0)
+    return last

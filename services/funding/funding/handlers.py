@@ -470,10 +470,19 @@ def record_member_facts(tx, data, occurred_at):
     fact.name = data["name"]
     fact.birth_date = data["birth_date"]
     fact.status = data["status"]
+    fact.left_on = _left_on(fact, data["status"], None, occurred_at)
     fact.hardship = data["hardship"]
     fact.pension_monthly = data["pension_monthly"]
     fact.as_of = occurred_at
     tx.session.flush()
+
+
+def _left_on(fact, status, left_on, occurred_at):
+    """The day a member died or left the system: the event's own date when it
+    has one, else the day already known, else the day the news came."""
+    if status not in domain.LEAVING_STATUSES:
+        return None
+    return left_on or fact.left_on or occurred_at.date()
 
 
 # -- Party dues ---------------------------------------------------------------
@@ -592,7 +601,6 @@ def dues_arrears(session, filters=None, page=1, page_size=20, today=None):
     chosen = load(ArrearsQuery(), filters or {})
     page, page_size = paging(page, page_size)
     year, today = chosen["year"], today or _today()
-    last_month = 12 if year < today.year else (today.month if year == today.year else 0)
     query = sa.select(DuesRate).where(DuesRate.year == year).order_by(DuesRate.member_id, DuesRate.id)
     if "member_id" in chosen:
         query = query.where(DuesRate.member_id == chosen["member_id"])
@@ -601,10 +609,13 @@ def dues_arrears(session, filters=None, page=1, page_size=20, today=None):
         rates.setdefault(rate.member_id, []).append((rate.from_month, rate.monthly_amount))
     paid = set(session.execute(sa.select(DuesPayment.member_id, DuesPayment.month)
                                .where(DuesPayment.year == year, DuesPayment.member_id.in_(list(rates)))).all())
-    names = dict(session.execute(sa.select(MemberFact.member_id, MemberFact.name)
-                                 .where(MemberFact.member_id.in_(list(rates)))).all())
+    facts = {row.member_id: row for row in session.execute(
+        sa.select(MemberFact.member_id, MemberFact.name, MemberFact.left_on)
+        .where(MemberFact.member_id.in_(list(rates)))).all()}
     owing = []
     for member_id, member_rates in rates.items():
+        fact = facts.get(member_id)
+        last_month = domain.last_month_due(year, today, fact.left_on if fact else None)
         months = []
         for month in range(1, last_month + 1):
             due = domain.due_in_month(member_rates, month)
@@ -612,7 +623,7 @@ def dues_arrears(session, filters=None, page=1, page_size=20, today=None):
                 months.append({"month": month, "amount": f"{due:.2f}"})
         if months:
             total = sum((Decimal(m["amount"]) for m in months), Decimal("0.00"))
-            owing.append({"member_id": member_id, "name": names.get(member_id), "months": months,
+            owing.append({"member_id": member_id, "name": fact.name if fact else None, "months": months,
                           "total": f"{total:.2f}"})
     start = (page - 1) * page_size
     return {"year": year, "items": owing[start:start + page_size], "total": len(owing),
@@ -663,12 +674,21 @@ def statement_xlsx(session, query):
             "content_base64": base64.b64encode(statement_workbook(data)).decode("ascii")}
 
 
-def record_member_status(tx, member_id, status, occurred_at):
-    """member_deceased / member_transferred: the status funding keeps (dues are fixed for active members only)."""
+def record_member_status(tx, member_id, status, occurred_at, left_on=None):
+    """member_deceased / member_transferred: the status funding keeps (dues are fixed for
+    active members only) and, for a death or a move out of the system, the day it happened."""
     fact = tx.session.get(MemberFact, member_id, with_for_update=True)
-    if fact is None or fact.as_of >= occurred_at:
-        log.info("member %s: status %s of %s not applied (unknown member or older news)", member_id, status, occurred_at)
+    if fact is None:
+        log.info("member %s: status %s of %s not applied (unknown member)", member_id, status, occurred_at)
+        return
+    if fact.as_of >= occurred_at:
+        # newer facts are kept, but a death's or departure's own date still counts
+        # (members sends member_updated in the same moment as member_deceased)
+        if left_on is not None and fact.status == status:
+            fact.left_on = left_on
+            tx.session.flush()
         return
     fact.status = status
+    fact.left_on = _left_on(fact, status, left_on, occurred_at)
     fact.as_of = occurred_at
     tx.session.flush()

@@ -147,6 +147,8 @@ class MemberFact(Base):
     status: Mapped[str] = mapped_column(sa.String(20))
     hardship: Mapped[bool]
     pension_monthly: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    # the day the member died or left the system: no dues fall due after that month
+    left_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     # the newest event applied: an older one arriving late changes nothing
     as_of: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 

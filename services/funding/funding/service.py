@@ -175,11 +175,13 @@ class FundingService(ServiceBase):
         with self.db.transaction() as tx:
             if not tx.claim(event, "funding.on_member_deceased"):
                 return
-            handlers.record_member_status(tx, event.data["member_id"], "deceased", event.occurred_at)
+            handlers.record_member_status(
+                tx, event.data["member_id"], "deceased", event.occurred_at, left_on=event.data["date"])
 
     @event_handler("members", "member_transferred")
     def on_member_transferred(self, event):
         with self.db.transaction() as tx:
             if not tx.claim(event, "funding.on_member_transferred"):
                 return
-            handlers.record_member_status(tx, event.data["member_id"], event.data["status"], event.occurred_at)
+            handlers.record_member_status(
+                tx, event.data["member_id"], event.data["status"], event.occurred_at, left_on=event.data["date"])

@@ -170,3 +170,46 @@ def test_a_deceased_or_transferred_out_member_is_not_fixed(service):
         source="members"))   # a member funding never heard of: nothing to change
     assert service.fix_dues({"year": 2026})["fixed"] == 1
     assert [r["member_id"] for r in service.list_dues_rates({"year": "2026"})["items"]] == [13]
+
+
+@pytest.mark.parametrize("year, today, left_on, last", [
+    (2026, dt.date(2026, 7, 5), None, 7),
+    (2025, dt.date(2026, 7, 5), None, 12),
+    (2027, dt.date(2026, 7, 5), None, 0),
+    (2026, dt.date(2026, 7, 5), dt.date(2026, 4, 18), 4),    # died in April: April is the last month due
+    (2026, dt.date(2026, 3, 5), dt.date(2026, 4, 18), 3),    # not yet due beyond today either
+    (2026, dt.date(2026, 7, 5), dt.date(2025, 12, 1), 0),    # left the year before
+    (2025, dt.date(2026, 7, 5), dt.date(2026, 2, 1), 12),    # left the year after
+])
+def test_the_last_month_due_stops_with_the_month_a_member_left(year, today, left_on, last):
+    assert domain.last_month_due(year, today, left_on) == last
+
+
+def test_no_arrears_after_the_month_a_member_died_or_left_the_system(service, store, fixed):
+    service.on_member_deceased(events.new_event("member_deceased", {
+        "member_id": 1, "health_event_id": 9, "date": dt.date(2026, 3, 12), "branch_id": 1,
+        "birth_date": dt.date(1940, 1, 2), "hardship": False, "lives_alone": False}, source="members"))
+    service.on_member_transferred(events.new_event("member_transferred", {
+        "member_id": 2, "org_relation": "unit", "status": "transferred_out", "date": dt.date(2026, 1, 31)},
+        source="members"))
+    with store.read() as session:
+        owing = {item["member_id"]: item for item in
+                 handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2026, 6, 20))["items"]}
+    assert [m["month"] for m in owing[1]["months"]] == [1, 2, 3]
+    assert [m["month"] for m in owing[2]["months"]] == [1]
+
+
+def test_the_date_of_death_counts_even_when_the_member_updated_of_that_moment_came_first(service, store, fixed):
+    died = events.new_event("member_deceased", {
+        "member_id": 1, "health_event_id": 9, "date": dt.date(2026, 2, 3), "branch_id": 1,
+        "birth_date": dt.date(1940, 1, 2), "hardship": False, "lives_alone": False}, source="members")
+    updated = events.new_event("member_updated", {
+        "member_id": 1, "branch_id": 1, "name": "党员1", "birth_date": dt.date(1940, 1, 2), "status": "deceased",
+        "hardship": False, "lives_alone": False, "children_away": False, "mobility_limited": False,
+        "org_relation": "unit", "pension_monthly": Decimal("4800.00")}, source="members")
+    service.on_member_updated(updated)     # emitted after the death, handled first
+    service.on_member_deceased(died)
+    with store.read() as session:
+        owing = {item["member_id"]: item for item in
+                 handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2026, 6, 20))["items"]}
+    assert [m["month"] for m in owing[1]["months"]] == [1, 2]
