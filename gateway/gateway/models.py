@@ -4,11 +4,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from wuji_infra.types import UtcDateTime
+from wuji_infra.types import UtcDateTime, utc_now
 
-
-def _now():
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -22,4 +19,4 @@ class Account(Base):
     username: Mapped[str] = mapped_column(sa.String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(200))  # argon2id, never the password
     role: Mapped[str] = mapped_column(sa.String(20))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)

@@ -26,3 +26,8 @@ class UtcDateTime(sa.TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=dt.timezone.utc)
         return value
+
+
+def utc_now():
+    """Now, aware, in UTC: the default of every UtcDateTime column."""
+    return dt.datetime.now(dt.timezone.utc)

@@ -5,11 +5,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from wuji_infra.types import UtcDateTime
+from wuji_infra.types import UtcDateTime, utc_now
 
-
-def _now():
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -55,7 +52,7 @@ class StudySession(Base):
     topic: Mapped[str] = mapped_column(sa.String(200))
     materials: Mapped[list] = mapped_column(sa.JSON, default=list)
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
     attendance: Mapped[list["Attendance"]] = relationship(
         back_populates="session", lazy="selectin", order_by="Attendance.member_id", cascade="all, delete-orphan")
@@ -94,7 +91,7 @@ class Contact(Base):
     # the Idempotency-Key of the request that logged it: a retried request logs it once
     request_id: Mapped[str | None] = mapped_column(sa.String(64))
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class Activity(Base):
@@ -117,7 +114,7 @@ class Activity(Base):
     # records (and funding never books) the cost twice
     request_id: Mapped[str | None] = mapped_column(sa.String(64))
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class Bulletin(Base):
@@ -139,7 +136,7 @@ class Bulletin(Base):
     reach_online: Mapped[int] = mapped_column()
     reach_offline: Mapped[int] = mapped_column()
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class ReviewMeeting(Base):
@@ -152,7 +149,7 @@ class ReviewMeeting(Base):
     date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
     organizer: Mapped[str] = mapped_column(sa.String(200))
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
     participants: Mapped[list["ReviewParticipant"]] = relationship(
         back_populates="meeting", lazy="selectin", order_by="ReviewParticipant.member_id",

@@ -5,11 +5,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from wuji_infra.types import UtcDateTime
+from wuji_infra.types import UtcDateTime, utc_now
 
-
-def _now():
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def yuan_to_fen(amount):
@@ -38,7 +35,7 @@ class SubsidyCheck(Base):
     event_date: Mapped[dt.date] = mapped_column(sa.Date)
     source_event_id: Mapped[str | None] = mapped_column(sa.String(36))
     status: Mapped[str] = mapped_column(sa.String(20), index=True)
-    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
     # the review by staff: who approved or rejected it, when, why (a rejection), and the expense booked
     reviewed_by: Mapped[str | None] = mapped_column(sa.String(100))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
@@ -68,7 +65,7 @@ class LedgerEntry(Base):
     description: Mapped[str] = mapped_column(sa.String(300), default="")
     entry_date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class Expense(Base):
@@ -88,7 +85,7 @@ class Expense(Base):
     reference: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
     expense_date: Mapped[dt.date] = mapped_column(sa.Date)
     booked_by: Mapped[str | None] = mapped_column(sa.String(100))
-    booked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    booked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
     entries: Mapped[list[LedgerEntry]] = relationship(order_by=LedgerEntry.id, viewonly=True)
 
@@ -133,7 +130,7 @@ class FundingPolicy(Base):
     dues_rebate_ratio: Mapped[Decimal] = mapped_column(sa.Numeric(5, 4), server_default="0.5000")
     note: Mapped[str] = mapped_column(sa.String(300), default="")
     created_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class MemberFact(Base):
@@ -171,7 +168,7 @@ class DuesRate(Base):
     kind: Mapped[str] = mapped_column(sa.String(20))
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class DuesPayment(Base):
@@ -189,7 +186,7 @@ class DuesPayment(Base):
     paid_on: Mapped[dt.date] = mapped_column(sa.Date)
     rebate: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class ExpenseReversal(Base):
@@ -200,4 +197,4 @@ class ExpenseReversal(Base):
     expense_id: Mapped[int] = mapped_column(sa.ForeignKey("expenses.id"), unique=True)
     reason: Mapped[str] = mapped_column(sa.String(300))
     reversed_by: Mapped[str | None] = mapped_column(sa.String(100))
-    reversed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    reversed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)

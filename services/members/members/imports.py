@@ -19,6 +19,7 @@ from members.models import Branch, ImportJob, ImportRejection, Member, MemberCha
 from members.schemas import MemberFilters, MemberIn, member_problems
 from members import domain
 from wuji_infra.errors import InvalidInput, NotFound
+from wuji_infra.types import utc_now
 from wuji_infra.validation import load, paging
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -26,9 +27,6 @@ CHUNK_ROWS = 500
 STALE_SECONDS = 120
 _MEMBER_IN = MemberIn()  # one instance for every row: making a schema costs more than a load  # a running job not advanced for this long was left by a stopped process
 
-
-def _now():
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def _job_or_404(session, job_id):
@@ -77,7 +75,7 @@ def get_import(session, job_id):
 
 def _claim_next(store):
     """The id of the next job to run, marked running; or None."""
-    stale = _now() - dt.timedelta(seconds=STALE_SECONDS)
+    stale = utc_now() - dt.timedelta(seconds=STALE_SECONDS)
     with store.transaction() as tx:
         job = tx.session.scalar(
             sa.select(ImportJob)
@@ -87,7 +85,7 @@ def _claim_next(store):
         if job is None:
             return None
         job.status = "running"
-        job.updated_at = _now()
+        job.updated_at = utc_now()
         return job.id
 
 
@@ -111,7 +109,7 @@ def run_import(store, job_id, chunk_rows=CHUNK_ROWS):
     except excel.BadHeadings as exc:
         with store.transaction() as tx:
             job = tx.session.get(ImportJob, job_id)
-            job.status, job.error, job.finished_at = "failed", str(exc), _now()
+            job.status, job.error, job.finished_at = "failed", str(exc), utc_now()
         return
     with store.transaction() as tx:
         tx.session.get(ImportJob, job_id).total_rows = len(rows)
@@ -135,7 +133,7 @@ def run_import(store, job_id, chunk_rows=CHUNK_ROWS):
         time.sleep(0)  # let other greenlets run between chunks
     with store.transaction() as tx:
         job = tx.session.get(ImportJob, job_id)
-        job.status, job.finished_at = "done", _now()
+        job.status, job.finished_at = "done", utc_now()
         job.content = b""  # needed only to resume; the rejected rows are kept on their own
 
 

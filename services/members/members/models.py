@@ -5,11 +5,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from wuji_infra.types import UtcDateTime
+from wuji_infra.types import UtcDateTime, utc_now
 
-
-def _now():
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -22,7 +19,7 @@ class Branch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     unit: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class Member(Base):
@@ -54,8 +51,8 @@ class Member(Base):
     professional_titles: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     willing_to_serve: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
     status: Mapped[str] = mapped_column(sa.String(16), default="active", index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now, onupdate=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
 
 
 class HealthEvent(Base):
@@ -71,7 +68,7 @@ class HealthEvent(Base):
     note: Mapped[str | None] = mapped_column(sa.Text)
     request_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class MemberChange(Base):
@@ -85,7 +82,7 @@ class MemberChange(Base):
     new_value: Mapped[str | None] = mapped_column(sa.Text)   # JSON text of the new value
     changed_by: Mapped[str | None] = mapped_column(sa.String(100))
     reason: Mapped[str] = mapped_column(sa.String(30))       # created, updated, health_event, transfer
-    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    changed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class HealthRead(Base):
@@ -96,7 +93,7 @@ class HealthRead(Base):
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
     read_by: Mapped[str | None] = mapped_column(sa.String(100))
     events_shown: Mapped[int] = mapped_column()
-    read_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    read_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class Transfer(Base):
@@ -112,7 +109,7 @@ class Transfer(Base):
     to_community: Mapped[str | None] = mapped_column(sa.String(200))
     note: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class Term(Base):
@@ -124,7 +121,7 @@ class Term(Base):
     starts_on: Mapped[dt.date] = mapped_column(sa.Date)
     ends_on: Mapped[dt.date] = mapped_column(sa.Date)
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class CommitteeSeat(Base):
@@ -147,7 +144,7 @@ class TermReminder(Base):
     term_id: Mapped[int] = mapped_column(sa.ForeignKey("terms.id"))
     reminder: Mapped[str] = mapped_column(sa.String(20))
     sent_on: Mapped[dt.date] = mapped_column(sa.Date)
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class MemberSpecialty(Base):
@@ -172,7 +169,7 @@ class Honor(Base):
     year: Mapped[int] = mapped_column(index=True)
     awarded_by: Mapped[str | None] = mapped_column(sa.String(200))
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class SocialRole(Base):
@@ -187,7 +184,7 @@ class SocialRole(Base):
     ends_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     note: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class ImportJob(Base):
@@ -206,8 +203,8 @@ class ImportJob(Base):
     rejected_count: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(sa.Text)
     started_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now, onupdate=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -234,4 +231,4 @@ class Engagement(Base):
     organizer: Mapped[str | None] = mapped_column(sa.String(200))
     advice: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)

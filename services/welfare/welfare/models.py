@@ -5,11 +5,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from wuji_infra.types import UtcDateTime
+from wuji_infra.types import UtcDateTime, utc_now
 
-
-def _now():
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -38,7 +35,7 @@ class VisitTask(Base):
     # the visitor a festival batch gave the task to (its load is counted by id)
     visitor_id: Mapped[int | None] = mapped_column(index=True)
     source_event_id: Mapped[str | None] = mapped_column(sa.String(36))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
     cancel_note: Mapped[str | None] = mapped_column(sa.Text)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(sa.String(100))
@@ -58,7 +55,7 @@ class VisitRecord(Base):
     needs: Mapped[list] = mapped_column(sa.JSON, default=list)
     cash: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
     goods_value: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
-    completed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    completed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
     completed_by: Mapped[str | None] = mapped_column(sa.String(100))
     # funding's expense_refused for "visit:<task_id>": the money was not booked
     expense_refused_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -98,7 +95,7 @@ class Visitor(Base):
     branch_id: Mapped[int | None] = mapped_column(index=True)
     pairs: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class Pairing(Base):
@@ -120,7 +117,7 @@ class Pairing(Base):
     ended_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     end_reason: Mapped[str | None] = mapped_column(sa.Text)
     source_event_id: Mapped[str | None] = mapped_column(sa.String(36))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
     # an inner join: PostgreSQL refuses FOR UPDATE on the outer side of a join
     helper: Mapped[Visitor] = relationship(lazy="joined", innerjoin=True)
@@ -135,7 +132,7 @@ class TaskReminder(Base):
 
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("visit_tasks.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
-    sent_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    sent_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class PairingTalk(Base):
@@ -148,7 +145,7 @@ class PairingTalk(Base):
     how: Mapped[str] = mapped_column(sa.String(16))
     notes: Mapped[str] = mapped_column(sa.Text)
     logged_by: Mapped[str | None] = mapped_column(sa.String(100))
-    logged_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    logged_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class HelpCase(Base):
@@ -169,7 +166,7 @@ class HelpCase(Base):
     result: Mapped[str | None] = mapped_column(sa.Text)
     solved: Mapped[bool | None] = mapped_column(sa.Boolean)
     closed_by: Mapped[str | None] = mapped_column(sa.String(100))
-    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
     notes: Mapped[list["HelpCaseNote"]] = relationship(order_by="HelpCaseNote.id", lazy="selectin")
 
@@ -181,7 +178,7 @@ class HelpCaseNote(Base):
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("help_cases.id"), index=True)
     note: Mapped[str] = mapped_column(sa.Text)
     written_by: Mapped[str | None] = mapped_column(sa.String(100))
-    written_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    written_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
 class FestivalPolicy(Base):
@@ -194,5 +191,5 @@ class FestivalPolicy(Base):
     hardship: Mapped[bool] = mapped_column(sa.Boolean)
     children_away: Mapped[bool] = mapped_column(sa.Boolean)
     lead_days: Mapped[int] = mapped_column()
-    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now, onupdate=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
     updated_by: Mapped[str | None] = mapped_column(sa.String(100))
