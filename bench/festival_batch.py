@@ -55,7 +55,7 @@ def fill(engine, members, visitors):
 def run(url):
     """One batch, in this process: prints a JSON line with what it did."""
     engine = make_engine(url)
-    store = Store(sessionmaker(engine, expire_on_commit=False), "welfare", on_commit=lambda: None)
+    store = Store(sessionmaker(engine, expire_on_commit=False), "welfare")
     started = time.perf_counter()
     with store.transaction() as tx:
         summary = handlers.festival_batch(tx, "spring_festival", 2027, festivals.Policy(), dt.date(2027, 1, 25))

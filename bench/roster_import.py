@@ -93,7 +93,7 @@ def main():
         url = urls["members"]
         upgrade("members", url)
         engine = sa.create_engine(url, pool_size=5)
-        store = Store(sessionmaker(engine, expire_on_commit=False), "members", on_commit=lambda: None)
+        store = Store(sessionmaker(engine, expire_on_commit=False), "members")
         for name in BRANCHES:
             with store.transaction() as tx:
                 handlers.create_branch(tx, {"name": name, "unit": "市住房和城乡建设局"})

@@ -4,6 +4,7 @@ import functools
 import logging
 
 import eventlet
+from kombu import Queue
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider, SharedExtension
 from nameko.exceptions import UnknownService
@@ -55,6 +56,28 @@ class Tokens(DependencyProvider):
         return functools.partial(auth.issue_token, self.key.secret)
 
 
+class ReplyQueue(Queue):
+    """nameko's reply queue, declared once per broker connection instead of before every request.
+
+    kombu never caches the declaration of a queue with ``x-expires`` (nameko's
+    reply queues expire when nobody listens), so each RPC would first declare
+    the exchange and the queue and bind them: three round trips to the broker
+    and work for it, on every request. The queue cannot expire while the
+    gateway's reply listener consumes from it, and kombu forgets what it
+    declared when a connection is re-established, so a broker restart still
+    gets the queue declared again before the next request.
+    """
+
+    @classmethod
+    def like(cls, queue):
+        return cls(queue.name, exchange=queue.exchange, routing_key=queue.routing_key,
+                   queue_arguments=queue.queue_arguments)
+
+    @property
+    def can_cache_declaration(self):
+        return True
+
+
 class ServiceClient(ServiceRpc):
     """RPC to one service; each call gives up after RPC_TIMEOUT_SECONDS.
 
@@ -67,6 +90,7 @@ class ServiceClient(ServiceRpc):
     def setup(self):
         self.deadline = float(config.env("RPC_TIMEOUT_SECONDS"))
         super().setup()
+        self.publisher.declare = [ReplyQueue.like(queue) for queue in self.publisher.declare]
 
     def get_dependency(self, worker_ctx):
         return DeadlineClient(self, worker_ctx.context_data, self.deadline)

@@ -16,8 +16,10 @@ never acked before its effect is durable. Emitted events go to the outbox in
 the same commit (wuji_infra.outbox).
 """
 import contextlib
+import functools
 import datetime as dt
 import logging
+import time
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,7 +43,9 @@ def make_engine(url):
         # psycopg2 blocks the eventlet hub unless made cooperative
         from psycogreen.eventlet import patch_psycopg
         patch_psycopg()
-        return sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        engine = sa.create_engine(url, pool_size=10, max_overflow=10)
+        _ping_after_idle(engine)
+        return engine
     engine = sa.create_engine(url, connect_args={"timeout": 30})
 
     @sa.event.listens_for(engine, "connect")
@@ -52,6 +56,53 @@ def make_engine(url):
         cursor.close()
 
     return engine
+
+
+# A connection idle for longer than this is pinged before use: the server may have
+# closed it (a restart, an idle timeout, an operator). One in steady use is not:
+# a ping per checkout would be one more round trip for every unit of work.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_after_idle(engine):
+    """SQLAlchemy's pessimistic disconnect handling, only for connections that sat idle."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error:
+            raise sa.exc.DisconnectionError("connection closed while idle") from None  # the pool takes another
+
+
+# Statements built once: a statement object caches its SQL, so executing it with
+# parameters skips building and keying a new one for every event.
+_INSERT_OUTBOX = sa.insert(outbox)
+# As text, because SQLAlchemy 2.0 compiles a PostgreSQL INSERT ... ON CONFLICT anew at every
+# execution (it is never cached); this one runs once per event handled. Same SQL on SQLite.
+_CLAIM = sa.text(
+    "INSERT INTO inbox (handler, event_id, handled_at) VALUES (:handler, :event_id, :handled_at) "
+    "ON CONFLICT DO NOTHING"
+).bindparams(sa.bindparam("handled_at", type_=inbox.c.handled_at.type))
+
+
+@functools.cache
+def _insert_ignoring_conflicts(dialect_name, table):
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect_name]
+    return insert(table).on_conflict_do_nothing()
+
+
+def insert_unless_present(session, table):
+    """``INSERT ... ON CONFLICT DO NOTHING`` into ``table``, for ``session.execute(statement, values)``;
+    its rowcount is 1 when the row was inserted, 0 when its key was there."""
+    return _insert_ignoring_conflicts(session.get_bind().dialect.name, table)
 
 
 class Transaction:
@@ -65,7 +116,7 @@ class Transaction:
     def emit(self, event_type, data):
         """Queue an event in the outbox; it is published only if this commits."""
         event = events.new_event(event_type, data, source=self.source)
-        self.session.execute(sa.insert(outbox).values(**outbox_row(event)))
+        self.session.execute(_INSERT_OUTBOX, outbox_row(event))
         self.emitted.append(event)
         return event
 
@@ -73,7 +124,7 @@ class Transaction:
         """``emit`` for many events of one type in one statement (batches of thousands)."""
         batch = [events.new_event(event_type, data, source=self.source) for data in datas]
         if batch:
-            self.session.execute(sa.insert(outbox), [outbox_row(event) for event in batch])
+            self.session.execute(_INSERT_OUTBOX, [outbox_row(event) for event in batch])
             self.emitted.extend(batch)
         return batch
 
@@ -85,12 +136,8 @@ class Transaction:
         again. Of two concurrent deliveries, the second waits for the first's
         transaction and then finds the row.
         """
-        dialect = self.session.get_bind().dialect.name
-        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
         claimed = self.session.execute(
-            insert(inbox)
-            .values(handler=handler, event_id=event.event_id, handled_at=dt.datetime.now(dt.timezone.utc))
-            .on_conflict_do_nothing()
+            _CLAIM, {"handler": handler, "event_id": event.event_id, "handled_at": dt.datetime.now(dt.timezone.utc)},
         ).rowcount
         if not claimed:
             log.info("%s: event %s already handled, skipped", handler, event.event_id)
@@ -100,7 +147,8 @@ class Transaction:
 class Store:
     """What a worker gets: transactions, and plain reads."""
 
-    def __init__(self, sessions, source, on_commit):
+    def __init__(self, sessions, source, on_commit=None):
+        """``on_commit(events)``: called after a commit with the events it emitted."""
         self._sessions = sessions
         self._source = source
         self._on_commit = on_commit
@@ -118,8 +166,8 @@ class Store:
         finally:
             session.close()
         failpoints.hit("after_commit")
-        if tx.emitted:
-            self._on_commit()
+        if tx.emitted and self._on_commit is not None:
+            self._on_commit(tx.emitted)
 
     @contextlib.contextmanager
     def read(self):
@@ -166,4 +214,4 @@ class Database(DependencyProvider):
         self.relay.stop()
 
     def get_dependency(self, worker_ctx):
-        return Store(self.sessions, self.container.service_name, self.relay.wake)
+        return Store(self.sessions, self.container.service_name, self.relay.committed)

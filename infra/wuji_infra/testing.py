@@ -87,7 +87,7 @@ def in_memory_store(source, metadata):
                               connect_args={"check_same_thread": False})
     metadata.create_all(engine)
     tables.metadata.create_all(engine)
-    return Store(sessionmaker(engine, expire_on_commit=False), source, on_commit=lambda: None)
+    return Store(sessionmaker(engine, expire_on_commit=False), source)
 
 
 def emitted_events(store):

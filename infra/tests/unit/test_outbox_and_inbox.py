@@ -94,6 +94,83 @@ def test_a_failed_publish_keeps_the_row_and_everything_after_it(store):
     assert sent == [1, 2, 3]
 
 
+def committing_store(relay_calls):
+    """An in-memory store whose commits hand their events to ``relay_calls``."""
+    store = in_memory_store("members", sa.MetaData())
+    store._on_commit = relay_calls.append
+    return store
+
+
+def test_a_commit_hands_its_events_to_the_relay_and_a_rollback_does_not():
+    handed = []
+    store = committing_store(handed)
+    emit(store, 1, 2)
+    with pytest.raises(RuntimeError):
+        with store.transaction() as tx:
+            tx.emit("member_registered", facts(3))
+            raise RuntimeError("the change failed")
+    with store.transaction():
+        pass  # emits nothing: the relay is not bothered
+    assert [[e.data["member_id"] for e in batch] for batch in handed] == [[1, 2]]
+
+
+def test_committed_events_are_published_at_once_and_marked_in_one_batch():
+    handed, sent = [], []
+    store = committing_store(handed)
+    emit(store, 1)
+    emit(store, 2, 3)
+    relay = OutboxRelay(store._sessions, lambda message, key: sent.append(message["data"]["member_id"]))
+    for batch in handed:
+        relay.publish_committed(batch)
+    assert sent == [1, 2, 3]
+    with store.read() as session:
+        assert pending_count(session) == 3  # confirmed, marked a moment later
+    # young rows belong to the fast path: the poll leaves them alone
+    assert relay.publish_pending(grace=60) == 0 and sent == [1, 2, 3]
+    relay.mark_confirmed()
+    with store.read() as session:
+        assert pending_count(session) == 0
+    assert relay.publish_pending() == 0 and sent == [1, 2, 3]
+
+
+def test_a_failed_fast_publish_leaves_its_events_and_those_queued_behind_to_the_poller():
+    handed, sent = [], []
+    store = committing_store(handed)
+    emit(store, 1, 2)
+    emit(store, 3)
+
+    def publish(message, key):
+        if message["data"]["member_id"] == 2:
+            raise ConnectionError("broker gone")
+        sent.append(message["data"]["member_id"])
+
+    relay = OutboxRelay(store._sessions, publish)
+    relay.committed(handed[1])        # queued behind the batch that fails
+    relay.publish_committed(handed[0])
+    relay.mark_confirmed()
+    assert sent == [1] and relay._committed.empty()
+    relay.publish = lambda message, key: sent.append(message["data"]["member_id"])
+    assert relay.publish_pending() == 2
+    assert sent == [1, 2, 3]
+
+
+def test_a_failed_mark_is_retried_and_the_rows_stay_unpublished_meanwhile():
+    handed, sent = [], []
+    store = committing_store(handed)
+    emit(store, 1)
+    relay = OutboxRelay(store._sessions, lambda message, key: sent.append(message["data"]["member_id"]))
+    relay.publish_committed(handed[0])
+    working_sessions = relay.sessions
+    relay.sessions = lambda: (_ for _ in ()).throw(ConnectionError("database gone"))
+    relay.mark_confirmed()  # logged, kept for the next try
+    relay.sessions = working_sessions
+    with store.read() as session:
+        assert pending_count(session) == 1
+    relay.mark_confirmed()
+    with store.read() as session:
+        assert pending_count(session) == 0
+
+
 def test_a_published_message_is_a_valid_envelope(store):
     emit(store, 9)
     sent = []

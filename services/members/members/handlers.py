@@ -282,14 +282,19 @@ def _member_query(chosen):
 
 # -- health events ------------------------------------------------------------
 
+# made once: building a schema is costly, and health events are the busiest write
+_HEALTH_EVENT_IN = HealthEventIn()
+_HEALTH_EVENT_OUT = HealthEventOut()
+
+
 def record_health_event(tx, member_id, data, request_id, recorded_by=None, today=None):
     """Record a health event and dispatch its event, once per ``request_id``."""
-    values = load(HealthEventIn(), data)
+    values = load(_HEALTH_EVENT_IN, data)
     existing = tx.session.scalar(sa.select(HealthEvent).where(HealthEvent.request_id == request_id))
     if existing is not None:
         if existing.member_id != member_id:
             raise Conflict("请求编号已用于其他党员 (request id already used)", {"request_id": ["reused"]})
-        return HealthEventOut().dump(existing)
+        return _HEALTH_EVENT_OUT.dump(existing)
 
     member = _member_or_404(tx.session, member_id)
     if member.status == "deceased":
@@ -316,14 +321,14 @@ def record_health_event(tx, member_id, data, request_id, recorded_by=None, today
     tx.emit(domain.HEALTH_EVENT_TYPES[event.kind], data)
     if event.kind == "deceased":
         tx.emit("member_updated", member_facts(member))
-    return HealthEventOut().dump(event)
+    return _HEALTH_EVENT_OUT.dump(event)
 
 
 def list_health_events(tx, member_id, page=1, page_size=20, read_by=None):
     """A member's health events; the read itself is recorded (who read whose, how many)."""
     _member_or_404(tx.session, member_id)
     query = sa.select(HealthEvent).where(HealthEvent.member_id == member_id).order_by(HealthEvent.date.desc(), HealthEvent.id.desc())
-    events = page_of(tx.session, query, HealthEventOut().dump, page, page_size)
+    events = page_of(tx.session, query, _HEALTH_EVENT_OUT.dump, page, page_size)
     tx.session.add(HealthRead(member_id=member_id, read_by=read_by, events_shown=len(events["items"])))
     return events
 

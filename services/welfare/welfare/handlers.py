@@ -25,6 +25,7 @@ from welfare.schemas import (
     VisitorFilters, VisitorIn, VisitorOut, VisitTaskFilters, VisitTaskOut,
 )
 from wuji_infra import config
+from wuji_infra.db import insert_unless_present
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.validation import load, page_of, paging
 
@@ -65,13 +66,15 @@ def rule_due_days():
 
 def _insert_once(session, table, values):
     """Insert a row unless its key exists; True when this call inserted it."""
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
-    return bool(session.execute(insert(table).values(**values).on_conflict_do_nothing()).rowcount)
+    return bool(session.execute(insert_unless_present(session, table), values).rowcount)
+
+
+_VISIT_TASK_OUT = VisitTaskOut()  # made once: a schema instance is costly to build, and tasks are dumped often
 
 
 def dump_task(task, today):
     """A task as a front end sees it, with its status as of ``today``."""
-    data = VisitTaskOut().dump(task)
+    data = _VISIT_TASK_OUT.dump(task)
     data["status"] = domain.status_on(task.status, task.due_date, today)
     return data
 
@@ -108,6 +111,7 @@ def create_tasks(tx, planned_visits, source_event_id=None):
             member_id=planned.member_id, branch_id=planned.branch_id, cause=planned.cause,
             cause_date=planned.cause_date, cause_key=planned.cause_key, reason=planned.reason,
             due_date=planned.due_date, status="open", assignee=None, source_event_id=source_event_id,
+            record=None,  # a new task has no visit record: known, so dumping it asks the database nothing
         )
         tx.session.add(task)
         tx.session.flush()

@@ -81,7 +81,7 @@ def test_a_death_while_in_hospital_cancels_the_visit_and_makes_a_condolence_visi
 
 def test_two_timers_at_once_send_each_reminder_once(welfare_url, member_id):
     engine = make_engine(welfare_url)
-    store = Store(sessionmaker(engine, expire_on_commit=False), "welfare", on_commit=lambda: None)
+    store = Store(sessionmaker(engine, expire_on_commit=False), "welfare")
     today = dt.date(2026, 11, 26)
     with store.transaction() as tx:
         for offset, member in enumerate(range(member_id * 10, member_id * 10 + 20)):
@@ -112,7 +112,7 @@ def test_festival_batches_at_once_on_postgresql_make_each_task_once(welfare_url)
     from welfare.models import MemberFact, Visitor
 
     engine = make_engine(welfare_url)
-    store = Store(sessionmaker(engine, expire_on_commit=False), "welfare", on_commit=lambda: None)
+    store = Store(sessionmaker(engine, expire_on_commit=False), "welfare")
     now = dt.datetime.now(dt.timezone.utc)
     with store.transaction() as tx:
         tx.session.add_all(MemberFact(
@@ -146,7 +146,7 @@ def test_two_timers_at_once_make_each_birthday_task_once(welfare_url):
     from welfare.models import MemberFact, VisitTask
 
     engine = make_engine(welfare_url)
-    store = Store(sessionmaker(engine, expire_on_commit=False), "welfare", on_commit=lambda: None)
+    store = Store(sessionmaker(engine, expire_on_commit=False), "welfare")
     now = dt.datetime.now(dt.timezone.utc)
     with store.transaction() as tx:
         tx.session.add_all(MemberFact(
