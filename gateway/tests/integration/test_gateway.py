@@ -449,6 +449,21 @@ class FakeFunding:
         return {"id": 1, "recorded_by": recorded_by, **data}
 
     @rpc(expected_exceptions=EXPECTED)
+    def list_budgets(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reverse_budget(self, budget_id, data, reversed_by=None):
+        if not data.get("reason"):
+            raise InvalidInput("输入有误 (invalid input)", {"reason": ["必填 (required)"]})
+        if budget_id == 404:
+            raise NotFound("预算 404 不存在 (no such budget entry)")
+        if budget_id == 3:
+            raise Conflict("不能冲销：专项经费余额 100.00 元，少于要冲销的预算 300.00 元（已有支出）",
+                           {"special_fund": ["余额 100.00 元 (balance 100.00)"]})
+        return {"id": budget_id, "reversal": {"reason": data["reason"], "reversed_by": reversed_by}}
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_balances(self, query):
         if "year" not in query:
             raise InvalidInput("输入有误 (invalid input)", {"year": ["必填 (required)"]})
@@ -810,6 +825,29 @@ def test_funding_budgets_balances_expenses_and_the_ledger(system, token):
     assert ledger.json()["filters_seen"] == {"year": "2026", "source": "special_fund", "category": "activities",
                                              "member_id": "3", "date_from": "2026-01-01", "date_to": "2026-12-31"}
     assert (ledger.json()["page"], ledger.json()["page_size"]) == (2, 5)
+
+
+def test_funding_budgets_are_listed_and_reversed(system, token):
+    listed = system.call("GET", "/api/v1/funding/budgets?year=2026&source=special_fund&page=2&page_size=5",
+                         token=staff_token())
+    assert listed.status_code == 200
+    assert listed.json()["filters_seen"] == {"year": "2026", "source": "special_fund"}
+    assert (listed.json()["page"], listed.json()["page_size"]) == (2, 5)
+    assert_error(system.call("GET", "/api/v1/funding/budgets?kind=budget", token=token), 400, "invalid_input")
+
+    reversed_ = system.call("POST", "/api/v1/funding/budgets/2/reverse", token=staff_token(), json={"reason": "重复录入"})
+    assert reversed_.status_code == 200
+    assert reversed_.json() == {"id": 2, "reversal": {"reason": "重复录入", "reversed_by": "clerk"}}
+    spent = assert_error(system.call("POST", "/api/v1/funding/budgets/3/reverse", token=token, json={"reason": "x"}),
+                         409, "conflict")
+    assert spent["fields"] == {"special_fund": ["余额 100.00 元 (balance 100.00)"]} and "余额 100.00 元" in spent["message"]
+    assert_error(system.call("POST", "/api/v1/funding/budgets/404/reverse", token=token, json={"reason": "x"}),
+                 404, "not_found")
+    assert "reason" in assert_error(system.call("POST", "/api/v1/funding/budgets/2/reverse", token=token, json={}),
+                                    400, "invalid_input")["fields"]
+    assert_error(system.call("POST", "/api/v1/funding/budgets/x/reverse", token=token, json={"reason": "x"}),
+                 404, "not_found")
+    assert_error(system.call("POST", "/api/v1/funding/budgets/2/reverse", json={"reason": "x"}), 401, "unauthorized")
 
 
 def test_only_an_admin_changes_the_funding_policy(system, token):

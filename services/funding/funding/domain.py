@@ -138,8 +138,44 @@ CATEGORIES = {
 BUDGET = "budget"
 EXPENSE = "expense"
 REVERSAL = "reversal"    # an expense's entry reversed: the money goes back to its source
+BUDGET_REVERSAL = "budget_reversal"   # a budget entry reversed: that income is taken back
+DUES_REBATE = "dues_rebate"          # the share of collected dues that comes back (see Party dues)
 
 SPENDING_KINDS = (EXPENSE,)
+INCOME_KINDS = (BUDGET, DUES_REBATE)
+# what an entry of each kind does to its source: (the total it counts in, +1 or -1);
+# the totals are the income kinds (budget, dues rebate) and the spending (expense)
+LEDGER_EFFECTS = {
+    BUDGET: (BUDGET, 1), DUES_REBATE: (DUES_REBATE, 1), BUDGET_REVERSAL: (BUDGET, -1),
+    EXPENSE: (EXPENSE, 1), REVERSAL: (EXPENSE, -1),
+}
+
+
+def ledger_effect(kind, amount):
+    """(the total an entry counts in, its signed amount): a reversal counts against what it reverses."""
+    total, sign = LEDGER_EFFECTS[kind]
+    return total, amount if sign > 0 else -amount
+
+
+def source_totals(sums):
+    """(income, spent) of one source from its ledger sums [(kind, amount)]: the balance is their difference."""
+    income = spent = ZERO
+    for kind, amount in sums:
+        total, signed = ledger_effect(kind, amount)
+        if total in INCOME_KINDS:
+            income += signed
+        else:
+            spent += signed
+    return income, spent
+
+
+def budget_reversal_refusal(source, amount, balance):
+    """Why a budget entry of ``amount`` cannot be reversed while its source has
+    ``balance`` (some of that money is already spent), or None when it can."""
+    if amount <= balance:
+        return None
+    return (f"不能冲销：{SOURCES[source]}余额 {balance} 元，少于要冲销的预算 {amount} 元（已有支出）"
+            f" (cannot reverse: the balance {balance} is less than the budget {amount}, some of it is spent)")
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 ZERO = Decimal("0.00")
@@ -226,8 +262,6 @@ DUES_RATE_LOW = Decimal("0.005")    # 0.5% of the whole pension up to 5,000 yuan
 DUES_RATE_HIGH = Decimal("0.01")    # 1% of the whole pension above
 MAX_BACK_MONTHS = 6
 DEFAULT_DUES_REBATE_RATIO = Decimal("0.50")
-DUES_REBATE = "dues_rebate"          # ledger kind: the share of collected dues that comes back
-INCOME_KINDS = (BUDGET, DUES_REBATE)
 PAYERS = {"member": "本人", "relative": "亲属代缴"}
 
 

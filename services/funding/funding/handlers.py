@@ -14,10 +14,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from funding import domain
 from funding.workbook import statement_workbook
 from funding.models import (
-    DuesPayment, DuesRate, Expense, ExpenseReversal, FundingPolicy, LedgerEntry, MemberFact, SourceBalance, SubsidyCheck, fen_to_yuan, yuan_to_fen,
+    BudgetReversal, DuesPayment, DuesRate, Expense, ExpenseReversal, FundingPolicy, LedgerEntry, MemberFact, SourceBalance, SubsidyCheck, fen_to_yuan, yuan_to_fen,
 )
 from funding.schemas import (
-    BalancesQuery, BudgetIn, ExpenseIn, ExpenseOut, LedgerEntryOut, LedgerFilters, PolicyIn, PolicyOut,
+    BalancesQuery, BudgetFilters, BudgetIn, ExpenseIn, ExpenseOut, LedgerEntryOut, LedgerFilters, PolicyIn, PolicyOut,
     ArrearsQuery, StatementQuery, DuesAdjustmentIn, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn, RejectionIn,
     SubsidyCheckFilters, SubsidyCheckOut,
 )
@@ -242,6 +242,70 @@ def add_budget(tx, data, recorded_by=None):
         SourceBalance.year == chosen["year"], SourceBalance.source == chosen["source"])))
     return {"id": entry.id, "year": entry.year, "source": entry.source, "amount": f"{entry.amount:.2f}",
             "note": chosen["note"], "budget_total": f"{total:.2f}"}
+
+
+def _budget_out(entry, reversal):
+    return {"id": entry.id, "year": entry.year, "source": entry.source, "amount": f"{entry.amount:.2f}",
+            "description": entry.description, "date": entry.entry_date.isoformat(),
+            "recorded_by": entry.recorded_by, "recorded_at": entry.recorded_at.isoformat(),
+            "reversal": None if reversal is None else {
+                "reason": reversal.reason, "reversed_by": reversal.reversed_by,
+                "reversed_at": reversal.reversed_at.isoformat(), "entry_id": reversal.reversal_entry_id}}
+
+
+def list_budgets(session, filters=None, page=1, page_size=20):
+    """Budget entries, newest first, by year and source, each with its reversal (or None)."""
+    chosen = load(BudgetFilters(), filters or {})
+    query = (sa.select(LedgerEntry, BudgetReversal)
+             .outerjoin(BudgetReversal, BudgetReversal.budget_entry_id == LedgerEntry.id)
+             .where(LedgerEntry.kind == domain.BUDGET).order_by(LedgerEntry.id.desc()))
+    for name, column in (("year", LedgerEntry.year), ("source", LedgerEntry.source)):
+        if name in chosen:
+            query = query.where(column == chosen[name])
+    page, page_size = paging(page, page_size)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
+    return {"items": [_budget_out(entry, reversal) for entry, reversal in rows], "total": total,
+            "page": page, "page_size": page_size}
+
+
+def reverse_budget(tx, entry_id, data, reversed_by=None):
+    """Correct a budget entry by a reversing entry: the source's income goes down by it; once per entry.
+
+    Nothing is edited: the budget entry stays and a ``budget_reversal`` entry
+    is added. The budget entry is locked first (two reversals at once: the
+    second finds the first), then its source's balance row, the one row an
+    expense of that source also locks, so no expense can spend the money while
+    the reversal checks it is still there. Refused (409, nothing written) when
+    the balance is less than the budget: some of it is already spent.
+    """
+    _whole_number(entry_id, "budget_id")
+    reason = load(RejectionIn(), data)["reason"]
+    entry = tx.session.get(LedgerEntry, entry_id, with_for_update=True)
+    if entry is None or entry.kind != domain.BUDGET:
+        raise NotFound(f"预算 {entry_id} 不存在 (no such budget entry)")
+    if tx.session.scalar(sa.select(BudgetReversal.id).where(BudgetReversal.budget_entry_id == entry_id)):
+        raise Conflict(f"预算 {entry_id} 已冲销 (already reversed)", {"budget_id": ["已冲销 (already reversed)"]})
+    balance = _lock_balances(tx.session, entry.year, [entry.source]).get(entry.source, domain.ZERO)
+    refusal = domain.budget_reversal_refusal(entry.source, entry.amount, balance)
+    if refusal:
+        raise Conflict(refusal, {entry.source: [f"余额 {balance} 元 (balance {balance})"]})
+    reversing = LedgerEntry(
+        year=entry.year, source=entry.source, kind=domain.BUDGET_REVERSAL, amount=entry.amount,
+        reference=f"budget:{entry.id}", description=f"冲销预算 {entry.id}：{reason}",
+        entry_date=_today(), recorded_by=reversed_by)
+    tx.session.add(reversing)
+    tx.session.execute(sa.update(SourceBalance)
+                       .where(SourceBalance.year == entry.year, SourceBalance.source == entry.source)
+                       .values(income_fen=SourceBalance.income_fen - yuan_to_fen(entry.amount)),
+                       execution_options={"synchronize_session": False})
+    tx.session.flush()
+    reversal = BudgetReversal(budget_entry_id=entry.id, reversal_entry_id=reversing.id, reason=reason,
+                              reversed_by=reversed_by)
+    tx.session.add(reversal)
+    tx.session.flush()
+    log.info("budget entry %s (%s %s, %s) reversed by %s", entry.id, entry.year, entry.source, entry.amount, reversed_by)
+    return _budget_out(entry, reversal)
 
 
 def balances(session, query):
@@ -645,11 +709,10 @@ def statement(session, query):
         .group_by(LedgerEntry.source, LedgerEntry.kind, LedgerEntry.category)
     )
     for source, kind, category, total in rows:
-        total = Decimal(total).quantize(Decimal("0.01"))
-        if kind in domain.INCOME_KINDS:
-            income[source][kind] += total
+        counts_in, signed = domain.ledger_effect(kind, Decimal(total).quantize(Decimal("0.01")))
+        if counts_in in domain.INCOME_KINDS:
+            income[source][counts_in] += signed
             continue
-        signed = -total if kind == domain.REVERSAL else total
         by_category[category][source] += signed
         by_category[category]["total"] += signed
         by_source[source] += signed

@@ -198,3 +198,15 @@ class ExpenseReversal(Base):
     reason: Mapped[str] = mapped_column(sa.String(300))
     reversed_by: Mapped[str | None] = mapped_column(sa.String(100))
     reversed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+class BudgetReversal(Base):
+    """A budget entry corrected by a reversing entry (never by editing it); once per budget entry."""
+    __tablename__ = "budget_reversals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_entry_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_entries.id"), unique=True)
+    reversal_entry_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_entries.id"))
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    reversed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    reversed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)

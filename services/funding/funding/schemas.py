@@ -70,6 +70,12 @@ class BudgetIn(_Strict):
     note = fields.String(load_default="", **_TEXT)
 
 
+class BudgetFilters(_Strict):
+    """Query-string filters: every value arrives as a string."""
+    year = fields.Integer(**_YEAR)
+    source = fields.String(**_SOURCE)
+
+
 class ExpenseIn(_Strict):
     year = fields.Integer(required=True, strict=True, **_YEAR)
     category = fields.String(required=True, **_CATEGORY)

@@ -59,6 +59,16 @@ class FundingService(ServiceBase):
             return handlers.add_budget(tx, data, recorded_by)
 
     @rpc(expected_exceptions=EXPECTED)
+    def list_budgets(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_budgets(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reverse_budget(self, budget_id, data, reversed_by=None):
+        with self.db.transaction() as tx:
+            return handlers.reverse_budget(tx, budget_id, data, reversed_by)
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_balances(self, query):
         with self.db.read() as session:
             return handlers.balances(session, query)

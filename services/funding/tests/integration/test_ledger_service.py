@@ -13,10 +13,11 @@ from nameko.standalone.events import event_dispatcher, get_event_exchange
 from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_waiter
 
+from funding import domain
 from funding.models import LedgerEntry, SourceBalance
 from funding.service import FundingService
 from wuji_infra import events
-from wuji_infra.errors import Conflict
+from wuji_infra.errors import Conflict, NotFound
 
 pytestmark = pytest.mark.integration
 
@@ -95,6 +96,46 @@ def test_a_refused_expense_answers_each_allowed_balance(funding, amqp_uri):
                                        "special_fund": ["余额 0.00 元 (balance 0.00)"],
                                        "unit_subsidy": ["余额 0.00 元 (balance 0.00)"]}
         assert client.funding.list_ledger({"year": "2032"})["total"] == 1
+
+
+def test_budget_reversals_racing_expenses_never_overdraw_and_each_budget_goes_once(funding, amqp_uri):
+    _, db_url = funding
+    year = 2037
+    with rpc(amqp_uri) as client:
+        budgets = [client.funding.add_budget({"year": year, "source": "special_fund", "amount": "300.00"})["id"]
+                   for _ in range(2)]
+
+    # 6 expenses of 100 and 2 reversals of each 300 budget at once, all on the one balance row
+    def act(n):
+        with rpc(amqp_uri) as client:
+            try:
+                if n < 6:
+                    return "expense", client.funding.book_expense(
+                        {"year": year, "category": "activities", "amount": "100.00", "description": f"并发 {n}"})
+                return "reversal", client.funding.reverse_budget(budgets[n % 2], {"reason": f"调减 {n}"}, "clerk")
+            except Conflict as refused:
+                return "refused", refused
+
+    answers = list(eventlet.GreenPool(10).imap(act, range(10)))
+    expenses = [a for kind, a in answers if kind == "expense"]
+    reversals = [a for kind, a in answers if kind == "reversal"]
+    assert len(reversals) <= 2 and len({r["id"] for r in reversals}) == len(reversals)   # each budget once
+    assert 100 * len(expenses) + 300 * len(reversals) <= 600, answers
+    refusals = [a for kind, a in answers if kind == "refused"]
+    assert all("已冲销" in r.message or "余额" in r.message or "经费不足" in r.message for r in refusals), refusals
+    with rpc(amqp_uri) as client:
+        shown = client.funding.get_balances({"year": str(year)})["sources"]["special_fund"]
+        listed = client.funding.list_budgets({"year": str(year)})
+        assert client.funding.list_ledger({"year": str(year), "source": "special_fund"})["total"] == (
+            2 + len(expenses) + len(reversals))
+        with pytest.raises(NotFound):
+            client.funding.reverse_budget(10 ** 6, {"reason": "x"})
+    assert Decimal(shown["balance"]) == Decimal(600 - 100 * len(expenses) - 300 * len(reversals)) >= 0
+    assert Decimal(shown["budget"]) == Decimal(600 - 300 * len(reversals))
+    assert sorted(b["id"] for b in listed["items"] if b["reversal"]) == sorted(r["id"] for r in reversals)
+    sums, rows = ledger_totals(db_url, year)
+    income, spent = domain.source_totals([(kind, total) for (source, kind), total in sums.items()])
+    assert rows["special_fund"] == (int(income * 100), int(spent * 100))
 
 
 @contextlib.contextmanager
