@@ -490,6 +490,9 @@ class FakeFunding:
 
     @rpc(expected_exceptions=EXPECTED)
     def set_policy(self, data, created_by=None):
+        if data.get("subsidy_min_age") == 0:
+            raise InvalidInput("经费政策有误 (invalid funding policy)",
+                               {"subsidy_min_age": ["年龄应为1到150周岁 (a whole number of years from 1 to 150)"]})
         return {"version": 1, "created_by": created_by, **data}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -856,6 +859,12 @@ def test_only_an_admin_changes_the_funding_policy(system, token):
     assert_error(system.call("PUT", "/api/v1/funding/policy", token=staff_token(), json=body), 403, "forbidden")
     changed = system.call("PUT", "/api/v1/funding/policy", token=token, json=body)
     assert changed.status_code == 200 and changed.json()["created_by"] == "admin"
+    subsidy = {"subsidy_min_age": 75, "subsidy_amount": "800.00", "subsidy_yearly_cap": "3000.00"}
+    assert system.call("PUT", "/api/v1/funding/policy", token=token, json=dict(body, **subsidy)).json()[
+        "subsidy_amount"] == "800.00"
+    bad = assert_error(system.call("PUT", "/api/v1/funding/policy", token=token, json=dict(body, subsidy_min_age=0)),
+                       400, "invalid_input")
+    assert list(bad["fields"]) == ["subsidy_min_age"]
     assert system.call("GET", "/api/v1/funding/policy/history?page_size=3", token=token).json()["page_size"] == 3
 
 

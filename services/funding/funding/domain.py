@@ -69,6 +69,28 @@ def _subsidy_amount(raw, setting="SUBSIDY_AMOUNT"):
     return amount.quantize(_CENTS)
 
 
+# the subsidy settings as a policy version names them: field -> what it is
+SUBSIDY_FIELDS = {"subsidy_min_age": "min_age", "subsidy_amount": "amount", "subsidy_yearly_cap": "yearly_cap"}
+
+
+def subsidy_policy_problems(policy):
+    """What is wrong with a subsidy policy set by an admin, as {field: [reasons]}; empty when it is good.
+
+    The same bounds as the settings, and one more: a single grant is not more
+    than the yearly cap (it could never be granted whole).
+    """
+    problems = {}
+    if not 1 <= policy.min_age <= MAX_MIN_AGE:
+        problems["subsidy_min_age"] = [f"年龄应为1到{MAX_MIN_AGE}周岁 (a whole number of years from 1 to {MAX_MIN_AGE})"]
+    for field, amount in (("subsidy_amount", policy.amount), ("subsidy_yearly_cap", policy.yearly_cap)):
+        if not 0 < amount <= MAX_SUBSIDY_AMOUNT:
+            problems[field] = ["金额应大于零且不超过1,000,000,000.00元 (more than 0, at most 1,000,000,000.00)"]
+    if not problems and policy.amount > policy.yearly_cap:
+        problems["subsidy_amount"] = [f"每次补助 {policy.amount} 元不能超过每人每年上限 {policy.yearly_cap} 元"
+                                      f" (a grant may not be more than the yearly cap)"]
+    return problems
+
+
 def age_on(birth_date, day):
     """Full years (周岁) on ``day``. Born on 29 February: a year older on 1 March in common years."""
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))

@@ -4,6 +4,7 @@ Each takes a ``wuji_infra.db.Transaction`` (or a Session for reads) and raw
 JSON-ready input, and returns JSON-ready output. service.py only routes.
 """
 import base64
+import dataclasses
 import datetime as dt
 import logging
 from decimal import Decimal
@@ -29,14 +30,16 @@ log = logging.getLogger(__name__)
 
 # -- subsidy checks -------------------------------------------------------------
 
-def check_subsidy(tx, cause, data, source_event_id, policy):
+def check_subsidy(tx, cause, data, source_event_id, settings):
     """Decide and record the subsidy for a hospitalization or a serious illness, once per member, cause and day.
 
     ``data`` is the health event's data (dates parsed). A second event of the
     same cause (same member, same date) finds the first check and changes
     nothing. Two such events at once collide on ``cause_key``; the loser's
-    handler is retried and then finds the winner's check. What the member got
-    or waits to get this year counts against the policy's yearly cap.
+    handler is retried and then finds the winner's check. The subsidy policy
+    is the one in force now (the funding policy's, or ``settings`` while no
+    version set it); the check keeps its version. What the member got or waits
+    to get this year counts against the policy's yearly cap.
     """
     cause_key = domain.subsidy_cause_key(cause, data["member_id"], data["date"])
     existing = tx.session.scalar(sa.select(SubsidyCheck).where(SubsidyCheck.cause_key == cause_key))
@@ -45,6 +48,7 @@ def check_subsidy(tx, cause, data, source_event_id, policy):
                  existing.id, cause_key, source_event_id)
         return SubsidyCheckOut().dump(existing)
 
+    policy, version = subsidy_policy_in_force(tx.session, settings)
     decision = domain.decide_subsidy(
         policy, cause, birth_date=data["birth_date"], hardship=data["hardship"], on=data["date"],
         received=_subsidy_this_year(tx.session, data["member_id"], data["date"].year),
@@ -53,7 +57,7 @@ def check_subsidy(tx, cause, data, source_event_id, policy):
         member_id=data["member_id"], cause=cause, cause_key=cause_key,
         eligible=decision.eligible, amount=decision.amount, reason=decision.reason,
         event_date=data["date"], source_event_id=source_event_id,
-        status=domain.status_of_decision(decision),
+        status=domain.status_of_decision(decision), policy_version=version,
     )
     tx.session.add(check)
     tx.session.flush()
@@ -167,16 +171,38 @@ def _today():
     return dt.date.today()
 
 
-# -- the allocation policy ----------------------------------------------------
+# -- the funding policy: allocation, dues rebate, subsidy -----------------------
+# The newest version is in force; while none was set, the default (version 0).
+# The subsidy's minimum age, amount and yearly cap come from the settings
+# (SUBSIDY_MIN_AGE, SUBSIDY_AMOUNT, SUBSIDY_YEARLY_CAP: ``settings``, a
+# domain.SubsidyPolicy the service reads at start) until a version sets them.
 
 def _current_policy_row(session):
     return session.scalar(sa.select(FundingPolicy).order_by(FundingPolicy.id.desc()).limit(1))
 
 
-def _default_policy():
+def _subsidy_of(row, settings):
+    """The subsidy policy of a version: its own, or the settings when it set none."""
+    if row is None or row.subsidy_min_age is None:
+        return settings
+    return domain.SubsidyPolicy(min_age=row.subsidy_min_age, amount=row.subsidy_amount,
+                                yearly_cap=row.subsidy_yearly_cap)
+
+
+def _subsidy_out(subsidy, from_settings):
+    return {"subsidy_min_age": subsidy.min_age, "subsidy_amount": f"{subsidy.amount:.2f}",
+            "subsidy_yearly_cap": f"{subsidy.yearly_cap:.2f}", "subsidy_from_settings": from_settings}
+
+
+def _policy_out(row, settings):
+    from_settings = row.subsidy_min_age is None
+    return {**PolicyOut().dump(row), **_subsidy_out(_subsidy_of(row, settings), from_settings)}
+
+
+def _default_policy(settings):
     return {"version": 0, "allocation": domain.DEFAULT_ALLOCATION,
             "dues_rebate_ratio": f"{domain.DEFAULT_DUES_REBATE_RATIO:.4f}", "note": "默认政策 (the default policy)",
-            "created_by": None, "created_at": None}
+            "created_by": None, "created_at": None, **_subsidy_out(settings, True)}
 
 
 def current_rebate_ratio(session):
@@ -184,10 +210,16 @@ def current_rebate_ratio(session):
     return row.dues_rebate_ratio if row is not None else domain.DEFAULT_DUES_REBATE_RATIO
 
 
-def current_policy(session):
+def subsidy_policy_in_force(session, settings):
+    """(the subsidy policy in force, the version it belongs to: 0 for the default)."""
+    row = _current_policy_row(session)
+    return _subsidy_of(row, settings), (row.id if row is not None else 0)
+
+
+def current_policy(session, settings):
     """The policy in force: the newest version, or the default while none was set (version 0)."""
     row = _current_policy_row(session)
-    return PolicyOut().dump(row) if row is not None else _default_policy()
+    return _policy_out(row, settings) if row is not None else _default_policy(settings)
 
 
 def current_allocation(session):
@@ -195,28 +227,45 @@ def current_allocation(session):
     return row.allocation if row is not None else domain.DEFAULT_ALLOCATION
 
 
-def set_policy(tx, data, created_by=None):
-    """A new version of the policy; the old ones stay as its history."""
+def set_policy(tx, data, settings, created_by=None):
+    """A new version of the policy; the old ones stay as its history.
+
+    What the body omits is taken from the version in force: the rebate ratio,
+    and the subsidy policy (while no version set the subsidy, it stays with
+    the settings). Setting one of the three subsidy fields sets all three,
+    the others as they are in force.
+    """
     chosen = load(PolicyIn(), data)
+    in_force = _current_policy_row(tx.session)
     problems = domain.allocation_problems(chosen["allocation"])
-    if problems:
-        raise InvalidInput("分配政策有误 (invalid allocation policy)", problems)
     ratio = chosen.get("dues_rebate_ratio", current_rebate_ratio(tx.session))
     problem = domain.rebate_ratio_problem(ratio)
     if problem:
-        raise InvalidInput("分配政策有误 (invalid policy)", {"dues_rebate_ratio": [problem]})
+        problems["dues_rebate_ratio"] = [problem]
+    given = {domain.SUBSIDY_FIELDS[field]: chosen[field] for field in domain.SUBSIDY_FIELDS if field in chosen}
+    if given:
+        subsidy = dataclasses.replace(_subsidy_of(in_force, settings), **given)
+        problems.update(domain.subsidy_policy_problems(subsidy))
+        own_subsidy = (subsidy.min_age, subsidy.amount, subsidy.yearly_cap)
+    elif in_force is not None:
+        own_subsidy = (in_force.subsidy_min_age, in_force.subsidy_amount, in_force.subsidy_yearly_cap)
+    else:
+        own_subsidy = (None, None, None)
+    if problems:
+        raise InvalidInput("经费政策有误 (invalid funding policy)", problems)
     allocation = {category: list(chosen["allocation"][category]) for category in domain.CATEGORIES}
-    row = FundingPolicy(allocation=allocation, dues_rebate_ratio=ratio, note=chosen["note"], created_by=created_by)
+    row = FundingPolicy(allocation=allocation, dues_rebate_ratio=ratio, note=chosen["note"], created_by=created_by,
+                        subsidy_min_age=own_subsidy[0], subsidy_amount=own_subsidy[1], subsidy_yearly_cap=own_subsidy[2])
     tx.session.add(row)
     tx.session.flush()
     log.info("funding policy version %s set by %s", row.id, created_by)
-    return PolicyOut().dump(row)
+    return _policy_out(row, settings)
 
 
-def policy_history(session, page=1, page_size=20):
+def policy_history(session, settings, page=1, page_size=20):
     """Every version set, newest first (the default, version 0, is not listed)."""
     return page_of(session, sa.select(FundingPolicy).order_by(FundingPolicy.id.desc()),
-                   PolicyOut().dump, page, page_size)
+                   lambda row: _policy_out(row, settings), page, page_size)
 
 
 # -- budgets and balances -----------------------------------------------------

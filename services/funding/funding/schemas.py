@@ -15,6 +15,7 @@ class SubsidyCheckOut(Schema):
     status = fields.String()
     event_date = fields.Date()
     decided_at = fields.AwareDateTime()
+    policy_version = fields.Integer()
     reviewed_by = fields.String()
     reviewed_at = fields.AwareDateTime()
     review_note = fields.String()
@@ -148,6 +149,10 @@ class PolicyIn(_Strict):
                                                             "invalid": "应为对象 (must be an object)"})
     # absent: the ratio in force stays
     dues_rebate_ratio = fields.Decimal(as_string=True, error_messages={"invalid": "应为数字字符串，如 \"0.5\" (a number like \"0.5\")"})
+    # absent: the subsidy policy in force stays (the settings', while no version set it)
+    subsidy_min_age = fields.Integer(strict=True, error_messages={"invalid": "应为整数周岁 (a whole number of years)"})
+    subsidy_amount = Money(positive=True)
+    subsidy_yearly_cap = Money(positive=True)
     note = fields.String(load_default="", **_TEXT)
 
 

@@ -40,7 +40,7 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return worker_factory(FundingService, db=store, subsidy_policy=POLICY)
+    return worker_factory(FundingService, db=store, subsidy_settings=POLICY)
 
 
 def register(service, member_id, pension, status="active"):

@@ -25,7 +25,7 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return worker_factory(FundingService, db=store, subsidy_policy=POLICY)
+    return worker_factory(FundingService, db=store, subsidy_settings=POLICY)
 
 
 def budget(service, source, amount, year=2026):
