@@ -405,7 +405,10 @@ class FakeFunding:
 
     @rpc(expected_exceptions=EXPECTED)
     def fix_dues(self, data, recorded_by=None):
-        return {"year": data["year"], "fixed": 2, "already_fixed": 0, "without_pension": [], "by": recorded_by}
+        if data.get("from_month") not in (None, *range(1, 13)):
+            raise InvalidInput("输入有误 (invalid input)", {"from_month": ["月份应为1到12 (a month from 1 to 12)"]})
+        return {"year": data["year"], "fixed": 2, "already_fixed": 0, "from_month": data.get("from_month"),
+                "without_pension": [], "by": recorded_by}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_dues_rates(self, filters=None, page_number=1, page_size=20):
@@ -883,6 +886,11 @@ def test_funding_statement_as_json_and_as_a_workbook(system, token):
 def test_funding_dues(system, token):
     fixed = system.call("POST", "/api/v1/funding/dues/rates", token=token, json={"year": 2026})
     assert fixed.status_code == 200 and fixed.json()["by"] == "admin"
+    named = system.call("POST", "/api/v1/funding/dues/rates", token=token, json={"year": 2026, "from_month": 4})
+    assert named.status_code == 200 and named.json()["from_month"] == 4
+    bad = assert_error(system.call("POST", "/api/v1/funding/dues/rates", token=token, json={"year": 2026, "from_month": 13}),
+                       400, "invalid_input")
+    assert list(bad["fields"]) == ["from_month"]
     adjusted = system.call("POST", "/api/v1/funding/dues/adjustments", token=staff_token(),
                            json={"member_id": 1, "year": 2026, "from_month": 3, "monthly_amount": "0.00", "reason": "免缴"})
     assert adjusted.status_code == 201 and adjusted.json()["recorded_by"] == "clerk"

@@ -321,6 +321,19 @@ def rebate_ratio_problem(ratio):
 LEAVING_STATUSES = ("deceased", "transferred_out")
 
 
+def first_month_due(year, registered_on):
+    """The first month of ``year`` whose dues a member owes: January for a member on
+    the roster before the year, the month they came on it for one registered during
+    the year, None for one registered after it (nothing is owed for that year).
+
+    ``registered_on`` None: funding learned of the member before it kept that date,
+    so the member counts as on the roster all along.
+    """
+    if registered_on is None or registered_on.year < year:
+        return 1
+    return registered_on.month if registered_on.year == year else None
+
+
 def last_month_due(year, today, left_on=None):
     """The last month of ``year`` whose dues have fallen due by ``today`` (0: none).
 
@@ -330,3 +343,19 @@ def last_month_due(year, today, left_on=None):
     if left_on is not None and left_on.year <= year:
         last = min(last, left_on.month if left_on.year == year else 0)
     return last
+
+
+def months_due(rates, year, today, left_on=None):
+    """The months of ``year`` whose dues have fallen due by ``today``, as [(month, amount)].
+
+    The one rule of what a member owes: from the first month their rates cover
+    (January, or the month they came on the roster) to the month they left, if
+    they did, and not beyond ``today``; a month whose dues are 0 (waived) is not
+    owed. ``rates``: the year's [(from_month, monthly_amount)] in the order recorded.
+    """
+    due = []
+    for month in range(1, last_month_due(year, today, left_on) + 1):
+        amount = due_in_month(rates, month)
+        if amount:
+            due.append((month, amount))
+    return due

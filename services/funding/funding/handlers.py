@@ -570,14 +570,22 @@ def book_activity_expense(tx, data):
     )
 
 
-def record_member_facts(tx, data, occurred_at):
-    """member_registered / member_updated: keep funding's copy of the facts; a late older event changes nothing."""
+def record_member_facts(tx, data, occurred_at, registered=False):
+    """member_registered / member_updated: keep funding's copy of the facts; a late older event changes nothing.
+
+    The day the member came on the roster is the day of the first event funding
+    hears of them, and member_registered's own day when it comes (also late,
+    after an update that overtook it).
+    """
     fact = tx.session.get(MemberFact, data["member_id"], with_for_update=True)
+    if fact is not None and registered:
+        fact.registered_on = min(fact.registered_on or occurred_at.date(), occurred_at.date())
     if fact is not None and fact.as_of >= occurred_at:
         log.info("member %s: facts of %s are older than those kept, ignored", data["member_id"], occurred_at)
+        tx.session.flush()
         return
     if fact is None:
-        fact = MemberFact(member_id=data["member_id"])
+        fact = MemberFact(member_id=data["member_id"], registered_on=occurred_at.date())
         tx.session.add(fact)
     fact.branch_id = data["branch_id"]
     fact.name = data["name"]
@@ -612,10 +620,14 @@ def fix_dues(tx, data, recorded_by=None):
 
     Meant for the start of the year; run again, it fixes only members not yet
     fixed (newcomers) and never changes a fixed amount: that takes an adjustment.
+    A member who came on the roster during the year owes from that month
+    (domain.first_month_due); one who came after it is not fixed for it. An
+    explicit ``from_month`` is the office's word for everyone this run fixes.
     """
-    year = load(FixDuesIn(), data)["year"]
+    chosen = load(FixDuesIn(), data)
+    year, explicit = chosen["year"], chosen["from_month"]
     already = set(tx.session.scalars(sa.select(DuesRate.member_id).where(DuesRate.year == year)))
-    fixed, without_pension = [], []
+    fixed, without_pension, joined_during_year, registered_after_year = [], [], [], []
     members = tx.session.scalars(sa.select(MemberFact).where(MemberFact.status == "active").order_by(MemberFact.member_id))
     for member in members:
         if member.member_id in already:
@@ -623,15 +635,27 @@ def fix_dues(tx, data, recorded_by=None):
         if member.pension_monthly is None:
             without_pension.append(member.member_id)
             continue
+        from_month = explicit or domain.first_month_due(year, member.registered_on)
+        if from_month is None:
+            registered_after_year.append(member.member_id)
+            continue
+        reason = f"按{year}年初月基本养老金 {member.pension_monthly:.2f} 元核定"
+        if explicit:
+            reason = f"按月基本养老金 {member.pension_monthly:.2f} 元核定，自{year}年{from_month}月起（经办人指定）"
+        elif from_month > 1:
+            reason = (f"{member.registered_on.isoformat()} 登记，按月基本养老金 {member.pension_monthly:.2f} 元核定，"
+                      f"自{year}年{from_month}月起")
+            joined_during_year.append({"member_id": member.member_id, "from_month": from_month})
         tx.session.add(DuesRate(
-            member_id=member.member_id, year=year, from_month=1, kind="fixed",
+            member_id=member.member_id, year=year, from_month=from_month, kind="fixed",
             monthly_amount=domain.monthly_dues(member.pension_monthly), pension_basis=member.pension_monthly,
-            reason=f"按{year}年初月基本养老金 {member.pension_monthly:.2f} 元核定", recorded_by=recorded_by,
+            reason=reason, recorded_by=recorded_by,
         ))
         fixed.append(member.member_id)
     tx.session.flush()
-    return {"year": year, "fixed": len(fixed), "already_fixed": len(already),
-            "without_pension": without_pension}
+    return {"year": year, "fixed": len(fixed), "already_fixed": len(already), "from_month": explicit,
+            "without_pension": without_pension, "joined_during_year": joined_during_year,
+            "registered_after_year": registered_after_year}
 
 
 def adjust_dues(tx, data, recorded_by=None):
@@ -675,6 +699,10 @@ def pay_dues(tx, data, recorded_by=None):
                            {"month": [f"已超过{behind}个月，不能补缴 ({behind} months back)"]})
     rates = _rates(tx.session, member_id, year, lock=True)
     due = domain.due_in_month([(r.from_month, r.monthly_amount) for r in rates], month)
+    if due is None and rates:
+        first = min(r.from_month for r in rates)
+        raise Conflict(f"党员 {member_id} {year}年自{first}月起缴纳党费，{month}月无应缴党费"
+                       f" (dues are owed from month {first})", {"month": [f"自{first}月起缴纳 (from month {first})"]})
     if due is None:
         raise Conflict(f"党员 {member_id} {year}年{month}月党费尚未核定 (dues not fixed)",
                        {"member_id": ["尚未核定党费 (dues not fixed)"]})
@@ -728,12 +756,9 @@ def dues_arrears(session, filters=None, page=1, page_size=20, today=None):
     owing = []
     for member_id, member_rates in rates.items():
         fact = facts.get(member_id)
-        last_month = domain.last_month_due(year, today, fact.left_on if fact else None)
-        months = []
-        for month in range(1, last_month + 1):
-            due = domain.due_in_month(member_rates, month)
-            if due and (member_id, month) not in paid:
-                months.append({"month": month, "amount": f"{due:.2f}"})
+        months = [{"month": month, "amount": f"{due:.2f}"}
+                  for month, due in domain.months_due(member_rates, year, today, fact.left_on if fact else None)
+                  if (member_id, month) not in paid]
         if months:
             total = sum((Decimal(m["amount"]) for m in months), Decimal("0.00"))
             owing.append({"member_id": member_id, "name": fact.name if fact else None, "months": months,

@@ -153,6 +153,9 @@ class MemberFact(Base):
     pension_monthly: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     # the day the member died or left the system: no dues fall due after that month
     left_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # the day funding first learned of the member (member_registered's occurred_at):
+    # dues are owed from that month in that year; None for members known before it was kept
+    registered_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     # the newest event applied: an older one arriving late changes nothing
     as_of: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 

@@ -180,6 +180,9 @@ _MEMBER = dict(validate=validate.Range(min=1, error="应为正整数 (must be a 
 
 class FixDuesIn(_Strict):
     year = fields.Integer(required=True, strict=True, **_YEAR)
+    # absent: each member from January, or from the month they came on the roster that year
+    from_month = fields.Integer(load_default=None, strict=True, **{**_MONTH, "error_messages": {
+        "invalid": "月份应为整数 (month must be a whole number)"}})
 
 
 class DuesAdjustmentIn(_Strict):

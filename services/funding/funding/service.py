@@ -172,7 +172,7 @@ class FundingService(ServiceBase):
         with self.db.transaction() as tx:
             if not tx.claim(event, "funding.on_member_registered"):
                 return
-            handlers.record_member_facts(tx, event.data, event.occurred_at)
+            handlers.record_member_facts(tx, event.data, event.occurred_at, registered=True)
 
     @event_handler("members", "member_updated")
     def on_member_updated(self, event):

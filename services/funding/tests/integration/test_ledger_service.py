@@ -1,6 +1,7 @@
 """Budgets, expenses and the events that bring money, in a nameko container on
 the real RabbitMQ and PostgreSQL: parallel expenses never overdraw."""
 import contextlib
+import dataclasses
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -17,7 +18,7 @@ from funding import domain
 from funding.models import LedgerEntry, SourceBalance
 from funding.service import FundingService
 from wuji_infra import events
-from wuji_infra.errors import Conflict, NotFound
+from wuji_infra.errors import Conflict, InvalidInput, NotFound
 
 pytestmark = pytest.mark.integration
 
@@ -252,3 +253,32 @@ def test_a_registered_members_dues_are_fixed_paid_and_rebated(funding, amqp_uri)
             client.funding.pay_dues({"member_id": 61, "year": 2036, "month": 2, "paid_by": "member",
                                      "paid_on": "2036-03-01"})
         assert client.funding.get_balances({"year": "2036"})["sources"]["dues_rebate"]["balance"] == "31.00"
+
+
+def test_a_member_registered_mid_year_owes_dues_from_that_month(funding, amqp_uri):
+    container, _ = funding
+    facts = {"branch_id": 1, "name": "李老", "birth_date": dt.date(1940, 3, 1), "status": "active", "hardship": False,
+             "lives_alone": False, "children_away": False, "mobility_limited": False, "org_relation": "unit",
+             "pension_monthly": Decimal("4000.00")}
+    early = events.new_event("member_registered", {"member_id": 71, **facts}, source="members")
+    joined = events.new_event("member_registered", {"member_id": 72, **facts}, source="members")
+    early = dataclasses.replace(early, occurred_at=dt.datetime(2024, 12, 1, tzinfo=dt.timezone.utc))
+    joined = dataclasses.replace(joined, occurred_at=dt.datetime(2025, 5, 14, 9, tzinfo=dt.timezone.utc))
+    for event in (early, joined):
+        with entrypoint_waiter(container, "on_member_registered", timeout=DEADLINE_SECONDS, callback=handled(event)):
+            event_dispatcher(uri=amqp_uri)("members", "member_registered", events.to_message(event))
+    with rpc(amqp_uri) as client:
+        fixed = client.funding.fix_dues({"year": 2025}, "clerk")
+        assert fixed["joined_during_year"] == [{"member_id": 72, "from_month": 5}]
+        with pytest.raises(InvalidInput):
+            client.funding.fix_dues({"year": 2025, "from_month": 13})
+        owing = {item["member_id"]: item for item in client.funding.dues_arrears({"year": "2025"})["items"]}
+        assert [m["month"] for m in owing[71]["months"]] == list(range(1, 13))
+        assert [m["month"] for m in owing[72]["months"]] == list(range(5, 13))
+        assert owing[72]["total"] == "160.00"
+        with pytest.raises(Conflict):
+            client.funding.pay_dues({"member_id": 72, "year": 2025, "month": 4, "paid_by": "member",
+                                     "paid_on": "2025-06-01"})
+        paid = client.funding.pay_dues({"member_id": 72, "year": 2025, "month": 5, "paid_by": "member",
+                                        "paid_on": "2025-06-01"})
+        assert paid["amount"] == "20.00"
