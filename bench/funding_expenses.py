@@ -70,8 +70,7 @@ def check_books(db_url):
     finally:
         engine.dispose()
     for source, income_fen, spent_fen in rows:
-        income = sum((sums.get((source, kind), Decimal(0)) for kind in domain.INCOME_KINDS), Decimal(0))
-        spent = sums.get((source, domain.EXPENSE), Decimal(0)) - sums.get((source, domain.REVERSAL), Decimal(0))
+        income, spent = domain.source_totals([(kind, total) for (s, kind), total in sums.items() if s == source])
         if income_fen - spent_fen < 0:
             problems.append(f"{source} below zero: {(income_fen - spent_fen) / 100}")
         if Decimal(income_fen - spent_fen) / 100 != income - spent:

@@ -105,6 +105,8 @@ PERMISSIONS = {
     "POST /api/v1/subsidy-checks/<id:check_id>/approve": STAFF,
     "POST /api/v1/subsidy-checks/<id:check_id>/reject": STAFF,
     "POST /api/v1/funding/budgets": STAFF,
+    "GET /api/v1/funding/budgets": STAFF,
+    "POST /api/v1/funding/budgets/<id:budget_id>/reverse": STAFF,
     "GET /api/v1/funding/balances": STAFF,
     "POST /api/v1/funding/expenses": STAFF,
     "GET /api/v1/funding/expenses/<id:expense_id>": STAFF,

@@ -436,6 +436,16 @@ class GatewayService(ServiceBase):
     def add_budget(self, request):
         return created(self.funding.add_budget(web.json_body(request), web.caller(request).username))
 
+    @http("GET", "/api/v1/funding/budgets")
+    def list_budgets(self, request):
+        filters, page, page_size = web.query(request, ("year", "source"))
+        return json_response(self.funding.list_budgets(filters, page, page_size))
+
+    @http("POST", "/api/v1/funding/budgets/<id:budget_id>/reverse")
+    def reverse_budget(self, request, budget_id):
+        data = web.json_body(request)
+        return json_response(self.funding.reverse_budget(budget_id, data, web.caller(request).username))
+
     @http("GET", "/api/v1/funding/balances")
     def get_balances(self, request):
         chosen, _, _ = web.query(request, ("year",))

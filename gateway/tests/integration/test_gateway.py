@@ -405,7 +405,10 @@ class FakeFunding:
 
     @rpc(expected_exceptions=EXPECTED)
     def fix_dues(self, data, recorded_by=None):
-        return {"year": data["year"], "fixed": 2, "already_fixed": 0, "without_pension": [], "by": recorded_by}
+        if data.get("from_month") not in (None, *range(1, 13)):
+            raise InvalidInput("输入有误 (invalid input)", {"from_month": ["月份应为1到12 (a month from 1 to 12)"]})
+        return {"year": data["year"], "fixed": 2, "already_fixed": 0, "from_month": data.get("from_month"),
+                "without_pension": [], "by": recorded_by}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_dues_rates(self, filters=None, page_number=1, page_size=20):
@@ -449,6 +452,21 @@ class FakeFunding:
         return {"id": 1, "recorded_by": recorded_by, **data}
 
     @rpc(expected_exceptions=EXPECTED)
+    def list_budgets(self, filters=None, page_number=1, page_size=20):
+        return page([], page_number, page_size, filters_seen=filters)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reverse_budget(self, budget_id, data, reversed_by=None):
+        if not data.get("reason"):
+            raise InvalidInput("输入有误 (invalid input)", {"reason": ["必填 (required)"]})
+        if budget_id == 404:
+            raise NotFound("预算 404 不存在 (no such budget entry)")
+        if budget_id == 3:
+            raise Conflict("不能冲销：专项经费余额 100.00 元，少于要冲销的预算 300.00 元（已有支出）",
+                           {"special_fund": ["余额 100.00 元 (balance 100.00)"]})
+        return {"id": budget_id, "reversal": {"reason": data["reason"], "reversed_by": reversed_by}}
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_balances(self, query):
         if "year" not in query:
             raise InvalidInput("输入有误 (invalid input)", {"year": ["必填 (required)"]})
@@ -475,6 +493,9 @@ class FakeFunding:
 
     @rpc(expected_exceptions=EXPECTED)
     def set_policy(self, data, created_by=None):
+        if data.get("subsidy_min_age") == 0:
+            raise InvalidInput("经费政策有误 (invalid funding policy)",
+                               {"subsidy_min_age": ["年龄应为1到150周岁 (a whole number of years from 1 to 150)"]})
         return {"version": 1, "created_by": created_by, **data}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -812,12 +833,41 @@ def test_funding_budgets_balances_expenses_and_the_ledger(system, token):
     assert (ledger.json()["page"], ledger.json()["page_size"]) == (2, 5)
 
 
+def test_funding_budgets_are_listed_and_reversed(system, token):
+    listed = system.call("GET", "/api/v1/funding/budgets?year=2026&source=special_fund&page=2&page_size=5",
+                         token=staff_token())
+    assert listed.status_code == 200
+    assert listed.json()["filters_seen"] == {"year": "2026", "source": "special_fund"}
+    assert (listed.json()["page"], listed.json()["page_size"]) == (2, 5)
+    assert_error(system.call("GET", "/api/v1/funding/budgets?kind=budget", token=token), 400, "invalid_input")
+
+    reversed_ = system.call("POST", "/api/v1/funding/budgets/2/reverse", token=staff_token(), json={"reason": "重复录入"})
+    assert reversed_.status_code == 200
+    assert reversed_.json() == {"id": 2, "reversal": {"reason": "重复录入", "reversed_by": "clerk"}}
+    spent = assert_error(system.call("POST", "/api/v1/funding/budgets/3/reverse", token=token, json={"reason": "x"}),
+                         409, "conflict")
+    assert spent["fields"] == {"special_fund": ["余额 100.00 元 (balance 100.00)"]} and "余额 100.00 元" in spent["message"]
+    assert_error(system.call("POST", "/api/v1/funding/budgets/404/reverse", token=token, json={"reason": "x"}),
+                 404, "not_found")
+    assert "reason" in assert_error(system.call("POST", "/api/v1/funding/budgets/2/reverse", token=token, json={}),
+                                    400, "invalid_input")["fields"]
+    assert_error(system.call("POST", "/api/v1/funding/budgets/x/reverse", token=token, json={"reason": "x"}),
+                 404, "not_found")
+    assert_error(system.call("POST", "/api/v1/funding/budgets/2/reverse", json={"reason": "x"}), 401, "unauthorized")
+
+
 def test_only_an_admin_changes_the_funding_policy(system, token):
     assert system.call("GET", "/api/v1/funding/policy", token=staff_token()).json()["version"] == 0
     body = {"allocation": {"activities": ["public_fund"]}}
     assert_error(system.call("PUT", "/api/v1/funding/policy", token=staff_token(), json=body), 403, "forbidden")
     changed = system.call("PUT", "/api/v1/funding/policy", token=token, json=body)
     assert changed.status_code == 200 and changed.json()["created_by"] == "admin"
+    subsidy = {"subsidy_min_age": 75, "subsidy_amount": "800.00", "subsidy_yearly_cap": "3000.00"}
+    assert system.call("PUT", "/api/v1/funding/policy", token=token, json=dict(body, **subsidy)).json()[
+        "subsidy_amount"] == "800.00"
+    bad = assert_error(system.call("PUT", "/api/v1/funding/policy", token=token, json=dict(body, subsidy_min_age=0)),
+                       400, "invalid_input")
+    assert list(bad["fields"]) == ["subsidy_min_age"]
     assert system.call("GET", "/api/v1/funding/policy/history?page_size=3", token=token).json()["page_size"] == 3
 
 
@@ -836,6 +886,11 @@ def test_funding_statement_as_json_and_as_a_workbook(system, token):
 def test_funding_dues(system, token):
     fixed = system.call("POST", "/api/v1/funding/dues/rates", token=token, json={"year": 2026})
     assert fixed.status_code == 200 and fixed.json()["by"] == "admin"
+    named = system.call("POST", "/api/v1/funding/dues/rates", token=token, json={"year": 2026, "from_month": 4})
+    assert named.status_code == 200 and named.json()["from_month"] == 4
+    bad = assert_error(system.call("POST", "/api/v1/funding/dues/rates", token=token, json={"year": 2026, "from_month": 13}),
+                       400, "invalid_input")
+    assert list(bad["fields"]) == ["from_month"]
     adjusted = system.call("POST", "/api/v1/funding/dues/adjustments", token=staff_token(),
                            json={"member_id": 1, "year": 2026, "from_month": 3, "monthly_amount": "0.00", "reason": "免缴"})
     assert adjusted.status_code == 201 and adjusted.json()["recorded_by"] == "clerk"

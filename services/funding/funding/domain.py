@@ -69,6 +69,28 @@ def _subsidy_amount(raw, setting="SUBSIDY_AMOUNT"):
     return amount.quantize(_CENTS)
 
 
+# the subsidy settings as a policy version names them: field -> what it is
+SUBSIDY_FIELDS = {"subsidy_min_age": "min_age", "subsidy_amount": "amount", "subsidy_yearly_cap": "yearly_cap"}
+
+
+def subsidy_policy_problems(policy):
+    """What is wrong with a subsidy policy set by an admin, as {field: [reasons]}; empty when it is good.
+
+    The same bounds as the settings, and one more: a single grant is not more
+    than the yearly cap (it could never be granted whole).
+    """
+    problems = {}
+    if not 1 <= policy.min_age <= MAX_MIN_AGE:
+        problems["subsidy_min_age"] = [f"年龄应为1到{MAX_MIN_AGE}周岁 (a whole number of years from 1 to {MAX_MIN_AGE})"]
+    for field, amount in (("subsidy_amount", policy.amount), ("subsidy_yearly_cap", policy.yearly_cap)):
+        if not 0 < amount <= MAX_SUBSIDY_AMOUNT:
+            problems[field] = ["金额应大于零且不超过1,000,000,000.00元 (more than 0, at most 1,000,000,000.00)"]
+    if not problems and policy.amount > policy.yearly_cap:
+        problems["subsidy_amount"] = [f"每次补助 {policy.amount} 元不能超过每人每年上限 {policy.yearly_cap} 元"
+                                      f" (a grant may not be more than the yearly cap)"]
+    return problems
+
+
 def age_on(birth_date, day):
     """Full years (周岁) on ``day``. Born on 29 February: a year older on 1 March in common years."""
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
@@ -138,8 +160,44 @@ CATEGORIES = {
 BUDGET = "budget"
 EXPENSE = "expense"
 REVERSAL = "reversal"    # an expense's entry reversed: the money goes back to its source
+BUDGET_REVERSAL = "budget_reversal"   # a budget entry reversed: that income is taken back
+DUES_REBATE = "dues_rebate"          # the share of collected dues that comes back (see Party dues)
 
 SPENDING_KINDS = (EXPENSE,)
+INCOME_KINDS = (BUDGET, DUES_REBATE)
+# what an entry of each kind does to its source: (the total it counts in, +1 or -1);
+# the totals are the income kinds (budget, dues rebate) and the spending (expense)
+LEDGER_EFFECTS = {
+    BUDGET: (BUDGET, 1), DUES_REBATE: (DUES_REBATE, 1), BUDGET_REVERSAL: (BUDGET, -1),
+    EXPENSE: (EXPENSE, 1), REVERSAL: (EXPENSE, -1),
+}
+
+
+def ledger_effect(kind, amount):
+    """(the total an entry counts in, its signed amount): a reversal counts against what it reverses."""
+    total, sign = LEDGER_EFFECTS[kind]
+    return total, amount if sign > 0 else -amount
+
+
+def source_totals(sums):
+    """(income, spent) of one source from its ledger sums [(kind, amount)]: the balance is their difference."""
+    income = spent = ZERO
+    for kind, amount in sums:
+        total, signed = ledger_effect(kind, amount)
+        if total in INCOME_KINDS:
+            income += signed
+        else:
+            spent += signed
+    return income, spent
+
+
+def budget_reversal_refusal(source, amount, balance):
+    """Why a budget entry of ``amount`` cannot be reversed while its source has
+    ``balance`` (some of that money is already spent), or None when it can."""
+    if amount <= balance:
+        return None
+    return (f"不能冲销：{SOURCES[source]}余额 {balance} 元，少于要冲销的预算 {amount} 元（已有支出）"
+            f" (cannot reverse: the balance {balance} is less than the budget {amount}, some of it is spent)")
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 ZERO = Decimal("0.00")
@@ -226,8 +284,6 @@ DUES_RATE_LOW = Decimal("0.005")    # 0.5% of the whole pension up to 5,000 yuan
 DUES_RATE_HIGH = Decimal("0.01")    # 1% of the whole pension above
 MAX_BACK_MONTHS = 6
 DEFAULT_DUES_REBATE_RATIO = Decimal("0.50")
-DUES_REBATE = "dues_rebate"          # ledger kind: the share of collected dues that comes back
-INCOME_KINDS = (BUDGET, DUES_REBATE)
 PAYERS = {"member": "本人", "relative": "亲属代缴"}
 
 
@@ -265,6 +321,19 @@ def rebate_ratio_problem(ratio):
 LEAVING_STATUSES = ("deceased", "transferred_out")
 
 
+def first_month_due(year, registered_on):
+    """The first month of ``year`` whose dues a member owes: January for a member on
+    the roster before the year, the month they came on it for one registered during
+    the year, None for one registered after it (nothing is owed for that year).
+
+    ``registered_on`` None: funding learned of the member before it kept that date,
+    so the member counts as on the roster all along.
+    """
+    if registered_on is None or registered_on.year < year:
+        return 1
+    return registered_on.month if registered_on.year == year else None
+
+
 def last_month_due(year, today, left_on=None):
     """The last month of ``year`` whose dues have fallen due by ``today`` (0: none).
 
@@ -274,3 +343,19 @@ def last_month_due(year, today, left_on=None):
     if left_on is not None and left_on.year <= year:
         last = min(last, left_on.month if left_on.year == year else 0)
     return last
+
+
+def months_due(rates, year, today, left_on=None):
+    """The months of ``year`` whose dues have fallen due by ``today``, as [(month, amount)].
+
+    The one rule of what a member owes: from the first month their rates cover
+    (January, or the month they came on the roster) to the month they left, if
+    they did, and not beyond ``today``; a month whose dues are 0 (waived) is not
+    owed. ``rates``: the year's [(from_month, monthly_amount)] in the order recorded.
+    """
+    due = []
+    for month in range(1, last_month_due(year, today, left_on) + 1):
+        amount = due_in_month(rates, month)
+        if amount:
+            due.append((month, amount))
+    return due

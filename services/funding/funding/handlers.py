@@ -4,6 +4,7 @@ Each takes a ``wuji_infra.db.Transaction`` (or a Session for reads) and raw
 JSON-ready input, and returns JSON-ready output. service.py only routes.
 """
 import base64
+import dataclasses
 import datetime as dt
 import logging
 from decimal import Decimal
@@ -14,10 +15,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from funding import domain
 from funding.workbook import statement_workbook
 from funding.models import (
-    DuesPayment, DuesRate, Expense, ExpenseReversal, FundingPolicy, LedgerEntry, MemberFact, SourceBalance, SubsidyCheck, fen_to_yuan, yuan_to_fen,
+    BudgetReversal, DuesPayment, DuesRate, Expense, ExpenseReversal, FundingPolicy, LedgerEntry, MemberFact, SourceBalance, SubsidyCheck, fen_to_yuan, yuan_to_fen,
 )
 from funding.schemas import (
-    BalancesQuery, BudgetIn, ExpenseIn, ExpenseOut, LedgerEntryOut, LedgerFilters, PolicyIn, PolicyOut,
+    BalancesQuery, BudgetFilters, BudgetIn, ExpenseIn, ExpenseOut, LedgerEntryOut, LedgerFilters, PolicyIn, PolicyOut,
     ArrearsQuery, StatementQuery, DuesAdjustmentIn, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn, RejectionIn,
     SubsidyCheckFilters, SubsidyCheckOut,
 )
@@ -29,14 +30,16 @@ log = logging.getLogger(__name__)
 
 # -- subsidy checks -------------------------------------------------------------
 
-def check_subsidy(tx, cause, data, source_event_id, policy):
+def check_subsidy(tx, cause, data, source_event_id, settings):
     """Decide and record the subsidy for a hospitalization or a serious illness, once per member, cause and day.
 
     ``data`` is the health event's data (dates parsed). A second event of the
     same cause (same member, same date) finds the first check and changes
     nothing. Two such events at once collide on ``cause_key``; the loser's
-    handler is retried and then finds the winner's check. What the member got
-    or waits to get this year counts against the policy's yearly cap.
+    handler is retried and then finds the winner's check. The subsidy policy
+    is the one in force now (the funding policy's, or ``settings`` while no
+    version set it); the check keeps its version. What the member got or waits
+    to get this year counts against the policy's yearly cap.
     """
     cause_key = domain.subsidy_cause_key(cause, data["member_id"], data["date"])
     existing = tx.session.scalar(sa.select(SubsidyCheck).where(SubsidyCheck.cause_key == cause_key))
@@ -45,6 +48,7 @@ def check_subsidy(tx, cause, data, source_event_id, policy):
                  existing.id, cause_key, source_event_id)
         return SubsidyCheckOut().dump(existing)
 
+    policy, version = subsidy_policy_in_force(tx.session, settings)
     decision = domain.decide_subsidy(
         policy, cause, birth_date=data["birth_date"], hardship=data["hardship"], on=data["date"],
         received=_subsidy_this_year(tx.session, data["member_id"], data["date"].year),
@@ -53,7 +57,7 @@ def check_subsidy(tx, cause, data, source_event_id, policy):
         member_id=data["member_id"], cause=cause, cause_key=cause_key,
         eligible=decision.eligible, amount=decision.amount, reason=decision.reason,
         event_date=data["date"], source_event_id=source_event_id,
-        status=domain.status_of_decision(decision),
+        status=domain.status_of_decision(decision), policy_version=version,
     )
     tx.session.add(check)
     tx.session.flush()
@@ -167,16 +171,38 @@ def _today():
     return dt.date.today()
 
 
-# -- the allocation policy ----------------------------------------------------
+# -- the funding policy: allocation, dues rebate, subsidy -----------------------
+# The newest version is in force; while none was set, the default (version 0).
+# The subsidy's minimum age, amount and yearly cap come from the settings
+# (SUBSIDY_MIN_AGE, SUBSIDY_AMOUNT, SUBSIDY_YEARLY_CAP: ``settings``, a
+# domain.SubsidyPolicy the service reads at start) until a version sets them.
 
 def _current_policy_row(session):
     return session.scalar(sa.select(FundingPolicy).order_by(FundingPolicy.id.desc()).limit(1))
 
 
-def _default_policy():
+def _subsidy_of(row, settings):
+    """The subsidy policy of a version: its own, or the settings when it set none."""
+    if row is None or row.subsidy_min_age is None:
+        return settings
+    return domain.SubsidyPolicy(min_age=row.subsidy_min_age, amount=row.subsidy_amount,
+                                yearly_cap=row.subsidy_yearly_cap)
+
+
+def _subsidy_out(subsidy, from_settings):
+    return {"subsidy_min_age": subsidy.min_age, "subsidy_amount": f"{subsidy.amount:.2f}",
+            "subsidy_yearly_cap": f"{subsidy.yearly_cap:.2f}", "subsidy_from_settings": from_settings}
+
+
+def _policy_out(row, settings):
+    from_settings = row.subsidy_min_age is None
+    return {**PolicyOut().dump(row), **_subsidy_out(_subsidy_of(row, settings), from_settings)}
+
+
+def _default_policy(settings):
     return {"version": 0, "allocation": domain.DEFAULT_ALLOCATION,
             "dues_rebate_ratio": f"{domain.DEFAULT_DUES_REBATE_RATIO:.4f}", "note": "默认政策 (the default policy)",
-            "created_by": None, "created_at": None}
+            "created_by": None, "created_at": None, **_subsidy_out(settings, True)}
 
 
 def current_rebate_ratio(session):
@@ -184,10 +210,16 @@ def current_rebate_ratio(session):
     return row.dues_rebate_ratio if row is not None else domain.DEFAULT_DUES_REBATE_RATIO
 
 
-def current_policy(session):
+def subsidy_policy_in_force(session, settings):
+    """(the subsidy policy in force, the version it belongs to: 0 for the default)."""
+    row = _current_policy_row(session)
+    return _subsidy_of(row, settings), (row.id if row is not None else 0)
+
+
+def current_policy(session, settings):
     """The policy in force: the newest version, or the default while none was set (version 0)."""
     row = _current_policy_row(session)
-    return PolicyOut().dump(row) if row is not None else _default_policy()
+    return _policy_out(row, settings) if row is not None else _default_policy(settings)
 
 
 def current_allocation(session):
@@ -195,28 +227,45 @@ def current_allocation(session):
     return row.allocation if row is not None else domain.DEFAULT_ALLOCATION
 
 
-def set_policy(tx, data, created_by=None):
-    """A new version of the policy; the old ones stay as its history."""
+def set_policy(tx, data, settings, created_by=None):
+    """A new version of the policy; the old ones stay as its history.
+
+    What the body omits is taken from the version in force: the rebate ratio,
+    and the subsidy policy (while no version set the subsidy, it stays with
+    the settings). Setting one of the three subsidy fields sets all three,
+    the others as they are in force.
+    """
     chosen = load(PolicyIn(), data)
+    in_force = _current_policy_row(tx.session)
     problems = domain.allocation_problems(chosen["allocation"])
-    if problems:
-        raise InvalidInput("分配政策有误 (invalid allocation policy)", problems)
     ratio = chosen.get("dues_rebate_ratio", current_rebate_ratio(tx.session))
     problem = domain.rebate_ratio_problem(ratio)
     if problem:
-        raise InvalidInput("分配政策有误 (invalid policy)", {"dues_rebate_ratio": [problem]})
+        problems["dues_rebate_ratio"] = [problem]
+    given = {domain.SUBSIDY_FIELDS[field]: chosen[field] for field in domain.SUBSIDY_FIELDS if field in chosen}
+    if given:
+        subsidy = dataclasses.replace(_subsidy_of(in_force, settings), **given)
+        problems.update(domain.subsidy_policy_problems(subsidy))
+        own_subsidy = (subsidy.min_age, subsidy.amount, subsidy.yearly_cap)
+    elif in_force is not None:
+        own_subsidy = (in_force.subsidy_min_age, in_force.subsidy_amount, in_force.subsidy_yearly_cap)
+    else:
+        own_subsidy = (None, None, None)
+    if problems:
+        raise InvalidInput("经费政策有误 (invalid funding policy)", problems)
     allocation = {category: list(chosen["allocation"][category]) for category in domain.CATEGORIES}
-    row = FundingPolicy(allocation=allocation, dues_rebate_ratio=ratio, note=chosen["note"], created_by=created_by)
+    row = FundingPolicy(allocation=allocation, dues_rebate_ratio=ratio, note=chosen["note"], created_by=created_by,
+                        subsidy_min_age=own_subsidy[0], subsidy_amount=own_subsidy[1], subsidy_yearly_cap=own_subsidy[2])
     tx.session.add(row)
     tx.session.flush()
     log.info("funding policy version %s set by %s", row.id, created_by)
-    return PolicyOut().dump(row)
+    return _policy_out(row, settings)
 
 
-def policy_history(session, page=1, page_size=20):
+def policy_history(session, settings, page=1, page_size=20):
     """Every version set, newest first (the default, version 0, is not listed)."""
     return page_of(session, sa.select(FundingPolicy).order_by(FundingPolicy.id.desc()),
-                   PolicyOut().dump, page, page_size)
+                   lambda row: _policy_out(row, settings), page, page_size)
 
 
 # -- budgets and balances -----------------------------------------------------
@@ -242,6 +291,70 @@ def add_budget(tx, data, recorded_by=None):
         SourceBalance.year == chosen["year"], SourceBalance.source == chosen["source"])))
     return {"id": entry.id, "year": entry.year, "source": entry.source, "amount": f"{entry.amount:.2f}",
             "note": chosen["note"], "budget_total": f"{total:.2f}"}
+
+
+def _budget_out(entry, reversal):
+    return {"id": entry.id, "year": entry.year, "source": entry.source, "amount": f"{entry.amount:.2f}",
+            "description": entry.description, "date": entry.entry_date.isoformat(),
+            "recorded_by": entry.recorded_by, "recorded_at": entry.recorded_at.isoformat(),
+            "reversal": None if reversal is None else {
+                "reason": reversal.reason, "reversed_by": reversal.reversed_by,
+                "reversed_at": reversal.reversed_at.isoformat(), "entry_id": reversal.reversal_entry_id}}
+
+
+def list_budgets(session, filters=None, page=1, page_size=20):
+    """Budget entries, newest first, by year and source, each with its reversal (or None)."""
+    chosen = load(BudgetFilters(), filters or {})
+    query = (sa.select(LedgerEntry, BudgetReversal)
+             .outerjoin(BudgetReversal, BudgetReversal.budget_entry_id == LedgerEntry.id)
+             .where(LedgerEntry.kind == domain.BUDGET).order_by(LedgerEntry.id.desc()))
+    for name, column in (("year", LedgerEntry.year), ("source", LedgerEntry.source)):
+        if name in chosen:
+            query = query.where(column == chosen[name])
+    page, page_size = paging(page, page_size)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
+    return {"items": [_budget_out(entry, reversal) for entry, reversal in rows], "total": total,
+            "page": page, "page_size": page_size}
+
+
+def reverse_budget(tx, entry_id, data, reversed_by=None):
+    """Correct a budget entry by a reversing entry: the source's income goes down by it; once per entry.
+
+    Nothing is edited: the budget entry stays and a ``budget_reversal`` entry
+    is added. The budget entry is locked first (two reversals at once: the
+    second finds the first), then its source's balance row, the one row an
+    expense of that source also locks, so no expense can spend the money while
+    the reversal checks it is still there. Refused (409, nothing written) when
+    the balance is less than the budget: some of it is already spent.
+    """
+    _whole_number(entry_id, "budget_id")
+    reason = load(RejectionIn(), data)["reason"]
+    entry = tx.session.get(LedgerEntry, entry_id, with_for_update=True)
+    if entry is None or entry.kind != domain.BUDGET:
+        raise NotFound(f"预算 {entry_id} 不存在 (no such budget entry)")
+    if tx.session.scalar(sa.select(BudgetReversal.id).where(BudgetReversal.budget_entry_id == entry_id)):
+        raise Conflict(f"预算 {entry_id} 已冲销 (already reversed)", {"budget_id": ["已冲销 (already reversed)"]})
+    balance = _lock_balances(tx.session, entry.year, [entry.source]).get(entry.source, domain.ZERO)
+    refusal = domain.budget_reversal_refusal(entry.source, entry.amount, balance)
+    if refusal:
+        raise Conflict(refusal, {entry.source: [f"余额 {balance} 元 (balance {balance})"]})
+    reversing = LedgerEntry(
+        year=entry.year, source=entry.source, kind=domain.BUDGET_REVERSAL, amount=entry.amount,
+        reference=f"budget:{entry.id}", description=f"冲销预算 {entry.id}：{reason}",
+        entry_date=_today(), recorded_by=reversed_by)
+    tx.session.add(reversing)
+    tx.session.execute(sa.update(SourceBalance)
+                       .where(SourceBalance.year == entry.year, SourceBalance.source == entry.source)
+                       .values(income_fen=SourceBalance.income_fen - yuan_to_fen(entry.amount)),
+                       execution_options={"synchronize_session": False})
+    tx.session.flush()
+    reversal = BudgetReversal(budget_entry_id=entry.id, reversal_entry_id=reversing.id, reason=reason,
+                              reversed_by=reversed_by)
+    tx.session.add(reversal)
+    tx.session.flush()
+    log.info("budget entry %s (%s %s, %s) reversed by %s", entry.id, entry.year, entry.source, entry.amount, reversed_by)
+    return _budget_out(entry, reversal)
 
 
 def balances(session, query):
@@ -457,14 +570,22 @@ def book_activity_expense(tx, data):
     )
 
 
-def record_member_facts(tx, data, occurred_at):
-    """member_registered / member_updated: keep funding's copy of the facts; a late older event changes nothing."""
+def record_member_facts(tx, data, occurred_at, registered=False):
+    """member_registered / member_updated: keep funding's copy of the facts; a late older event changes nothing.
+
+    The day the member came on the roster is the day of the first event funding
+    hears of them, and member_registered's own day when it comes (also late,
+    after an update that overtook it).
+    """
     fact = tx.session.get(MemberFact, data["member_id"], with_for_update=True)
+    if fact is not None and registered:
+        fact.registered_on = min(fact.registered_on or occurred_at.date(), occurred_at.date())
     if fact is not None and fact.as_of >= occurred_at:
         log.info("member %s: facts of %s are older than those kept, ignored", data["member_id"], occurred_at)
+        tx.session.flush()
         return
     if fact is None:
-        fact = MemberFact(member_id=data["member_id"])
+        fact = MemberFact(member_id=data["member_id"], registered_on=occurred_at.date())
         tx.session.add(fact)
     fact.branch_id = data["branch_id"]
     fact.name = data["name"]
@@ -499,10 +620,14 @@ def fix_dues(tx, data, recorded_by=None):
 
     Meant for the start of the year; run again, it fixes only members not yet
     fixed (newcomers) and never changes a fixed amount: that takes an adjustment.
+    A member who came on the roster during the year owes from that month
+    (domain.first_month_due); one who came after it is not fixed for it. An
+    explicit ``from_month`` is the office's word for everyone this run fixes.
     """
-    year = load(FixDuesIn(), data)["year"]
+    chosen = load(FixDuesIn(), data)
+    year, explicit = chosen["year"], chosen["from_month"]
     already = set(tx.session.scalars(sa.select(DuesRate.member_id).where(DuesRate.year == year)))
-    fixed, without_pension = [], []
+    fixed, without_pension, joined_during_year, registered_after_year = [], [], [], []
     members = tx.session.scalars(sa.select(MemberFact).where(MemberFact.status == "active").order_by(MemberFact.member_id))
     for member in members:
         if member.member_id in already:
@@ -510,15 +635,27 @@ def fix_dues(tx, data, recorded_by=None):
         if member.pension_monthly is None:
             without_pension.append(member.member_id)
             continue
+        from_month = explicit or domain.first_month_due(year, member.registered_on)
+        if from_month is None:
+            registered_after_year.append(member.member_id)
+            continue
+        reason = f"按{year}年初月基本养老金 {member.pension_monthly:.2f} 元核定"
+        if explicit:
+            reason = f"按月基本养老金 {member.pension_monthly:.2f} 元核定，自{year}年{from_month}月起（经办人指定）"
+        elif from_month > 1:
+            reason = (f"{member.registered_on.isoformat()} 登记，按月基本养老金 {member.pension_monthly:.2f} 元核定，"
+                      f"自{year}年{from_month}月起")
+            joined_during_year.append({"member_id": member.member_id, "from_month": from_month})
         tx.session.add(DuesRate(
-            member_id=member.member_id, year=year, from_month=1, kind="fixed",
+            member_id=member.member_id, year=year, from_month=from_month, kind="fixed",
             monthly_amount=domain.monthly_dues(member.pension_monthly), pension_basis=member.pension_monthly,
-            reason=f"按{year}年初月基本养老金 {member.pension_monthly:.2f} 元核定", recorded_by=recorded_by,
+            reason=reason, recorded_by=recorded_by,
         ))
         fixed.append(member.member_id)
     tx.session.flush()
-    return {"year": year, "fixed": len(fixed), "already_fixed": len(already),
-            "without_pension": without_pension}
+    return {"year": year, "fixed": len(fixed), "already_fixed": len(already), "from_month": explicit,
+            "without_pension": without_pension, "joined_during_year": joined_during_year,
+            "registered_after_year": registered_after_year}
 
 
 def adjust_dues(tx, data, recorded_by=None):
@@ -562,6 +699,10 @@ def pay_dues(tx, data, recorded_by=None):
                            {"month": [f"已超过{behind}个月，不能补缴 ({behind} months back)"]})
     rates = _rates(tx.session, member_id, year, lock=True)
     due = domain.due_in_month([(r.from_month, r.monthly_amount) for r in rates], month)
+    if due is None and rates:
+        first = min(r.from_month for r in rates)
+        raise Conflict(f"党员 {member_id} {year}年自{first}月起缴纳党费，{month}月无应缴党费"
+                       f" (dues are owed from month {first})", {"month": [f"自{first}月起缴纳 (from month {first})"]})
     if due is None:
         raise Conflict(f"党员 {member_id} {year}年{month}月党费尚未核定 (dues not fixed)",
                        {"member_id": ["尚未核定党费 (dues not fixed)"]})
@@ -615,12 +756,9 @@ def dues_arrears(session, filters=None, page=1, page_size=20, today=None):
     owing = []
     for member_id, member_rates in rates.items():
         fact = facts.get(member_id)
-        last_month = domain.last_month_due(year, today, fact.left_on if fact else None)
-        months = []
-        for month in range(1, last_month + 1):
-            due = domain.due_in_month(member_rates, month)
-            if due and (member_id, month) not in paid:
-                months.append({"month": month, "amount": f"{due:.2f}"})
+        months = [{"month": month, "amount": f"{due:.2f}"}
+                  for month, due in domain.months_due(member_rates, year, today, fact.left_on if fact else None)
+                  if (member_id, month) not in paid]
         if months:
             total = sum((Decimal(m["amount"]) for m in months), Decimal("0.00"))
             owing.append({"member_id": member_id, "name": fact.name if fact else None, "months": months,
@@ -645,11 +783,10 @@ def statement(session, query):
         .group_by(LedgerEntry.source, LedgerEntry.kind, LedgerEntry.category)
     )
     for source, kind, category, total in rows:
-        total = Decimal(total).quantize(Decimal("0.01"))
-        if kind in domain.INCOME_KINDS:
-            income[source][kind] += total
+        counts_in, signed = domain.ledger_effect(kind, Decimal(total).quantize(Decimal("0.01")))
+        if counts_in in domain.INCOME_KINDS:
+            income[source][counts_in] += signed
             continue
-        signed = -total if kind == domain.REVERSAL else total
         by_category[category][source] += signed
         by_category[category]["total"] += signed
         by_source[source] += signed

@@ -36,6 +36,8 @@ class SubsidyCheck(Base):
     source_event_id: Mapped[str | None] = mapped_column(sa.String(36))
     status: Mapped[str] = mapped_column(sa.String(20), index=True)
     decided_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
+    # the funding policy version in force when it was decided (0: the default); None: decided before it was kept
+    policy_version: Mapped[int | None]
     # the review by staff: who approved or rejected it, when, why (a rejection), and the expense booked
     reviewed_by: Mapped[str | None] = mapped_column(sa.String(100))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
@@ -128,6 +130,11 @@ class FundingPolicy(Base):
     allocation: Mapped[dict] = mapped_column(sa.JSON)
     # the share of collected dues that is income of the dues_rebate source
     dues_rebate_ratio: Mapped[Decimal] = mapped_column(sa.Numeric(5, 4), server_default="0.5000")
+    # the subsidy policy: all three set by an admin, or all three None (the settings
+    # SUBSIDY_MIN_AGE, SUBSIDY_AMOUNT, SUBSIDY_YEARLY_CAP apply)
+    subsidy_min_age: Mapped[int | None]
+    subsidy_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    subsidy_yearly_cap: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     note: Mapped[str] = mapped_column(sa.String(300), default="")
     created_by: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
@@ -146,6 +153,9 @@ class MemberFact(Base):
     pension_monthly: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     # the day the member died or left the system: no dues fall due after that month
     left_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # the day funding first learned of the member (member_registered's occurred_at):
+    # dues are owed from that month in that year; None for members known before it was kept
+    registered_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     # the newest event applied: an older one arriving late changes nothing
     as_of: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
@@ -195,6 +205,18 @@ class ExpenseReversal(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     expense_id: Mapped[int] = mapped_column(sa.ForeignKey("expenses.id"), unique=True)
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    reversed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    reversed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+class BudgetReversal(Base):
+    """A budget entry corrected by a reversing entry (never by editing it); once per budget entry."""
+    __tablename__ = "budget_reversals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_entry_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_entries.id"), unique=True)
+    reversal_entry_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_entries.id"))
     reason: Mapped[str] = mapped_column(sa.String(300))
     reversed_by: Mapped[str | None] = mapped_column(sa.String(100))
     reversed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)

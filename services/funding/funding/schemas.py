@@ -15,6 +15,7 @@ class SubsidyCheckOut(Schema):
     status = fields.String()
     event_date = fields.Date()
     decided_at = fields.AwareDateTime()
+    policy_version = fields.Integer()
     reviewed_by = fields.String()
     reviewed_at = fields.AwareDateTime()
     review_note = fields.String()
@@ -68,6 +69,12 @@ class BudgetIn(_Strict):
     source = fields.String(required=True, **_SOURCE)
     amount = Money(positive=True, required=True, error_messages={"required": "必填 (required)"})
     note = fields.String(load_default="", **_TEXT)
+
+
+class BudgetFilters(_Strict):
+    """Query-string filters: every value arrives as a string."""
+    year = fields.Integer(**_YEAR)
+    source = fields.String(**_SOURCE)
 
 
 class ExpenseIn(_Strict):
@@ -142,6 +149,10 @@ class PolicyIn(_Strict):
                                                             "invalid": "应为对象 (must be an object)"})
     # absent: the ratio in force stays
     dues_rebate_ratio = fields.Decimal(as_string=True, error_messages={"invalid": "应为数字字符串，如 \"0.5\" (a number like \"0.5\")"})
+    # absent: the subsidy policy in force stays (the settings', while no version set it)
+    subsidy_min_age = fields.Integer(strict=True, error_messages={"invalid": "应为整数周岁 (a whole number of years)"})
+    subsidy_amount = Money(positive=True)
+    subsidy_yearly_cap = Money(positive=True)
     note = fields.String(load_default="", **_TEXT)
 
 
@@ -169,6 +180,9 @@ _MEMBER = dict(validate=validate.Range(min=1, error="应为正整数 (must be a 
 
 class FixDuesIn(_Strict):
     year = fields.Integer(required=True, strict=True, **_YEAR)
+    # absent: each member from January, or from the month they came on the roster that year
+    from_month = fields.Integer(load_default=None, strict=True, **{**_MONTH, "error_messages": {
+        "invalid": "月份应为整数 (month must be a whole number)"}})
 
 
 class DuesAdjustmentIn(_Strict):

@@ -15,21 +15,22 @@ def read_subsidy_policy():
 
 class FundingService(ServiceBase):
     name = "funding"
-    subsidy_policy = Setting(read_subsidy_policy)
+    # the subsidy policy until an admin sets one in the funding policy (version 0's)
+    subsidy_settings = Setting(read_subsidy_policy)
 
     @event_handler("members", "member_hospitalized")
     def on_member_hospitalized(self, event):
         with self.db.transaction() as tx:
             if not tx.claim(event, "funding.on_member_hospitalized"):
                 return
-            handlers.check_subsidy(tx, "hospitalized", event.data, event.event_id, self.subsidy_policy)
+            handlers.check_subsidy(tx, "hospitalized", event.data, event.event_id, self.subsidy_settings)
 
     @event_handler("members", "member_seriously_ill")
     def on_member_seriously_ill(self, event):
         with self.db.transaction() as tx:
             if not tx.claim(event, "funding.on_member_seriously_ill"):
                 return
-            handlers.check_subsidy(tx, "serious_illness", event.data, event.event_id, self.subsidy_policy)
+            handlers.check_subsidy(tx, "serious_illness", event.data, event.event_id, self.subsidy_settings)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_subsidy_checks(self, filters=None, page=1, page_size=20):
@@ -59,6 +60,16 @@ class FundingService(ServiceBase):
             return handlers.add_budget(tx, data, recorded_by)
 
     @rpc(expected_exceptions=EXPECTED)
+    def list_budgets(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return handlers.list_budgets(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reverse_budget(self, budget_id, data, reversed_by=None):
+        with self.db.transaction() as tx:
+            return handlers.reverse_budget(tx, budget_id, data, reversed_by)
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_balances(self, query):
         with self.db.read() as session:
             return handlers.balances(session, query)
@@ -86,17 +97,17 @@ class FundingService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def get_policy(self):
         with self.db.read() as session:
-            return handlers.current_policy(session)
+            return handlers.current_policy(session, self.subsidy_settings)
 
     @rpc(expected_exceptions=EXPECTED)
     def set_policy(self, data, created_by=None):
         with self.db.transaction() as tx:
-            return handlers.set_policy(tx, data, created_by)
+            return handlers.set_policy(tx, data, self.subsidy_settings, created_by)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_policy_history(self, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.policy_history(session, page, page_size)
+            return handlers.policy_history(session, self.subsidy_settings, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_statement(self, query):
@@ -161,7 +172,7 @@ class FundingService(ServiceBase):
         with self.db.transaction() as tx:
             if not tx.claim(event, "funding.on_member_registered"):
                 return
-            handlers.record_member_facts(tx, event.data, event.occurred_at)
+            handlers.record_member_facts(tx, event.data, event.occurred_at, registered=True)
 
     @event_handler("members", "member_updated")
     def on_member_updated(self, event):

@@ -209,3 +209,40 @@ def test_a_bad_subsidy_amount_stops_the_service_at_start(container_factory, name
     container = container_factory(FundingService, nameko_config)
     with pytest.raises(ValueError, match="SUBSIDY_AMOUNT"):
         container.start()
+
+
+def test_the_subsidy_follows_the_settings_until_the_funding_policy_sets_it(
+    container_factory, nameko_config, service_db, amqp_uri, monkeypatch,
+):
+    service_db("funding")
+    monkeypatch.setenv("SUBSIDY_MIN_AGE", "85")
+    monkeypatch.setenv("SUBSIDY_AMOUNT", "600.00")
+    container = container_factory(FundingService, nameko_config)
+    container.start()
+    with ClusterRpcClient(uri=amqp_uri, timeout=10) as client:
+        shown = client.funding.get_policy()
+        assert (shown["version"], shown["subsidy_min_age"], shown["subsidy_amount"], shown["subsidy_from_settings"]) == (
+            0, 85, "600.00", True)
+        allocation = shown["allocation"]
+
+    def check_of(member_id, birth_date):
+        event = hospitalized(member_id, birth_date=birth_date)
+        with entrypoint_waiter(container, "on_member_hospitalized", timeout=DEADLINE_SECONDS, callback=handled(event)):
+            publish(amqp_uri, event)
+        [check] = list_checks(amqp_uri, member_id=member_id)["items"]
+        return check
+
+    before = check_of(3301, dt.date(1944, 1, 1))          # 82 on 2026-03-10
+    with ClusterRpcClient(uri=amqp_uri, timeout=10) as client:
+        with pytest.raises(InvalidInput) as raised:
+            client.funding.set_policy({"allocation": allocation, "subsidy_yearly_cap": "100.00"}, "admin")
+        assert "subsidy_amount" in raised.value.fields          # the cap is below the amount in force
+        changed = client.funding.set_policy(
+            {"allocation": allocation, "subsidy_min_age": 80, "subsidy_amount": "700.00"}, "admin")
+        assert (changed["version"], changed["subsidy_yearly_cap"], changed["subsidy_from_settings"]) == (
+            1, "2000.00", False)
+    after = check_of(3302, dt.date(1944, 1, 1))
+    assert (before["eligible"], before["policy_version"], before["reason"]) == (
+        False, 0, "不符合条件：非生活困难党员，且未满85周岁（82岁）")
+    assert (after["eligible"], after["amount"], after["policy_version"], after["reason"]) == (
+        True, "700.00", 1, "年满80周岁（82岁），住院补助 700.00 元")

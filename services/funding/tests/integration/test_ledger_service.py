@@ -1,6 +1,7 @@
 """Budgets, expenses and the events that bring money, in a nameko container on
 the real RabbitMQ and PostgreSQL: parallel expenses never overdraw."""
 import contextlib
+import dataclasses
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -13,10 +14,11 @@ from nameko.standalone.events import event_dispatcher, get_event_exchange
 from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_waiter
 
+from funding import domain
 from funding.models import LedgerEntry, SourceBalance
 from funding.service import FundingService
 from wuji_infra import events
-from wuji_infra.errors import Conflict
+from wuji_infra.errors import Conflict, InvalidInput, NotFound
 
 pytestmark = pytest.mark.integration
 
@@ -95,6 +97,46 @@ def test_a_refused_expense_answers_each_allowed_balance(funding, amqp_uri):
                                        "special_fund": ["余额 0.00 元 (balance 0.00)"],
                                        "unit_subsidy": ["余额 0.00 元 (balance 0.00)"]}
         assert client.funding.list_ledger({"year": "2032"})["total"] == 1
+
+
+def test_budget_reversals_racing_expenses_never_overdraw_and_each_budget_goes_once(funding, amqp_uri):
+    _, db_url = funding
+    year = 2037
+    with rpc(amqp_uri) as client:
+        budgets = [client.funding.add_budget({"year": year, "source": "special_fund", "amount": "300.00"})["id"]
+                   for _ in range(2)]
+
+    # 6 expenses of 100 and 2 reversals of each 300 budget at once, all on the one balance row
+    def act(n):
+        with rpc(amqp_uri) as client:
+            try:
+                if n < 6:
+                    return "expense", client.funding.book_expense(
+                        {"year": year, "category": "activities", "amount": "100.00", "description": f"并发 {n}"})
+                return "reversal", client.funding.reverse_budget(budgets[n % 2], {"reason": f"调减 {n}"}, "clerk")
+            except Conflict as refused:
+                return "refused", refused
+
+    answers = list(eventlet.GreenPool(10).imap(act, range(10)))
+    expenses = [a for kind, a in answers if kind == "expense"]
+    reversals = [a for kind, a in answers if kind == "reversal"]
+    assert len(reversals) <= 2 and len({r["id"] for r in reversals}) == len(reversals)   # each budget once
+    assert 100 * len(expenses) + 300 * len(reversals) <= 600, answers
+    refusals = [a for kind, a in answers if kind == "refused"]
+    assert all("已冲销" in r.message or "余额" in r.message or "经费不足" in r.message for r in refusals), refusals
+    with rpc(amqp_uri) as client:
+        shown = client.funding.get_balances({"year": str(year)})["sources"]["special_fund"]
+        listed = client.funding.list_budgets({"year": str(year)})
+        assert client.funding.list_ledger({"year": str(year), "source": "special_fund"})["total"] == (
+            2 + len(expenses) + len(reversals))
+        with pytest.raises(NotFound):
+            client.funding.reverse_budget(10 ** 6, {"reason": "x"})
+    assert Decimal(shown["balance"]) == Decimal(600 - 100 * len(expenses) - 300 * len(reversals)) >= 0
+    assert Decimal(shown["budget"]) == Decimal(600 - 300 * len(reversals))
+    assert sorted(b["id"] for b in listed["items"] if b["reversal"]) == sorted(r["id"] for r in reversals)
+    sums, rows = ledger_totals(db_url, year)
+    income, spent = domain.source_totals([(kind, total) for (source, kind), total in sums.items()])
+    assert rows["special_fund"] == (int(income * 100), int(spent * 100))
 
 
 @contextlib.contextmanager
@@ -211,3 +253,32 @@ def test_a_registered_members_dues_are_fixed_paid_and_rebated(funding, amqp_uri)
             client.funding.pay_dues({"member_id": 61, "year": 2036, "month": 2, "paid_by": "member",
                                      "paid_on": "2036-03-01"})
         assert client.funding.get_balances({"year": "2036"})["sources"]["dues_rebate"]["balance"] == "31.00"
+
+
+def test_a_member_registered_mid_year_owes_dues_from_that_month(funding, amqp_uri):
+    container, _ = funding
+    facts = {"branch_id": 1, "name": "李老", "birth_date": dt.date(1940, 3, 1), "status": "active", "hardship": False,
+             "lives_alone": False, "children_away": False, "mobility_limited": False, "org_relation": "unit",
+             "pension_monthly": Decimal("4000.00")}
+    early = events.new_event("member_registered", {"member_id": 71, **facts}, source="members")
+    joined = events.new_event("member_registered", {"member_id": 72, **facts}, source="members")
+    early = dataclasses.replace(early, occurred_at=dt.datetime(2024, 12, 1, tzinfo=dt.timezone.utc))
+    joined = dataclasses.replace(joined, occurred_at=dt.datetime(2025, 5, 14, 9, tzinfo=dt.timezone.utc))
+    for event in (early, joined):
+        with entrypoint_waiter(container, "on_member_registered", timeout=DEADLINE_SECONDS, callback=handled(event)):
+            event_dispatcher(uri=amqp_uri)("members", "member_registered", events.to_message(event))
+    with rpc(amqp_uri) as client:
+        fixed = client.funding.fix_dues({"year": 2025}, "clerk")
+        assert fixed["joined_during_year"] == [{"member_id": 72, "from_month": 5}]
+        with pytest.raises(InvalidInput):
+            client.funding.fix_dues({"year": 2025, "from_month": 13})
+        owing = {item["member_id"]: item for item in client.funding.dues_arrears({"year": "2025"})["items"]}
+        assert [m["month"] for m in owing[71]["months"]] == list(range(1, 13))
+        assert [m["month"] for m in owing[72]["months"]] == list(range(5, 13))
+        assert owing[72]["total"] == "160.00"
+        with pytest.raises(Conflict):
+            client.funding.pay_dues({"member_id": 72, "year": 2025, "month": 4, "paid_by": "member",
+                                     "paid_on": "2025-06-01"})
+        paid = client.funding.pay_dues({"member_id": 72, "year": 2025, "month": 5, "paid_by": "member",
+                                        "paid_on": "2025-06-01"})
+        assert paid["amount"] == "20.00"

@@ -1,4 +1,5 @@
 """Party dues: the rate from the pension, fixing and adjusting, payments, arrears, the rebate."""
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -6,7 +7,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from funding import domain, handlers
-from funding.models import Base
+from funding.models import Base, MemberFact
 from funding.service import FundingService
 from wuji_infra import events
 from wuji_infra.errors import Conflict, InvalidInput
@@ -40,15 +41,22 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return worker_factory(FundingService, db=store, subsidy_policy=POLICY)
+    return worker_factory(FundingService, db=store, subsidy_settings=POLICY)
 
 
-def register(service, member_id, pension, status="active"):
-    service.on_member_registered(events.new_event("member_registered", {
+def at(day):
+    """The moment ``day`` (a date or "YYYY-MM-DD") began, UTC."""
+    day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def register(service, member_id, pension, status="active", on="2025-12-01"):
+    """member_registered of ``on``: by default before the year the tests fix."""
+    service.on_member_registered(dataclasses.replace(events.new_event("member_registered", {
         "member_id": member_id, "branch_id": 1, "name": f"党员{member_id}", "birth_date": dt.date(1940, 1, 2),
         "status": status, "hardship": False, "lives_alone": False, "children_away": False,
         "mobility_limited": False, "org_relation": "unit",
-        "pension_monthly": None if pension is None else Decimal(pension)}, source="members"))
+        "pension_monthly": None if pension is None else Decimal(pension)}, source="members"), occurred_at=at(on)))
 
 
 def pay(service, member_id, month, year=2026, paid_on="2026-07-15", **extra):
@@ -66,7 +74,8 @@ def fixed(service):
 
 
 def test_fixing_a_year_uses_the_pension_once_and_later_pensions_change_nothing(service, fixed):
-    assert fixed == {"year": 2026, "fixed": 2, "already_fixed": 0, "without_pension": [3]}
+    assert fixed == {"year": 2026, "fixed": 2, "already_fixed": 0, "from_month": None, "without_pension": [3],
+                     "joined_during_year": [], "registered_after_year": []}
     rates = {r["member_id"]: r for r in service.list_dues_rates({"year": "2026"})["items"]}
     assert rates[1]["monthly_amount"] == "24.00" and rates[2]["monthly_amount"] == "60.00"
     assert rates[1]["pension_basis"] == "4800.00" and rates[1]["kind"] == "fixed"
@@ -213,3 +222,102 @@ def test_the_date_of_death_counts_even_when_the_member_updated_of_that_moment_ca
         owing = {item["member_id"]: item for item in
                  handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2026, 6, 20))["items"]}
     assert [m["month"] for m in owing[1]["months"]] == [1, 2]
+
+
+# -- members who join during the year -------------------------------------------------
+
+@pytest.mark.parametrize("year, registered_on, first", [
+    (2026, None, 1),                          # known before funding kept the day: all year
+    (2026, dt.date(2025, 12, 31), 1),
+    (2026, dt.date(2026, 1, 1), 1),
+    (2026, dt.date(2026, 5, 14), 5),          # came on the roster in May: owes from May
+    (2026, dt.date(2026, 12, 31), 12),
+    (2026, dt.date(2027, 1, 2), None),        # came after the year: owes nothing for it
+])
+def test_the_first_month_due_is_the_month_a_member_came_on_the_roster(year, registered_on, first):
+    assert domain.first_month_due(year, registered_on) == first
+
+
+def test_the_months_due_run_from_the_first_rate_to_today_or_the_month_left_without_waived_ones():
+    rates = [(5, Decimal("24.00")), (7, Decimal("0.00")), (9, Decimal("30.00"))]
+    assert domain.months_due(rates, 2026, dt.date(2026, 10, 3)) == [
+        (5, Decimal("24.00")), (6, Decimal("24.00")), (9, Decimal("30.00")), (10, Decimal("30.00"))]
+    assert domain.months_due(rates, 2026, dt.date(2026, 10, 3), left_on=dt.date(2026, 6, 1)) == [
+        (5, Decimal("24.00")), (6, Decimal("24.00"))]
+    assert domain.months_due(rates, 2026, dt.date(2026, 4, 30)) == []
+    assert [m for m, _ in domain.months_due([(1, Decimal("5.00"))], 2025, dt.date(2026, 1, 1))] == list(range(1, 13))
+
+
+def test_a_member_who_joins_during_the_year_owes_from_that_month_only(service, store, fixed):
+    register(service, 7, "4000.00", on="2026-05-14")
+    again = service.fix_dues({"year": 2026}, "clerk")
+    assert (again["fixed"], again["already_fixed"], again["joined_during_year"]) == (
+        1, 2, [{"member_id": 7, "from_month": 5}])
+    [rate] = service.list_dues_rates({"year": "2026", "member_id": "7"})["items"]
+    assert (rate["from_month"], rate["monthly_amount"], rate["kind"]) == (5, "20.00", "fixed")
+    assert "2026-05-14 登记" in rate["reason"] and "自2026年5月起" in rate["reason"]
+    with store.read() as session:
+        owing = handlers.dues_arrears(session, {"year": "2026", "member_id": "7"}, today=dt.date(2026, 8, 20))
+    assert [m["month"] for m in owing["items"][0]["months"]] == [5, 6, 7, 8]
+    assert owing["items"][0]["total"] == "80.00"
+    with pytest.raises(Conflict) as raised:
+        pay(service, 7, 4)
+    assert "自5月起" in raised.value.message and "month" in raised.value.fields
+    assert pay(service, 7, 5)["amount"] == "20.00"
+
+
+def test_a_member_registered_during_the_year_is_fixed_from_that_month_whenever_the_year_is_fixed(service):
+    register(service, 8, "6000.00", on="2026-03-02")
+    register(service, 9, "6000.00")                       # on the roster before the year
+    answer = service.fix_dues({"year": 2026})             # the year fixed for the first time in spring
+    assert answer["joined_during_year"] == [{"member_id": 8, "from_month": 3}]
+    rates = {r["member_id"]: r["from_month"] for r in service.list_dues_rates({"year": "2026"})["items"]}
+    assert rates == {8: 3, 9: 1}
+
+
+def test_the_office_may_name_the_first_month_for_everyone_it_fixes(service, store):
+    register(service, 10, "3000.00", on="2026-06-20")
+    register(service, 11, "3000.00", on="2027-02-01")     # came after 2026: not fixed for it by default
+    assert service.fix_dues({"year": 2026}, "clerk")["registered_after_year"] == [11]
+    register(service, 12, "3000.00", on="2026-06-21")
+    answer = service.fix_dues({"year": 2026, "from_month": 2}, "clerk")
+    assert (answer["fixed"], answer["from_month"], answer["registered_after_year"]) == (2, 2, [])
+    rates = {r["member_id"]: r for r in service.list_dues_rates({"year": "2026"})["items"]}
+    assert {m: r["from_month"] for m, r in rates.items()} == {10: 6, 11: 2, 12: 2}
+    assert "经办人指定" in rates[12]["reason"]
+    with store.read() as session:
+        owing = handlers.dues_arrears(session, {"year": "2026", "member_id": "12"}, today=dt.date(2026, 4, 1))
+    assert [m["month"] for m in owing["items"][0]["months"]] == [2, 3, 4]
+
+
+@pytest.mark.parametrize("from_month", [0, 13, "3", 3.5, True])
+def test_a_bad_first_month_is_refused(service, from_month):
+    with pytest.raises(InvalidInput) as raised:
+        service.fix_dues({"year": 2026, "from_month": from_month})
+    assert "from_month" in raised.value.fields
+
+
+def test_the_day_a_member_came_on_the_roster_is_kept_also_when_an_update_overtakes_it(service, store):
+    registered = dataclasses.replace(events.new_event("member_registered", {
+        "member_id": 20, "branch_id": 1, "name": "党员20", "birth_date": dt.date(1940, 1, 2), "status": "active",
+        "hardship": False, "lives_alone": False, "children_away": False, "mobility_limited": False,
+        "org_relation": "unit", "pension_monthly": Decimal("4000.00")}, source="members"), occurred_at=at("2026-04-03"))
+    updated = dataclasses.replace(registered, event_id="u" * 36, event_type="member_updated", occurred_at=at("2026-04-09"))
+    service.on_member_updated(updated)          # the update came first: the day is its day for now
+    with store.read() as session:
+        assert session.get(MemberFact, 20).registered_on == dt.date(2026, 4, 9)
+    service.on_member_registered(registered)    # late, older: its facts are ignored, its day counts
+    later = dataclasses.replace(updated, event_id="v" * 36, occurred_at=at("2026-07-01"))
+    service.on_member_updated(later)            # an update never moves the day
+    with store.read() as session:
+        assert session.get(MemberFact, 20).registered_on == dt.date(2026, 4, 3)
+    assert service.fix_dues({"year": 2026})["joined_during_year"] == [{"member_id": 20, "from_month": 4}]
+
+
+def test_a_member_known_before_the_day_was_kept_owes_from_january(service, store):
+    register(service, 30, "4000.00", on="2026-09-01")
+    with store.transaction() as tx:                # as a row migrated from before registered_on
+        tx.session.get(MemberFact, 30).registered_on = None
+    service.fix_dues({"year": 2026})
+    [rate] = service.list_dues_rates({"year": "2026", "member_id": "30"})["items"]
+    assert rate["from_month"] == 1

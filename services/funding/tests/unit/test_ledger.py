@@ -25,7 +25,7 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return worker_factory(FundingService, db=store, subsidy_policy=POLICY)
+    return worker_factory(FundingService, db=store, subsidy_settings=POLICY)
 
 
 def budget(service, source, amount, year=2026):
@@ -330,3 +330,114 @@ def test_a_reversed_expense_gives_each_source_its_part_back_once(service, store)
         service.reverse_expense(999, {"reason": "x"})
     statement = service.get_statement({"year": "2026"})
     assert statement["spending_by_category"]["activities"]["total"] == "0.00"
+
+
+def test_a_reversed_budget_lowers_the_income_of_its_source_by_an_added_entry_once(service, store):
+    kept = budget(service, "special_fund", "1000.00")
+    wrong = budget(service, "special_fund", "300.00")
+    budget(service, "special_fund", "50.00", year=2025)
+    reversed_ = service.reverse_budget(wrong["id"], {"reason": "重复录入"}, "clerk")
+    assert (reversed_["id"], reversed_["amount"], reversed_["source"], reversed_["year"]) == (
+        wrong["id"], "300.00", "special_fund", 2026)
+    assert (reversed_["reversal"]["reason"], reversed_["reversal"]["reversed_by"]) == ("重复录入", "clerk")
+    assert service.get_balances({"year": "2026"})["sources"]["special_fund"] == {
+        "budget": "1000.00", "spent": "0.00", "balance": "1000.00"}
+    assert service.get_balances({"year": "2025"})["sources"]["special_fund"]["budget"] == "50.00"
+    [entry] = [e for e in service.list_ledger({"year": "2026"})["items"] if e["kind"] == "budget_reversal"]
+    assert (entry["id"], entry["amount"], entry["source"], entry["reference"]) == (
+        reversed_["reversal"]["entry_id"], "300.00", "special_fund", f"budget:{wrong['id']}")
+    assert service.list_ledger({"year": "2026"})["total"] == 3       # both budgets stay, one entry added
+    with store.read() as session:                                    # the budget entry itself is not edited
+        assert session.get(LedgerEntry, wrong["id"]).amount == Decimal("300.00")
+    statement = service.get_statement({"year": "2026"})
+    assert statement["income"]["special_fund"] == {"budget": "1000.00", "dues_rebate": "0.00", "total": "1000.00"}
+
+    with pytest.raises(Conflict) as raised:
+        service.reverse_budget(wrong["id"], {"reason": "再次"})
+    assert "已冲销" in raised.value.message
+    listed = service.list_budgets({"year": "2026"})
+    assert [(b["id"], b["reversal"] is None) for b in listed["items"]] == [(wrong["id"], False), (kept["id"], True)]
+
+
+def test_a_budget_already_spent_cannot_be_reversed_and_nothing_is_written(service, store):
+    made = budget(service, "special_fund", "500.00")
+    budget(service, "public_fund", "1000.00")
+    expense(service, "200.01")                     # activities: special_fund pays first
+    with pytest.raises(Conflict) as raised:
+        service.reverse_budget(made["id"], {"reason": "预算调减"})
+    assert raised.value.fields == {"special_fund": ["余额 299.99 元 (balance 299.99)"]}
+    assert "余额 299.99 元" in raised.value.message and "500.00" in raised.value.message
+    assert balance_of(service)["special_fund"] == "299.99"
+    assert service.list_budgets({})["items"][-1]["reversal"] is None
+    with store.read() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)) == 3
+    # once the expense is reversed the money is back, and the budget can go
+    [booked] = service.list_ledger({"category": "activities"})["items"]
+    service.reverse_expense(booked["expense_id"], {"reason": "作废"})
+    service.reverse_budget(made["id"], {"reason": "预算调减"})
+    assert service.get_balances({"year": "2026"})["sources"]["special_fund"] == {
+        "budget": "0.00", "spent": "0.00", "balance": "0.00"}
+
+
+def test_only_a_budget_entry_is_reversed_by_its_id(service):
+    budget(service, "special_fund", "500.00")
+    expense(service, "10.00")
+    [spent] = service.list_ledger({"category": "activities"})["items"]
+    for unknown in (999, spent["id"]):                 # an expense's ledger entry is no budget
+        with pytest.raises(NotFound):
+            service.reverse_budget(unknown, {"reason": "x"})
+    with pytest.raises(InvalidInput) as raised:
+        service.reverse_budget("1", {"reason": "x"})
+    assert "budget_id" in raised.value.fields
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "长" * 301}, {"reason": "x", "amount": "1.00"}])
+def test_a_budget_reversal_needs_a_short_reason(service, body):
+    made = budget(service, "special_fund", "500.00")
+    with pytest.raises(InvalidInput):
+        service.reverse_budget(made["id"], body)
+    assert balance_of(service)["special_fund"] == "500.00"
+
+
+def test_budgets_are_listed_by_year_and_source_and_paged(service):
+    budget(service, "special_fund", "100.00")
+    budget(service, "public_fund", "200.00")
+    budget(service, "special_fund", "300.00", year=2027)
+    expense(service, "10.00")                       # spending is no budget: not listed
+    everything = service.list_budgets({}, 1, 2)
+    assert (everything["total"], len(everything["items"]), everything["page"], everything["page_size"]) == (3, 2, 1, 2)
+    assert everything["items"][0]["amount"] == "300.00"      # newest first
+    first = service.list_budgets({"year": "2026", "source": "public_fund"})["items"][0]
+    assert first == {"id": first["id"], "year": 2026, "source": "public_fund", "amount": "200.00",
+                     "description": "2026年公用经费预算", "date": first["date"], "recorded_by": "staff1",
+                     "recorded_at": first["recorded_at"], "reversal": None}
+    assert service.list_budgets({"source": "special_fund"})["total"] == 2
+    for filters, field in (({"year": "x"}, "year"), ({"source": "gold"}, "source"), ({"kind": "budget"}, "kind")):
+        with pytest.raises(InvalidInput) as raised:
+            service.list_budgets(filters)
+        assert field in raised.value.fields
+
+
+# -- the rules of corrections, as plain functions ----------------------------------
+
+def test_each_kind_of_entry_counts_for_or_against_its_total():
+    d = Decimal
+    assert domain.ledger_effect("budget", d("10.00")) == ("budget", d("10.00"))
+    assert domain.ledger_effect("budget_reversal", d("10.00")) == ("budget", d("-10.00"))
+    assert domain.ledger_effect("dues_rebate", d("3.00")) == ("dues_rebate", d("3.00"))
+    assert domain.ledger_effect("expense", d("4.00")) == ("expense", d("4.00"))
+    assert domain.ledger_effect("reversal", d("4.00")) == ("expense", d("-4.00"))
+    sums = [("budget", d("100.00")), ("budget_reversal", d("30.00")), ("dues_rebate", d("5.00")),
+            ("expense", d("50.00")), ("reversal", d("20.00"))]
+    assert domain.source_totals(sums) == (d("75.00"), d("30.00"))
+    assert domain.source_totals([]) == (d("0.00"), d("0.00"))
+
+
+@pytest.mark.parametrize("amount, balance, refused", [
+    ("300.00", "300.00", False), ("300.00", "1000.00", False), ("300.00", "299.99", True), ("0.01", "0.00", True),
+])
+def test_a_budget_can_be_reversed_only_while_its_source_still_has_it(amount, balance, refused):
+    refusal = domain.budget_reversal_refusal("public_fund", Decimal(amount), Decimal(balance))
+    assert (refusal is not None) == refused
+    if refused:
+        assert f"公用经费余额 {balance} 元" in refusal and amount in refusal

@@ -1,8 +1,8 @@
-"""Property test: random budgets, expenses and reversals never overdraw, and the books always add up."""
+"""Property test: random budgets, expenses and reversals of both never overdraw, and the books always add up."""
 from decimal import Decimal
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from funding import domain, handlers
@@ -14,32 +14,44 @@ YEAR = 2026
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000.00"), places=2)
 budgets = st.tuples(st.just("budget"), st.sampled_from(list(domain.SOURCES)), money)
 expenses = st.tuples(st.just("expense"), st.sampled_from(list(domain.CATEGORIES)), money)
-# reverse the n-th booked expense (modulo how many there are), if any
+# reverse the n-th booked expense, or the n-th budget (modulo how many there are), if any
 reversals = st.tuples(st.just("reverse"), st.integers(min_value=0, max_value=50), st.just(None))
+budget_reversals = st.tuples(st.just("reverse_budget"), st.integers(min_value=0, max_value=50), st.just(None))
 
 
 def ledger_sums(session):
     """(income, spent) per source, summed from the ledger itself."""
-    sums = {source: [Decimal("0.00"), Decimal("0.00")] for source in domain.SOURCES}
     rows = session.execute(sa.select(LedgerEntry.source, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
                            .where(LedgerEntry.year == YEAR).group_by(LedgerEntry.source, LedgerEntry.kind))
+    by_source = {source: [] for source in domain.SOURCES}
     for source, kind, total in rows:
-        total = Decimal(total).quantize(Decimal("0.01"))
-        if kind in domain.INCOME_KINDS:
-            sums[source][0] += total
-        else:
-            sums[source][1] += -total if kind == domain.REVERSAL else total
-    return sums
+        by_source[source].append((kind, Decimal(total).quantize(Decimal("0.01"))))
+    return {source: domain.source_totals(sums) for source, sums in by_source.items()}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(budgets, expenses, reversals), max_size=20))
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(budgets, expenses, reversals, budget_reversals), max_size=20))
 def test_no_overdraft_allocations_sum_to_the_expense_and_balances_are_budgets_minus_spending(operations):
     store = in_memory_store("funding", Base.metadata)
     expected = {source: Decimal("0.00") for source in domain.SOURCES}   # a model of the balances
     booked_so_far = []   # (expense id, its parts, reversed?)
+    budgeted_so_far = []   # (budget id, source, amount, reversed?)
     for kind, what, amount in operations:
-        if kind == "reverse" and booked_so_far:
+        if kind == "reverse_budget" and budgeted_so_far:
+            n = what % len(budgeted_so_far)
+            budget_id, source, budgeted, done = budgeted_so_far[n]
+            try:
+                with store.transaction() as tx:
+                    handlers.reverse_budget(tx, budget_id, {"reason": "预算更正"})
+            except Conflict:
+                # reversed already, or the money is (partly) spent: then nothing changed
+                assert done or expected[source] < budgeted
+            else:
+                assert not done and expected[source] >= budgeted
+                expected[source] -= budgeted
+                budgeted_so_far[n] = (budget_id, source, budgeted, True)
+                event("a budget reversed")
+        elif kind == "reverse" and booked_so_far:
             n = what % len(booked_so_far)
             expense_id, parts, done = booked_so_far[n]
             try:
@@ -54,8 +66,9 @@ def test_no_overdraft_allocations_sum_to_the_expense_and_balances_are_budgets_mi
                 booked_so_far[n] = (expense_id, parts, True)
         elif kind == "budget":
             with store.transaction() as tx:
-                handlers.add_budget(tx, {"year": YEAR, "source": what, "amount": str(amount)})
+                made = handlers.add_budget(tx, {"year": YEAR, "source": what, "amount": str(amount)})
             expected[what] += amount
+            budgeted_so_far.append((made["id"], what, amount, False))
         elif kind == "expense":
             allowed = domain.DEFAULT_ALLOCATION[what]
             can_pay = sum((expected[s] for s in allowed), Decimal("0.00"))

@@ -17,7 +17,7 @@ from wuji_infra.testing import in_memory_store
 @pytest.fixture
 def service():
     return worker_factory(FundingService, db=in_memory_store("funding", Base.metadata),
-                          subsidy_policy=domain.SubsidyPolicy(80, Decimal("500.00")))
+                          subsidy_settings=domain.SubsidyPolicy(80, Decimal("500.00")))
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return worker_factory(FundingService, db=store, subsidy_policy=POLICY)
+    return worker_factory(FundingService, db=store, subsidy_settings=POLICY)
 
 
 def checks(store, **filters):
@@ -52,7 +52,7 @@ def test_hospitalization_records_a_check_and_emits_subsidy_checked(service, stor
         "id": check["id"], "member_id": 5, "cause": "hospitalized", "eligible": True,
         "amount": "500.00", "reason": "年满80周岁（85岁），住院补助 500.00 元",
         "status": "pending_approval", "event_date": "2026-03-10", "decided_at": check["decided_at"],
-        "reviewed_by": None, "reviewed_at": None, "review_note": None, "expense_id": None,
+        "policy_version": 0, "reviewed_by": None, "reviewed_at": None, "review_note": None, "expense_id": None,
     }
     [emitted] = emitted_events(store)
     assert emitted.event_type == "subsidy_checked"
@@ -107,7 +107,7 @@ def test_another_day_or_another_member_is_another_check(service, store):
 def test_amount_comes_from_the_settings(monkeypatch, store):
     monkeypatch.setenv("SUBSIDY_AMOUNT", "800")
     monkeypatch.setenv("SUBSIDY_MIN_AGE", "70")
-    service = worker_factory(FundingService, db=store, subsidy_policy=read_subsidy_policy())
+    service = worker_factory(FundingService, db=store, subsidy_settings=read_subsidy_policy())
 
     service.on_member_hospitalized(hospitalized(member_id=11, birth_date=dt.date(1953, 7, 1)))
 
@@ -148,7 +148,7 @@ def test_list_is_newest_first_and_filters_by_member(store, five_checks):
     assert {c["member_id"] for c in page["items"]} == {21}
     assert set(page["items"][0]) == {
         "id", "member_id", "cause", "eligible", "amount", "reason", "status", "event_date", "decided_at",
-        "reviewed_by", "reviewed_at", "review_note", "expense_id",
+        "policy_version", "reviewed_by", "reviewed_at", "review_note", "expense_id",
     }
 
 
@@ -216,3 +216,76 @@ def test_get_with_a_bad_id_is_invalid_input(service, check_id):
 def test_service_lists_through_its_rpc_method(service, five_checks):
     page = service.list_subsidy_checks({"member_id": "22"}, page=1, page_size=20)
     assert [c["member_id"] for c in page["items"]] == [22]
+
+
+# -- the subsidy in the funding policy ------------------------------------------------
+
+def test_until_a_version_sets_the_subsidy_the_settings_are_in_force(store, service):
+    shown = service.get_policy()
+    assert (shown["version"], shown["subsidy_min_age"], shown["subsidy_amount"], shown["subsidy_yearly_cap"],
+            shown["subsidy_from_settings"]) == (0, 80, "500.00", "2000.00", True)
+    changed = service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "note": "只改分配"}, "admin")
+    assert (changed["version"], changed["subsidy_amount"], changed["subsidy_from_settings"]) == (1, "500.00", True)
+    # the settings still count for that version: another value in the environment is seen at once
+    other = worker_factory(FundingService, db=store, subsidy_settings=domain.SubsidyPolicy(75, Decimal("600.00")))
+    assert (other.get_policy()["subsidy_min_age"], other.get_policy()["subsidy_amount"]) == (75, "600.00")
+    other.on_member_hospitalized(hospitalized(member_id=31, birth_date=dt.date(1950, 1, 1)))   # 76
+    [check] = checks(store, member_id="31")
+    assert (check["amount"], check["policy_version"]) == ("600.00", 1)
+
+
+def test_a_version_sets_the_subsidy_and_the_next_one_inherits_it(store, service):
+    first = service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "subsidy_amount": "800.00"}, "admin")
+    assert (first["subsidy_min_age"], first["subsidy_amount"], first["subsidy_yearly_cap"],
+            first["subsidy_from_settings"]) == (80, "800.00", "2000.00", False)
+    second = service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "subsidy_min_age": 75,
+                                 "subsidy_yearly_cap": "3000.00"})
+    third = service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "dues_rebate_ratio": "0.4"})
+    assert (third["subsidy_min_age"], third["subsidy_amount"], third["subsidy_yearly_cap"],
+            third["subsidy_from_settings"]) == (75, "800.00", "3000.00", False)
+    assert second["version"] == 2 and third["version"] == 3
+    history = {v["version"]: v for v in service.list_policy_history()["items"]}
+    assert (history[1]["subsidy_min_age"], history[1]["subsidy_yearly_cap"]) == (80, "2000.00")
+    # once set in the policy, the settings no longer count
+    other = worker_factory(FundingService, db=store, subsidy_settings=domain.SubsidyPolicy(90, Decimal("100.00")))
+    assert (other.get_policy()["subsidy_min_age"], other.get_policy()["subsidy_amount"]) == (75, "800.00")
+
+
+def test_a_check_uses_the_policy_in_force_when_it_is_decided(store, service):
+    service.on_member_hospitalized(hospitalized(member_id=41, birth_date=dt.date(1953, 1, 1)))    # 73
+    service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "subsidy_min_age": 70, "subsidy_amount": "800.00"},
+                       "admin")
+    service.on_member_hospitalized(hospitalized(member_id=42, birth_date=dt.date(1953, 1, 1)))
+    [before] = checks(store, member_id="41")
+    [after] = checks(store, member_id="42")
+    assert (before["eligible"], before["policy_version"]) == (False, 0)
+    assert before["reason"] == "不符合条件：非生活困难党员，且未满80周岁（73岁）"
+    assert (after["eligible"], after["amount"], after["policy_version"]) == (True, "800.00", 1)
+    assert after["reason"] == "年满70周岁（73岁），住院补助 800.00 元"
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"subsidy_min_age": "80"}, "subsidy_min_age"), ({"subsidy_min_age": 80.5}, "subsidy_min_age"),
+    ({"subsidy_min_age": 0}, "subsidy_min_age"), ({"subsidy_min_age": 151}, "subsidy_min_age"),
+    ({"subsidy_amount": "0.00"}, "subsidy_amount"), ({"subsidy_amount": "-5"}, "subsidy_amount"),
+    ({"subsidy_amount": 500.0}, "subsidy_amount"), ({"subsidy_amount": "5.001"}, "subsidy_amount"),
+    ({"subsidy_amount": "2000.01"}, "subsidy_amount"),          # more than the yearly cap in force
+    ({"subsidy_yearly_cap": "400.00"}, "subsidy_amount"),      # less than the amount in force
+    ({"subsidy_yearly_cap": "abc"}, "subsidy_yearly_cap"),
+])
+def test_a_bad_subsidy_policy_is_refused_naming_the_field_and_changes_nothing(service, change, field):
+    with pytest.raises(InvalidInput) as raised:
+        service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, **change})
+    assert field in raised.value.fields and raised.value.fields[field][0]
+    assert service.get_policy()["version"] == 0
+
+
+def test_the_problems_of_a_subsidy_policy():
+    good = domain.SubsidyPolicy(80, Decimal("500.00"), Decimal("2000.00"))
+    assert domain.subsidy_policy_problems(good) == {}
+    assert domain.subsidy_policy_problems(domain.SubsidyPolicy(80, Decimal("2000.00"), Decimal("2000.00"))) == {}
+    assert set(domain.subsidy_policy_problems(domain.SubsidyPolicy(0, Decimal("500.00")))) == {"subsidy_min_age"}
+    assert set(domain.subsidy_policy_problems(
+        domain.SubsidyPolicy(80, Decimal("0.00"), Decimal("-1.00")))) == {"subsidy_amount", "subsidy_yearly_cap"}
+    [reason] = domain.subsidy_policy_problems(domain.SubsidyPolicy(80, Decimal("600.00"), Decimal("500.00")))["subsidy_amount"]
+    assert "600.00" in reason and "500.00" in reason

@@ -24,7 +24,7 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return worker_factory(FundingService, db=store, subsidy_policy=POLICY)
+    return worker_factory(FundingService, db=store, subsidy_settings=POLICY)
 
 
 def health_event(event_type, member_id, date, hardship=True):
