@@ -177,8 +177,11 @@ def _today():
 # (SUBSIDY_MIN_AGE, SUBSIDY_AMOUNT, SUBSIDY_YEARLY_CAP: ``settings``, a
 # domain.SubsidyPolicy the service reads at start) until a version sets them.
 
+_NEWEST_POLICY = sa.select(FundingPolicy).order_by(FundingPolicy.id.desc()).limit(1)
+
+
 def _current_policy_row(session):
-    return session.scalar(sa.select(FundingPolicy).order_by(FundingPolicy.id.desc()).limit(1))
+    return session.scalar(_NEWEST_POLICY)
 
 
 def _subsidy_of(row, settings):
@@ -371,6 +374,22 @@ def balances(session, query):
 
 # -- expenses -----------------------------------------------------------------
 
+# Every expense runs these: built once, with bound parameters, so SQLAlchemy
+# finds them in its statement cache instead of keying new ones each time.
+_LOCK_BALANCES = (
+    sa.select(SourceBalance)
+    .where(SourceBalance.year == sa.bindparam("year"), SourceBalance.source.in_(sa.bindparam("sources", expanding=True)))
+    .order_by(SourceBalance.source)
+    .with_for_update()
+)
+_ADD_SPENT = (
+    sa.update(SourceBalance)
+    .where(SourceBalance.year == sa.bindparam("of_year"), SourceBalance.source == sa.bindparam("of_source"))
+    .values(spent_fen=SourceBalance.spent_fen + sa.bindparam("fen"))
+    .execution_options(synchronize_session=False)
+)
+
+
 def _lock_balances(session, year, sources):
     """What each source has, its row locked until the transaction ends.
 
@@ -378,13 +397,13 @@ def _lock_balances(session, year, sources):
     policy pays them in, so two expenses never deadlock. SQLite ignores FOR
     UPDATE; it lets one writer at a time anyway.
     """
-    rows = session.scalars(
-        sa.select(SourceBalance)
-        .where(SourceBalance.year == year, SourceBalance.source.in_(sorted(sources)))
-        .order_by(SourceBalance.source)
-        .with_for_update()
-    ).all()
+    rows = session.scalars(_LOCK_BALANCES, {"year": year, "sources": sorted(sources)}).all()
     return {row.source: row.balance for row in rows}
+
+
+def _add_spent(session, year, source, fen):
+    """Spending (negative: money given back) on a source's balance row."""
+    session.execute(_ADD_SPENT, {"of_year": year, "of_source": source, "fen": fen})
 
 
 def _book(tx, *, year, category, amount, description, expense_date, member_id=None, reference=None,
@@ -420,10 +439,7 @@ def _book(tx, *, year, category, amount, description, expense_date, member_id=No
         entry_date=expense_date, recorded_by=booked_by, recorded_at=dt.datetime.now(dt.timezone.utc),
     ) for source, part in parts])
     for source, part in parts:
-        session.execute(sa.update(SourceBalance)
-                        .where(SourceBalance.year == year, SourceBalance.source == source)
-                        .values(spent_fen=SourceBalance.spent_fen + yuan_to_fen(part)),
-                        execution_options={"synchronize_session": False})
+        _add_spent(session, year, source, yuan_to_fen(part))
     return {"id": expense.id, "year": year, "category": category, "amount": f"{amount:.2f}",
             "description": description, "member_id": member_id, "reference": reference,
             "date": expense_date.isoformat(),
@@ -436,9 +452,12 @@ def not_enough_funds(exc):
                                    for source, available in exc.available.items()})
 
 
+_EXPENSE_IN = ExpenseIn()  # made once: the busiest input, and a schema is costly to build
+
+
 def book_expense(tx, data, booked_by=None):
     """An expense entered by staff: 201 with its allocations, or Conflict when it cannot be covered."""
-    chosen = load(ExpenseIn(), data)
+    chosen = load(_EXPENSE_IN, data)
     try:
         return _book(tx, year=chosen["year"], category=chosen["category"], amount=chosen["amount"],
                      description=chosen["description"], expense_date=chosen["date"] or _today(),
@@ -481,10 +500,7 @@ def reverse_expense(tx, expense_id, data, reversed_by=None):
     entries = sorted(expense.entries, key=lambda e: e.source)
     today = _today()
     for entry in entries:
-        tx.session.execute(sa.update(SourceBalance)
-                           .where(SourceBalance.year == entry.year, SourceBalance.source == entry.source)
-                           .values(spent_fen=SourceBalance.spent_fen - yuan_to_fen(entry.amount)),
-                           execution_options={"synchronize_session": False})
+        _add_spent(tx.session, entry.year, entry.source, -yuan_to_fen(entry.amount))
     tx.session.execute(sa.insert(LedgerEntry), [dict(
         year=e.year, source=e.source, kind=domain.REVERSAL, amount=e.amount, category=e.category,
         expense_id=expense.id, member_id=e.member_id, reference=e.reference,
