@@ -11,7 +11,7 @@ import kombu.exceptions
 from nameko.exceptions import UnknownService
 from werkzeug import exceptions as http_exceptions
 
-from wuji_infra.errors import Conflict, InvalidInput, NotFound, WujiError
+from wuji_infra.errors import Conflict, DatabaseUnavailable, InvalidInput, NotFound, WujiError
 
 
 class Unauthorized(WujiError):
@@ -49,7 +49,7 @@ TABLE = (
     (Conflict, 409, "conflict", "与现有数据冲突 (conflict)"),
     (PayloadTooLarge, 413, "payload_too_large", "请求内容过大 (payload too large)"),
     (UnsupportedMediaType, 415, "unsupported_media_type", "请求内容应为JSON (send Content-Type: application/json)"),
-    ((ServiceUnavailable, UnknownService) + BROKER_ERRORS, 503, "service_unavailable",
+    ((ServiceUnavailable, DatabaseUnavailable, UnknownService) + BROKER_ERRORS, 503, "service_unavailable",
      "服务暂不可用, 请稍后重试 (service unavailable, try again later)"),
 )
 INTERNAL_ERROR = (500, "internal_error", "服务器内部错误 (internal error)")

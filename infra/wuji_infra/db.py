@@ -32,6 +32,7 @@ from sqlalchemy.orm import sessionmaker
 
 from wuji_infra import config as settings
 from wuji_infra import events, failpoints
+from wuji_infra.errors import DatabaseUnavailable
 from wuji_infra.outbox import OutboxRelay, outbox_row
 from wuji_infra.tables import inbox, outbox
 
@@ -144,6 +145,11 @@ class Transaction:
         return bool(claimed)
 
 
+def _unavailable(exc):
+    log.warning("database unavailable: %s", exc.orig if exc.orig is not None else exc)
+    return DatabaseUnavailable("数据库暂不可用, 请稍后重试 (the database is unavailable, try again later)")
+
+
 class Store:
     """What a worker gets: transactions, and plain reads."""
 
@@ -160,6 +166,9 @@ class Store:
         try:
             yield tx
             session.commit()
+        except sa.exc.OperationalError as exc:
+            session.rollback()
+            raise _unavailable(exc) from exc
         except BaseException:
             session.rollback()
             raise
@@ -174,6 +183,8 @@ class Store:
         session = self._sessions()
         try:
             yield session
+        except sa.exc.OperationalError as exc:
+            raise _unavailable(exc) from exc
         finally:
             session.rollback()
             session.close()

@@ -37,4 +37,11 @@ class Conflict(WujiError):
     code = "conflict"
 
 
+@deserialize_to_instance
+class DatabaseUnavailable(WujiError):
+    """The service's database could not be reached, or dropped the connection mid-work.
+    Nothing was committed; trying again later is safe. Not EXPECTED: an event handler retries it."""
+    code = "service_unavailable"
+
+
 EXPECTED = (InvalidInput, NotFound, Conflict)

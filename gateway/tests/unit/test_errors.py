@@ -5,7 +5,7 @@ from nameko.exceptions import RemoteError, UnknownService, deserialize, serializ
 from werkzeug import exceptions as http_exceptions
 
 from gateway import errors
-from wuji_infra.errors import Conflict, InvalidInput, NotFound
+from wuji_infra.errors import Conflict, DatabaseUnavailable, InvalidInput, NotFound
 
 
 def over_rpc(exc):
@@ -26,6 +26,7 @@ def over_rpc(exc):
     (errors.UnsupportedMediaType("xml"), 415, "unsupported_media_type"),
     (errors.ServiceUnavailable("members did not answer"), 503, "service_unavailable"),
     (UnknownService("members"), 503, "service_unavailable"),
+    (DatabaseUnavailable("数据库暂不可用"), 503, "service_unavailable"),
     (kombu.exceptions.OperationalError("connection refused"), 503, "service_unavailable"),
     (ConnectionRefusedError(111, "refused"), 503, "service_unavailable"),
 ])

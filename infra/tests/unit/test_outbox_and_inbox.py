@@ -196,3 +196,17 @@ def test_a_failed_handler_leaves_no_inbox_row_so_the_retry_acts(store):
             raise RuntimeError("database hiccup")
     with store.transaction() as tx:
         assert tx.claim(event, "welfare.h") is True
+
+
+def test_a_lost_database_connection_is_a_database_unavailable_error_and_nothing_commits(store):
+    from wuji_infra.errors import DatabaseUnavailable
+
+    with pytest.raises(DatabaseUnavailable) as raised:
+        with store.transaction() as tx:
+            tx.emit("member_registered", facts(1))
+            raise sa.exc.OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+    assert isinstance(raised.value.__cause__, sa.exc.OperationalError)
+    assert emitted_events(store) == []
+    with pytest.raises(DatabaseUnavailable):
+        with store.read():
+            raise sa.exc.OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
