@@ -9,7 +9,9 @@ hospitalizations over HTTP at each steady rate and listens on welfare.events
 for each member's visit_task_created. Latency is from the moment the HTTP
 request is sent to the moment the event arrives. Prints p50/p95/p99 per rate;
 a rate is "sustained" when every task arrived, the requests kept pace, and
-p99 stayed under the goal (50 ms by default).
+p99 stayed under the goal (50 ms by default). After each rate it prints the
+CPU each process spent per hospitalization (Procfile processes, PostgreSQL and
+RabbitMQ as a whole; on a shared machine those two count other work too).
 """
 import argparse
 import concurrent.futures
@@ -91,6 +93,27 @@ def wait_until_queues_drain(amqp_uri, seconds=180):
         time.sleep(1)
 
 
+def cpu_ms(pid):
+    """CPU time (user + system) a process has used, in ms; 0 when it is gone or not ours to read."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_process(system):
+    """CPU used so far by each Procfile process, and by PostgreSQL and RabbitMQ (all their processes)."""
+    import subprocess
+
+    used = {name: cpu_ms(process.pid) for name, process in system.processes.items()}
+    for name, pattern in (("postgres", ["-u", "postgres"]), ("rabbitmq", ["-f", "beam.smp"])):
+        pids = subprocess.run(["pgrep", *pattern], capture_output=True, text=True).stdout.split()
+        used[name] = sum(cpu_ms(pid) for pid in pids)
+    return used
+
+
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -164,10 +187,17 @@ def main():
         print(f"{'rate/s':>7} {'achieved':>8} {'errors':>6} {'arrived':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
         best = None
         for rate in rates:
+            cpu_before = cpu_by_process(system)
             figures = run_rate(system, listener, member_ids, rate, args.seconds, token)
+            wait_until_queues_drain(amqp_uri)
+            cpu_after = cpu_by_process(system)
             print(f"{figures['rate']:>7} {figures['achieved_rate']:>8.1f} {figures['http_errors']:>6} "
                   f"{figures['arrived']:>5}/{figures['sent']:<4} {figures['p50'] or 0:>6.1f} "
                   f"{figures['p95'] or 0:>8.1f} {figures['p99'] or 0:>8.1f}", flush=True)
+            per_event = {name: (cpu_after[name] - cpu_before[name]) / figures["sent"] for name in cpu_after}
+            print("        CPU ms per hospitalization: " + ", ".join(
+                f"{name} {ms:.1f}" for name, ms in per_event.items()) + f"; total {sum(per_event.values()):.1f}",
+                flush=True)
             sustained = (figures["arrived"] == figures["sent"] and figures["http_errors"] == 0
                          and figures["achieved_rate"] >= 0.95 * rate and figures["p99"] < args.goal_ms)
             if sustained:
