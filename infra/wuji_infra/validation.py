@@ -4,6 +4,7 @@ Every error becomes ``InvalidInput`` naming each field and the reason, which
 the gateway answers as 400.
 """
 import decimal
+import re
 
 import sqlalchemy as sa
 from marshmallow import ValidationError, fields
@@ -33,8 +34,58 @@ def _flatten(messages):
             for sub, sub_reasons in _flatten(reasons).items():
                 flat[f"{field}.{sub}"] = sub_reasons
         else:
-            flat[field] = [str(r) for r in (reasons if isinstance(reasons, list) else [reasons])]
+            flat[field] = [in_chinese(str(r)) for r in (reasons if isinstance(reasons, list) else [reasons])]
     return flat
+
+
+# marshmallow's own messages (English), as the office reads them: "中文 (English)"
+_MESSAGES = {
+    "Missing data for required field.": "必填",
+    "Field may not be null.": "不能为空值",
+    "Unknown field.": "不认识的字段",
+    "Invalid input type.": "输入类型有误",
+    "Invalid type.": "类型有误",
+    "Invalid value.": "值无效",
+    "Not a valid integer.": "应为整数",
+    "Not a valid number.": "应为数字",
+    "Number too large.": "数字过大",
+    "Special numeric values (nan or infinity) are not permitted.": "不能为 nan 或 infinity",
+    "Not a valid string.": "应为文字",
+    "Not a valid utf-8 string.": "不是有效的 UTF-8 文字",
+    "Not a valid boolean.": "应为 true 或 false",
+    "Not a valid date.": "日期应为 YYYY-MM-DD",
+    "Not a valid datetime.": "时间应为 ISO 8601 格式",
+    "Not a valid aware datetime.": "时间应为带时区的 ISO 8601 格式",
+    "Not a valid list.": "应为列表",
+    "Not a valid mapping type.": "应为JSON对象",
+    "Not a valid UUID.": "应为 UUID",
+    "Not a valid email address.": "邮箱地址有误",
+    "Not a valid URL.": "网址有误",
+    "String does not match expected pattern.": "格式不正确",
+}
+_PATTERNS = (
+    (re.compile(r"Must be one of: (.*)\.$"), "应为以下之一: {0}"),
+    (re.compile(r"Length must be between (\d+) and (\d+)\.$"), "长度应为 {0} 到 {1}"),
+    (re.compile(r"Length must be (\d+)\.$"), "长度应为 {0}"),
+    (re.compile(r"Shorter than minimum length (\d+)\.$"), "长度不能少于 {0}"),
+    (re.compile(r"Longer than maximum length (\d+)\.$"), "长度不能超过 {0}"),
+    (re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"), "应在 {0} 到 {1} 之间"),
+    (re.compile(r"Must be greater than or equal to (\S+)\.$"), "不能小于 {0}"),
+    (re.compile(r"Must be less than or equal to (\S+)\.$"), "不能大于 {0}"),
+    (re.compile(r"Must be greater than (\S+)\.$"), "应大于 {0}"),
+    (re.compile(r"Must be less than (\S+)\.$"), "应小于 {0}"),
+)
+
+
+def in_chinese(message):
+    """A marshmallow message with its Chinese in front; our own messages (already Chinese) as they are."""
+    if message in _MESSAGES:
+        return f"{_MESSAGES[message]} ({message})"
+    for pattern, chinese in _PATTERNS:
+        found = pattern.match(message)
+        if found:
+            return f"{chinese.format(*found.groups())} ({message})"
+    return message
 
 
 class Money(fields.Decimal):

@@ -4,7 +4,7 @@ import pytest
 from marshmallow import Schema
 
 from wuji_infra.errors import InvalidInput
-from wuji_infra.validation import Money, load, paging
+from wuji_infra.validation import Money, in_chinese, load, paging
 
 
 class Payment(Schema):
@@ -62,3 +62,30 @@ def test_paging_out_of_range_is_refused(page, size, field):
 
 def test_paging_reads_strings_from_query_strings():
     assert paging("3", "500") == (3, 500)
+
+
+def test_marshmallow_messages_reach_the_office_in_chinese_with_the_english_kept():
+    from marshmallow import Schema, fields as mfields, validate
+
+    class Probe(Schema):
+        count = mfields.Integer(required=True)
+        gender = mfields.String(validate=validate.OneOf(["male", "female"]))
+        name = mfields.String(validate=validate.Length(min=1, max=5))
+        year = mfields.Integer(validate=validate.Range(min=2000, max=2100))
+        on = mfields.Date()
+
+    with pytest.raises(InvalidInput) as raised:
+        load(Probe(), {"gender": "x", "name": "太长的名字啊", "year": 1999, "on": "tomorrow", "extra": 1})
+    assert raised.value.fields == {
+        "count": ["必填 (Missing data for required field.)"],
+        "gender": ["应为以下之一: male, female (Must be one of: male, female.)"],
+        "name": ["长度应为 1 到 5 (Length must be between 1 and 5.)"],
+        "year": ["应在 2000 到 2100 之间 (Must be greater than or equal to 2000 and less than or equal to 2100.)"],
+        "on": ["日期应为 YYYY-MM-DD (Not a valid date.)"],
+        "extra": ["不认识的字段 (Unknown field.)"],
+    }
+
+
+def test_our_own_messages_pass_unchanged():
+    assert in_chinese("金额最多两位小数 (at most two decimal places)") == "金额最多两位小数 (at most two decimal places)"
+    assert in_chinese("Something marshmallow never says.") == "Something marshmallow never says."
