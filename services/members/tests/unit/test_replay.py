@@ -1,0 +1,45 @@
+"""Announcing every member's current facts again (python -m members.replay)."""
+import pytest
+
+from members import handlers
+from members.domain import check_character
+from members.models import Base
+from members.replay import replay_member_facts
+from wuji_infra.testing import emitted_events, in_memory_store
+
+
+@pytest.fixture
+def store():
+    return in_memory_store("members", Base.metadata)
+
+
+def register(store, count):
+    with store.transaction() as tx:
+        branch = handlers.create_branch(tx, {"name": "离退休第二党支部", "unit": "市住房和城乡建设局"})
+        people = []
+        for i in range(count):
+            body = f"330106{1940 + i}0101{i:03d}"
+            people.append(handlers.create_member(tx, {
+                "name": f"党员{i}", "gender": "female", "id_number": body + check_character(body),
+                "birth_date": f"{1940 + i}-01-01", "branch_id": branch["id"], "retirement_kind": "lixiu"}))
+    return branch, people
+
+
+def test_every_member_is_announced_once_with_the_facts_as_they_are_now(store):
+    branch, people = register(store, 5)
+    with store.transaction() as tx:
+        handlers.update_member(tx, people[1]["id"], {"hardship": True})
+    before = len(emitted_events(store))
+
+    assert replay_member_facts(store, chunk=2) == 5
+
+    replayed = emitted_events(store)[before:]
+    assert [e.event_type for e in replayed] == ["member_updated"] * 5
+    assert [e.data["member_id"] for e in replayed] == [p["id"] for p in people]
+    assert [e.data["hardship"] for e in replayed] == [False, True, False, False, False]
+    assert {e.data["branch_id"] for e in replayed} == {branch["id"]}
+
+
+def test_an_empty_roster_announces_nothing(store):
+    assert replay_member_facts(store) == 0
+    assert emitted_events(store) == []
