@@ -16,7 +16,10 @@ eventlet.monkey_patch()  # nameko containers in the test process need it
 
 import pytest  # noqa: E402
 
-from wuji_infra import testing  # noqa: E402
+from wuji_infra import config, testing  # noqa: E402
+
+# the tests' "today" is the office's, as in every process they start
+config.use_office_time_zone()
 
 
 @pytest.fixture(scope="session")

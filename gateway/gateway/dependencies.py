@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from nameko.extensions import DependencyProvider, SharedExtension
 from nameko.exceptions import UnknownService
 from nameko.constants import NON_PERSISTENT as TRANSIENT
+from nameko.amqp.publish import get_connection
 from nameko.rpc import Client, ServiceRpc
 
 from gateway import auth, handlers
@@ -91,6 +92,11 @@ class ServiceClient(ServiceRpc):
         self.deadline = float(config.env("RPC_TIMEOUT_SECONDS"))
         super().setup()
         self.publisher.declare = [ReplyQueue.like(queue) for queue in self.publisher.declare]
+        # The reply queue exists before any entrypoint starts: else a request sent while the
+        # reply listener is still connecting makes it find a missing queue with a reply
+        # pending, and nameko stops the gateway (ReplyQueueExpiredWithPendingReplies).
+        with get_connection(self.amqp_uri) as connection:
+            self.reply_listener.queue(connection.default_channel).declare()
 
     def get_dependency(self, worker_ctx):
         return DeadlineClient(self, worker_ctx.context_data, self.deadline)

@@ -4,6 +4,7 @@ No other module reads ``os.environ`` for settings: a test checks that, and that
 docker-compose.yml gives each process the variables it reads here.
 """
 import os
+import time
 
 SERVICES = ("members", "activities", "welfare", "funding")
 PROCESSES = SERVICES + ("gateway",)
@@ -30,6 +31,8 @@ SETTINGS = {
     "SUBSIDY_MIN_AGE": ("80", ("funding",), "age from which a hospitalized member is eligible"),
     "SUBSIDY_AMOUNT": ("500.00", ("funding",), "hardship subsidy granted by an eligible check, in yuan"),
     "SUBSIDY_YEARLY_CAP": ("2000.00", ("funding",), "most hardship subsidy one member gets in a year, in yuan"),
+    "TZ": ("CST-8", PROCESSES, "the office's time zone, which decides what day it is (POSIX form, needs no "
+                               "time zone database): China Standard Time, UTC+8"),
     "WUJI_VAR_DIR": ("var", PROCESSES, "folder for SQLite files and generated secrets"),
     "WUJI_FAILPOINTS": ("", PROCESSES, "fault injection for tests: comma-separated failpoint names"),
     # read by the tests only (wuji_infra.testing)
@@ -58,6 +61,17 @@ def database_url(process):
     if url:
         return url
     return "sqlite:///" + os.path.join(var_dir(), f"{process}.sqlite3")
+
+
+def use_office_time_zone():
+    """Make ``TZ`` (China time by default) this process's local time, for it and what it starts.
+
+    Every "today" in Wuji (a date not in the future, a task overdue, the month
+    whose dues fall due) is the office's day, which on a server kept in UTC
+    starts eight hours late. Timestamps stay in UTC (``wuji_infra.types``).
+    """
+    os.environ["TZ"] = env("TZ")
+    time.tzset()
 
 
 def amqp_uri():

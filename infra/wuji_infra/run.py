@@ -34,6 +34,7 @@ def wait_for_broker(uri, seconds=BROKER_WAIT_SECONDS):
 
 
 def main(argv=None):
+    config.use_office_time_zone()  # before anything reads the clock; inherited by the exec below
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or argv[0] not in config.PROCESSES:

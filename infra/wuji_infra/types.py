@@ -31,3 +31,8 @@ class UtcDateTime(sa.TypeDecorator):
 def utc_now():
     """Now, aware, in UTC: the default of every UtcDateTime column."""
     return dt.datetime.now(dt.timezone.utc)
+
+
+def office_date(moment):
+    """The office's day of an aware moment: its date in local time (config.use_office_time_zone)."""
+    return moment.astimezone().date()

@@ -23,6 +23,7 @@ from activities.schemas import (
     YearQuery,
 )
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
+from wuji_infra.types import office_date
 from wuji_infra.validation import load, page_of, paging
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def apply_member_facts(tx, data, occurred_at):
     """member_registered / member_updated: store the facts unless newer ones are stored."""
     member = tx.session.get(Member, data["member_id"], with_for_update=True)
     if member is None:
-        member = Member(member_id=data["member_id"], registered_on=occurred_at.date())
+        member = Member(member_id=data["member_id"], registered_on=office_date(occurred_at))
         tx.session.add(member)
     elif member.facts_as_of >= occurred_at:
         log.info("member %s: facts of %s older than stored ones, ignored", data["member_id"], occurred_at)

@@ -23,6 +23,7 @@ from funding.schemas import (
     SubsidyCheckFilters, SubsidyCheckOut,
 )
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
+from wuji_infra.types import office_date
 from wuji_infra.validation import load, page_of, paging
 
 log = logging.getLogger(__name__)
@@ -595,13 +596,13 @@ def record_member_facts(tx, data, occurred_at, registered=False):
     """
     fact = tx.session.get(MemberFact, data["member_id"], with_for_update=True)
     if fact is not None and registered:
-        fact.registered_on = min(fact.registered_on or occurred_at.date(), occurred_at.date())
+        fact.registered_on = min(fact.registered_on or office_date(occurred_at), office_date(occurred_at))
     if fact is not None and fact.as_of >= occurred_at:
         log.info("member %s: facts of %s are older than those kept, ignored", data["member_id"], occurred_at)
         tx.session.flush()
         return
     if fact is None:
-        fact = MemberFact(member_id=data["member_id"], registered_on=occurred_at.date())
+        fact = MemberFact(member_id=data["member_id"], registered_on=office_date(occurred_at))
         tx.session.add(fact)
     fact.branch_id = data["branch_id"]
     fact.name = data["name"]
@@ -619,7 +620,7 @@ def _left_on(fact, status, left_on, occurred_at):
     has one, else the day already known, else the day the news came."""
     if status not in domain.LEAVING_STATUSES:
         return None
-    return left_on or fact.left_on or occurred_at.date()
+    return left_on or fact.left_on or office_date(occurred_at)
 
 
 # -- Party dues ---------------------------------------------------------------

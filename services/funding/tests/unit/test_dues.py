@@ -45,9 +45,9 @@ def service(store):
 
 
 def at(day):
-    """The moment ``day`` (a date or "YYYY-MM-DD") began, UTC."""
+    """Noon of the office's day ``day`` (a date or "YYYY-MM-DD"), as an aware UTC moment."""
     day = dt.date.fromisoformat(day) if isinstance(day, str) else day
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, 12).astimezone().astimezone(dt.timezone.utc)
 
 
 def register(service, member_id, pension, status="active", on="2025-12-01"):
