@@ -27,6 +27,12 @@ PUBLIC = None             # no token needed
 PERMISSIONS = {
     "GET /health": PUBLIC,
     "POST /api/v1/auth/token": PUBLIC,
+    # accounts: each changes its own password; only admins make and change accounts
+    "POST /api/v1/auth/password": STAFF,
+    "POST /api/v1/accounts": ADMIN,
+    "GET /api/v1/accounts": ADMIN,
+    "PATCH /api/v1/accounts/<id:account_id>": ADMIN,
+    "POST /api/v1/accounts/<id:account_id>/password": ADMIN,
     "POST /api/v1/branches": STAFF,
     "GET /api/v1/branches": STAFF,
     "GET /api/v1/branches/<id:branch_id>": STAFF,

@@ -31,6 +31,15 @@ class UnsupportedMediaType(WujiError):
     code = "unsupported_media_type"
 
 
+class TooManyAttempts(WujiError):
+    """Too many failed logins for one username: refused for a while (accounts.py)."""
+    code = "too_many_attempts"
+
+    def __init__(self, message, fields=None, retry_after=None):
+        super().__init__(message, fields)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
+
 class ServiceUnavailable(WujiError):
     """A service gave no answer before the deadline (see dependencies.ServiceClient)."""
     code = "service_unavailable"
@@ -49,6 +58,7 @@ TABLE = (
     (Conflict, 409, "conflict", "与现有数据冲突 (conflict)"),
     (PayloadTooLarge, 413, "payload_too_large", "请求内容过大 (payload too large)"),
     (UnsupportedMediaType, 415, "unsupported_media_type", "请求内容应为JSON (send Content-Type: application/json)"),
+    (TooManyAttempts, 429, "too_many_attempts", "尝试次数过多, 请稍后再试 (too many attempts, try again later)"),
     ((ServiceUnavailable, DatabaseUnavailable, UnknownService) + BROKER_ERRORS, 503, "service_unavailable",
      "服务暂不可用, 请稍后重试 (service unavailable, try again later)"),
 )

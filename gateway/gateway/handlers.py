@@ -1,17 +1,22 @@
-"""What the gateway does itself, as plain functions: accounts and health.
+"""What the gateway does itself, as plain functions: accounts, logins and health.
 
 Everything else it forwards to a service (service.py).
 """
+import logging
 import secrets
 
 import eventlet
 import sqlalchemy as sa
 
-from gateway import auth
+from gateway import accounts, auth
 from gateway.errors import Unauthorized
-from gateway.models import Account
-from gateway.schemas import TokenIn
-from wuji_infra.validation import load
+from gateway.models import Account, LoginThrottle
+from gateway.schemas import ACCOUNT_OUT, AccountChange, AccountIn, PasswordChange, PasswordSet, TokenIn
+from wuji_infra.db import insert_unless_present
+from wuji_infra.errors import Conflict, InvalidInput, NotFound
+from wuji_infra.validation import load, page_of
+
+audit = logging.getLogger("wuji.audit")  # who changed which account; never a password
 
 HEALTH_DEADLINE_SECONDS = 2.0
 
@@ -32,18 +37,144 @@ def ensure_admin(session, username, password=None):
     return generated
 
 
-def authenticate(session, data):
-    """The account that ``{"username", "password"}`` names; one answer for a
-    wrong password and an unknown user."""
+def log_in(store, data, now):
+    """The account that ``{"username", "password"}`` names; one answer (401) for
+    a wrong password, an unknown user and an inactive account; 429 while the
+    username is locked (accounts.count_attempt)."""
     values = load(TokenIn(), data)
-    account = session.scalar(sa.select(Account).where(Account.username == values["username"]))
+    username = values["username"]
+    with store.transaction() as tx:
+        _count_attempt(tx.session, username, now)
+        account = tx.session.scalar(sa.select(Account).where(Account.username == username))
+    # argon2 runs outside any transaction: no lock is held while it works
     if account is None:
         valid = auth.verify_no_account(values["password"])
     else:
-        valid = auth.verify_password(account.password_hash, values["password"])
+        valid = auth.verify_password(account.password_hash, values["password"]) and account.active
     if not valid:
         raise Unauthorized("用户名或密码错误 (wrong username or password)")
+    with store.transaction() as tx:
+        tx.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.username == username))
     return auth.Caller(account.username, account.role)
+
+
+def _count_attempt(session, username, now):
+    # forget the counts of other usernames whose window and lockout are over
+    session.execute(sa.delete(LoginThrottle).where(
+        LoginThrottle.username != username,
+        LoginThrottle.window_started_at < now - accounts.WINDOW,
+        sa.or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now)))
+    # the row exists first, then is locked: two gateway processes counting the
+    # same username wait for each other instead of both writing the same count
+    session.execute(insert_unless_present(session, LoginThrottle.__table__),
+                    {"username": username, "failures": 0, "window_started_at": now, "locked_until": None})
+    entry = session.scalar(
+        sa.select(LoginThrottle).where(LoginThrottle.username == username).with_for_update())
+    accounts.count_attempt(entry, now)  # raises TooManyAttempts, and the transaction rolls back
+
+
+# -- accounts, managed by admins ----------------------------------------------
+
+def create_account(session, data, created_by):
+    """A new account from ``{"username", "password", "role", "display_name"?}``."""
+    values = load(AccountIn(), data)
+    _check_password("password", values["password"], values["username"])
+    if session.scalar(sa.select(Account.id).where(Account.username == values["username"])):
+        raise _username_taken()
+    account = Account(username=values["username"], role=values["role"],
+                      display_name=values.get("display_name"),
+                      password_hash=auth.hash_password(values["password"]))
+    session.add(account)
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:  # made by another request at the same moment
+        raise _username_taken() from None
+    audit.info("account %s (%s) created by %s", account.username, account.role, created_by)
+    return ACCOUNT_OUT.dump(account)
+
+
+def list_accounts(session, query, page, page_size):
+    """Accounts a page at a time, ``order`` ``newest`` (the default) or ``username``."""
+    order = query.get("order", "newest")
+    orders = {"newest": (Account.created_at.desc(), Account.id.desc()), "username": (Account.username,)}
+    if order not in orders:
+        raise InvalidInput("排序方式有误 (unknown order)",
+                           {"order": ["应为 newest 或 username (newest or username)"]})
+    return page_of(session, sa.select(Account).order_by(*orders[order]), ACCOUNT_OUT.dump, page, page_size)
+
+
+def update_account(session, account_id, data, changed_by):
+    """Change ``{"role"?, "display_name"?, "active"?}``; never the last active admin's role or activity."""
+    values = load(AccountChange(), data)
+    account = _account(session, account_id)
+    if accounts.takes_away_an_admin(account, values):
+        # every active admin row locked, in one order: of two admins taken away at
+        # the same moment, the second waits and then counts without the first
+        admins = session.scalars(
+            sa.select(Account.id).where(Account.role == "admin", Account.active.is_(True))
+            .order_by(Account.id).with_for_update()).all()
+        if len(admins) <= 1:
+            field = "active" if values.get("active") is False else "role"
+            raise Conflict(accounts.LAST_ADMIN, {field: [accounts.LAST_ADMIN]})
+    for name, value in values.items():
+        setattr(account, name, value)
+    session.flush()
+    audit.info("account %s changed by %s: %s", account.username, changed_by,
+               ", ".join(f"{name}={value!r}" for name, value in sorted(values.items())) or "nothing")
+    return ACCOUNT_OUT.dump(account)
+
+
+def set_password(session, account_id, data, set_by):
+    """An admin gives account ``account_id`` a new password (its owner forgot it);
+    the username's failed logins are forgotten with it."""
+    values = load(PasswordSet(), data)
+    account = _account(session, account_id)
+    _check_password("new_password", values["new_password"], account.username)
+    account.password_hash = auth.hash_password(values["new_password"])
+    account.password_changed_at = None  # given, not chosen: the owner should change it
+    session.execute(sa.delete(LoginThrottle).where(LoginThrottle.username == account.username))
+    session.flush()
+    audit.info("password of account %s set by %s", account.username, set_by)
+    return {"changed": True}
+
+
+def change_own_password(session, username, data, now):
+    """The logged-in account ``username`` changes its password:
+    ``{"current_password", "new_password"}``."""
+    values = load(PasswordChange(), data)
+    account = session.scalar(sa.select(Account).where(Account.username == username))
+    if account is None or not account.active:  # the token outlived the account
+        raise Unauthorized("账号不存在或已停用 (the account is gone or inactive)")
+    problems = {}
+    reasons = accounts.password_problems(values["new_password"], username, current=values["current_password"])
+    if reasons:
+        problems["new_password"] = reasons
+    if not auth.verify_password(account.password_hash, values["current_password"]):
+        problems["current_password"] = ["当前密码不正确 (wrong current password)"]
+    if problems:
+        raise InvalidInput("输入有误 (invalid input)", problems)
+    account.password_hash = auth.hash_password(values["new_password"])
+    account.password_changed_at = now
+    session.flush()
+    audit.info("password of account %s changed by its owner", username)
+    return {"changed": True}
+
+
+def _account(session, account_id):
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound(f"账号 {account_id} 不存在 (no such account)")
+    return account
+
+
+def _check_password(field, password, username):
+    reasons = accounts.password_problems(password, username)
+    if reasons:
+        raise InvalidInput("密码不符合要求 (the password does not meet the policy)", {field: reasons})
+
+
+def _username_taken():
+    return Conflict("用户名已存在 (the username is taken)", {"username": ["已被使用 (taken)"]})
 
 
 def health(clients, deadline=HEALTH_DEADLINE_SECONDS):

@@ -1,5 +1,7 @@
-"""Tables of the gateway (its own database): the accounts that may log in."""
+"""Tables of the gateway (its own database): the accounts that may log in, and
+the count of failed logins per username (accounts.py has the rules)."""
 import datetime as dt
+from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -19,4 +21,19 @@ class Account(Base):
     username: Mapped[str] = mapped_column(sa.String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(200))  # argon2id, never the password
     role: Mapped[str] = mapped_column(sa.String(20))
+    display_name: Mapped[Optional[str]] = mapped_column(sa.String(100), nullable=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())  # inactive: cannot log in
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
+    # when the owner last chose the password; None while it is one they were given
+    # (a new account, an admin's reset, the first admin's configured or generated one)
+    password_changed_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime, nullable=True)
+
+
+class LoginThrottle(Base):
+    """Login attempts of one username (known or not) in the current window."""
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    failures: Mapped[int]
+    window_started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime, nullable=True)

@@ -1,12 +1,67 @@
-"""marshmallow schemas of what the gateway itself reads: the login."""
+"""marshmallow schemas of what the gateway itself reads and answers: the login and accounts.
+
+Only shapes and types here; the password policy is in accounts.py.
+"""
 from marshmallow import RAISE, Schema, fields, validate
 
+from gateway import accounts, auth
+
 _REQUIRED = {"required": "必填 (required)"}
+_ROLE = validate.OneOf(auth.ROLES, error="角色应为 admin 或 staff (role is admin or staff)")
+_DISPLAY_NAME = validate.Length(min=1, max=100)
 
 
-class TokenIn(Schema):
+class JsonBoolean(fields.Boolean):
+    """true or false only: not 0, 1, "yes" or "true" (marshmallow's Boolean takes them)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class _Strict(Schema):
     class Meta:
         unknown = RAISE
 
+
+class TokenIn(_Strict):
     username = fields.String(required=True, validate=validate.Length(min=1, max=100), error_messages=_REQUIRED)
     password = fields.String(required=True, validate=validate.Length(min=1, max=200), error_messages=_REQUIRED)
+
+
+class AccountIn(_Strict):
+    username = fields.String(required=True, error_messages=_REQUIRED,
+                             validate=validate.Regexp(accounts.USERNAME, error=accounts.USERNAME_RULE))
+    password = fields.String(required=True, error_messages=_REQUIRED)
+    role = fields.String(required=True, validate=_ROLE, error_messages=_REQUIRED)
+    display_name = fields.String(validate=_DISPLAY_NAME, allow_none=True)
+
+
+class AccountChange(_Strict):
+    role = fields.String(validate=_ROLE)
+    display_name = fields.String(validate=_DISPLAY_NAME, allow_none=True)  # null clears it
+    active = JsonBoolean()
+
+
+class PasswordChange(_Strict):
+    current_password = fields.String(required=True, error_messages=_REQUIRED)
+    new_password = fields.String(required=True, error_messages=_REQUIRED)
+
+
+class PasswordSet(_Strict):
+    new_password = fields.String(required=True, error_messages=_REQUIRED)
+
+
+class AccountOut(Schema):
+    """An account as it is answered: never its password hash."""
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    password_changed_at = fields.DateTime()
+
+
+ACCOUNT_OUT = AccountOut()

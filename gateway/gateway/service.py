@@ -12,6 +12,7 @@ from gateway.dependencies import AccountsDatabase, ServiceClient, Tokens
 from gateway.web import created, http, json_response
 from wuji_infra.errors import InvalidInput
 from wuji_infra.service import ServiceBase
+from wuji_infra.types import utc_now
 
 audit = logging.getLogger("wuji.audit")
 
@@ -37,10 +38,44 @@ class GatewayService(ServiceBase):
 
     @http("POST", "/api/v1/auth/token")
     def issue_token(self, request):
-        data = web.json_body(request)
-        with self.db.read() as session:
-            account = handlers.authenticate(session, data)
+        account = handlers.log_in(self.db, web.json_body(request), utc_now())
         return json_response(self.tokens(account.username, account.role))
+
+    # -- accounts: the gateway's own database -------------------------------------
+
+    @http("POST", "/api/v1/auth/password")
+    def change_own_password(self, request):
+        data = web.json_body(request)
+        with self.db.transaction() as tx:
+            answer = handlers.change_own_password(tx.session, web.caller(request).username, data, utc_now())
+        return json_response(answer)
+
+    @http("POST", "/api/v1/accounts")
+    def create_account(self, request):
+        data = web.json_body(request)
+        with self.db.transaction() as tx:
+            account = handlers.create_account(tx.session, data, web.caller(request).username)
+        return created(account)
+
+    @http("GET", "/api/v1/accounts")
+    def list_accounts(self, request):
+        query, page, page_size = web.query(request, ("order",))
+        with self.db.read() as session:
+            return json_response(handlers.list_accounts(session, query, page, page_size))
+
+    @http("PATCH", "/api/v1/accounts/<id:account_id>")
+    def update_account(self, request, account_id):
+        data = web.json_body(request)
+        with self.db.transaction() as tx:
+            account = handlers.update_account(tx.session, account_id, data, web.caller(request).username)
+        return json_response(account)
+
+    @http("POST", "/api/v1/accounts/<id:account_id>/password")
+    def set_password(self, request, account_id):
+        data = web.json_body(request)
+        with self.db.transaction() as tx:
+            answer = handlers.set_password(tx.session, account_id, data, web.caller(request).username)
+        return json_response(answer)
 
     # -- members service ----------------------------------------------------------
 

@@ -78,6 +78,8 @@ def error_response(exc):
     headers = {}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if getattr(exc, "retry_after", None):
+        headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, HTTPException) and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(exc.valid_methods)
     return json_response(body, status=status, headers=headers)

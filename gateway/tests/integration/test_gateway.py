@@ -8,12 +8,14 @@ import datetime as dt
 import decimal
 import json
 import logging
+import os
 import socket
 import time
 
 import jwt
 import pytest
 import requests
+import sqlalchemy as sa
 from nameko.rpc import rpc
 
 from gateway.service import GatewayService
@@ -1086,3 +1088,137 @@ def test_a_stopped_service_is_503_and_health_degraded(system, token):
 
     # the others still answer
     assert system.call("GET", "/api/v1/subsidy-checks", token=token).status_code == 200
+
+
+# -- accounts: the gateway's own database ------------------------------------------
+
+CLERK_PASSWORD = "二支部书记的密码 pw"
+
+
+def make_account(system, token, username="clerk", role="staff", password=CLERK_PASSWORD, **extra):
+    answer = system.call("POST", "/api/v1/accounts", token=token,
+                         json={"username": username, "password": password, "role": role, **extra})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_an_admin_makes_accounts_and_lists_them(system, token):
+    clerk = make_account(system, token, display_name="王秘书")
+    assert set(clerk) == {"id", "username", "display_name", "role", "active", "created_at", "password_changed_at"}
+    assert (clerk["username"], clerk["role"], clerk["display_name"], clerk["active"]) == ("clerk", "staff", "王秘书", True)
+
+    clerk_token = system.login("clerk", CLERK_PASSWORD)
+    assert system.call("GET", "/api/v1/branches", token=clerk_token).status_code == 200
+
+    listed = system.call("GET", "/api/v1/accounts?page_size=1", token=token).json()
+    assert (listed["total"], listed["page"], listed["page_size"]) == (2, 1, 1)
+    assert [a["username"] for a in listed["items"]] == ["clerk"]  # newest first
+    by_name = system.call("GET", "/api/v1/accounts?order=username", token=token).json()
+    assert [a["username"] for a in by_name["items"]] == ["admin", "clerk"]
+    assert "password_hash" not in json.dumps(by_name)
+    assert_error(system.call("GET", "/api/v1/accounts?order=role", token=token), 400, "invalid_input")
+
+
+def test_only_admins_manage_accounts(system, token):
+    clerk = make_account(system, token)
+    clerk_token = system.login("clerk", CLERK_PASSWORD)
+    for method, path, body in (("POST", "/api/v1/accounts", {"username": "x", "password": "y", "role": "admin"}),
+                               ("GET", "/api/v1/accounts", None),
+                               ("PATCH", f"/api/v1/accounts/{clerk['id']}", {"role": "admin"}),
+                               ("POST", "/api/v1/accounts/1/password", {"new_password": "taken-over-pw"})):
+        assert_error(system.call(method, path, token=clerk_token, json=body), 403, "forbidden")
+    assert_error(system.call("GET", "/api/v1/accounts"), 401, "unauthorized")
+
+
+def test_a_taken_username_is_409_and_a_weak_password_400(system, token):
+    make_account(system, token)
+    taken = system.call("POST", "/api/v1/accounts", token=token,
+                        json={"username": "clerk", "password": "another-password", "role": "staff"})
+    assert "username" in assert_error(taken, 409, "conflict")["fields"]
+    weak = system.call("POST", "/api/v1/accounts", token=token,
+                       json={"username": "clerk2", "password": "short", "role": "staff"})
+    assert assert_error(weak, 400, "invalid_input")["fields"] == {"password": ["密码至少10位 (at least 10 characters)"]}
+    bad_name = system.call("POST", "/api/v1/accounts", token=token,
+                           json={"username": "王 秘书", "password": CLERK_PASSWORD, "role": "staff"})
+    assert "username" in assert_error(bad_name, 400, "invalid_input")["fields"]
+
+
+def test_an_account_changes_its_own_password(system, token, caplog):
+    make_account(system, token)
+    clerk_token = system.login("clerk", CLERK_PASSWORD)
+    new = "自己选的新密码 chosen"
+
+    wrong = system.call("POST", "/api/v1/auth/password", token=clerk_token,
+                        json={"current_password": "not-it", "new_password": new})
+    assert assert_error(wrong, 400, "invalid_input")["fields"] == {
+        "current_password": ["当前密码不正确 (wrong current password)"]}
+    same = system.call("POST", "/api/v1/auth/password", token=clerk_token,
+                       json={"current_password": CLERK_PASSWORD, "new_password": CLERK_PASSWORD})
+    assert list(assert_error(same, 400, "invalid_input")["fields"]) == ["new_password"]
+
+    with caplog.at_level(logging.INFO, logger="wuji.audit"):
+        changed = system.call("POST", "/api/v1/auth/password", token=clerk_token,
+                              json={"current_password": CLERK_PASSWORD, "new_password": new})
+    assert changed.status_code == 200 and changed.json() == {"changed": True}
+    assert "password of account clerk changed by its owner" in caplog.text
+    assert new not in caplog.text and CLERK_PASSWORD not in caplog.text
+
+    assert_error(system.call("POST", "/api/v1/auth/token", json={"username": "clerk", "password": CLERK_PASSWORD}),
+                 401, "unauthorized")
+    assert system.login("clerk", new)
+    [clerk] = [a for a in system.call("GET", "/api/v1/accounts", token=token).json()["items"] if a["username"] == "clerk"]
+    assert clerk["password_changed_at"] is not None
+
+
+def test_an_admin_sets_a_password_and_deactivates_an_account(system, token):
+    clerk = make_account(system, token)
+    clerk_token = system.login("clerk", CLERK_PASSWORD)
+
+    reset = system.call("POST", f"/api/v1/accounts/{clerk['id']}/password", token=token,
+                        json={"new_password": "管理员给的新密码 given"})
+    assert reset.status_code == 200 and reset.json() == {"changed": True}
+    assert system.login("clerk", "管理员给的新密码 given")
+    assert_error(system.call("POST", "/api/v1/accounts/999/password", token=token,
+                             json={"new_password": "管理员给的新密码 given"}), 404, "not_found")
+
+    patched = system.call("PATCH", f"/api/v1/accounts/{clerk['id']}", token=token, json={"active": False})
+    assert patched.status_code == 200 and patched.json()["active"] is False
+    inactive = system.call("POST", "/api/v1/auth/token", json={"username": "clerk", "password": "管理员给的新密码 given"})
+    wrong = system.call("POST", "/api/v1/auth/token", json={"username": "admin", "password": "not-it"})
+    assert assert_error(inactive, 401, "unauthorized") == assert_error(wrong, 401, "unauthorized")
+    # a token issued before keeps working until it expires (no database read per request)
+    assert system.call("GET", "/api/v1/branches", token=clerk_token).status_code == 200
+
+    promoted = system.call("PATCH", f"/api/v1/accounts/{clerk['id']}", token=token,
+                           json={"active": True, "role": "admin", "display_name": "王主任"})
+    assert (promoted.json()["active"], promoted.json()["role"]) == (True, "admin")
+    assert_error(system.call("PATCH", "/api/v1/accounts/999", token=token, json={"active": False}), 404, "not_found")
+
+
+def test_the_last_active_admin_is_kept(system, token):
+    last = system.call("PATCH", "/api/v1/accounts/1", token=token, json={"role": "staff"})
+    body = assert_error(last, 409, "conflict")
+    assert "最后一位在用的管理员" in body["message"] and "role" in body["fields"]
+    assert_error(system.call("PATCH", "/api/v1/accounts/1", token=token, json={"active": False}), 409, "conflict")
+
+
+def test_five_failed_logins_lock_the_username_until_the_time_is_over(system, token):
+    make_account(system, token)
+    login = {"username": "clerk", "password": CLERK_PASSWORD}
+    for _ in range(5):
+        assert_error(system.call("POST", "/api/v1/auth/token", json=dict(login, password="wrong")),
+                     401, "unauthorized")
+    locked = system.call("POST", "/api/v1/auth/token", json=login)  # the right password
+    body = assert_error(locked, 429, "too_many_attempts")
+    assert "15分钟后再试" in body["message"]
+    assert 14 * 60 < int(locked.headers["Retry-After"]) <= 15 * 60
+    assert system.login("admin")  # other usernames log in
+
+    # the count is in the gateway's database: move it 15 minutes into the past
+    engine = sa.create_engine(os.environ["GATEWAY_DATABASE_URL"], poolclass=sa.pool.NullPool)
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "UPDATE login_throttle SET window_started_at = window_started_at - interval '15 minutes', "
+            "locked_until = locked_until - interval '15 minutes' WHERE username = 'clerk'"))
+    engine.dispose()
+    assert system.login("clerk", CLERK_PASSWORD)

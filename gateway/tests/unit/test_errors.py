@@ -24,6 +24,7 @@ def over_rpc(exc):
     (Conflict("已存在", {"name": ["already exists"]}), 409, "conflict"),
     (errors.PayloadTooLarge("big"), 413, "payload_too_large"),
     (errors.UnsupportedMediaType("xml"), 415, "unsupported_media_type"),
+    (errors.TooManyAttempts("wait", retry_after=60), 429, "too_many_attempts"),
     (errors.ServiceUnavailable("members did not answer"), 503, "service_unavailable"),
     (UnknownService("members"), 503, "service_unavailable"),
     (DatabaseUnavailable("数据库暂不可用"), 503, "service_unavailable"),
@@ -63,3 +64,9 @@ def test_an_unexpected_service_error_is_a_500_that_leaks_nothing():
 def test_any_other_exception_is_a_500_that_leaks_nothing():
     status, body = errors.describe(KeyError("password_hash"))
     assert status == 500 and "password_hash" not in str(body)
+
+
+def test_too_many_attempts_says_when_to_try_again():
+    from gateway import web
+    answer = web.error_response(errors.TooManyAttempts("登录失败次数过多", {"username": ["locked"]}, retry_after=840))
+    assert answer.status_code == 429 and answer.headers["Retry-After"] == "840"
