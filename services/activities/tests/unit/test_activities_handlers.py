@@ -12,7 +12,7 @@ from wuji_infra import events
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store
 
-T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 5, 9, 0).astimezone()  # 9 in the morning, office time
 TODAY = dt.date(2026, 11, 26)
 
 
