@@ -18,7 +18,6 @@ import concurrent.futures
 import datetime as dt
 import os
 import statistics
-import sys
 import threading
 import time
 import uuid

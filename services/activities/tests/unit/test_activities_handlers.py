@@ -2,7 +2,6 @@
 import datetime as dt
 
 import pytest
-import sqlalchemy as sa
 from nameko.testing.services import worker_factory
 
 from activities import handlers

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from nameko.testing.services import worker_factory
 
-from funding import domain, handlers
+from funding import domain
 from funding.models import Base, Expense, LedgerEntry, MemberFact
 from funding.service import FundingService
 from wuji_infra import events
