@@ -16,7 +16,6 @@ never acked before its effect is durable. Emitted events go to the outbox in
 the same commit (wuji_infra.outbox).
 """
 import contextlib
-import functools
 import datetime as dt
 import logging
 import time
@@ -94,16 +93,16 @@ _CLAIM = sa.text(
 ).bindparams(sa.bindparam("handled_at", type_=inbox.c.handled_at.type))
 
 
-@functools.cache
-def _insert_ignoring_conflicts(dialect_name, table):
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect_name]
-    return insert(table).on_conflict_do_nothing()
+def dialect_insert(session, table):
+    """The INSERT of the session's database (PostgreSQL or SQLite), which knows ``ON CONFLICT``."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
+    return insert(table)
 
 
 def insert_unless_present(session, table):
     """``INSERT ... ON CONFLICT DO NOTHING`` into ``table``, for ``session.execute(statement, values)``;
     its rowcount is 1 when the row was inserted, 0 when its key was there."""
-    return _insert_ignoring_conflicts(session.get_bind().dialect.name, table)
+    return dialect_insert(session, table).on_conflict_do_nothing()
 
 
 class Transaction:

@@ -10,7 +10,6 @@ import logging
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from funding import domain
 from funding.workbook import statement_workbook
@@ -22,6 +21,7 @@ from funding.schemas import (
     ArrearsQuery, StatementQuery, DuesAdjustmentIn, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn, RejectionIn,
     SubsidyCheckFilters, SubsidyCheckOut,
 )
+from wuji_infra.db import dialect_insert
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.types import office_date
 from wuji_infra.validation import load, page_of, paging
@@ -162,9 +162,7 @@ def _whole_number(value, field):
 
 
 def _upsert(session, table, values, index_elements, set_):
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    statement = insert(table).values(**values)
+    statement = dialect_insert(session, table).values(**values)
     session.execute(statement.on_conflict_do_update(index_elements=index_elements, set_=set_(statement.excluded)))
 
 

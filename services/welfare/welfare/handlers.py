@@ -14,7 +14,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from welfare import domain, festivals
-from sqlalchemy.dialects import postgresql, sqlite
 
 from welfare.models import (
     FestivalPolicy, HelpCase, HelpCaseNote, MemberFact, Pairing, PairingTalk, TaskReminder, Visitor, VisitRecord, VisitTask,
@@ -25,7 +24,7 @@ from welfare.schemas import (
     VisitorFilters, VisitorIn, VisitorOut, VisitTaskFilters, VisitTaskOut,
 )
 from wuji_infra import config
-from wuji_infra.db import insert_unless_present
+from wuji_infra.db import dialect_insert, insert_unless_present
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.validation import load, page_of, paging
 
@@ -762,9 +761,8 @@ def festival_batch(tx, festival, year, policy, today):
     } for member_id, visitor_id in festivals.spread(list(branch_of), visitors, loads)]
 
     table = VisitTask.__table__
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
     # a concurrent run's rows are skipped, not an error: the cause key decides
-    statement = insert(table).on_conflict_do_nothing(index_elements=["cause_key"]).returning(
+    statement = dialect_insert(session, table).on_conflict_do_nothing(index_elements=["cause_key"]).returning(
         table.c.id, table.c.member_id, table.c.assignee)
     created = []
     for start in range(0, len(rows), _BATCH_CHUNK):
