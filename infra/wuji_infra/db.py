@@ -31,9 +31,10 @@ from sqlalchemy.orm import sessionmaker
 
 from wuji_infra import config as settings
 from wuji_infra import events, failpoints
-from wuji_infra.errors import DatabaseUnavailable
+from wuji_infra.errors import DatabaseUnavailable, NotFound
 from wuji_infra.outbox import OutboxRelay, outbox_row
 from wuji_infra.tables import inbox, outbox
+from wuji_infra.validation import as_id
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,22 @@ _CLAIM = sa.text(
     "INSERT INTO inbox (handler, event_id, handled_at) VALUES (:handler, :event_id, :handled_at) "
     "ON CONFLICT DO NOTHING"
 ).bindparams(sa.bindparam("handled_at", type_=inbox.c.handled_at.type))
+
+
+def get_or_404(session, model, key, what, lock=False):
+    """The row of ``model`` whose primary key is ``key``, else NotFound.
+
+    ``what`` names the row for the office, Chinese then English:
+    ``("走访任务", "visit task")`` answers "走访任务 7 不存在 (no such visit task)".
+    A key that cannot be an id (not a whole number, out of range) is not found
+    either. ``lock`` takes the row ``FOR UPDATE``.
+    """
+    number = as_id(key)
+    found = None if number is None else session.get(model, number, with_for_update=lock or None)
+    if found is None:
+        chinese, english = what
+        raise NotFound(f"{chinese} {key} 不存在 (no such {english})")
+    return found
 
 
 def dialect_insert(session, table):

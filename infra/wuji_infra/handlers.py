@@ -1,5 +1,14 @@
 """``event_handler``: nameko's event handler, made safe for business events.
 
+    @event_handler("members", "member_hospitalized")
+    def on_member_hospitalized(self, tx, event):
+        handlers.create_hospital_visit(tx, event.data, ...)
+
+The method runs inside a transaction of the service's ``db`` in which the
+event is already claimed for this handler (the inbox, keyed
+``<service>.<method>``): it commits with the method's effect, and a
+redelivered event never reaches the method again.
+
 nameko acks an event after the handler returns, even when it raised, so a
 transient database error would silently drop the message. This entrypoint:
 
@@ -15,10 +24,9 @@ transient database error would silently drop the message. This entrypoint:
   and replays it;
 - uses SERVICE_POOL, durable queues declared when the service starts, so
   events published while the service is down wait for it.
-
-Handlers stay idempotent with ``Transaction.claim`` (the inbox).
 """
 import datetime as dt
+import functools
 import logging
 import traceback
 
@@ -72,7 +80,7 @@ class ReliableEventHandler(EventHandler):
 
     @property
     def handler_name(self):
-        return f"{self.container.service_name}.{self.method_name}"
+        return handler_name(self.container.service_name, self.method_name)
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
@@ -125,4 +133,21 @@ class ReliableEventHandler(EventHandler):
         )
 
 
-event_handler = ReliableEventHandler.decorator
+def event_handler(source_service, event_type, **kwargs):
+    """The entrypoint for a business event: ``method(self, tx, event)``, claimed once."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def handle(self, event):
+            with self.db.transaction() as tx:
+                if tx.claim(event, handler_name(self.name, method.__name__)):
+                    method(self, tx, event)
+
+        return ReliableEventHandler.decorator(source_service, event_type, **kwargs)(handle)
+
+    return decorate
+
+
+def handler_name(service_name, method_name):
+    """The handler's key in the inbox and in dead-letter headers."""
+    return f"{service_name}.{method_name}"

@@ -1,13 +1,15 @@
-"""What every Wuji service has: its database and a health probe."""
+"""What every Wuji service has: its database, its clock and a health probe."""
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
+from wuji_infra.clock import ServiceClock
 from wuji_infra.db import Database
 
 
 class ServiceBase:
     db = Database()
+    clock = ServiceClock()
 
     @rpc
     def ping(self):

@@ -7,11 +7,12 @@ import decimal
 import re
 
 import sqlalchemy as sa
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from wuji_infra.errors import InvalidInput
 
 MAX_MONEY = decimal.Decimal("1000000000.00")
+MAX_ID = 2**31 - 1  # the largest INTEGER primary key: no id beyond it exists
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 20
 
@@ -115,6 +116,23 @@ class Money(fields.Decimal):
         if amount > MAX_MONEY:
             raise ValidationError("金额过大 (more than 1,000,000,000.00)")
         return amount.quantize(decimal.Decimal("0.01"))
+
+
+def as_id(value):
+    """``value`` as a database id (1 to MAX_ID), or None when it cannot be one."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
+def Id(**kwargs):
+    """A field holding the id of a row: a whole number from 1 to MAX_ID."""
+    kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID, error="应为正整数编号 (a positive id)"))
+    return fields.Integer(**kwargs)
 
 
 def paging(page=1, page_size=DEFAULT_PAGE_SIZE):

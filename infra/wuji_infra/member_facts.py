@@ -1,0 +1,102 @@
+"""A service's own copy of the roster (``member_facts``), kept by one rule.
+
+Activities, welfare and funding each keep the few facts of every member that
+their rules need, from members' events; none reads the members database.
+What they keep differs, how they keep it does not:
+
+- the copy holds the facts of the newest event applied (``as_of``, the
+  event's ``occurred_at``); an event that is not newer than the copy changes
+  nothing, so a late or redelivered older event never undoes a newer one;
+- death is final: once a member is known dead, no later event brings them
+  back (a late update cannot revive a task or a dues rate);
+- ``registered_on``, where a service keeps it, is the office's day the
+  service first heard of the member, or member_registered's own day when that
+  comes later (an update that overtook it does not move the day).
+
+Each service declares its table with ``MemberFactsColumns`` and its own
+columns beside them, and calls ``apply_facts`` / ``apply_status`` from its
+event handlers.
+"""
+import datetime as dt
+import logging
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wuji_infra.types import UtcDateTime, office_date
+
+log = logging.getLogger(__name__)
+
+DECEASED = "deceased"
+
+
+class MemberFactsColumns:
+    """The columns every copy has (a declarative mixin)."""
+
+    __tablename__ = "member_facts"
+
+    member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    branch_id: Mapped[int] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    status: Mapped[str] = mapped_column(sa.String(32), index=True)
+    # the occurred_at of the newest event applied
+    as_of: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+def is_newer(occurred_at, as_of):
+    """Whether an event of ``occurred_at`` is newer than a copy ``as_of``."""
+    return occurred_at > as_of
+
+
+def apply_facts(session, model, data, occurred_at, names, registered=False):
+    """member_registered / member_updated into the copy ``model``.
+
+    ``names``: the fields of ``data`` the service keeps (``branch_id``, ``name``
+    and ``status`` always). ``registered``: the event is member_registered.
+    Returns the row when the event was applied, None when it was older.
+    """
+    values = {name: data[name] for name in {"branch_id", "name", "status", *names}}
+    day = office_date(occurred_at)
+    fact = session.get(model, data["member_id"], with_for_update=True)
+    if fact is None:
+        fact = model(member_id=data["member_id"], as_of=occurred_at, **values)
+        if hasattr(model, "registered_on"):
+            fact.registered_on = day
+        session.add(fact)
+        session.flush()
+        return fact
+    if registered and hasattr(model, "registered_on"):
+        fact.registered_on = min(fact.registered_on or day, day)
+    if not is_newer(occurred_at, fact.as_of):
+        log.info("member %s: facts of %s not newer than those of %s, ignored",
+                 fact.member_id, occurred_at, fact.as_of)
+        session.flush()
+        return None
+    if fact.status == DECEASED:
+        values["status"] = DECEASED
+    for name, value in values.items():
+        setattr(fact, name, value)
+    fact.as_of = occurred_at
+    session.flush()
+    return fact
+
+
+def apply_status(session, model, member_id, status, occurred_at):
+    """member_deceased / member_transferred: the member's new ``status`` in the copy.
+
+    A death applies whenever it arrives; another status only when newer than
+    the copy and never over a death. A member not yet known is skipped (their
+    member_registered brings the status). Returns the row when applied, else None.
+    """
+    fact = session.get(model, member_id, with_for_update=True)
+    if fact is None:
+        log.info("member %s: status %s for an unknown member, skipped", member_id, status)
+        return None
+    if status != DECEASED and (fact.status == DECEASED or not is_newer(occurred_at, fact.as_of)):
+        log.info("member %s: status %s of %s not applied (kept %s of %s)",
+                 member_id, status, occurred_at, fact.status, fact.as_of)
+        return None
+    fact.status = status
+    fact.as_of = max(fact.as_of, occurred_at)
+    session.flush()
+    return fact
