@@ -9,6 +9,7 @@ import decimal
 import json
 import logging
 import os
+import re
 import socket
 import time
 
@@ -1235,3 +1236,22 @@ def test_five_failed_logins_lock_the_username_until_the_time_is_over(system, tok
             "locked_until = locked_until - interval '15 minutes' WHERE username = 'clerk'"))
     engine.dispose()
     assert system.login("clerk", CLERK_PASSWORD)
+
+
+# -- the API describes itself ------------------------------------------------------
+
+def test_the_document_and_swagger_ui_are_public_and_served_locally(system):
+    document = system.call("GET", "/api/v1/openapi.json")
+    assert document.status_code == 200 and document.json()["openapi"].startswith("3.")
+    assert "/api/v1/subsidy-checks/{check_id}" in document.json()["paths"]
+
+    page = system.call("GET", "/api/docs")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "/api/v1/openapi.json" in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(asset.startswith("/api/docs/") for asset in assets)  # no CDN
+    for asset in assets:
+        answer = system.call("GET", asset)
+        assert answer.status_code == 200 and len(answer.content) > 100, asset
+    assert "SwaggerUIBundle" in system.call("GET", "/api/docs/swagger-ui-bundle.js").text
+    assert_error(system.call("GET", "/api/docs/secret.txt"), 404, "not_found")
