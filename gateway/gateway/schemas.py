@@ -65,3 +65,28 @@ class AccountOut(Schema):
 
 
 ACCOUNT_OUT = AccountOut()
+
+
+# -- what only the document reads (the gateway answers these itself) ----------
+
+class TokenOut(Schema):
+    access_token = fields.String()
+    token_type = fields.String(metadata={"example": "bearer"})
+    expires_in = fields.Integer(metadata={"description": "seconds"})
+
+
+class ChangedOut(Schema):
+    changed = fields.Boolean()
+
+
+class HealthOut(Schema):
+    status = fields.String(metadata={"enum": ["ok", "degraded"]})
+    services = fields.Dict(keys=fields.String(), values=fields.String(metadata={"enum": ["ok", "down"]}))
+
+
+class AccountsQuery(Schema):
+    order = fields.String(metadata={"enum": ["newest", "username"]})
+
+
+class ImportQuery(Schema):
+    filename = fields.String(metadata={"description": "the uploaded file's name, kept on the job"})

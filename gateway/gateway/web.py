@@ -1,12 +1,12 @@
 """HTTP plumbing: JSON in, JSON out, authentication before any worker runs.
 
-    @http("GET", "/api/v1/members/<id:member_id>")
-    def get_member(self, request, member_id): ...
+    ApiEndpoint.decorator("GET", "/api/v1/members/<id:member_id>", roles=auth.STAFF)
 
-``http`` is nameko's ``@http`` with three changes: every error (also an
+``ApiEndpoint`` is nameko's ``@http`` with three changes: every error (also an
 unknown path or method) answers the JSON error body of errors.py; the route
-is authenticated and authorized (auth.PERMISSIONS) before a worker starts;
-``<id:...>`` matches positive 32-bit integers only, anything else is a 404.
+is authenticated and authorized with its declared roles (routes/) before a
+worker starts; ``<id:...>`` matches 1 to MAX_ID only, anything else is a 404.
+service.py makes one per declared route.
 """
 import base64
 import datetime as dt
@@ -27,7 +27,7 @@ from gateway import auth, errors
 from gateway.dependencies import SigningKey
 from gateway.errors import PayloadTooLarge, UnsupportedMediaType
 from wuji_infra.errors import InvalidInput, WujiError
-from wuji_infra.validation import DEFAULT_PAGE_SIZE, paging
+from wuji_infra.validation import DEFAULT_PAGE_SIZE, MAX_ID, paging
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_IDEMPOTENCY_KEY = 64
@@ -35,6 +35,7 @@ RESERVED_KEYS = ("__type__", "__value__")  # kombu's JSON would turn such object
 CALLER = "wuji.caller"  # the authenticated caller, in the request's WSGI environ
 
 log = logging.getLogger("wuji.gateway")
+audit = logging.getLogger("wuji.audit")
 
 
 # -- answers ------------------------------------------------------------------
@@ -88,10 +89,10 @@ def error_response(exc):
 # -- routing and the entrypoint -----------------------------------------------
 
 class IdConverter(IntegerConverter):
-    """A database id in a path: 1 to 2**31 - 1 (what an integer column holds)."""
+    """A database id in a path: 1 to MAX_ID (what an integer column holds)."""
 
     def __init__(self, map):
-        super().__init__(map, min=1, max=2**31 - 1)
+        super().__init__(map, min=1, max=MAX_ID)
 
 
 class JsonWsgiApp(WsgiApp):
@@ -128,7 +129,10 @@ class ApiEndpoint(HttpRequestHandler):
     server = JsonWebServer()
     key = SigningKey()
 
-    def __init__(self, method, url, **kwargs):
+    def __init__(self, method, url, roles=None, **kwargs):
+        if roles is None:  # deny by default: a route names who may call it, auth.PUBLIC included
+            raise ValueError(f"{method} {url}: no roles declared (give auth.PUBLIC, STAFF or ADMIN)")
+        self.roles = roles
         kwargs.setdefault("expected_exceptions", WujiError)  # nameko logs these as warnings, not errors
         super().__init__(method, url, **kwargs)
 
@@ -139,7 +143,7 @@ class ApiEndpoint(HttpRequestHandler):
     def handle_request(self, request):
         try:
             request.environ[CALLER] = auth.authenticate(
-                self.key.secret, self.route, request.headers.get("Authorization"))
+                self.key.secret, self.roles, request.headers.get("Authorization"))
         except WujiError as exc:  # 401, 403
             return self.response_from_exception(exc)
         except Exception as exc:
@@ -161,24 +165,18 @@ def caller(request):
     return request.environ[CALLER]
 
 
+def audit_read(caller, what, count):
+    """The one line on ``wuji.audit`` for a read of sensitive facts: who read what, how much."""
+    audit.info("%s read by %s (role %s): %s", what, caller.username, caller.role, count)
+
+
 def json_body(request):
     """The request's JSON object: at most 1 MiB, declared as JSON, no kombu type tags."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("请求内容应为JSON (send Content-Type: application/json)",
                                    {"Content-Type": ["应为 application/json (must be application/json)"]})
-    too_large = PayloadTooLarge(f"请求内容超过 {MAX_BODY_BYTES // 1024} KiB (the body is over 1 MiB)")
-    declared = request.headers.get("Content-Length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise InvalidInput("Content-Length 有误 (bad Content-Length)", {"Content-Length": ["not a number"]})
-        if int(declared) > MAX_BODY_BYTES:
-            raise too_large
-    # read from the WSGI input itself: it ends at Content-Length, and decodes a
-    # chunked body (which werkzeug's stream would show as empty); one byte
-    # more than the limit tells a body that is too long
-    raw = request.environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise too_large
+    raw = capped_body(request, MAX_BODY_BYTES,
+                      f"请求内容超过 {MAX_BODY_BYTES // 1024} KiB (the body is over 1 MiB)")
     return parse_json_object(raw)
 
 
@@ -190,19 +188,28 @@ def xlsx_body(request):
     if request.mimetype not in (XLSX, "application/octet-stream"):
         raise UnsupportedMediaType(f"请上传 .xlsx 文件 (send Content-Type: {XLSX})",
                                    {"Content-Type": [f"应为 {XLSX} (must be {XLSX})"]})
-    too_large = PayloadTooLarge(f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MiB (the file is over 20 MiB)")
+    raw = capped_body(request, MAX_FILE_BYTES,
+                      f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MiB (the file is over 20 MiB)")
+    if not raw:
+        raise InvalidInput("请上传 .xlsx 文件 (send an .xlsx file)", {"file": ["必填 (required)"]})
+    return base64.b64encode(raw).decode("ascii")
+
+
+def capped_body(request, limit, too_large_message):
+    """The body's bytes, at most ``limit``: 413 by Content-Length before reading, and by the bytes read."""
     declared = request.headers.get("Content-Length")
     if declared is not None:
         if not declared.isdigit():
             raise InvalidInput("Content-Length 有误 (bad Content-Length)", {"Content-Length": ["not a number"]})
-        if int(declared) > MAX_FILE_BYTES:
-            raise too_large
-    raw = request.environ["wsgi.input"].read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise too_large
-    if not raw:
-        raise InvalidInput("请上传 .xlsx 文件 (send an .xlsx file)", {"file": ["必填 (required)"]})
-    return base64.b64encode(raw).decode("ascii")
+        if int(declared) > limit:
+            raise PayloadTooLarge(too_large_message)
+    # read from the WSGI input itself: it ends at Content-Length, and decodes a
+    # chunked body (which werkzeug's stream would show as empty); one byte
+    # more than the limit tells a body that is too long
+    raw = request.environ["wsgi.input"].read(limit + 1)
+    if len(raw) > limit:
+        raise PayloadTooLarge(too_large_message)
+    return raw
 
 
 def _refuse_constant(name):

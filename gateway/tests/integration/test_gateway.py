@@ -9,6 +9,7 @@ import decimal
 import json
 import logging
 import os
+import re
 import socket
 import time
 
@@ -41,7 +42,7 @@ class FakeMembers:
         return {"status": "ok"}
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_branch(self, data):
+    def create_branch(self, data, actor=None):
         if not data.get("name"):
             raise InvalidInput("输入有误 (invalid input)", {"name": ["必填 (required)"]})
         if data["name"] == "重名支部":
@@ -55,14 +56,14 @@ class FakeMembers:
         return BRANCH
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_branches(self, page_number=1, page_size=20, filters=None):
+    def list_branches(self, filters=None, page_number=1, page_size=20):
         if filters:
             return page([], page_number, page_size, filters_seen=filters)
         return page([BRANCH], page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_member(self, data, changed_by=None):
-        return {"id": 5, "changed_by": changed_by, **data}
+    def create_member(self, data, actor=None):
+        return {"id": 5, "changed_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_members(self, filters=None, page_number=1, page_size=20):
@@ -75,58 +76,58 @@ class FakeMembers:
                 "pension_monthly": decimal.Decimal("4800.50")}
 
     @rpc(expected_exceptions=EXPECTED)
-    def update_member(self, member_id, data, changed_by=None):
-        return {"id": member_id, "changed_by": changed_by, **data}
+    def update_member(self, member_id, data, actor=None):
+        return {"id": member_id, "changed_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def member_history(self, member_id, page_number=1, page_size=20):
+    def member_history(self, member_id, filters=None, page_number=1, page_size=20):
         return page([{"member_id": member_id, "field": "phone", "old_value": None, "new_value": "1"}],
                     page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def transfer_member(self, member_id, data, recorded_by=None):
-        return {"id": 1, "member_id": member_id, "recorded_by": recorded_by, **data}
+    def transfer_member(self, member_id, data, actor=None):
+        return {"id": 1, "member_id": member_id, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_transfers(self, member_id, page_number=1, page_size=20):
+    def list_transfers(self, member_id, filters=None, page_number=1, page_size=20):
         return page([{"id": 1, "member_id": member_id, "target": "community"}], page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_health_reads(self, member_id, page_number=1, page_size=20):
+    def list_health_reads(self, member_id, filters=None, page_number=1, page_size=20):
         return page([{"member_id": member_id, "read_by": "admin"}], page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def elect_committee(self, branch_id, data, recorded_by=None):
+    def elect_committee(self, branch_id, data, actor=None):
         if not data.get("committee"):
             raise InvalidInput("输入有误 (invalid input)", {"committee": ["必填 (required)"]})
-        return {"id": 2, "branch_id": branch_id, "recorded_by": recorded_by, **data}
+        return {"id": 2, "branch_id": branch_id, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_terms(self, branch_id, page_number=1, page_size=20):
+    def list_terms(self, branch_id, filters=None, page_number=1, page_size=20):
         return page([{"id": 2, "branch_id": branch_id}], page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def add_honor(self, member_id, data, recorded_by=None):
-        return {"id": 4, "member_id": member_id, "recorded_by": recorded_by, **data}
+    def add_honor(self, member_id, data, actor=None):
+        return {"id": 4, "member_id": member_id, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_honors(self, filters=None, page_number=1, page_size=20):
         return page([], page_number, page_size, filters_seen=filters)
 
     @rpc(expected_exceptions=EXPECTED)
-    def add_social_role(self, member_id, data, recorded_by=None):
-        return {"id": 6, "member_id": member_id, "recorded_by": recorded_by, **data}
+    def add_social_role(self, member_id, data, actor=None):
+        return {"id": 6, "member_id": member_id, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_engagement(self, member_id, data, recorded_by=None):
-        return {"id": 11, "member_id": member_id, "recorded_by": recorded_by, **data}
+    def record_engagement(self, member_id, data, actor=None):
+        return {"id": 11, "member_id": member_id, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_engagements(self, member_id, page_number=1, page_size=20):
+    def list_engagements(self, member_id, filters=None, page_number=1, page_size=20):
         return page([{"id": 11, "member_id": member_id}], page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_social_roles(self, member_id, page_number=1, page_size=20):
+    def list_social_roles(self, member_id, filters=None, page_number=1, page_size=20):
         return page([{"id": 6, "member_id": member_id}], page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -138,8 +139,8 @@ class FakeMembers:
         return base64.b64encode(b"PK-template").decode()
 
     @rpc(expected_exceptions=EXPECTED)
-    def start_import(self, content_b64, filename=None, started_by=None):
-        return {"id": 8, "status": "queued", "filename": filename, "started_by": started_by,
+    def start_import(self, content_b64, filename=None, actor=None):
+        return {"id": 8, "status": "queued", "filename": filename, "started_by": actor,
                 "size": len(base64.b64decode(content_b64))}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -147,7 +148,7 @@ class FakeMembers:
         return {"id": job_id, "status": "running", "progress": 40}
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_import_errors(self, job_id, page_number=1, page_size=20):
+    def list_import_errors(self, job_id, filters=None, page_number=1, page_size=20):
         return page([{"row": 3, "column": "性别", "reason": "x"}], page_number, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -163,13 +164,13 @@ class FakeMembers:
         return {"branch_id": branch_id, "term": None, "has_secretary": False}
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_health_event(self, member_id, data, request_id, recorded_by=None):
-        return {"id": 9, "member_id": member_id, "request_id": request_id, "recorded_by": recorded_by, **data}
+    def record_health_event(self, member_id, data, actor=None, request_id=None):
+        return {"id": 9, "member_id": member_id, "request_id": request_id, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_health_events(self, member_id, page_number=1, page_size=20, read_by=None):
+    def list_health_events(self, member_id, filters=None, page_number=1, page_size=20, actor=None):
         return page([{"id": 9, "member_id": member_id, "kind": "hospitalized"}], page_number, page_size,
-                    read_by=read_by)
+                    read_by=actor)
 
 
 class FakeActivities:
@@ -180,11 +181,11 @@ class FakeActivities:
         return {"status": "ok"}
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_study_session(self, data, recorded_by=None):
+    def record_study_session(self, data, actor=None):
         if data.get("attendees") == [99]:
             raise InvalidInput("参加者须为本支部在册党员 (participants must be active members of the branch)",
                                {"attendees": ["党员 99 不存在 (no such member)"]})
-        return {"id": 4, "recorded_by": recorded_by, **data}
+        return {"id": 4, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_study_sessions(self, filters=None, page_number=1, page_size=20):
@@ -197,7 +198,7 @@ class FakeActivities:
         return {"id": session_id}
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_catch_up(self, session_id, data):
+    def record_catch_up(self, session_id, data, actor=None):
         return {"id": session_id, "caught_up": data}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -209,8 +210,8 @@ class FakeActivities:
         return {"query_seen": query}
 
     @rpc(expected_exceptions=EXPECTED)
-    def log_contact(self, data, recorded_by=None, request_id=None):
-        return {"id": 6, "recorded_by": recorded_by, "request_id": request_id, **data}
+    def log_contact(self, data, actor=None, request_id=None):
+        return {"id": 6, "recorded_by": actor, "request_id": request_id, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_contacts(self, filters=None, page_number=1, page_size=20):
@@ -221,8 +222,8 @@ class FakeActivities:
         return page([], page_number, page_size, query_seen=query)
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_activity(self, data, recorded_by=None, request_id=None):
-        return {"id": 8, "recorded_by": recorded_by, "request_id": request_id, **data}
+    def record_activity(self, data, actor=None, request_id=None):
+        return {"id": 8, "recorded_by": actor, "request_id": request_id, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_activities(self, filters=None, page_number=1, page_size=20):
@@ -233,11 +234,11 @@ class FakeActivities:
         return {"id": activity_id}
 
     @rpc(expected_exceptions=EXPECTED)
-    def publish_bulletin(self, data, recorded_by=None):
+    def publish_bulletin(self, data, actor=None):
         if data.get("number") == 1:
             raise Conflict("该支部本年度已有此期号 (this number is taken for the branch and year)",
                            {"number": ["taken"]})
-        return {"id": 10, "recorded_by": recorded_by, **data}
+        return {"id": 10, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_bulletins(self, filters=None, page_number=1, page_size=20):
@@ -252,8 +253,8 @@ class FakeActivities:
         return {"query_seen": query}
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_review_meeting(self, data, recorded_by=None):
-        return {"id": 11, "recorded_by": recorded_by, **data}
+    def record_review_meeting(self, data, actor=None):
+        return {"id": 11, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_review_meetings(self, filters=None, page_number=1, page_size=20):
@@ -284,10 +285,10 @@ class FakeWelfare:
         return page([], page_number, page_size, filters_seen=filters)
 
     @rpc(expected_exceptions=EXPECTED)
-    def complete_visit_task(self, task_id, data, completed_by=None):
+    def complete_visit_task(self, task_id, data, actor=None):
         if task_id == 404:
             raise NotFound("走访任务不存在 (no such visit task)")
-        return {"id": task_id, "status": "done", "completed_by": completed_by, "visited_on": data["visited_on"]}
+        return {"id": task_id, "status": "done", "completed_by": actor, "visited_on": data["visited_on"]}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_visit_task(self, task_id):
@@ -296,19 +297,19 @@ class FakeWelfare:
         return {"id": task_id, "status": "open"}
 
     @rpc(expected_exceptions=EXPECTED)
-    def cancel_visit_task(self, task_id, data, cancelled_by=None):
+    def cancel_visit_task(self, task_id, data, actor=None):
         if not data.get("note"):
             raise InvalidInput("输入有误 (invalid input)", {"note": ["必填 (required)"]})
         if task_id == 409:
             raise Conflict("该走访任务已完成，不能取消 (the visit task is done)")
-        return {"id": task_id, "status": "cancelled", "cancel_note": data["note"], "cancelled_by": cancelled_by}
+        return {"id": task_id, "status": "cancelled", "cancel_note": data["note"], "cancelled_by": actor}
 
     @rpc(expected_exceptions=EXPECTED)
-    def change_assignee(self, task_id, data):
+    def change_assignee(self, task_id, data, actor=None):
         return {"id": task_id, "status": "open", "assignee": data.get("assignee")}
 
     @rpc(expected_exceptions=EXPECTED)
-    def add_visitor(self, data):
+    def add_visitor(self, data, actor=None):
         return {"id": 3, **data}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -320,7 +321,7 @@ class FakeWelfare:
         return page([], page_number, page_size, filters_seen=filters)
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_pairing(self, data):
+    def create_pairing(self, data, actor=None):
         return {"id": 4, "active": True, **data}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -330,12 +331,12 @@ class FakeWelfare:
         return {"id": pairing_id, "talks": []}
 
     @rpc(expected_exceptions=EXPECTED)
-    def end_pairing(self, pairing_id, data):
+    def end_pairing(self, pairing_id, data, actor=None):
         return {"id": pairing_id, "active": False, "end_reason": data["reason"]}
 
     @rpc(expected_exceptions=EXPECTED)
-    def log_pairing_talk(self, pairing_id, data, logged_by=None):
-        return {"id": pairing_id, "talks": [dict(data, logged_by=logged_by)]}
+    def log_pairing_talk(self, pairing_id, data, actor=None):
+        return {"id": pairing_id, "talks": [dict(data, logged_by=actor)]}
 
     @rpc(expected_exceptions=EXPECTED)
     def members_without_pairing(self, filters=None, page_number=1, page_size=20):
@@ -346,20 +347,20 @@ class FakeWelfare:
         return {"items": [], "seen": data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def set_festival_policy(self, festival, data, updated_by=None):
+    def set_festival_policy(self, festival, data, actor=None):
         if festival == "easter":
             raise InvalidInput("节日有误 (unknown festival)", {"festival": ["unknown"]})
-        return {"festival": festival, "updated_by": updated_by, **data}
+        return {"festival": festival, "updated_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def run_festival_batch(self, data):
+    def run_festival_batch(self, data, actor=None):
         return {"festival": data["festival"], "year": data["year"], "created": 3}
 
     @rpc(expected_exceptions=EXPECTED)
-    def open_help_case(self, data, opened_by=None):
+    def open_help_case(self, data, actor=None):
         if not data.get("title"):
             raise InvalidInput("输入有误 (invalid input)", {"title": ["必填 (required)"]})
-        return {"id": 6, "status": "open", "opened_by": opened_by, **data}
+        return {"id": 6, "status": "open", "opened_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_help_cases(self, filters=None, page_number=1, page_size=20):
@@ -370,18 +371,18 @@ class FakeWelfare:
         return {"id": case_id, "status": "open"}
 
     @rpc(expected_exceptions=EXPECTED)
-    def assign_help_case(self, case_id, data):
+    def assign_help_case(self, case_id, data, actor=None):
         return {"id": case_id, "status": "in_progress", "assignee": data["assignee"]}
 
     @rpc(expected_exceptions=EXPECTED)
-    def add_help_case_note(self, case_id, data, written_by=None):
-        return {"id": case_id, "notes": [dict(data, written_by=written_by)]}
+    def add_help_case_note(self, case_id, data, actor=None):
+        return {"id": case_id, "notes": [dict(data, written_by=actor)]}
 
     @rpc(expected_exceptions=EXPECTED)
-    def close_help_case(self, case_id, data, closed_by=None):
+    def close_help_case(self, case_id, data, actor=None):
         if case_id == 409:
             raise Conflict("该帮扶事项已办结 (the help case is closed)")
-        return {"id": case_id, "status": "closed", "result": data["result"], "closed_by": closed_by}
+        return {"id": case_id, "status": "closed", "result": data["result"], "closed_by": actor}
 
 
 class FakeFunding:
@@ -396,35 +397,41 @@ class FakeFunding:
         return page([], page_number, page_size, filters_seen=filters)
 
     @rpc(expected_exceptions=EXPECTED)
-    def approve_subsidy(self, check_id, approved_by=None):
+    def get_subsidy_check(self, check_id):
+        if check_id == 404:
+            raise NotFound("补助核查 404 不存在 (no such subsidy check)")
+        return {"id": check_id, "status": "pending_approval"}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def approve_subsidy(self, check_id, actor=None):
         if check_id == 2:
             raise Conflict("补助核查 2 状态为「已批准」，不能再审批 (the check is approved)", {"status": ["approved"]})
-        return {"id": check_id, "status": "approved", "reviewed_by": approved_by}
+        return {"id": check_id, "status": "approved", "reviewed_by": actor}
 
     @rpc(expected_exceptions=EXPECTED)
-    def reject_subsidy(self, check_id, data, rejected_by=None):
-        return {"id": check_id, "status": "rejected", "review_note": data.get("reason"), "reviewed_by": rejected_by}
+    def reject_subsidy(self, check_id, data, actor=None):
+        return {"id": check_id, "status": "rejected", "review_note": data.get("reason"), "reviewed_by": actor}
 
     @rpc(expected_exceptions=EXPECTED)
-    def fix_dues(self, data, recorded_by=None):
+    def fix_dues(self, data, actor=None):
         if data.get("from_month") not in (None, *range(1, 13)):
             raise InvalidInput("输入有误 (invalid input)", {"from_month": ["月份应为1到12 (a month from 1 to 12)"]})
         return {"year": data["year"], "fixed": 2, "already_fixed": 0, "from_month": data.get("from_month"),
-                "without_pension": [], "by": recorded_by}
+                "without_pension": [], "by": actor}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_dues_rates(self, filters=None, page_number=1, page_size=20):
         return page([], page_number, page_size, filters_seen=filters)
 
     @rpc(expected_exceptions=EXPECTED)
-    def adjust_dues(self, data, recorded_by=None):
-        return {"id": 4, "recorded_by": recorded_by, **data}
+    def adjust_dues(self, data, actor=None):
+        return {"id": 4, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def pay_dues(self, data, recorded_by=None):
+    def pay_dues(self, data, actor=None):
         if data.get("month") == 1:
             raise InvalidInput("补缴党费最多6个月 (at most 6 months back)", {"month": ["已超过7个月"]})
-        return {"id": 5, "recorded_by": recorded_by, **data}
+        return {"id": 5, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_dues_payments(self, filters=None, page_number=1, page_size=20):
@@ -444,21 +451,21 @@ class FakeFunding:
                 "content_base64": base64.b64encode(b"PK fake workbook").decode("ascii")}
 
     @rpc(expected_exceptions=EXPECTED)
-    def reverse_expense(self, expense_id, data, reversed_by=None):
+    def reverse_expense(self, expense_id, data, actor=None):
         if expense_id == 3:
             raise Conflict("支出 3 已冲销 (already reversed)", {"expense_id": ["已冲销 (already reversed)"]})
-        return {"id": expense_id, "reversal": {"reason": data.get("reason"), "reversed_by": reversed_by}}
+        return {"id": expense_id, "reversal": {"reason": data.get("reason"), "reversed_by": actor}}
 
     @rpc(expected_exceptions=EXPECTED)
-    def add_budget(self, data, recorded_by=None):
-        return {"id": 1, "recorded_by": recorded_by, **data}
+    def add_budget(self, data, actor=None):
+        return {"id": 1, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
     def list_budgets(self, filters=None, page_number=1, page_size=20):
         return page([], page_number, page_size, filters_seen=filters)
 
     @rpc(expected_exceptions=EXPECTED)
-    def reverse_budget(self, budget_id, data, reversed_by=None):
+    def reverse_budget(self, budget_id, data, actor=None):
         if not data.get("reason"):
             raise InvalidInput("输入有误 (invalid input)", {"reason": ["必填 (required)"]})
         if budget_id == 404:
@@ -466,7 +473,7 @@ class FakeFunding:
         if budget_id == 3:
             raise Conflict("不能冲销：专项经费余额 100.00 元，少于要冲销的预算 300.00 元（已有支出）",
                            {"special_fund": ["余额 100.00 元 (balance 100.00)"]})
-        return {"id": budget_id, "reversal": {"reason": data["reason"], "reversed_by": reversed_by}}
+        return {"id": budget_id, "reversal": {"reason": data["reason"], "reversed_by": actor}}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_balances(self, query):
@@ -476,10 +483,10 @@ class FakeFunding:
             "budget": decimal.Decimal("100.00"), "spent": decimal.Decimal("0.00"), "balance": decimal.Decimal("100.00")}}}
 
     @rpc(expected_exceptions=EXPECTED)
-    def book_expense(self, data, booked_by=None):
+    def book_expense(self, data, actor=None):
         if data["amount"] == "999.00":
             raise Conflict("经费不足 (not enough funds)", {"special_fund": ["余额 100.00 元 (balance 100.00)"]})
-        return {"id": 2, "booked_by": booked_by, "allocations": [{"source": "special_fund", "amount": data["amount"]}]}
+        return {"id": 2, "booked_by": actor, "allocations": [{"source": "special_fund", "amount": data["amount"]}]}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_expense(self, expense_id):
@@ -494,14 +501,14 @@ class FakeFunding:
         return {"version": 0, "allocation": {"activities": ["special_fund"]}}
 
     @rpc(expected_exceptions=EXPECTED)
-    def set_policy(self, data, created_by=None):
+    def set_policy(self, data, actor=None):
         if data.get("subsidy_min_age") == 0:
             raise InvalidInput("经费政策有误 (invalid funding policy)",
                                {"subsidy_min_age": ["年龄应为1到150周岁 (a whole number of years from 1 to 150)"]})
-        return {"version": 1, "created_by": created_by, **data}
+        return {"version": 1, "created_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_policy_history(self, page_number=1, page_size=20):
+    def list_policy_history(self, filters=None, page_number=1, page_size=20):
         return page([], page_number, page_size)
 
 
@@ -799,6 +806,13 @@ def test_visit_tasks_and_subsidy_checks(system, token):
     assert rejected.json() == {"id": 3, "status": "rejected", "review_note": "已由工会补助", "reviewed_by": "admin"}
     assert_error(system.call("POST", "/api/v1/subsidy-checks/3/reject", token=token, data=b"x"), 415,
                  "unsupported_media_type")
+
+
+def test_one_subsidy_check(system, token):
+    answer = system.call("GET", "/api/v1/subsidy-checks/7", token=staff_token())
+    assert answer.status_code == 200 and answer.json() == {"id": 7, "status": "pending_approval"}
+    assert_error(system.call("GET", "/api/v1/subsidy-checks/404", token=token), 404, "not_found")
+    assert_error(system.call("GET", "/api/v1/subsidy-checks/7"), 401, "unauthorized")
 
 
 def staff_token():
@@ -1222,3 +1236,22 @@ def test_five_failed_logins_lock_the_username_until_the_time_is_over(system, tok
             "locked_until = locked_until - interval '15 minutes' WHERE username = 'clerk'"))
     engine.dispose()
     assert system.login("clerk", CLERK_PASSWORD)
+
+
+# -- the API describes itself ------------------------------------------------------
+
+def test_the_document_and_swagger_ui_are_public_and_served_locally(system):
+    document = system.call("GET", "/api/v1/openapi.json")
+    assert document.status_code == 200 and document.json()["openapi"].startswith("3.")
+    assert "/api/v1/subsidy-checks/{check_id}" in document.json()["paths"]
+
+    page = system.call("GET", "/api/docs")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "/api/v1/openapi.json" in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(asset.startswith("/api/docs/") for asset in assets)  # no CDN
+    for asset in assets:
+        answer = system.call("GET", asset)
+        assert answer.status_code == 200 and len(answer.content) > 100, asset
+    assert "SwaggerUIBundle" in system.call("GET", "/api/docs/swagger-ui-bundle.js").text
+    assert_error(system.call("GET", "/api/docs/secret.txt"), 404, "not_found")

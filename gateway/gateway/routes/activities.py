@@ -1,0 +1,51 @@
+"""Study sessions, contacts, activities, bulletins, review meetings, experts and
+the year's figures (activities service)."""
+from activities import schemas as acts
+
+from gateway.auth import STAFF
+from gateway.routes.table import Route, fetch, idempotent_write, listing, view, write
+
+ROUTES = [
+    Route("POST", "/api/v1/study-sessions", STAFF, "记录集体学习", rpc="activities.record_study_session",
+          call=write, body=acts.StudySessionIn, answer=acts.StudySessionOut, status=201),
+    Route("GET", "/api/v1/study-sessions", STAFF, "集体学习列表", rpc="activities.list_study_sessions",
+          call=listing, query=acts.StudySessionFilters, answer=acts.StudySessionOut),
+    Route("GET", "/api/v1/study-sessions/<id:session_id>", STAFF, "集体学习详情",
+          rpc="activities.get_study_session", call=fetch, answer=acts.StudySessionOut),
+    Route("POST", "/api/v1/study-sessions/<id:session_id>/catch-ups", STAFF, "记录补学",
+          rpc="activities.record_catch_up", call=write, body=acts.CatchUpIn, status=201),
+    Route("GET", "/api/v1/study-absences", STAFF, "缺学名单", rpc="activities.list_absences", call=listing,
+          query=acts.AbsenceFilters),
+    Route("GET", "/api/v1/study-compliance", STAFF, "学习达标情况", rpc="activities.study_compliance",
+          call=view, query=acts.ComplianceQuery),
+    Route("POST", "/api/v1/contacts", STAFF, "记录联系党员", rpc="activities.log_contact",
+          call=idempotent_write, idempotent=True, body=acts.ContactIn, answer=acts.ContactOut, status=201),
+    Route("GET", "/api/v1/contacts", STAFF, "联系记录", rpc="activities.list_contacts", call=listing,
+          query=acts.ContactFilters, answer=acts.ContactOut),
+    Route("GET", "/api/v1/contacts/coverage", STAFF, "联系覆盖情况", rpc="activities.contact_coverage",
+          call=listing, query=acts.CoverageQuery),
+    Route("POST", "/api/v1/activities", STAFF, "记录活动", rpc="activities.record_activity",
+          call=idempotent_write, idempotent=True, body=acts.ActivityIn, answer=acts.ActivityOut, status=201),
+    Route("GET", "/api/v1/activities", STAFF, "活动列表", rpc="activities.list_activities", call=listing,
+          query=acts.ActivityFilters, answer=acts.ActivityOut),
+    Route("GET", "/api/v1/activities/<id:activity_id>", STAFF, "活动详情", rpc="activities.get_activity",
+          call=fetch, answer=acts.ActivityOut),
+    Route("POST", "/api/v1/bulletins", STAFF, "发布简报", rpc="activities.publish_bulletin", call=write,
+          body=acts.BulletinIn, answer=acts.BulletinOut, status=201),
+    Route("GET", "/api/v1/bulletins", STAFF, "简报列表", rpc="activities.list_bulletins", call=listing,
+          query=acts.BulletinFilters, answer=acts.BulletinOut),
+    Route("GET", "/api/v1/bulletins/<id:bulletin_id>", STAFF, "简报详情", rpc="activities.get_bulletin",
+          call=fetch, answer=acts.BulletinOut),
+    Route("GET", "/api/v1/bulletin-gaps", STAFF, "未出简报的周", rpc="activities.bulletin_gaps", call=view,
+          query=acts.ComplianceQuery),
+    Route("POST", "/api/v1/review-meetings", STAFF, "记录论证评审会", rpc="activities.record_review_meeting",
+          call=write, body=acts.ReviewMeetingIn, answer=acts.ReviewMeetingOut, status=201),
+    Route("GET", "/api/v1/review-meetings", STAFF, "论证评审会列表", rpc="activities.list_review_meetings",
+          call=listing, query=acts.ReviewMeetingFilters, answer=acts.ReviewMeetingOut),
+    Route("GET", "/api/v1/review-meetings/<id:meeting_id>", STAFF, "论证评审会详情",
+          rpc="activities.get_review_meeting", call=fetch, answer=acts.ReviewMeetingOut),
+    Route("GET", "/api/v1/experts", STAFF, "专家人才库", rpc="activities.list_experts", call=listing,
+          query=acts.ExpertFilters),
+    Route("GET", "/api/v1/activity-statistics", STAFF, "年度活动统计", rpc="activities.statistics", call=view,
+          query=acts.YearQuery, name="activity_statistics"),
+]

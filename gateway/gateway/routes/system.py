@@ -1,0 +1,75 @@
+"""The gateway about itself: /health, the OpenAPI document and Swagger UI (served
+from the swagger-ui-bundle package: no CDN)."""
+import mimetypes
+
+from werkzeug.wrappers import Response
+
+from gateway import handlers, schemas
+from gateway.auth import PUBLIC
+from gateway.routes.table import Route
+from wuji_infra.errors import NotFound
+
+SERVICES = ("members", "activities", "welfare", "funding")
+DOCS_ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js",
+               "favicon-32x32.png", "favicon-16x16.png")
+HTML = {"type": "string", "description": "text/html"}
+
+DOCS_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN">
+  <head>
+    <meta charset="UTF-8">
+    <title>无忌 API 文档 (Wuji API)</title>
+    <link rel="stylesheet" type="text/css" href="/api/docs/swagger-ui.css">
+    <link rel="icon" type="image/png" href="/api/docs/favicon-32x32.png" sizes="32x32">
+  </head>
+  <body>
+    <div id="swagger-ui"></div>
+    <script src="/api/docs/swagger-ui-bundle.js" charset="UTF-8"></script>
+    <script src="/api/docs/swagger-ui-standalone-preset.js" charset="UTF-8"></script>
+    <script>
+      window.ui = SwaggerUIBundle({url: "/api/v1/openapi.json", dom_id: "#swagger-ui",
+        presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: "StandaloneLayout"});
+    </script>
+  </body>
+</html>
+"""
+
+
+def health(c):
+    # 200 also when degraded: a probe reads the body to see which service is down
+    return handlers.health({name: getattr(c.service, name) for name in SERVICES})
+
+
+def openapi_document(c):
+    from gateway import openapi  # it reads the whole table, this module included
+    return openapi.document()
+
+
+def docs_page(c):
+    return Response(DOCS_PAGE, content_type="text/html; charset=utf-8")
+
+
+def docs_asset(c):
+    from swagger_ui_bundle import swagger_ui_path
+    name = c.values["asset"]
+    if name not in DOCS_ASSETS:
+        raise NotFound(f"没有这个文件 {name} (no such file)")
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return Response((swagger_ui_path / name).read_bytes(), content_type=content_type,
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+# the API's documentation: public, and not part of the API it documents
+DOCUMENTATION = [
+    Route("GET", "/api/v1/openapi.json", PUBLIC, "OpenAPI 文档", name="openapi_document",
+          call=openapi_document, answer={"type": "object", "description": "this document"}),
+    Route("GET", "/api/docs", PUBLIC, "接口文档 (Swagger UI)", name="docs_page", call=docs_page, answer=HTML),
+    Route("GET", "/api/docs/<asset>", PUBLIC, "接口文档的静态文件", name="docs_asset", call=docs_asset,
+          answer={"type": "string", "format": "binary"}),
+]
+
+ROUTES = [
+    Route("GET", "/health", PUBLIC, "健康检查: 各服务是否在线", name="health", call=health,
+          rpc=tuple(f"{name}.ping" for name in SERVICES), answer=schemas.HealthOut),
+    *DOCUMENTATION,
+]
