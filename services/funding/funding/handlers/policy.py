@@ -33,9 +33,9 @@ def _subsidy_of(row, settings):
                                  yearly_cap=row.subsidy_yearly_cap)
 
 
-def _subsidy_out(settings_or_own, from_settings):
-    return {"subsidy_min_age": settings_or_own.min_age, "subsidy_amount": f"{settings_or_own.amount:.2f}",
-            "subsidy_yearly_cap": f"{settings_or_own.yearly_cap:.2f}", "subsidy_from_settings": from_settings}
+def _subsidy_out(in_use, from_settings):
+    return {"subsidy_min_age": in_use.min_age, "subsidy_amount": f"{in_use.amount:.2f}",
+            "subsidy_yearly_cap": f"{in_use.yearly_cap:.2f}", "subsidy_from_settings": from_settings}
 
 
 def _policy_out(row, settings):
