@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from funding import domain  # noqa: E402
+from funding.domain import ledger  # noqa: E402
 from wuji_infra import testing  # noqa: E402
 
 PASSWORD = "bench-Admin-pass-1"
@@ -39,7 +39,7 @@ def client(base_url, token, stop_at, seed, results):
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
     rng = random.Random(seed)
-    categories = list(domain.CATEGORIES)
+    categories = list(ledger.CATEGORIES)
     while time.perf_counter() < stop_at:
         body = {"year": YEAR, "category": rng.choice(categories),
                 "amount": f"{rng.randint(100, 50000) / 100:.2f}", "description": "基准测试支出"}
@@ -70,7 +70,7 @@ def check_books(db_url):
     finally:
         engine.dispose()
     for source, income_fen, spent_fen in rows:
-        income, spent = domain.source_totals([(kind, total) for (s, kind), total in sums.items() if s == source])
+        income, spent = ledger.source_totals([(kind, total) for (s, kind), total in sums.items() if s == source])
         if income_fen - spent_fen < 0:
             problems.append(f"{source} below zero: {(income_fen - spent_fen) / 100}")
         if Decimal(income_fen - spent_fen) / 100 != income - spent:
@@ -91,7 +91,7 @@ def main():
     with testing.fresh_vhost("wuji-bench") as amqp_uri, \
             testing.running_system(ROOT, amqp_uri, PASSWORD, prefix="wuji_bench") as system:
         api = testing.Api(system.base_url).login("admin", PASSWORD)
-        for source in domain.SOURCES:
+        for source in ledger.SOURCES:
             answer = api.post("/funding/budgets", {"year": YEAR, "source": source, "amount": args.budget})
             assert answer.status_code == 201, answer.text
         token = api.session.headers["Authorization"].split()[1]

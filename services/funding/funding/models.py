@@ -5,8 +5,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from wuji_infra.member_facts import MemberFactsColumns
 from wuji_infra.types import UtcDateTime, utc_now
-
 
 
 def yuan_to_fen(amount):
@@ -140,15 +140,11 @@ class FundingPolicy(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
-class MemberFact(Base):
-    """Funding's own copy of the roster facts it needs, from member_registered / member_updated."""
-    __tablename__ = "member_facts"
+class MemberFact(MemberFactsColumns, Base):
+    """Funding's own copy of the roster facts it needs, from member_registered / member_updated
+    (kept by wuji_infra.member_facts: member_id, branch_id, name, status, as_of)."""
 
-    member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    branch_id: Mapped[int]
-    name: Mapped[str] = mapped_column(sa.String(100))
     birth_date: Mapped[dt.date] = mapped_column(sa.Date)
-    status: Mapped[str] = mapped_column(sa.String(20))
     hardship: Mapped[bool]
     pension_monthly: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     # the day the member died or left the system: no dues fall due after that month
@@ -156,8 +152,6 @@ class MemberFact(Base):
     # the day funding first learned of the member (member_registered's occurred_at):
     # dues are owed from that month in that year; None for members known before it was kept
     registered_on: Mapped[dt.date | None] = mapped_column(sa.Date)
-    # the newest event applied: an older one arriving late changes nothing
-    as_of: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class DuesRate(Base):

@@ -1,8 +1,18 @@
 """marshmallow schemas at the funding service's boundary: what comes in, what goes out."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from funding.domain import CATEGORIES, MAX_YEAR, MIN_YEAR, SOURCES
-from wuji_infra.validation import Money
+from funding.domain.ledger import CATEGORIES, MAX_YEAR, MIN_YEAR, SOURCES
+from wuji_infra.errors import InvalidInput
+from wuji_infra.validation import Id, Money
+
+
+def whole_id(value, field):
+    """An id given as an RPC argument: a whole number (not "1", 1.0 or True), else InvalidInput
+    naming ``field``. Whether a row has it is ``wuji_infra.db.get_or_404``'s to say."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{field} 应为整数 ({field} must be a whole number)",
+                           {field: ["应为整数 (must be a whole number)"]})
+    return value
 
 
 class SubsidyCheckOut(Schema):
@@ -28,10 +38,7 @@ class SubsidyCheckFilters(Schema):
     class Meta:
         unknown = RAISE
 
-    member_id = fields.Integer(
-        validate=validate.Range(min=1, error="应为正整数 (must be a positive whole number)"),
-        error_messages={"invalid": "应为整数 (must be a whole number)"},
-    )
+    member_id = Id(error_messages={"invalid": "应为整数 (must be a whole number)"})
     status = fields.String(validate=validate.OneOf(
         ["pending_approval", "not_eligible", "approved", "rejected"],
         error="状态只能是 pending_approval, not_eligible, approved, rejected (unknown status)"))
@@ -51,10 +58,7 @@ _CATEGORY = dict(
     validate=validate.OneOf(list(CATEGORIES), error=f"支出类别只能是 {', '.join(CATEGORIES)} (unknown category)"),
     error_messages={"required": "必填 (required)"},
 )
-_ID = dict(
-    validate=validate.Range(min=1, error="应为正整数 (must be a positive whole number)"),
-    error_messages={"invalid": "应为整数 (must be a whole number)"},
-)
+_ID = dict(error_messages={"invalid": "应为整数 (must be a whole number)"})
 _TEXT = dict(validate=validate.Length(max=300, error="最多300字 (at most 300 characters)"))
 _DATE = dict(error_messages={"invalid": "日期格式应为 YYYY-MM-DD (a date like 2026-03-10)"})
 
@@ -84,7 +88,7 @@ class ExpenseIn(_Strict):
     description = fields.String(required=True, validate=validate.Length(
         min=1, max=300, error="应为1到300字 (1 to 300 characters)"), error_messages={"required": "必填 (required)"})
     date = fields.Date(load_default=None, **_DATE)
-    member_id = fields.Integer(load_default=None, allow_none=True, strict=True, **_ID)
+    member_id = Id(load_default=None, allow_none=True, strict=True, **_ID)
 
     @validates_schema
     def _date_in_year(self, data, **kwargs):
@@ -139,7 +143,7 @@ class LedgerFilters(_Strict):
     year = fields.Integer(**_YEAR)
     source = fields.String(**_SOURCE)
     category = fields.String(**_CATEGORY)
-    member_id = fields.Integer(**_ID)
+    member_id = Id(**_ID)
     date_from = fields.Date(**_DATE)
     date_to = fields.Date(**_DATE)
 
@@ -154,6 +158,10 @@ class PolicyIn(_Strict):
     subsidy_amount = Money(positive=True)
     subsidy_yearly_cap = Money(positive=True)
     note = fields.String(load_default="", **_TEXT)
+
+
+class PolicyHistoryFilters(_Strict):
+    """The history has no filters (yet): any given is unknown."""
 
 
 class PolicyOut(Schema):
@@ -174,8 +182,7 @@ class RejectionIn(_Strict):
 
 _MONTH = dict(validate=validate.Range(min=1, max=12, error="月份应为1到12 (a month from 1 to 12)"),
               error_messages={"invalid": "月份应为整数 (month must be a whole number)", "required": "必填 (required)"})
-_MEMBER = dict(validate=validate.Range(min=1, error="应为正整数 (must be a positive whole number)"),
-               error_messages={"invalid": "应为整数 (must be a whole number)", "required": "必填 (required)"})
+_MEMBER = dict(error_messages={"invalid": "应为整数 (must be a whole number)", "required": "必填 (required)"})
 
 
 class FixDuesIn(_Strict):
@@ -186,7 +193,7 @@ class FixDuesIn(_Strict):
 
 
 class DuesAdjustmentIn(_Strict):
-    member_id = fields.Integer(required=True, strict=True, **_MEMBER)
+    member_id = Id(required=True, strict=True, **_MEMBER)
     year = fields.Integer(required=True, strict=True, **_YEAR)
     from_month = fields.Integer(required=True, strict=True, **_MONTH)
     monthly_amount = Money(required=True, error_messages={"required": "必填 (required)"})
@@ -195,7 +202,7 @@ class DuesAdjustmentIn(_Strict):
 
 
 class DuesPaymentIn(_Strict):
-    member_id = fields.Integer(required=True, strict=True, **_MEMBER)
+    member_id = Id(required=True, strict=True, **_MEMBER)
     year = fields.Integer(required=True, strict=True, **_YEAR)
     month = fields.Integer(required=True, strict=True, **_MONTH)
     paid_by = fields.String(required=True, validate=validate.OneOf(
@@ -240,7 +247,7 @@ class DuesPaymentOut(Schema):
 
 class ArrearsQuery(_Strict):
     year = fields.Integer(required=True, **_YEAR)
-    member_id = fields.Integer(**_ID)
+    member_id = Id(**_ID)
 
 
 class StatementQuery(_Strict):

@@ -1,7 +1,8 @@
 """nameko entrypoints of the funding service: thin, each calls a handler."""
 from nameko.rpc import rpc
 
-from funding import domain, handlers
+from funding.domain import subsidy
+from funding.handlers import dues, ledger, member_facts, policy, statement, subsidies
 from wuji_infra import config
 from wuji_infra.errors import EXPECTED
 from wuji_infra.handlers import event_handler
@@ -9,8 +10,8 @@ from wuji_infra.service import ServiceBase, Setting
 
 
 def read_subsidy_policy():
-    return domain.subsidy_policy(config.env("SUBSIDY_MIN_AGE"), config.env("SUBSIDY_AMOUNT"),
-                                 config.env("SUBSIDY_YEARLY_CAP"))
+    return subsidy.subsidy_policy(config.env("SUBSIDY_MIN_AGE"), config.env("SUBSIDY_AMOUNT"),
+                                  config.env("SUBSIDY_YEARLY_CAP"))
 
 
 class FundingService(ServiceBase):
@@ -18,181 +19,163 @@ class FundingService(ServiceBase):
     # the subsidy policy until an admin sets one in the funding policy (version 0's)
     subsidy_settings = Setting(read_subsidy_policy)
 
+    # -- subsidy checks -------------------------------------------------------------
+
     @event_handler("members", "member_hospitalized")
-    def on_member_hospitalized(self, event):
-        with self.db.transaction() as tx:
-            if not tx.claim(event, "funding.on_member_hospitalized"):
-                return
-            handlers.check_subsidy(tx, "hospitalized", event.data, event.event_id, self.subsidy_settings)
+    def on_member_hospitalized(self, tx, event):
+        subsidies.check_subsidy(tx, "hospitalized", event.data, event.event_id, settings=self.subsidy_settings)
 
     @event_handler("members", "member_seriously_ill")
-    def on_member_seriously_ill(self, event):
-        with self.db.transaction() as tx:
-            if not tx.claim(event, "funding.on_member_seriously_ill"):
-                return
-            handlers.check_subsidy(tx, "serious_illness", event.data, event.event_id, self.subsidy_settings)
+    def on_member_seriously_ill(self, tx, event):
+        subsidies.check_subsidy(tx, "serious_illness", event.data, event.event_id, settings=self.subsidy_settings)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_subsidy_checks(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_subsidy_checks(session, filters, page, page_size)
+            return subsidies.list_subsidy_checks(session, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_subsidy_check(self, check_id):
         with self.db.read() as session:
-            return handlers.get_subsidy_check(session, check_id)
+            return subsidies.get_subsidy_check(session, check_id)
 
     @rpc(expected_exceptions=EXPECTED)
-    def approve_subsidy(self, check_id, approved_by=None):
+    def approve_subsidy(self, check_id, actor=None):
         with self.db.transaction() as tx:
-            return handlers.approve_subsidy(tx, check_id, approved_by)
+            return subsidies.approve_subsidy(tx, check_id, actor, today=self.clock.today(), now=self.clock.now())
 
     @rpc(expected_exceptions=EXPECTED)
-    def reject_subsidy(self, check_id, data, rejected_by=None):
+    def reject_subsidy(self, check_id, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.reject_subsidy(tx, check_id, data, rejected_by)
+            return subsidies.reject_subsidy(tx, check_id, data, actor, now=self.clock.now())
 
-    # -- budgets, expenses, the ledger, the policy ----------------------------------
+    # -- budgets, expenses, the ledger ----------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def add_budget(self, data, recorded_by=None):
+    def add_budget(self, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.add_budget(tx, data, recorded_by)
+            return ledger.add_budget(tx, data, actor, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def list_budgets(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_budgets(session, filters, page, page_size)
+            return ledger.list_budgets(session, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def reverse_budget(self, budget_id, data, reversed_by=None):
+    def reverse_budget(self, budget_id, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.reverse_budget(tx, budget_id, data, reversed_by)
+            return ledger.reverse_budget(tx, budget_id, data, actor, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_balances(self, query):
+    def get_balances(self, query=None):
         with self.db.read() as session:
-            return handlers.balances(session, query)
+            return ledger.get_balances(session, query)
 
     @rpc(expected_exceptions=EXPECTED)
-    def book_expense(self, data, booked_by=None):
+    def book_expense(self, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.book_expense(tx, data, booked_by)
+            return ledger.book_expense(tx, data, actor, today=self.clock.today(), now=self.clock.now())
 
     @rpc(expected_exceptions=EXPECTED)
     def get_expense(self, expense_id):
         with self.db.read() as session:
-            return handlers.get_expense(session, expense_id)
+            return ledger.get_expense(session, expense_id)
 
     @rpc(expected_exceptions=EXPECTED)
-    def reverse_expense(self, expense_id, data, reversed_by=None):
+    def reverse_expense(self, expense_id, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.reverse_expense(tx, expense_id, data, reversed_by)
+            return ledger.reverse_expense(tx, expense_id, data, actor, today=self.clock.today(), now=self.clock.now())
 
     @rpc(expected_exceptions=EXPECTED)
     def list_ledger(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_ledger(session, filters, page, page_size)
+            return ledger.list_ledger(session, filters, page, page_size)
+
+    # -- the policy -----------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def get_policy(self):
         with self.db.read() as session:
-            return handlers.current_policy(session, self.subsidy_settings)
+            return policy.get_policy(session, settings=self.subsidy_settings)
 
     @rpc(expected_exceptions=EXPECTED)
-    def set_policy(self, data, created_by=None):
+    def set_policy(self, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.set_policy(tx, data, self.subsidy_settings, created_by)
+            return policy.set_policy(tx, data, actor, settings=self.subsidy_settings)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_policy_history(self, page=1, page_size=20):
+    def list_policy_history(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.policy_history(session, self.subsidy_settings, page, page_size)
+            return policy.list_policy_history(session, filters, page, page_size, settings=self.subsidy_settings)
+
+    # -- Party dues -----------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_statement(self, query):
-        with self.db.read() as session:
-            return handlers.statement(session, query)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_statement_xlsx(self, query):
-        with self.db.read() as session:
-            return handlers.statement_xlsx(session, query)
-
-    # -- Party dues ---------------------------------------------------------------
-
-    @rpc(expected_exceptions=EXPECTED)
-    def fix_dues(self, data, recorded_by=None):
+    def fix_dues(self, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.fix_dues(tx, data, recorded_by)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def adjust_dues(self, data, recorded_by=None):
-        with self.db.transaction() as tx:
-            return handlers.adjust_dues(tx, data, recorded_by)
+            return dues.fix_dues(tx, data, actor)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_dues_rates(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_dues_rates(session, filters, page, page_size)
+            return dues.list_dues_rates(session, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def pay_dues(self, data, recorded_by=None):
+    def adjust_dues(self, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.pay_dues(tx, data, recorded_by)
+            return dues.adjust_dues(tx, data, actor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def pay_dues(self, data, actor=None):
+        with self.db.transaction() as tx:
+            return dues.pay_dues(tx, data, actor, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def list_dues_payments(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_dues_payments(session, filters, page, page_size)
+            return dues.list_dues_payments(session, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
     def dues_arrears(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.dues_arrears(session, filters, page, page_size)
+            return dues.dues_arrears(session, filters, page, page_size, today=self.clock.today())
+
+    # -- the yearly statement -------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_statement(self, query=None):
+        with self.db.read() as session:
+            return statement.get_statement(session, query)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_statement_xlsx(self, query=None):
+        with self.db.read() as session:
+            return statement.get_statement_xlsx(session, query)
 
     # -- money that events bring, and the member facts funding keeps -------------
 
     @event_handler("welfare", "visit_completed")
-    def on_visit_completed(self, event):
-        with self.db.transaction() as tx:
-            if not tx.claim(event, "funding.on_visit_completed"):
-                return
-            handlers.book_visit_expense(tx, event.data)
+    def on_visit_completed(self, tx, event):
+        ledger.book_visit_expense(tx, event.data, now=self.clock.now())
 
     @event_handler("activities", "activity_recorded")
-    def on_activity_recorded(self, event):
-        with self.db.transaction() as tx:
-            if not tx.claim(event, "funding.on_activity_recorded"):
-                return
-            handlers.book_activity_expense(tx, event.data)
+    def on_activity_recorded(self, tx, event):
+        ledger.book_activity_expense(tx, event.data, now=self.clock.now())
 
     @event_handler("members", "member_registered")
-    def on_member_registered(self, event):
-        with self.db.transaction() as tx:
-            if not tx.claim(event, "funding.on_member_registered"):
-                return
-            handlers.record_member_facts(tx, event.data, event.occurred_at, registered=True)
+    def on_member_registered(self, tx, event):
+        member_facts.record_member_facts(tx, event.data, event.occurred_at, registered=True)
 
     @event_handler("members", "member_updated")
-    def on_member_updated(self, event):
-        with self.db.transaction() as tx:
-            if not tx.claim(event, "funding.on_member_updated"):
-                return
-            handlers.record_member_facts(tx, event.data, event.occurred_at)
+    def on_member_updated(self, tx, event):
+        member_facts.record_member_facts(tx, event.data, event.occurred_at)
 
     @event_handler("members", "member_deceased")
-    def on_member_deceased(self, event):
-        with self.db.transaction() as tx:
-            if not tx.claim(event, "funding.on_member_deceased"):
-                return
-            handlers.record_member_status(
-                tx, event.data["member_id"], "deceased", event.occurred_at, left_on=event.data["date"])
+    def on_member_deceased(self, tx, event):
+        member_facts.record_member_status(
+            tx, event.data["member_id"], "deceased", event.occurred_at, left_on=event.data["date"])
 
     @event_handler("members", "member_transferred")
-    def on_member_transferred(self, event):
-        with self.db.transaction() as tx:
-            if not tx.claim(event, "funding.on_member_transferred"):
-                return
-            handlers.record_member_status(
-                tx, event.data["member_id"], event.data["status"], event.occurred_at, left_on=event.data["date"])
+    def on_member_transferred(self, tx, event):
+        member_facts.record_member_status(
+            tx, event.data["member_id"], event.data["status"], event.occurred_at, left_on=event.data["date"])

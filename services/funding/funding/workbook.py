@@ -5,7 +5,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from funding.domain import CATEGORIES, SOURCES
+from funding.domain.ledger import CATEGORIES, SOURCES
 
 MONEY_FORMAT = "#,##0.00"
 

@@ -14,7 +14,7 @@ from nameko.standalone.events import event_dispatcher, get_event_exchange
 from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_waiter
 
-from funding import domain
+from funding.domain import ledger
 from funding.models import LedgerEntry, SourceBalance
 from funding.service import FundingService
 from wuji_infra import events
@@ -135,7 +135,7 @@ def test_budget_reversals_racing_expenses_never_overdraw_and_each_budget_goes_on
     assert Decimal(shown["budget"]) == Decimal(600 - 300 * len(reversals))
     assert sorted(b["id"] for b in listed["items"] if b["reversal"]) == sorted(r["id"] for r in reversals)
     sums, rows = ledger_totals(db_url, year)
-    income, spent = domain.source_totals([(kind, total) for (source, kind), total in sums.items()])
+    income, spent = ledger.source_totals([(kind, total) for (source, kind), total in sums.items()])
     assert rows["special_fund"] == (int(income * 100), int(spent * 100))
 
 

@@ -6,14 +6,18 @@ from decimal import Decimal
 import pytest
 from nameko.testing.services import worker_factory
 
-from funding import domain, handlers
+from funding.domain import dues as dues_rules, policy, subsidy
+from funding.handlers import dues as dues_handlers
 from funding.models import Base, MemberFact
 from funding.service import FundingService
 from wuji_infra import events
+from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.testing import in_memory_store
 
-POLICY = domain.SubsidyPolicy(min_age=80, amount=Decimal("500.00"))
+TODAY = dt.date(2026, 7, 15)  # the office's day the tests run on
+
+POLICY = subsidy.SubsidyPolicy(min_age=80, amount=Decimal("500.00"))
 
 
 @pytest.mark.parametrize("pension, dues", [
@@ -21,17 +25,17 @@ POLICY = domain.SubsidyPolicy(min_age=80, amount=Decimal("500.00"))
     ("4321.00", "21.61"), ("0.00", "0.00"),
 ])
 def test_dues_are_half_a_percent_up_to_5000_and_one_percent_of_the_whole_above(pension, dues):
-    assert domain.monthly_dues(Decimal(pension)) == Decimal(dues)
+    assert dues_rules.monthly_dues(Decimal(pension)) == Decimal(dues)
 
 
 def test_months_behind_and_the_rate_of_a_month():
-    assert domain.months_behind(2026, 1, dt.date(2026, 7, 31)) == 6
-    assert domain.months_behind(2025, 12, dt.date(2026, 1, 1)) == 1
-    assert domain.months_behind(2026, 8, dt.date(2026, 7, 1)) == -1
+    assert dues_rules.months_behind(2026, 1, dt.date(2026, 7, 31)) == 6
+    assert dues_rules.months_behind(2025, 12, dt.date(2026, 1, 1)) == 1
+    assert dues_rules.months_behind(2026, 8, dt.date(2026, 7, 1)) == -1
     rates = [(1, Decimal("25.00")), (5, Decimal("0.00")), (5, Decimal("10.00"))]
-    assert domain.due_in_month(rates, 4) == Decimal("25.00")
-    assert domain.due_in_month(rates, 6) == Decimal("10.00")   # the later record of month 5 wins
-    assert domain.due_in_month([(3, Decimal("1.00"))], 2) is None
+    assert dues_rules.due_in_month(rates, 4) == Decimal("25.00")
+    assert dues_rules.due_in_month(rates, 6) == Decimal("10.00")   # the later record of month 5 wins
+    assert dues_rules.due_in_month([(3, Decimal("1.00"))], 2) is None
 
 
 @pytest.fixture
@@ -41,7 +45,7 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return worker_factory(FundingService, db=store, subsidy_settings=POLICY)
+    return worker_factory(FundingService, clock=FixedClock(TODAY), db=store, subsidy_settings=POLICY)
 
 
 def at(day):
@@ -96,7 +100,7 @@ def test_a_payment_brings_the_rebate_into_the_dues_rebate_source(service, fixed)
     [entry] = service.list_ledger({"source": "dues_rebate"})["items"]
     assert (entry["kind"], entry["amount"], entry["member_id"], entry["reference"]) == ("dues_rebate", "30.00", 2, "dues:2:2026-06")
 
-    service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "dues_rebate_ratio": "0.25"})
+    service.set_policy({"allocation": policy.DEFAULT_ALLOCATION, "dues_rebate_ratio": "0.25"})
     assert pay(service, 2, 7)["rebate"] == "15.00"
     assert service.get_balances({"year": "2026"})["sources"]["dues_rebate"]["balance"] == "45.00"
 
@@ -145,9 +149,9 @@ def test_arrears_per_member_and_month(service, store, fixed):
     pay(service, 1, 2, paid_on="2026-02-01")
     service.adjust_dues({"member_id": 2, "year": 2026, "from_month": 2, "monthly_amount": "0.00", "reason": "免缴"})
     with store.read() as session:
-        owing = handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2026, 4, 20))
-        one = handlers.dues_arrears(session, {"year": "2026", "member_id": "1"}, today=dt.date(2026, 4, 20))
-        past = handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2027, 1, 5))
+        owing = dues_handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2026, 4, 20))
+        one = dues_handlers.dues_arrears(session, {"year": "2026", "member_id": "1"}, today=dt.date(2026, 4, 20))
+        past = dues_handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2027, 1, 5))
     assert owing["total"] == 2
     assert owing["items"][0] == {"member_id": 1, "name": "党员1", "total": "48.00",
                                  "months": [{"month": 3, "amount": "24.00"}, {"month": 4, "amount": "24.00"}]}
@@ -159,7 +163,7 @@ def test_arrears_per_member_and_month(service, store, fixed):
 def test_a_bad_rebate_ratio_is_refused(service):
     for ratio in ("1.5", "-0.1", "abc", "0.12345"):
         with pytest.raises(InvalidInput) as raised:
-            service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "dues_rebate_ratio": ratio})
+            service.set_policy({"allocation": policy.DEFAULT_ALLOCATION, "dues_rebate_ratio": ratio})
         assert "dues_rebate_ratio" in raised.value.fields
     assert service.get_policy()["dues_rebate_ratio"] == "0.5000"
 
@@ -191,7 +195,7 @@ def test_a_deceased_or_transferred_out_member_is_not_fixed(service):
     (2025, dt.date(2026, 7, 5), dt.date(2026, 2, 1), 12),    # left the year after
 ])
 def test_the_last_month_due_stops_with_the_month_a_member_left(year, today, left_on, last):
-    assert domain.last_month_due(year, today, left_on) == last
+    assert dues_rules.last_month_due(year, today, left_on) == last
 
 
 def test_no_arrears_after_the_month_a_member_died_or_left_the_system(service, store, fixed):
@@ -203,7 +207,7 @@ def test_no_arrears_after_the_month_a_member_died_or_left_the_system(service, st
         source="members"))
     with store.read() as session:
         owing = {item["member_id"]: item for item in
-                 handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2026, 6, 20))["items"]}
+                 dues_handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2026, 6, 20))["items"]}
     assert [m["month"] for m in owing[1]["months"]] == [1, 2, 3]
     assert [m["month"] for m in owing[2]["months"]] == [1]
 
@@ -220,7 +224,7 @@ def test_the_date_of_death_counts_even_when_the_member_updated_of_that_moment_ca
     service.on_member_deceased(died)
     with store.read() as session:
         owing = {item["member_id"]: item for item in
-                 handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2026, 6, 20))["items"]}
+                 dues_handlers.dues_arrears(session, {"year": "2026"}, today=dt.date(2026, 6, 20))["items"]}
     assert [m["month"] for m in owing[1]["months"]] == [1, 2]
 
 
@@ -235,17 +239,17 @@ def test_the_date_of_death_counts_even_when_the_member_updated_of_that_moment_ca
     (2026, dt.date(2027, 1, 2), None),        # came after the year: owes nothing for it
 ])
 def test_the_first_month_due_is_the_month_a_member_came_on_the_roster(year, registered_on, first):
-    assert domain.first_month_due(year, registered_on) == first
+    assert dues_rules.first_month_due(year, registered_on) == first
 
 
 def test_the_months_due_run_from_the_first_rate_to_today_or_the_month_left_without_waived_ones():
     rates = [(5, Decimal("24.00")), (7, Decimal("0.00")), (9, Decimal("30.00"))]
-    assert domain.months_due(rates, 2026, dt.date(2026, 10, 3)) == [
+    assert dues_rules.months_due(rates, 2026, dt.date(2026, 10, 3)) == [
         (5, Decimal("24.00")), (6, Decimal("24.00")), (9, Decimal("30.00")), (10, Decimal("30.00"))]
-    assert domain.months_due(rates, 2026, dt.date(2026, 10, 3), left_on=dt.date(2026, 6, 1)) == [
+    assert dues_rules.months_due(rates, 2026, dt.date(2026, 10, 3), left_on=dt.date(2026, 6, 1)) == [
         (5, Decimal("24.00")), (6, Decimal("24.00"))]
-    assert domain.months_due(rates, 2026, dt.date(2026, 4, 30)) == []
-    assert [m for m, _ in domain.months_due([(1, Decimal("5.00"))], 2025, dt.date(2026, 1, 1))] == list(range(1, 13))
+    assert dues_rules.months_due(rates, 2026, dt.date(2026, 4, 30)) == []
+    assert [m for m, _ in dues_rules.months_due([(1, Decimal("5.00"))], 2025, dt.date(2026, 1, 1))] == list(range(1, 13))
 
 
 def test_a_member_who_joins_during_the_year_owes_from_that_month_only(service, store, fixed):
@@ -257,7 +261,7 @@ def test_a_member_who_joins_during_the_year_owes_from_that_month_only(service, s
     assert (rate["from_month"], rate["monthly_amount"], rate["kind"]) == (5, "20.00", "fixed")
     assert "2026-05-14 登记" in rate["reason"] and "自2026年5月起" in rate["reason"]
     with store.read() as session:
-        owing = handlers.dues_arrears(session, {"year": "2026", "member_id": "7"}, today=dt.date(2026, 8, 20))
+        owing = dues_handlers.dues_arrears(session, {"year": "2026", "member_id": "7"}, today=dt.date(2026, 8, 20))
     assert [m["month"] for m in owing["items"][0]["months"]] == [5, 6, 7, 8]
     assert owing["items"][0]["total"] == "80.00"
     with pytest.raises(Conflict) as raised:
@@ -286,7 +290,7 @@ def test_the_office_may_name_the_first_month_for_everyone_it_fixes(service, stor
     assert {m: r["from_month"] for m, r in rates.items()} == {10: 6, 11: 2, 12: 2}
     assert "经办人指定" in rates[12]["reason"]
     with store.read() as session:
-        owing = handlers.dues_arrears(session, {"year": "2026", "member_id": "12"}, today=dt.date(2026, 4, 1))
+        owing = dues_handlers.dues_arrears(session, {"year": "2026", "member_id": "12"}, today=dt.date(2026, 4, 1))
     assert [m["month"] for m in owing["items"][0]["months"]] == [2, 3, 4]
 
 

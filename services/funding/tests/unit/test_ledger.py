@@ -7,14 +7,17 @@ import pytest
 import sqlalchemy as sa
 from nameko.testing.services import worker_factory
 
-from funding import domain
+from funding.domain import ledger, policy, subsidy
 from funding.models import Base, Expense, LedgerEntry, MemberFact
 from funding.service import FundingService
 from wuji_infra import events
+from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store
 
-POLICY = domain.SubsidyPolicy(min_age=80, amount=Decimal("500.00"))
+TODAY = dt.date(2026, 7, 15)  # the office's day the tests run on
+
+POLICY = subsidy.SubsidyPolicy(min_age=80, amount=Decimal("500.00"))
 _ids = itertools.count(1)
 
 
@@ -25,7 +28,7 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return worker_factory(FundingService, db=store, subsidy_settings=POLICY)
+    return worker_factory(FundingService, clock=FixedClock(TODAY), db=store, subsidy_settings=POLICY)
 
 
 def budget(service, source, amount, year=2026):
@@ -182,18 +185,18 @@ def test_bad_ledger_filters(service, filters, field):
 # -- the policy -----------------------------------------------------------------
 
 def test_the_default_policy_covers_every_category():
-    assert set(domain.DEFAULT_ALLOCATION) == set(domain.CATEGORIES)
-    assert domain.allocation_problems(domain.DEFAULT_ALLOCATION) == {}
+    assert set(policy.DEFAULT_ALLOCATION) == set(ledger.CATEGORIES)
+    assert policy.allocation_problems(policy.DEFAULT_ALLOCATION) == {}
 
 
 def test_the_policy_is_the_default_until_set_and_keeps_its_history(service):
     shown = service.get_policy()
-    assert shown["version"] == 0 and shown["allocation"] == domain.DEFAULT_ALLOCATION
+    assert shown["version"] == 0 and shown["allocation"] == policy.DEFAULT_ALLOCATION
     assert service.list_policy_history()["total"] == 0
 
-    changed = dict(domain.DEFAULT_ALLOCATION, activities=["public_fund", "special_fund"])
+    changed = dict(policy.DEFAULT_ALLOCATION, activities=["public_fund", "special_fund"])
     first = service.set_policy({"allocation": changed, "note": "公用经费优先"}, "admin")
-    second = service.set_policy({"allocation": domain.DEFAULT_ALLOCATION}, "admin")
+    second = service.set_policy({"allocation": policy.DEFAULT_ALLOCATION}, "admin")
     assert (first["version"], second["version"]) == (1, 2)
     assert service.get_policy()["version"] == 2
     history = service.list_policy_history()
@@ -205,18 +208,18 @@ def test_the_policy_is_the_default_until_set_and_keeps_its_history(service):
 def test_a_changed_policy_changes_the_order_of_payment(service):
     budget(service, "special_fund", "100.00")
     budget(service, "public_fund", "100.00")
-    service.set_policy({"allocation": dict(domain.DEFAULT_ALLOCATION, activities=["public_fund", "special_fund"])})
+    service.set_policy({"allocation": dict(policy.DEFAULT_ALLOCATION, activities=["public_fund", "special_fund"])})
     assert expense(service, "120.00")["allocations"] == [{"source": "public_fund", "amount": "100.00"},
                                                          {"source": "special_fund", "amount": "20.00"}]
 
 
 @pytest.mark.parametrize("allocation, field", [
-    ({k: v for k, v in domain.DEFAULT_ALLOCATION.items() if k != "newspapers"}, "allocation.newspapers"),
-    (dict(domain.DEFAULT_ALLOCATION, newspapers=[]), "allocation.newspapers"),
-    (dict(domain.DEFAULT_ALLOCATION, newspapers=["gold"]), "allocation.newspapers"),
-    (dict(domain.DEFAULT_ALLOCATION, newspapers=["public_fund", "public_fund"]), "allocation.newspapers"),
-    (dict(domain.DEFAULT_ALLOCATION, newspapers="public_fund"), "allocation.newspapers"),
-    (dict(domain.DEFAULT_ALLOCATION, parties=["public_fund"]), "allocation.parties"),
+    ({k: v for k, v in policy.DEFAULT_ALLOCATION.items() if k != "newspapers"}, "allocation.newspapers"),
+    (dict(policy.DEFAULT_ALLOCATION, newspapers=[]), "allocation.newspapers"),
+    (dict(policy.DEFAULT_ALLOCATION, newspapers=["gold"]), "allocation.newspapers"),
+    (dict(policy.DEFAULT_ALLOCATION, newspapers=["public_fund", "public_fund"]), "allocation.newspapers"),
+    (dict(policy.DEFAULT_ALLOCATION, newspapers="public_fund"), "allocation.newspapers"),
+    (dict(policy.DEFAULT_ALLOCATION, parties=["public_fund"]), "allocation.parties"),
     ("public_fund", "allocation"),
 ])
 def test_a_bad_policy_is_refused_and_changes_nothing(service, allocation, field):
@@ -422,22 +425,22 @@ def test_budgets_are_listed_by_year_and_source_and_paged(service):
 
 def test_each_kind_of_entry_counts_for_or_against_its_total():
     d = Decimal
-    assert domain.ledger_effect("budget", d("10.00")) == ("budget", d("10.00"))
-    assert domain.ledger_effect("budget_reversal", d("10.00")) == ("budget", d("-10.00"))
-    assert domain.ledger_effect("dues_rebate", d("3.00")) == ("dues_rebate", d("3.00"))
-    assert domain.ledger_effect("expense", d("4.00")) == ("expense", d("4.00"))
-    assert domain.ledger_effect("reversal", d("4.00")) == ("expense", d("-4.00"))
+    assert ledger.ledger_effect("budget", d("10.00")) == ("budget", d("10.00"))
+    assert ledger.ledger_effect("budget_reversal", d("10.00")) == ("budget", d("-10.00"))
+    assert ledger.ledger_effect("dues_rebate", d("3.00")) == ("dues_rebate", d("3.00"))
+    assert ledger.ledger_effect("expense", d("4.00")) == ("expense", d("4.00"))
+    assert ledger.ledger_effect("reversal", d("4.00")) == ("expense", d("-4.00"))
     sums = [("budget", d("100.00")), ("budget_reversal", d("30.00")), ("dues_rebate", d("5.00")),
             ("expense", d("50.00")), ("reversal", d("20.00"))]
-    assert domain.source_totals(sums) == (d("75.00"), d("30.00"))
-    assert domain.source_totals([]) == (d("0.00"), d("0.00"))
+    assert ledger.source_totals(sums) == (d("75.00"), d("30.00"))
+    assert ledger.source_totals([]) == (d("0.00"), d("0.00"))
 
 
 @pytest.mark.parametrize("amount, balance, refused", [
     ("300.00", "300.00", False), ("300.00", "1000.00", False), ("300.00", "299.99", True), ("0.01", "0.00", True),
 ])
 def test_a_budget_can_be_reversed_only_while_its_source_still_has_it(amount, balance, refused):
-    refusal = domain.budget_reversal_refusal("public_fund", Decimal(amount), Decimal(balance))
+    refusal = ledger.budget_reversal_refusal("public_fund", Decimal(amount), Decimal(balance))
     assert (refusal is not None) == refused
     if refused:
         assert f"公用经费余额 {balance} 元" in refusal and amount in refusal

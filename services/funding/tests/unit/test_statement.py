@@ -1,5 +1,6 @@
 """The yearly statement, as JSON and as an Excel workbook."""
 import base64
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -7,17 +8,20 @@ import openpyxl
 import pytest
 from nameko.testing.services import worker_factory
 
-from funding import domain
+from funding.domain import subsidy
 from funding.models import Base
 from funding.service import FundingService
+from wuji_infra.clock import FixedClock
 from wuji_infra.errors import InvalidInput
 from wuji_infra.testing import in_memory_store
+
+TODAY = dt.date(2026, 7, 15)  # the office's day the tests run on
 
 
 @pytest.fixture
 def service():
-    return worker_factory(FundingService, db=in_memory_store("funding", Base.metadata),
-                          subsidy_settings=domain.SubsidyPolicy(80, Decimal("500.00")))
+    return worker_factory(FundingService, clock=FixedClock(TODAY), db=in_memory_store("funding", Base.metadata),
+                          subsidy_settings=subsidy.SubsidyPolicy(80, Decimal("500.00")))
 
 
 @pytest.fixture

@@ -6,14 +6,18 @@ from decimal import Decimal
 import pytest
 from nameko.testing.services import worker_factory
 
-from funding import domain, handlers
+from funding.domain import policy, subsidy
+from funding.handlers import subsidies as subsidies_handlers
 from funding.models import Base
 from funding.service import FundingService, read_subsidy_policy
 from wuji_infra import events
+from wuji_infra.clock import FixedClock
 from wuji_infra.errors import InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store
 
-POLICY = domain.SubsidyPolicy(min_age=80, amount=Decimal("500.00"))
+TODAY = dt.date(2026, 7, 15)  # the office's day the tests run on
+
+POLICY = subsidy.SubsidyPolicy(min_age=80, amount=Decimal("500.00"))
 ADMITTED = dt.date(2026, 3, 10)
 _health_event_ids = itertools.count(1)
 
@@ -33,12 +37,12 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return worker_factory(FundingService, db=store, subsidy_settings=POLICY)
+    return worker_factory(FundingService, clock=FixedClock(TODAY), db=store, subsidy_settings=POLICY)
 
 
 def checks(store, **filters):
     with store.read() as session:
-        return handlers.list_subsidy_checks(session, filters, page_size=500)["items"]
+        return subsidies_handlers.list_subsidy_checks(session, filters, page_size=500)["items"]
 
 
 # -- the handler --------------------------------------------------------------
@@ -107,7 +111,7 @@ def test_another_day_or_another_member_is_another_check(service, store):
 def test_amount_comes_from_the_settings(monkeypatch, store):
     monkeypatch.setenv("SUBSIDY_AMOUNT", "800")
     monkeypatch.setenv("SUBSIDY_MIN_AGE", "70")
-    service = worker_factory(FundingService, db=store, subsidy_settings=read_subsidy_policy())
+    service = worker_factory(FundingService, clock=FixedClock(TODAY), db=store, subsidy_settings=read_subsidy_policy())
 
     service.on_member_hospitalized(hospitalized(member_id=11, birth_date=dt.date(1953, 7, 1)))
 
@@ -119,7 +123,7 @@ def test_amount_comes_from_the_settings(monkeypatch, store):
 def test_settings_default_to_80_years_and_500_yuan(monkeypatch):
     monkeypatch.delenv("SUBSIDY_AMOUNT", raising=False)
     monkeypatch.delenv("SUBSIDY_MIN_AGE", raising=False)
-    assert read_subsidy_policy() == domain.SubsidyPolicy(80, Decimal("500.00"))
+    assert read_subsidy_policy() == subsidy.SubsidyPolicy(80, Decimal("500.00"))
 
 
 @pytest.mark.parametrize("name, value", [
@@ -143,7 +147,7 @@ def five_checks(service, store):
 def test_list_is_newest_first_and_filters_by_member(store, five_checks):
     assert [c["id"] for c in five_checks] == sorted((c["id"] for c in five_checks), reverse=True)
     with store.read() as session:
-        page = handlers.list_subsidy_checks(session, {"member_id": "21"})
+        page = subsidies_handlers.list_subsidy_checks(session, {"member_id": "21"})
     assert page["total"] == 3
     assert {c["member_id"] for c in page["items"]} == {21}
     assert set(page["items"][0]) == {
@@ -154,9 +158,9 @@ def test_list_is_newest_first_and_filters_by_member(store, five_checks):
 
 def test_list_pages(store, five_checks):
     with store.read() as session:
-        page = handlers.list_subsidy_checks(session, None, page=2, page_size=2)
-        last = handlers.list_subsidy_checks(session, {}, page="3", page_size="2")
-        beyond = handlers.list_subsidy_checks(session, {}, page=4, page_size=2)
+        page = subsidies_handlers.list_subsidy_checks(session, None, page=2, page_size=2)
+        last = subsidies_handlers.list_subsidy_checks(session, {}, page="3", page_size="2")
+        beyond = subsidies_handlers.list_subsidy_checks(session, {}, page=4, page_size=2)
     assert (page["total"], page["page"], page["page_size"]) == (5, 2, 2)
     assert [c["id"] for c in page["items"]] == [c["id"] for c in five_checks[2:4]]
     assert [c["id"] for c in last["items"]] == [five_checks[4]["id"]]
@@ -165,7 +169,7 @@ def test_list_pages(store, five_checks):
 
 def test_list_of_no_checks(store):
     with store.read() as session:
-        assert handlers.list_subsidy_checks(session, {"member_id": "99"}) == {
+        assert subsidies_handlers.list_subsidy_checks(session, {"member_id": "99"}) == {
             "items": [], "total": 0, "page": 1, "page_size": 20,
         }
 
@@ -180,20 +184,20 @@ def test_list_of_no_checks(store):
 ])
 def test_bad_filters_are_invalid_input(store, filters, field):
     with store.read() as session, pytest.raises(InvalidInput) as raised:
-        handlers.list_subsidy_checks(session, filters)
+        subsidies_handlers.list_subsidy_checks(session, filters)
     assert field in raised.value.fields
 
 
 @pytest.mark.parametrize("page, page_size, field", [("x", 20, "page"), (0, 20, "page"), (1, 501, "page_size")])
 def test_bad_paging_is_invalid_input(store, page, page_size, field):
     with store.read() as session, pytest.raises(InvalidInput) as raised:
-        handlers.list_subsidy_checks(session, None, page, page_size)
+        subsidies_handlers.list_subsidy_checks(session, None, page, page_size)
     assert field in raised.value.fields
 
 
 def test_filters_must_be_an_object(store):
     with store.read() as session, pytest.raises(InvalidInput):
-        handlers.list_subsidy_checks(session, ["member_id"])
+        subsidies_handlers.list_subsidy_checks(session, ["member_id"])
 
 
 def test_get_a_check(service, store, five_checks):
@@ -224,10 +228,10 @@ def test_until_a_version_sets_the_subsidy_the_settings_are_in_force(store, servi
     shown = service.get_policy()
     assert (shown["version"], shown["subsidy_min_age"], shown["subsidy_amount"], shown["subsidy_yearly_cap"],
             shown["subsidy_from_settings"]) == (0, 80, "500.00", "2000.00", True)
-    changed = service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "note": "只改分配"}, "admin")
+    changed = service.set_policy({"allocation": policy.DEFAULT_ALLOCATION, "note": "只改分配"}, "admin")
     assert (changed["version"], changed["subsidy_amount"], changed["subsidy_from_settings"]) == (1, "500.00", True)
     # the settings still count for that version: another value in the environment is seen at once
-    other = worker_factory(FundingService, db=store, subsidy_settings=domain.SubsidyPolicy(75, Decimal("600.00")))
+    other = worker_factory(FundingService, clock=FixedClock(TODAY), db=store, subsidy_settings=subsidy.SubsidyPolicy(75, Decimal("600.00")))
     assert (other.get_policy()["subsidy_min_age"], other.get_policy()["subsidy_amount"]) == (75, "600.00")
     other.on_member_hospitalized(hospitalized(member_id=31, birth_date=dt.date(1950, 1, 1)))   # 76
     [check] = checks(store, member_id="31")
@@ -235,25 +239,25 @@ def test_until_a_version_sets_the_subsidy_the_settings_are_in_force(store, servi
 
 
 def test_a_version_sets_the_subsidy_and_the_next_one_inherits_it(store, service):
-    first = service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "subsidy_amount": "800.00"}, "admin")
+    first = service.set_policy({"allocation": policy.DEFAULT_ALLOCATION, "subsidy_amount": "800.00"}, "admin")
     assert (first["subsidy_min_age"], first["subsidy_amount"], first["subsidy_yearly_cap"],
             first["subsidy_from_settings"]) == (80, "800.00", "2000.00", False)
-    second = service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "subsidy_min_age": 75,
+    second = service.set_policy({"allocation": policy.DEFAULT_ALLOCATION, "subsidy_min_age": 75,
                                  "subsidy_yearly_cap": "3000.00"})
-    third = service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "dues_rebate_ratio": "0.4"})
+    third = service.set_policy({"allocation": policy.DEFAULT_ALLOCATION, "dues_rebate_ratio": "0.4"})
     assert (third["subsidy_min_age"], third["subsidy_amount"], third["subsidy_yearly_cap"],
             third["subsidy_from_settings"]) == (75, "800.00", "3000.00", False)
     assert second["version"] == 2 and third["version"] == 3
     history = {v["version"]: v for v in service.list_policy_history()["items"]}
     assert (history[1]["subsidy_min_age"], history[1]["subsidy_yearly_cap"]) == (80, "2000.00")
     # once set in the policy, the settings no longer count
-    other = worker_factory(FundingService, db=store, subsidy_settings=domain.SubsidyPolicy(90, Decimal("100.00")))
+    other = worker_factory(FundingService, clock=FixedClock(TODAY), db=store, subsidy_settings=subsidy.SubsidyPolicy(90, Decimal("100.00")))
     assert (other.get_policy()["subsidy_min_age"], other.get_policy()["subsidy_amount"]) == (75, "800.00")
 
 
 def test_a_check_uses_the_policy_in_force_when_it_is_decided(store, service):
     service.on_member_hospitalized(hospitalized(member_id=41, birth_date=dt.date(1953, 1, 1)))    # 73
-    service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, "subsidy_min_age": 70, "subsidy_amount": "800.00"},
+    service.set_policy({"allocation": policy.DEFAULT_ALLOCATION, "subsidy_min_age": 70, "subsidy_amount": "800.00"},
                        "admin")
     service.on_member_hospitalized(hospitalized(member_id=42, birth_date=dt.date(1953, 1, 1)))
     [before] = checks(store, member_id="41")
@@ -275,17 +279,17 @@ def test_a_check_uses_the_policy_in_force_when_it_is_decided(store, service):
 ])
 def test_a_bad_subsidy_policy_is_refused_naming_the_field_and_changes_nothing(service, change, field):
     with pytest.raises(InvalidInput) as raised:
-        service.set_policy({"allocation": domain.DEFAULT_ALLOCATION, **change})
+        service.set_policy({"allocation": policy.DEFAULT_ALLOCATION, **change})
     assert field in raised.value.fields and raised.value.fields[field][0]
     assert service.get_policy()["version"] == 0
 
 
 def test_the_problems_of_a_subsidy_policy():
-    good = domain.SubsidyPolicy(80, Decimal("500.00"), Decimal("2000.00"))
-    assert domain.subsidy_policy_problems(good) == {}
-    assert domain.subsidy_policy_problems(domain.SubsidyPolicy(80, Decimal("2000.00"), Decimal("2000.00"))) == {}
-    assert set(domain.subsidy_policy_problems(domain.SubsidyPolicy(0, Decimal("500.00")))) == {"subsidy_min_age"}
-    assert set(domain.subsidy_policy_problems(
-        domain.SubsidyPolicy(80, Decimal("0.00"), Decimal("-1.00")))) == {"subsidy_amount", "subsidy_yearly_cap"}
-    [reason] = domain.subsidy_policy_problems(domain.SubsidyPolicy(80, Decimal("600.00"), Decimal("500.00")))["subsidy_amount"]
+    good = subsidy.SubsidyPolicy(80, Decimal("500.00"), Decimal("2000.00"))
+    assert subsidy.subsidy_policy_problems(good) == {}
+    assert subsidy.subsidy_policy_problems(subsidy.SubsidyPolicy(80, Decimal("2000.00"), Decimal("2000.00"))) == {}
+    assert set(subsidy.subsidy_policy_problems(subsidy.SubsidyPolicy(0, Decimal("500.00")))) == {"subsidy_min_age"}
+    assert set(subsidy.subsidy_policy_problems(
+        subsidy.SubsidyPolicy(80, Decimal("0.00"), Decimal("-1.00")))) == {"subsidy_amount", "subsidy_yearly_cap"}
+    [reason] = subsidy.subsidy_policy_problems(subsidy.SubsidyPolicy(80, Decimal("600.00"), Decimal("500.00")))["subsidy_amount"]
     assert "600.00" in reason and "500.00" in reason

@@ -4,13 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from funding import domain
+from funding.domain import subsidy
 
-POLICY = domain.SubsidyPolicy(min_age=80, amount=Decimal("500.00"))
+POLICY = subsidy.SubsidyPolicy(min_age=80, amount=Decimal("500.00"))
 
 
 def decide(birth_date, on, hardship=False, policy=POLICY):
-    return domain.decide_subsidy(policy, "hospitalized", birth_date=birth_date, hardship=hardship, on=on)
+    return subsidy.decide_subsidy(policy, "hospitalized", birth_date=birth_date, hardship=hardship, on=on)
 
 
 def test_member_in_hardship_is_eligible_whatever_the_age():
@@ -58,11 +58,11 @@ def test_born_on_29_february_turns_80_on_that_day(on, eligible):
     (dt.date(2028, 2, 29), 84),
 ])
 def test_age_of_someone_born_on_29_february(on, age):
-    assert domain.age_on(dt.date(1944, 2, 29), on) == age
+    assert subsidy.age_on(dt.date(1944, 2, 29), on) == age
 
 
 def test_leap_day_birth_in_a_common_year_counts_from_1_march():
-    policy = domain.SubsidyPolicy(min_age=81, amount=Decimal("500.00"))
+    policy = subsidy.SubsidyPolicy(min_age=81, amount=Decimal("500.00"))
     assert not decide(dt.date(1944, 2, 29), dt.date(2025, 2, 28), policy=policy).eligible
     assert decide(dt.date(1944, 2, 29), dt.date(2025, 3, 1), policy=policy).eligible
 
@@ -81,7 +81,7 @@ def test_both_grounds_are_named():
 
 
 def test_amount_and_age_come_from_the_policy():
-    policy = domain.SubsidyPolicy(min_age=75, amount=Decimal("1200.50"))
+    policy = subsidy.SubsidyPolicy(min_age=75, amount=Decimal("1200.50"))
     decision = decide(dt.date(1950, 1, 1), dt.date(2026, 3, 10), policy=policy)
     assert decision.eligible
     assert decision.amount == Decimal("1200.50")
@@ -91,12 +91,12 @@ def test_amount_and_age_come_from_the_policy():
 
 
 @pytest.mark.parametrize("min_age, amount, expected", [
-    ("80", "500.00", domain.SubsidyPolicy(80, Decimal("500.00"))),
-    (" 75 ", "800", domain.SubsidyPolicy(75, Decimal("800.00"))),
-    ("90", "0.5", domain.SubsidyPolicy(90, Decimal("0.50"))),
+    ("80", "500.00", subsidy.SubsidyPolicy(80, Decimal("500.00"))),
+    (" 75 ", "800", subsidy.SubsidyPolicy(75, Decimal("800.00"))),
+    ("90", "0.5", subsidy.SubsidyPolicy(90, Decimal("0.50"))),
 ])
 def test_policy_from_settings(min_age, amount, expected):
-    policy = domain.subsidy_policy(min_age, amount)
+    policy = subsidy.subsidy_policy(min_age, amount)
     assert policy == expected
     assert str(policy.amount) == str(expected.amount)
 
@@ -104,16 +104,16 @@ def test_policy_from_settings(min_age, amount, expected):
 @pytest.mark.parametrize("amount", ["", "abc", "500,00", "500.001", "-1", "0", "0.00", "NaN", "Infinity", "1e12", 500.0])
 def test_bad_subsidy_amount_is_refused(amount):
     with pytest.raises(ValueError, match="SUBSIDY_AMOUNT"):
-        domain.subsidy_policy("80", amount)
+        subsidy.subsidy_policy("80", amount)
 
 
 @pytest.mark.parametrize("min_age", ["", "eighty", "80.5", "-80", "0", "151", 80.0])
 def test_bad_subsidy_min_age_is_refused(min_age):
     with pytest.raises(ValueError, match="SUBSIDY_MIN_AGE"):
-        domain.subsidy_policy(min_age, "500.00")
+        subsidy.subsidy_policy(min_age, "500.00")
 
 
 def test_cause_key_is_one_per_member_cause_and_day():
-    assert domain.subsidy_cause_key("hospitalized", 7, dt.date(2026, 3, 10)) == "hospitalized:7:2026-03-10"
+    assert subsidy.subsidy_cause_key("hospitalized", 7, dt.date(2026, 3, 10)) == "hospitalized:7:2026-03-10"
     with pytest.raises(ValueError):
-        domain.subsidy_cause_key("birthday", 7, dt.date(2026, 3, 10))
+        subsidy.subsidy_cause_key("birthday", 7, dt.date(2026, 3, 10))

@@ -1,0 +1,162 @@
+"""Party dues: fixing a year's rates from the pension, adjusting them, payments
+(with their rebate into the dues_rebate source) and arrears."""
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from funding.domain import dues, ledger
+from funding.handlers.ledger import add_income
+from funding.handlers.policy import current_rebate_ratio
+from funding.models import DuesPayment, DuesRate, LedgerEntry, MemberFact
+from funding.schemas import ArrearsQuery, DuesAdjustmentIn, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn
+from wuji_infra.errors import Conflict, InvalidInput
+from wuji_infra.validation import load, page_of, paging
+
+
+def _rates(session, member_id, year, lock=False):
+    query = sa.select(DuesRate).where(DuesRate.member_id == member_id, DuesRate.year == year).order_by(DuesRate.id)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).all()
+
+
+def fix_dues(tx, data, actor=None):
+    """Fix a year's monthly dues of every active member from the pension funding knows.
+
+    Meant for the start of the year; run again, it fixes only members not yet
+    fixed (newcomers) and never changes a fixed amount: that takes an adjustment.
+    A member who came on the roster during the year owes from that month
+    (domain.dues.first_month_due); one who came after it is not fixed for it. An
+    explicit ``from_month`` is the office's word for everyone this run fixes.
+    """
+    chosen = load(FixDuesIn(), data)
+    year, explicit = chosen["year"], chosen["from_month"]
+    already = set(tx.session.scalars(sa.select(DuesRate.member_id).where(DuesRate.year == year)))
+    fixed, without_pension, joined_during_year, registered_after_year = [], [], [], []
+    members = tx.session.scalars(sa.select(MemberFact).where(MemberFact.status == "active").order_by(MemberFact.member_id))
+    for member in members:
+        if member.member_id in already:
+            continue
+        if member.pension_monthly is None:
+            without_pension.append(member.member_id)
+            continue
+        from_month = explicit or dues.first_month_due(year, member.registered_on)
+        if from_month is None:
+            registered_after_year.append(member.member_id)
+            continue
+        reason = f"按{year}年初月基本养老金 {member.pension_monthly:.2f} 元核定"
+        if explicit:
+            reason = f"按月基本养老金 {member.pension_monthly:.2f} 元核定，自{year}年{from_month}月起（经办人指定）"
+        elif from_month > 1:
+            reason = (f"{member.registered_on.isoformat()} 登记，按月基本养老金 {member.pension_monthly:.2f} 元核定，"
+                      f"自{year}年{from_month}月起")
+            joined_during_year.append({"member_id": member.member_id, "from_month": from_month})
+        tx.session.add(DuesRate(
+            member_id=member.member_id, year=year, from_month=from_month, kind="fixed",
+            monthly_amount=dues.monthly_dues(member.pension_monthly), pension_basis=member.pension_monthly,
+            reason=reason, recorded_by=actor,
+        ))
+        fixed.append(member.member_id)
+    tx.session.flush()
+    return {"year": year, "fixed": len(fixed), "already_fixed": len(already), "from_month": explicit,
+            "without_pension": without_pension, "joined_during_year": joined_during_year,
+            "registered_after_year": registered_after_year}
+
+
+def adjust_dues(tx, data, actor=None):
+    """A recorded change of a member's monthly dues from a month on (e.g. hardship: less or nothing)."""
+    chosen = load(DuesAdjustmentIn(), data)
+    rates = _rates(tx.session, chosen["member_id"], chosen["year"], lock=True)
+    problem = dues.not_fixed_problem(chosen["member_id"], chosen["year"], rates)
+    if problem:
+        raise Conflict(*problem)
+    rate = DuesRate(member_id=chosen["member_id"], year=chosen["year"], from_month=chosen["from_month"],
+                    monthly_amount=chosen["monthly_amount"], kind="adjustment", reason=chosen["reason"],
+                    recorded_by=actor)
+    tx.session.add(rate)
+    tx.session.flush()
+    return DuesRateOut().dump(rate)
+
+
+def list_dues_rates(session, filters=None, page=1, page_size=20):
+    chosen = load(ArrearsQuery(), filters or {})
+    query = sa.select(DuesRate).where(DuesRate.year == chosen["year"]).order_by(DuesRate.member_id, DuesRate.id)
+    if "member_id" in chosen:
+        query = query.where(DuesRate.member_id == chosen["member_id"])
+    return page_of(session, query, DuesRateOut().dump, page, page_size)
+
+
+def pay_dues(tx, data, actor=None, *, today):
+    """A month's dues paid, by the member or a relative; at most 6 months late.
+
+    The share set by policy is income of the dues_rebate source, in the same
+    transaction. The member's rate rows are locked, so two payments of one
+    month at once cannot both be recorded.
+    """
+    chosen = load(DuesPaymentIn(), data)
+    member_id, year, month = chosen["member_id"], chosen["year"], chosen["month"]
+    paid_on = chosen["paid_on"] or today
+    problem = dues.payment_timing_problem(year, month, paid_on)
+    if problem:
+        raise InvalidInput(*problem)
+    rates = [(r.from_month, r.monthly_amount) for r in _rates(tx.session, member_id, year, lock=True)]
+    paid = tx.session.scalar(sa.select(DuesPayment.id).where(
+        DuesPayment.member_id == member_id, DuesPayment.year == year, DuesPayment.month == month))
+    problem = dues.payment_problem(member_id, year, month, rates, already_paid=paid is not None)
+    if problem:
+        raise Conflict(*problem)
+    due = dues.due_in_month(rates, month)
+    rebate = dues.rebate_of(due, current_rebate_ratio(tx.session))
+    payment = DuesPayment(member_id=member_id, year=year, month=month, amount=due, paid_by=chosen["paid_by"],
+                          payer_name=chosen["payer_name"], paid_on=paid_on, rebate=rebate, recorded_by=actor)
+    tx.session.add(payment)
+    if rebate > 0:
+        # the rebate is income of the year it is collected in
+        tx.session.add(LedgerEntry(
+            year=paid_on.year, source="dues_rebate", kind=ledger.DUES_REBATE, amount=rebate, member_id=member_id,
+            reference=f"dues:{member_id}:{year}-{month:02d}", entry_date=paid_on, recorded_by=actor,
+            description=f"党费返还：党员 {member_id} {year}年{month}月党费 {due:.2f} 元",
+        ))
+        add_income(tx.session, paid_on.year, "dues_rebate", rebate)
+    tx.session.flush()
+    return DuesPaymentOut().dump(payment)
+
+
+def list_dues_payments(session, filters=None, page=1, page_size=20):
+    chosen = load(ArrearsQuery(), filters or {})
+    query = sa.select(DuesPayment).where(DuesPayment.year == chosen["year"]).order_by(
+        DuesPayment.member_id, DuesPayment.month)
+    if "member_id" in chosen:
+        query = query.where(DuesPayment.member_id == chosen["member_id"])
+    return page_of(session, query, DuesPaymentOut().dump, page, page_size)
+
+
+def dues_arrears(session, filters=None, page=1, page_size=20, *, today):
+    """Per member whose dues are fixed for the year: the months due so far and unpaid."""
+    chosen = load(ArrearsQuery(), filters or {})
+    page, page_size = paging(page, page_size)
+    year = chosen["year"]
+    query = sa.select(DuesRate).where(DuesRate.year == year).order_by(DuesRate.member_id, DuesRate.id)
+    if "member_id" in chosen:
+        query = query.where(DuesRate.member_id == chosen["member_id"])
+    rates = {}
+    for rate in session.scalars(query):
+        rates.setdefault(rate.member_id, []).append((rate.from_month, rate.monthly_amount))
+    paid = set(session.execute(sa.select(DuesPayment.member_id, DuesPayment.month)
+                               .where(DuesPayment.year == year, DuesPayment.member_id.in_(list(rates)))).all())
+    facts = {row.member_id: row for row in session.execute(
+        sa.select(MemberFact.member_id, MemberFact.name, MemberFact.left_on)
+        .where(MemberFact.member_id.in_(list(rates)))).all()}
+    owing = []
+    for member_id, member_rates in rates.items():
+        fact = facts.get(member_id)
+        months = [{"month": month, "amount": f"{due:.2f}"}
+                  for month, due in dues.months_due(member_rates, year, today, fact.left_on if fact else None)
+                  if (member_id, month) not in paid]
+        if months:
+            total = sum((Decimal(m["amount"]) for m in months), ledger.ZERO)
+            owing.append({"member_id": member_id, "name": fact.name if fact else None, "months": months,
+                          "total": f"{total:.2f}"})
+    start = (page - 1) * page_size
+    return {"year": year, "items": owing[start:start + page_size], "total": len(owing),
+            "page": page, "page_size": page_size}
