@@ -82,22 +82,25 @@ def status_on(stored_status, due_date, today):
     return stored_status
 
 
+# why a task in a stored status cannot be cancelled, or completed (a status not listed: it can)
+_CANCEL_PROBLEMS = {
+    "done": "该走访任务已完成，不能取消 (the visit task is done)",
+    "cancelled": "该走访任务已取消 (the visit task is already cancelled)",
+}
+_COMPLETION_PROBLEMS = {
+    "done": "该走访任务已完成 (the visit task is already done)",
+    "cancelled": "该走访任务已取消 (the visit task is cancelled)",
+}
+
+
 def cancel_problem(stored_status):
     """Why a task cannot be cancelled, or None when it can."""
-    if stored_status == "done":
-        return "该走访任务已完成，不能取消 (the visit task is done)"
-    if stored_status == "cancelled":
-        return "该走访任务已取消 (the visit task is already cancelled)"
-    return None
+    return _CANCEL_PROBLEMS.get(stored_status)
 
 
 def completion_problem(stored_status):
     """Why a task cannot be completed, or None when it can."""
-    if stored_status == "done":
-        return "该走访任务已完成 (the visit task is already done)"
-    if stored_status == "cancelled":
-        return "该走访任务已取消 (the visit task is cancelled)"
-    return None
+    return _COMPLETION_PROBLEMS.get(stored_status)
 
 
 def reassign_problem(stored_status):
