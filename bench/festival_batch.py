@@ -28,9 +28,11 @@ from sqlalchemy.orm import sessionmaker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from welfare import festivals, handlers  # noqa: E402
+from welfare.domain import festivals  # noqa: E402
+from welfare.handlers import festivals as handlers  # noqa: E402
 from welfare.models import MemberFact, Visitor  # noqa: E402
 from wuji_infra import migrations, testing  # noqa: E402
+from wuji_infra.clock import FixedClock  # noqa: E402
 from wuji_infra.db import Store, make_engine  # noqa: E402
 
 
@@ -58,7 +60,9 @@ def run(url):
     store = Store(sessionmaker(engine, expire_on_commit=False), "welfare")
     started = time.perf_counter()
     with store.transaction() as tx:
-        summary = handlers.festival_batch(tx, "spring_festival", 2027, festivals.Policy(), dt.date(2027, 1, 25))
+        clock = FixedClock(dt.date(2027, 1, 25))
+        summary = handlers.festival_batch(tx, "spring_festival", 2027, festivals.Policy(),
+                                          today=clock.today(), now=clock.now())
     seconds = time.perf_counter() - started
     engine.dispose()
     loads = list(summary["assignees"].values())

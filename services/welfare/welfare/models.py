@@ -5,8 +5,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from wuji_infra.member_facts import MemberFactsColumns
 from wuji_infra.types import UtcDateTime, utc_now
-
 
 
 class Base(DeclarativeBase):
@@ -64,23 +64,16 @@ class VisitRecord(Base):
     task: Mapped[VisitTask] = relationship(back_populates="record")
 
 
-class MemberFact(Base):
-    """Welfare's own copy of the member facts its rules need, fed by
-    member_registered / member_updated; the members database is never read.
-    ``as_of`` is the time of the event the row came from: an older event
-    arriving late does not overwrite a newer one."""
-    __tablename__ = "member_facts"
+class MemberFact(MemberFactsColumns, Base):
+    """Welfare's own copy of the member facts its rules need, fed by members'
+    events and kept by the one rule of ``wuji_infra.member_facts``; the
+    members database is never read."""
 
-    member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    branch_id: Mapped[int] = mapped_column(index=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
     birth_date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
-    status: Mapped[str] = mapped_column(sa.String(32), index=True)
     hardship: Mapped[bool] = mapped_column(sa.Boolean)
     lives_alone: Mapped[bool] = mapped_column(sa.Boolean)
     children_away: Mapped[bool] = mapped_column(sa.Boolean)
     mobility_limited: Mapped[bool] = mapped_column(sa.Boolean)
-    as_of: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class Visitor(Base):
@@ -182,7 +175,7 @@ class HelpCaseNote(Base):
 
 
 class FestivalPolicy(Base):
-    """The office's policy for one festival's batch of visits (see festivals.Policy)."""
+    """The office's policy for one festival's batch of visits (see domain.festivals.Policy)."""
     __tablename__ = "festival_policies"
 
     festival: Mapped[str] = mapped_column(sa.String(32), primary_key=True)

@@ -1,8 +1,8 @@
 """marshmallow schemas at the welfare service's boundary: what comes in, what goes out."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from welfare import domain, festivals
-from wuji_infra.validation import Money
+from welfare.domain import festivals, help_cases, pairings, tasks
+from wuji_infra.validation import Id, Money
 
 _REQUIRED = {"required": "必填 (required)"}
 
@@ -35,7 +35,7 @@ class VisitRecordOut(Schema):
 
 
 class VisitTaskOut(Schema):
-    """A task as stored; ``handlers.dump_task`` puts in the status as of today."""
+    """A task as stored; ``handlers.tasks.dump_task`` puts in the status as of today."""
     id = fields.Integer()
     member_id = fields.Integer()
     branch_id = fields.Integer()
@@ -61,8 +61,8 @@ class VisitTaskFilters(Schema):
 
     member_id = fields.Integer()
     assignee = fields.String(validate=validate.Length(min=1, max=100))
-    cause = fields.String(validate=validate.OneOf(domain.CAUSES))
-    status = fields.String(validate=validate.OneOf(domain.STATUSES))
+    cause = fields.String(validate=validate.OneOf(tasks.CAUSES))
+    status = fields.String(validate=validate.OneOf(tasks.STATUSES))
     overdue = fields.Boolean()
     due_after = fields.Date()
     due_before = fields.Date()
@@ -73,7 +73,7 @@ class VisitCompletionIn(Schema):
         unknown = RAISE
 
     visited_on = fields.Date(required=True, error_messages=_REQUIRED)
-    kind = fields.String(validate=validate.OneOf(domain.VISIT_KINDS))
+    kind = fields.String(validate=validate.OneOf(tasks.VISIT_KINDS))
     visitors = fields.List(
         _text(50), required=True, error_messages=_REQUIRED,
         validate=validate.Length(min=1, max=20, error="走访人应为1到20人 (1 to 20 visitors)"),
@@ -105,9 +105,9 @@ class VisitorIn(Schema):
         unknown = RAISE
 
     name = fields.String(required=True, error_messages=_REQUIRED, validate=[validate.Length(min=1, max=50), _not_blank])
-    role = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(domain.VISITOR_ROLES))
-    member_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
-    branch_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+    role = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(pairings.VISITOR_ROLES))
+    member_id = Id(allow_none=True)
+    branch_id = Id(allow_none=True)
     pairs = fields.Boolean()
     active = fields.Boolean()
 
@@ -126,7 +126,7 @@ class VisitorFilters(Schema):
     class Meta:
         unknown = RAISE
 
-    role = fields.String(validate=validate.OneOf(domain.VISITOR_ROLES))
+    role = fields.String(validate=validate.OneOf(pairings.VISITOR_ROLES))
     branch_id = fields.Integer()
     pairs = fields.Boolean()
     active = fields.Boolean()
@@ -171,9 +171,9 @@ class PairingIn(Schema):
     class Meta:
         unknown = RAISE
 
-    member_id = fields.Integer(required=True, error_messages=_REQUIRED, validate=validate.Range(min=1, max=2**31 - 1))
-    helper_id = fields.Integer(required=True, error_messages=_REQUIRED, validate=validate.Range(min=1, max=2**31 - 1))
-    reason = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(domain.PAIRING_REASONS))
+    member_id = Id(required=True, error_messages=_REQUIRED)
+    helper_id = Id(required=True, error_messages=_REQUIRED)
+    reason = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(pairings.PAIRING_REASONS))
     started_on = fields.Date()
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
@@ -192,7 +192,7 @@ class TalkIn(Schema):
         unknown = RAISE
 
     talked_on = fields.Date(required=True, error_messages=_REQUIRED)
-    how = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(domain.TALK_WAYS))
+    how = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(pairings.TALK_WAYS))
     notes = fields.String(required=True, error_messages=_REQUIRED,
                           validate=[validate.Length(min=1, max=4000), _not_blank])
 
@@ -235,8 +235,8 @@ class HelpCaseIn(Schema):
     class Meta:
         unknown = RAISE
 
-    member_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
-    task_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+    member_id = Id()
+    task_id = Id(allow_none=True)
     title = fields.String(required=True, error_messages=_REQUIRED, validate=[validate.Length(min=1, max=200), _not_blank])
     description = fields.String(allow_none=True, validate=validate.Length(max=4000))
     assignee = fields.String(allow_none=True, validate=[validate.Length(min=1, max=100), _not_blank])
@@ -248,7 +248,7 @@ class HelpCaseFilters(Schema):
         unknown = RAISE
 
     member_id = fields.Integer()
-    status = fields.String(validate=validate.OneOf(domain.HELP_CASE_STATUSES))
+    status = fields.String(validate=validate.OneOf(help_cases.HELP_CASE_STATUSES))
     assignee = fields.String(validate=validate.Length(min=1, max=100))
     opened_after = fields.Date()
     opened_before = fields.Date()

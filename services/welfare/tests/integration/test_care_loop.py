@@ -12,9 +12,10 @@ from nameko.standalone.rpc import ServiceRpcClient
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy.orm import sessionmaker
 
-from welfare import handlers
+from welfare.handlers import daily, festivals as festival_handlers, tasks as handlers
 from welfare.service import WelfareService
 from wuji_infra import events
+from wuji_infra.clock import FixedClock
 from wuji_infra.db import Store, make_engine
 from wuji_infra.tables import outbox
 
@@ -90,7 +91,7 @@ def test_two_timers_at_once_send_each_reminder_once(welfare_url, member_id):
 
     def run():
         with store.transaction() as tx:
-            return handlers.run_daily(tx, today)
+            return daily.run_daily(tx, today=today, now=FixedClock(today).now())
 
     results = [thread.wait() for thread in [eventlet.spawn(run) for _ in range(4)]]
     with store.read() as session:
@@ -108,7 +109,7 @@ def test_two_timers_at_once_send_each_reminder_once(welfare_url, member_id):
 
 
 def test_festival_batches_at_once_on_postgresql_make_each_task_once(welfare_url):
-    from welfare import festivals
+    from welfare.domain import festivals
     from welfare.models import MemberFact, Visitor
 
     engine = make_engine(welfare_url)
@@ -124,7 +125,8 @@ def test_festival_batches_at_once_on_postgresql_make_each_task_once(welfare_url)
 
     def run():
         with store.transaction() as tx:
-            return handlers.festival_batch(tx, "spring_festival", 2027, policy, dt.date(2027, 1, 25))
+            return festival_handlers.festival_batch(tx, "spring_festival", 2027, policy,
+                                                   today=dt.date(2027, 1, 25), now=now)
 
     results = [thread.wait() for thread in [eventlet.spawn(run) for _ in range(3)]]
     again = run()
@@ -156,7 +158,8 @@ def test_two_timers_at_once_make_each_birthday_task_once(welfare_url):
 
     def run():
         with store.transaction() as tx:
-            return handlers.run_daily(tx, dt.date(2026, 11, 30))
+            day = dt.date(2026, 11, 30)
+            return daily.run_daily(tx, today=day, now=FixedClock(day).now())
 
     results = [thread.wait() for thread in [eventlet.spawn(run) for _ in range(3)]]
     with store.read() as session:

@@ -13,7 +13,7 @@ from nameko.standalone.events import event_dispatcher, get_event_exchange
 from nameko.standalone.rpc import ServiceRpcClient
 from nameko.testing.services import entrypoint_waiter
 
-from welfare import handlers
+from welfare.handlers import tasks as handlers
 from welfare.service import WelfareService
 from wuji_infra import deadletters, events
 from wuji_infra.errors import Conflict, InvalidInput

@@ -8,10 +8,12 @@ import pytest
 import sqlalchemy as sa
 from nameko.testing.services import worker_factory
 
-from welfare import domain, handlers
+from welfare.domain import daily, pairings as pairing_rules, tasks as task_rules
+from welfare.handlers import daily as daily_work, pairings as pairing_handlers, tasks
 from welfare.models import Base, MemberFact, Pairing, TaskReminder, VisitTask
 from welfare.service import WelfareService
 from wuji_infra import events
+from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store
 
@@ -24,12 +26,16 @@ def store():
     return in_memory_store("welfare", Base.metadata)
 
 
-class Clock:
-    def __init__(self, day):
-        self.day = day
+class Clock(FixedClock):
+    """A fixed clock the test moves on: ``clock.day = ...``."""
 
-    def __call__(self):
-        return self.day
+    @property
+    def day(self):
+        return self.today()
+
+    @day.setter
+    def day(self, day):
+        FixedClock.__init__(self, day)
 
 
 @pytest.fixture
@@ -40,7 +46,7 @@ def clock():
 @pytest.fixture
 def service(store, clock):
     return worker_factory(WelfareService, db=store, hospital_visit_due_days=3,
-                          rule_due_days=DUE_DAYS, today=clock)
+                          rule_due_days=DUE_DAYS, clock=clock)
 
 
 def facts(member_id=7, **change):
@@ -86,8 +92,8 @@ def emitted(store, prefix=""):
 
 def add_visitor(store, name="王委员", role="committee", member_id=None, branch_id=2, pairs=True):
     with store.transaction() as tx:
-        return handlers.add_visitor(tx, {"name": name, "role": role, "member_id": member_id,
-                                         "branch_id": branch_id, "pairs": pairs})["id"]
+        return pairing_handlers.add_visitor(tx, {"name": name, "role": role, "member_id": member_id,
+                                                 "branch_id": branch_id, "pairs": pairs})["id"]
 
 
 # -- member facts -------------------------------------------------------------
@@ -176,10 +182,10 @@ def test_without_a_willing_helper_the_member_is_left_unpaired_but_visited(servic
 
 
 def test_choose_helper_orders_by_branch_then_load_then_id():
-    assert domain.choose_helper([], 7, 2) is None
-    assert domain.choose_helper([(1, 7, 2, 0)], 7, 2) is None
-    assert domain.choose_helper([(1, None, 3, 0), (2, None, 2, 5)], 7, 2) == 2
-    assert domain.choose_helper([(1, None, 2, 2), (2, None, 2, 1), (3, None, 2, 1)], 7, 2) == 2
+    assert pairing_rules.choose_helper([], 7, 2) is None
+    assert pairing_rules.choose_helper([(1, 7, 2, 0)], 7, 2) is None
+    assert pairing_rules.choose_helper([(1, None, 3, 0), (2, None, 2, 5)], 7, 2) == 2
+    assert pairing_rules.choose_helper([(1, None, 2, 2), (2, None, 2, 1), (3, None, 2, 1)], 7, 2) == 2
 
 
 # -- death --------------------------------------------------------------------
@@ -193,8 +199,8 @@ def test_death_while_hospitalized_cancels_the_hospital_visit_and_makes_a_condole
     service.on_member_deceased(health("member_deceased"))
 
     assert all_tasks(store) == [
-        (7, "hospitalized", "cancelled", dt.date(2026, 11, 27), domain.DECEASED_CANCEL_NOTE),
-        (7, "serious_illness", "cancelled", dt.date(2026, 11, 28), domain.DECEASED_CANCEL_NOTE),
+        (7, "hospitalized", "cancelled", dt.date(2026, 11, 27), task_rules.DECEASED_CANCEL_NOTE),
+        (7, "serious_illness", "cancelled", dt.date(2026, 11, 28), task_rules.DECEASED_CANCEL_NOTE),
         (8, "hospitalized", "open", dt.date(2026, 11, 29), None),
         (7, "deceased", "open", dt.date(2026, 11, 28), None),
     ]
@@ -224,14 +230,14 @@ def test_the_condolence_visit_is_not_cancelled_by_its_own_rule(service, store):
 
 
 def test_the_due_days_settings_default_and_are_checked(monkeypatch):
-    for name in handlers.RULE_DUE_DAYS_SETTINGS.values():
+    for name in tasks.RULE_DUE_DAYS_SETTINGS.values():
         monkeypatch.delenv(name, raising=False)
-    assert handlers.rule_due_days() == {"discharged": 7, "serious_illness": 3, "deceased": 2}
+    assert tasks.rule_due_days() == {"discharged": 7, "serious_illness": 3, "deceased": 2}
     monkeypatch.setenv("CONDOLENCE_VISIT_DUE_DAYS", "1")
-    assert handlers.rule_due_days()["deceased"] == 1
+    assert tasks.rule_due_days()["deceased"] == 1
     monkeypatch.setenv("DISCHARGE_VISIT_DUE_DAYS", "a week")
     with pytest.raises(ValueError, match="DISCHARGE_VISIT_DUE_DAYS"):
-        handlers.rule_due_days()
+        tasks.rule_due_days()
 
 
 # -- birthdays ----------------------------------------------------------------
@@ -247,8 +253,8 @@ def test_the_due_days_settings_default_and_are_checked(monkeypatch):
     (dt.date(1947, 1, 2), dt.date(2026, 12, 29), 80),     # the week starts in the old year
 ])
 def test_a_milestone_birthday_gets_a_visit_in_its_week_due_on_the_day(born, today, age):
-    planned = domain.birthday_visit(7, born, today)
-    assert planned.due_date == domain.birthday_in(born, today.year if born.month >= today.month else today.year + 1)
+    planned = daily.birthday_visit(7, born, today)
+    assert planned.due_date == daily.birthday_in(born, today.year if born.month >= today.month else today.year + 1)
     assert planned.cause_key == f"birthday:7:{age}"
     assert f"{age}岁" in planned.reason
 
@@ -260,13 +266,13 @@ def test_a_milestone_birthday_gets_a_visit_in_its_week_due_on_the_day(born, toda
     (dt.date(1927, 12, 1), dt.date(2026, 11, 30)),   # 99: no milestone
 ])
 def test_no_birthday_visit_outside_the_week_or_the_milestones(born, today):
-    assert domain.birthday_visit(7, born, today) is None
+    assert daily.birthday_visit(7, born, today) is None
 
 
 def test_a_29_february_birthday_falls_on_28_february_in_other_years():
-    assert domain.birthday_in(dt.date(1944, 2, 29), 2026) == dt.date(2026, 2, 28)
-    assert domain.birthday_in(dt.date(1944, 2, 29), 2028) == dt.date(2028, 2, 29)
-    assert domain.birthday_visit(7, dt.date(1946, 2, 28), dt.date(2026, 2, 23)).due_date == dt.date(2026, 2, 28)
+    assert daily.birthday_in(dt.date(1944, 2, 29), 2026) == dt.date(2026, 2, 28)
+    assert daily.birthday_in(dt.date(1944, 2, 29), 2028) == dt.date(2028, 2, 29)
+    assert daily.birthday_visit(7, dt.date(1946, 2, 28), dt.date(2026, 2, 23)).due_date == dt.date(2026, 2, 28)
 
 
 def test_the_timer_makes_birthday_visits_once_for_active_members_only(service, store, clock):
@@ -313,10 +319,11 @@ def test_done_and_cancelled_tasks_get_no_reminders(service, store):
 
 def test_a_reminder_already_marked_by_another_process_is_not_sent_again(store):
     with store.transaction() as tx:
-        [task] = handlers.create_hospital_visit(tx, hospitalized(date=TODAY - dt.timedelta(days=5)).data, due_days=3)
+        [task] = tasks.create_hospital_visit(tx, hospitalized(date=TODAY - dt.timedelta(days=5)).data, due_days=3,
+                                             today=TODAY)
         tx.session.add(TaskReminder(task_id=task["id"], kind="overdue"))
     with store.transaction() as tx:
-        assert handlers.run_daily(tx, TODAY)["overdue"] == 0
+        assert daily_work.run_daily(tx, today=TODAY, now=FixedClock(TODAY).now())["overdue"] == 0
     assert emitted(store, "visit_task_o") == []
 
 
@@ -417,7 +424,7 @@ def test_a_refused_expense_shows_on_its_visit(service, store):
 @pytest.mark.parametrize("reference", [None, "activity:1", "visit:999", "visit:abc"])
 def test_refusals_of_other_expenses_change_nothing(store, reference):
     with store.transaction() as tx:
-        assert handlers.record_expense_refused(tx, refused(reference).data, dt.datetime.now(dt.timezone.utc)) is False
+        assert tasks.record_expense_refused(tx, refused(reference).data, dt.datetime.now(dt.timezone.utc)) is False
 
 
 # -- visitors and pairings lists ------------------------------------------------

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from welfare import domain
+from welfare.domain import tasks as domain
 
 ADMITTED = dt.date(2026, 11, 25)
 
@@ -57,3 +57,62 @@ def test_visit_date_is_neither_in_the_future_nor_before_its_cause():
     assert domain.visit_date_problem(ADMITTED, ADMITTED, today) is None
     assert "future" in domain.visit_date_problem(today + dt.timedelta(days=1), ADMITTED, today)
     assert "before the cause" in domain.visit_date_problem(ADMITTED - dt.timedelta(days=1), ADMITTED, today)
+
+
+# -- the rules moved out of the handlers ----------------------------------------
+
+def test_only_an_open_task_can_be_reassigned():
+    assert domain.reassign_problem("open") is None
+    assert "only an open task" in domain.reassign_problem("done")
+    assert "only an open task" in domain.reassign_problem("cancelled")
+
+
+def test_a_visit_kind_defaults_by_cause():
+    assert domain.default_visit_kind("hospitalized") == "hospital"
+    assert domain.default_visit_kind("discharged") == "home"
+
+
+def test_only_visit_references_of_funding_name_a_task():
+    assert domain.expense_reference_task("visit:12") == 12
+    for reference in (None, "", "activity:1", "visit:abc", "visit:0", f"visit:{2**40}"):
+        assert domain.expense_reference_task(reference) is None
+
+
+def test_a_pairing_ended_takes_no_more_work_and_a_helper_never_helps_himself():
+    from welfare.domain import pairings
+
+    assert pairings.ended_problem(7) is None
+    assert "ended" in pairings.ended_problem(None)
+    assert pairings.helper_problem(True, 50, 7) is None
+    assert "no such active helper" in pairings.helper_problem(None, None, 7)
+    assert "no such active helper" in pairings.helper_problem(False, 50, 7)
+    assert "cannot help himself" in pairings.helper_problem(True, 7, 7)
+    assert "already has an active pairing" in pairings.pairing_problem(True)
+    assert pairings.needs_of({"serious_illness": False, "lives_alone": True, "children_away": True,
+                              "hardship": False}) == ["lives_alone", "children_away"]
+
+
+def test_dates_the_office_types_are_not_in_the_future_nor_before_their_start():
+    from welfare.domain.dates import date_problem
+
+    today = dt.date(2026, 11, 26)
+    assert date_problem(today, ADMITTED, today, "结束日期") is None
+    assert "in the future" in date_problem(today + dt.timedelta(days=1), None, today, "结束日期")
+    assert "before 2026-11-25" in date_problem(dt.date(2026, 11, 24), ADMITTED, today, "结束日期")
+
+
+def test_a_help_case_is_for_the_member_of_its_visit_and_closed_is_final():
+    from welfare.domain import help_cases
+
+    assert help_cases.task_member_problem(7, 7) is None
+    assert "not the member" in help_cases.task_member_problem(8, 7)
+    assert help_cases.help_case_problem("in_progress") is None
+    assert "closed" in help_cases.help_case_problem("closed")
+    assert (help_cases.status_when_opened("李干事"), help_cases.status_when_opened(None)) == ("in_progress", "open")
+
+
+def test_an_unknown_festival_is_named():
+    from welfare.domain import festivals
+
+    assert festivals.festival_problem("double_ninth") is None
+    assert "unknown festival" in festivals.festival_problem("easter")

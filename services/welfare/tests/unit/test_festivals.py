@@ -7,10 +7,12 @@ import pytest
 import sqlalchemy as sa
 from nameko.testing.services import worker_factory
 
-from welfare import festivals, handlers
+from welfare.domain import festivals
+from welfare.handlers import festivals as handlers
 from welfare.models import Base, VisitTask
 from welfare.service import WelfareService
 from wuji_infra import events
+from wuji_infra.clock import FixedClock
 from wuji_infra.errors import InvalidInput
 from wuji_infra.testing import emitted_events, in_memory_store
 
@@ -65,7 +67,7 @@ def store():
 def service(store):
     return worker_factory(WelfareService, db=store, hospital_visit_due_days=3,
                           rule_due_days={"discharged": 7, "serious_illness": 3, "deceased": 2},
-                          today=lambda: TODAY)
+                          clock=FixedClock(TODAY))
 
 
 def register(service, member_id, born=dt.date(1950, 1, 1), **change):
@@ -151,7 +153,7 @@ def test_the_timer_makes_the_batch_within_its_lead_days_by_the_default_policy(se
 def test_the_timer_waits_for_the_lead_days(store, members):
     service = worker_factory(WelfareService, db=store, hospital_visit_due_days=3,
                              rule_due_days={"discharged": 7, "serious_illness": 3, "deceased": 2},
-                             today=lambda: dt.date(2027, 1, 22))  # 15 days before
+                             clock=FixedClock(dt.date(2027, 1, 22)))  # 15 days before
     assert service.daily()["festival_tasks"] == 0
     service.set_festival_policy("spring_festival", {"lead_days": 15})
     assert service.daily()["festival_tasks"] == 3

@@ -7,10 +7,11 @@ import pytest
 import sqlalchemy as sa
 from nameko.testing.services import worker_factory
 
-from welfare import handlers
+from welfare.handlers import tasks as handlers
 from welfare.models import Base, VisitRecord, VisitTask
 from welfare.service import WelfareService
 from wuji_infra import events
+from wuji_infra.clock import Clock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.tables import inbox
 from wuji_infra.testing import emitted_events, in_memory_store
@@ -28,7 +29,7 @@ def store():
 @pytest.fixture
 def service(store):
     return worker_factory(WelfareService, db=store, hospital_visit_due_days=3,
-                          rule_due_days={"discharged": 7, "serious_illness": 3, "deceased": 2}, today=dt.date.today)
+                          rule_due_days={"discharged": 7, "serious_illness": 3, "deceased": 2}, clock=Clock())
 
 
 def hospitalized(member_id=7, date=ADMITTED, hospital="市第一人民医院"):
@@ -86,7 +87,8 @@ def test_hospitalization_creates_one_open_visit_task_and_announces_it(service, s
 
 def test_due_days_come_from_the_setting(store, monkeypatch):
     monkeypatch.setenv("HOSPITAL_VISIT_DUE_DAYS", "5")
-    service = worker_factory(WelfareService, db=store, hospital_visit_due_days=handlers.hospital_visit_due_days())
+    service = worker_factory(WelfareService, db=store, hospital_visit_due_days=handlers.hospital_visit_due_days(),
+                             clock=Clock())
     service.on_member_hospitalized(hospitalized())
     assert [task.due_date for task in tasks(store)] == [dt.date(2026, 11, 30)]
 

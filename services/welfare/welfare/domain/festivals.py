@@ -85,3 +85,16 @@ def spread(member_ids, visitors, loads=None):
         assigned.append((member_id, visitor_id))
         heapq.heappush(heap, (load + 1, visitor_id))
     return assigned
+
+
+def festival_problem(festival):
+    """Why ``festival`` names no festival, or None."""
+    if festival not in FESTIVALS:
+        return f"节日应为 {', '.join(sorted(FESTIVALS))} 之一 (unknown festival)"
+    return None
+
+
+def batch_years(today):
+    """The festival years whose batch may be due ``today``: this one and the next
+    (a Spring Festival's lead days may begin in December)."""
+    return (today.year, today.year + 1)

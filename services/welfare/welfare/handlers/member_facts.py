@@ -1,0 +1,23 @@
+"""Welfare's copy of the member facts, kept by the shared rule (wuji_infra.member_facts)."""
+import sqlalchemy as sa
+
+from welfare.models import MemberFact
+from wuji_infra.member_facts import DECEASED, apply_facts, apply_status
+
+# the facts welfare keeps beside branch_id, name and status
+FACT_FIELDS = ("birth_date", "hardship", "lives_alone", "children_away", "mobility_limited")
+
+
+def record_member_facts(tx, data, occurred_at):
+    """On member_registered / member_updated: True when the event was applied
+    (an older one changes nothing; a member known dead stays dead)."""
+    return apply_facts(tx.session, MemberFact, data, occurred_at, FACT_FIELDS) is not None
+
+
+def record_death(tx, member_id, occurred_at):
+    """On member_deceased: the copy says so, whenever the death arrives."""
+    apply_status(tx.session, MemberFact, member_id, DECEASED, occurred_at)
+
+
+def is_deceased(session, member_id):
+    return session.scalar(sa.select(MemberFact.status).where(MemberFact.member_id == member_id)) == DECEASED
