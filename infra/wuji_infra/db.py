@@ -110,6 +110,21 @@ def get_or_404(session, model, key, what, lock=False):
     return found
 
 
+def where_chosen(query, model, chosen, equal=(), period=None):
+    """A list's filters on a select(): each name in ``equal`` that was chosen must match its
+    column; ``period`` = ``(column, from_key, to_key)`` keeps rows from..to, both inclusive."""
+    for name in equal:
+        if name in chosen:
+            query = query.where(getattr(model, name) == chosen[name])
+    if period is not None:
+        column, from_key, to_key = period
+        if chosen.get(from_key) is not None:
+            query = query.where(column >= chosen[from_key])
+        if chosen.get(to_key) is not None:
+            query = query.where(column <= chosen[to_key])
+    return query
+
+
 def dialect_insert(session, table):
     """The INSERT of the session's database (PostgreSQL or SQLite), which knows ``ON CONFLICT``."""
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]

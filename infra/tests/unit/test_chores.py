@@ -175,3 +175,17 @@ def test_registered_on_is_the_first_day_heard_or_the_registration_day_when_it_co
     assert stored(store).registered_on == dt.date(2026, 3, 3)
     apply(store, at(9), registered=True)
     assert stored(store).registered_on == dt.date(2026, 3, 3)
+
+
+def test_where_chosen_filters_by_equal_columns_and_an_inclusive_period(store):
+    from wuji_infra.db import where_chosen
+    with store.transaction() as tx:
+        tx.session.add_all([Handled(id=n, event_id=f"e{n % 2}") for n in range(1, 7)])
+    with store.read() as session:
+        def ids(chosen, **kwargs):
+            query = where_chosen(sa.select(Handled.id).order_by(Handled.id), Handled, chosen, **kwargs)
+            return session.scalars(query).all()
+        assert ids({"event_id": "e1"}, equal=("event_id",)) == [1, 3, 5]
+        assert ids({}, equal=("event_id",)) == [1, 2, 3, 4, 5, 6]
+        assert ids({"a": 2, "b": 4}, period=(Handled.id, "a", "b")) == [2, 3, 4]
+        assert ids({"event_id": "e0", "a": 3}, equal=("event_id",), period=(Handled.id, "a", "b")) == [4, 6]

@@ -9,7 +9,7 @@ from welfare.domain.dates import date_problem
 from welfare.models import HelpCase, HelpCaseNote, VisitTask
 from welfare.refusals import conflict, refuse
 from welfare.schemas import AssigneeIn, HelpCaseCloseIn, HelpCaseFilters, HelpCaseIn, HelpCaseOut, NoteIn
-from wuji_infra.db import get_or_404
+from wuji_infra.db import get_or_404, where_chosen
 from wuji_infra.errors import InvalidInput
 from wuji_infra.validation import load, page_of
 
@@ -47,13 +47,8 @@ def list_help_cases(session, filters=None, page=1, page_size=20):
     """Help cases, newest first; filters member_id, status, assignee, opened_after/before."""
     chosen = load(HelpCaseFilters(), filters or {})
     query = sa.select(HelpCase).order_by(HelpCase.opened_on.desc(), HelpCase.id.desc())
-    for name in ("member_id", "status", "assignee"):
-        if name in chosen:
-            query = query.where(getattr(HelpCase, name) == chosen[name])
-    if "opened_after" in chosen:
-        query = query.where(HelpCase.opened_on >= chosen["opened_after"])
-    if "opened_before" in chosen:
-        query = query.where(HelpCase.opened_on <= chosen["opened_before"])
+    query = where_chosen(query, HelpCase, chosen, equal=("member_id", "status", "assignee"),
+                         period=(HelpCase.opened_on, "opened_after", "opened_before"))
     return page_of(session, query, HelpCaseOut().dump, page, page_size)
 
 

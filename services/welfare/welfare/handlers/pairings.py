@@ -12,7 +12,7 @@ from welfare.schemas import (
     PairingDetailOut, PairingEndIn, PairingFilters, PairingIn, PairingOut, TalkIn, UnpairedFilters, VisitorFilters,
     VisitorIn, VisitorOut,
 )
-from wuji_infra.db import get_or_404
+from wuji_infra.db import get_or_404, where_chosen
 from wuji_infra.validation import load, page_of, paging
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,7 @@ def add_visitor(tx, data, actor=None):
 def list_visitors(session, filters=None, page=1, page_size=20):
     chosen = load(VisitorFilters(), filters or {})
     query = sa.select(Visitor).order_by(Visitor.id)
-    for name in ("role", "branch_id", "pairs", "active"):
-        if name in chosen:
-            query = query.where(getattr(Visitor, name) == chosen[name])
+    query = where_chosen(query, Visitor, chosen, equal=("role", "branch_id", "pairs", "active"))
     return page_of(session, query, VisitorOut().dump, page, page_size)
 
 
@@ -84,9 +82,7 @@ def list_pairings(session, filters=None, page=1, page_size=20):
     """Pairings, newest first; filters ``member_id``, ``helper_id``, ``active``."""
     chosen = load(PairingFilters(), filters or {})
     query = sa.select(Pairing).order_by(Pairing.id.desc())
-    for name in ("member_id", "helper_id"):
-        if name in chosen:
-            query = query.where(getattr(Pairing, name) == chosen[name])
+    query = where_chosen(query, Pairing, chosen, equal=("member_id", "helper_id"))
     if chosen.get("active") is True:
         query = query.where(Pairing.active_member_id.is_not(None))
     elif chosen.get("active") is False:

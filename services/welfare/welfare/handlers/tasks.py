@@ -12,7 +12,7 @@ from welfare.models import VisitRecord, VisitTask
 from welfare.refusals import conflict, refuse
 from welfare.schemas import AssigneeIn, CancelIn, VisitCompletionIn, VisitTaskFilters, VisitTaskOut
 from wuji_infra import config
-from wuji_infra.db import get_or_404
+from wuji_infra.db import get_or_404, where_chosen
 from wuji_infra.validation import load, page_of
 
 log = logging.getLogger(__name__)
@@ -161,9 +161,7 @@ def list_visit_tasks(session, filters=None, page=1, page_size=20, *, today):
     """
     chosen = load(VisitTaskFilters(), filters or {})
     query = sa.select(VisitTask).order_by(VisitTask.due_date, VisitTask.id)
-    for name in ("member_id", "assignee", "cause"):
-        if name in chosen:
-            query = query.where(getattr(VisitTask, name) == chosen[name])
+    query = where_chosen(query, VisitTask, chosen, equal=("member_id", "assignee", "cause"))
     overdue = sa.and_(VisitTask.status == "open", VisitTask.due_date < today)
     status = chosen.get("status")
     if status == "open":
