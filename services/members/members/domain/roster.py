@@ -94,6 +94,11 @@ def changed_fields(before, after):
 TRANSFER_TARGETS = ("unit", "community", "out")  # 本单位, 转入社区, 转出本系统
 
 
+def community_for(org_relation, community):
+    """The community a member's record keeps: a member in the bureau's own branch is in none."""
+    return None if org_relation == "unit" else community
+
+
 def after_transfer(org_relation, community, status, target, to_community=None):
     """(org_relation, community, status) after a transfer to ``target``.
 

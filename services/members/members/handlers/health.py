@@ -1,9 +1,10 @@
 """Health events of members, and the record of who read them."""
 import sqlalchemy as sa
 
-from members.domain.dates import future_date_problem
-from members.domain.health import HEALTH_EVENT_TYPES, health_event_data, health_event_problem, status_after_health_event
-from members.handlers.roster import MEMBER, history_snapshot, member_facts, member_rows, record_changes
+from members.domain.health import (
+    HEALTH_EVENT_TYPES, health_event_data, health_event_problem, status_after_health_event,
+)
+from members.handlers.roster import MEMBER, history_snapshot, member_facts, member_rows, record_changes, refuse_future_date
 from members.models import HealthEvent, HealthRead, Member
 from members.schemas import HealthEventIn, HealthEventOut, HealthReadOut
 from wuji_infra.db import get_or_404
@@ -30,9 +31,7 @@ def record_health_event(tx, member_id, data, actor=None, request_id=None, *, tod
     reason = health_event_problem(member.status)
     if reason:
         raise Conflict(reason, {"kind": [reason]})
-    reason = future_date_problem(values["date"], today)
-    if reason:
-        raise InvalidInput(reason, {"date": [reason]})
+    refuse_future_date(values["date"], today)
 
     event = HealthEvent(member_id=member.id, request_id=request_id, recorded_by=actor, **values)
     tx.session.add(event)

@@ -1,24 +1,26 @@
 """Honors, service at review meetings (engagements) and roles in society: what members bring."""
 import sqlalchemy as sa
 
-from members.domain.dates import future_date_problem
-from members.handlers.roster import MEMBER, member_rows
+from members.handlers.roster import MEMBER, member_rows, refuse_future_date
 from members.models import Engagement, Honor, Member, SocialRole
 from members.schemas import (
     EngagementIn, EngagementOut, HonorFilters, HonorIn, HonorOut, SocialRoleIn, SocialRoleOut,
 )
 from wuji_infra.db import get_or_404
-from wuji_infra.errors import InvalidInput
 from wuji_infra.validation import load, page_of
+
+
+def _add(tx, model, member, values, actor, out):
+    """A new row of ``model`` for ``member``, recorded by ``actor``, as ``out`` dumps it."""
+    row = model(member_id=member.id, recorded_by=actor, **values)
+    tx.session.add(row)
+    tx.session.flush()
+    return out.dump(row)
 
 
 def add_honor(tx, member_id, data, actor=None):
     values = load(HonorIn(), data)
-    member = get_or_404(tx.session, Member, member_id, MEMBER)
-    honor = Honor(member_id=member.id, recorded_by=actor, **values)
-    tx.session.add(honor)
-    tx.session.flush()
-    return HonorOut().dump(honor)
+    return _add(tx, Honor, get_or_404(tx.session, Member, member_id, MEMBER), values, actor, HonorOut())
 
 
 def list_honors(session, filters=None, page=1, page_size=20):
@@ -35,13 +37,8 @@ def record_engagement(tx, member_id, data, actor=None, *, today):
     """A member served at a review meeting or seminar: when, which, and the advice given."""
     values = load(EngagementIn(), data)
     member = get_or_404(tx.session, Member, member_id, MEMBER)
-    reason = future_date_problem(values["date"], today)
-    if reason:
-        raise InvalidInput(reason, {"date": [reason]})
-    engagement = Engagement(member_id=member.id, recorded_by=actor, **values)
-    tx.session.add(engagement)
-    tx.session.flush()
-    return EngagementOut().dump(engagement)
+    refuse_future_date(values["date"], today)
+    return _add(tx, Engagement, member, values, actor, EngagementOut())
 
 
 def list_engagements(session, member_id, filters=None, page=1, page_size=20):
@@ -51,11 +48,7 @@ def list_engagements(session, member_id, filters=None, page=1, page_size=20):
 
 def add_social_role(tx, member_id, data, actor=None):
     values = load(SocialRoleIn(), data)
-    member = get_or_404(tx.session, Member, member_id, MEMBER)
-    role = SocialRole(member_id=member.id, recorded_by=actor, **values)
-    tx.session.add(role)
-    tx.session.flush()
-    return SocialRoleOut().dump(role)
+    return _add(tx, SocialRole, get_or_404(tx.session, Member, member_id, MEMBER), values, actor, SocialRoleOut())
 
 
 def list_social_roles(session, member_id, filters=None, page=1, page_size=20):

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from members import excel
 from members.domain.imports import import_progress, repeated_row_problem
-from members.domain.roster import member_problems, with_member_defaults
+from members.domain.roster import community_for, member_problems, with_member_defaults
 from members.handlers.roster import (
     emit_transferred, history_snapshot, index_specialties, member_facts, member_query, record_changes,
     record_creation, where,
@@ -180,8 +180,7 @@ def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of, today):
                 snapshot, before = history_snapshot(member), where(member)
                 for field, value in values_in.items():
                     setattr(member, field, value)
-                if member.org_relation == "unit":
-                    member.community = None
+                member.community = community_for(member.org_relation, member.community)
                 problems = _cross_field_problems(member)
                 if problems:
                     session.expire(member)  # nothing of a refused row is kept

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from members.domain.dates import future_date_problem
 from members.domain.roster import (
-    after_transfer, changed_fields, member_problems, patch_transfer_target, transfer_problem, with_member_defaults,
+    after_transfer, changed_fields, community_for, member_problems, patch_transfer_target, transfer_problem,
+    with_member_defaults,
 )
 from members.models import Branch, Member, MemberChange, MemberSpecialty, Transfer
 from members.schemas import MemberChangeOut, MemberFilters, MemberIn, MemberOut, NoFilters, TransferIn, TransferOut
@@ -32,6 +33,13 @@ def member_facts(member):
 def where(member):
     """(org_relation, community, status): where a member's membership is."""
     return member.org_relation, member.community, member.status
+
+
+def refuse_future_date(day, today):
+    """InvalidInput on ``date`` when ``day`` is after ``today``: what is recorded has happened."""
+    reason = future_date_problem(day, today)
+    if reason:
+        raise InvalidInput(reason, {"date": [reason]})
 
 
 # -- members ------------------------------------------------------------------
@@ -76,8 +84,7 @@ def update_member(tx, member_id, data, actor=None, *, today):
     snapshot, before = history_snapshot(member), where(member)
     for field, value in values.items():
         setattr(member, field, value)
-    if member.org_relation == "unit":
-        member.community = None
+    member.community = community_for(member.org_relation, member.community)
     _check_member(tx.session, member, exclude_id=member.id)
     tx.session.flush()
     if "specialties" in values:
@@ -183,9 +190,7 @@ def transfer_member(tx, member_id, data, actor=None, *, today):
     """Move a member between the bureau's branch and a community, or out of the system."""
     values = load(TransferIn(), data)
     member = get_or_404(tx.session, Member, member_id, MEMBER)
-    reason = future_date_problem(values["date"], today)
-    if reason:
-        raise InvalidInput(reason, {"date": [reason]})
+    refuse_future_date(values["date"], today)
     before = where(member)
     after = after_transfer(*before, values["target"], values.get("community"))
     reason = transfer_problem(before, after)
