@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from members.domain import check_character
+from members.domain.roster import check_character
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from kombu import Connection, Exchange, Producer, Queue
 
-from members.domain import check_character
+from members.domain.roster import check_character
 
 pytestmark = pytest.mark.e2e
 

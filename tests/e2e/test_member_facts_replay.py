@@ -7,7 +7,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from members.domain import check_character
+from members.domain.roster import check_character
 from wuji_infra.config import env
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,6 @@ import time
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from members import domain
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -18,7 +18,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from members.handlers import member_facts
+from members.handlers.roster import member_facts
 from members.models import Member
 from wuji_infra import config
 from wuji_infra.db import Store, make_engine

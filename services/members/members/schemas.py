@@ -1,8 +1,8 @@
 """marshmallow schemas at the members service's boundary: what comes in, what goes out."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from members import domain
-from wuji_infra.validation import Money
+from members.domain import committees, health, honors, roster
+from wuji_infra.validation import Id, Money
 
 _REQUIRED = {"required": "必填 (required)"}
 
@@ -30,6 +30,13 @@ class BranchFilters(Schema):
     without_secretary = fields.Boolean()
 
 
+class NoFilters(Schema):
+    """The filters of a list that has none: any filter given is refused by name."""
+
+    class Meta:
+        unknown = RAISE
+
+
 class BranchOut(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -44,19 +51,19 @@ class MemberIn(Schema):
         unknown = RAISE
 
     name = _text(50, required=True)
-    gender = fields.String(required=True, validate=validate.OneOf(domain.GENDERS), error_messages=_REQUIRED)
+    gender = fields.String(required=True, validate=validate.OneOf(roster.GENDERS), error_messages=_REQUIRED)
     id_number = fields.String(required=True, error_messages=_REQUIRED)
     birth_date = fields.Date(required=True, error_messages=_REQUIRED)
-    branch_id = fields.Integer(required=True, strict=True, error_messages=_REQUIRED)
+    branch_id = Id(required=True, strict=True, error_messages=_REQUIRED)
     retirement_kind = fields.String(
-        required=True, validate=validate.OneOf(domain.RETIREMENT_KINDS), error_messages=_REQUIRED
+        required=True, validate=validate.OneOf(roster.RETIREMENT_KINDS), error_messages=_REQUIRED
     )
     retired_on = fields.Date(allow_none=True)
     former_unit = _text(200, allow_none=True)
     former_post = _text(200, allow_none=True)
     rank = _text(50, allow_none=True)
     joined_party_on = fields.Date(allow_none=True)
-    org_relation = fields.String(validate=validate.OneOf(domain.ORG_RELATIONS))
+    org_relation = fields.String(validate=validate.OneOf(roster.ORG_RELATIONS))
     community = _text(200, allow_none=True)
     phone = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9+\-() ]{5,30}$", error="电话号码格式不正确 (not a phone number)"))
     address = _text(300, allow_none=True)
@@ -70,30 +77,15 @@ class MemberIn(Schema):
     professional_titles = fields.List(fields.String(validate=validate.Length(min=1, max=50)),
                                       validate=validate.Length(max=20))
     willing_to_serve = fields.Boolean()
-    status = fields.String(validate=validate.OneOf(domain.MEMBER_STATUSES))
+    status = fields.String(validate=validate.OneOf(roster.MEMBER_STATUSES))
 
     @validates_schema
     def _id_number(self, data, **kwargs):
         if "id_number" in data:
-            data["id_number"] = domain.normalize_id_number(data["id_number"])
-            problem = domain.id_number_problem(data["id_number"], data.get("birth_date"))
+            data["id_number"] = roster.normalize_id_number(data["id_number"])
+            problem = roster.id_number_problem(data["id_number"], data.get("birth_date"))
             if problem:
                 raise ValidationError(problem, "id_number")
-
-
-def member_problems(member):
-    """Rules across fields, checked on the member as it will be stored."""
-    problems = {}
-    if member.org_relation == "community" and not member.community:
-        problems["community"] = ["转入社区时必须填写社区名称 (required when org_relation is community)"]
-    problem = domain.id_number_problem(member.id_number, member.birth_date)
-    if problem:
-        problems["id_number"] = [problem]
-    for field in ("retired_on", "joined_party_on"):
-        value = getattr(member, field)
-        if value is not None and value < member.birth_date:
-            problems[field] = ["不能早于出生日期 (before birth_date)"]
-    return problems
 
 
 class MemberOut(Schema):
@@ -131,10 +123,10 @@ class MemberFilters(Schema):
     class Meta:
         unknown = RAISE
 
-    branch_id = fields.Integer()
+    branch_id = Id()
     q = fields.String(validate=validate.Length(min=1, max=50))
-    org_relation = fields.String(validate=validate.OneOf(domain.ORG_RELATIONS))
-    status = fields.String(validate=validate.OneOf(domain.MEMBER_STATUSES))
+    org_relation = fields.String(validate=validate.OneOf(roster.ORG_RELATIONS))
+    status = fields.String(validate=validate.OneOf(roster.MEMBER_STATUSES))
     specialty = fields.String(validate=validate.Length(min=1, max=50))
     willing_to_serve = fields.Boolean()
 
@@ -143,7 +135,7 @@ class HealthEventIn(Schema):
     class Meta:
         unknown = RAISE
 
-    kind = fields.String(required=True, validate=validate.OneOf(domain.HEALTH_EVENT_KINDS), error_messages=_REQUIRED)
+    kind = fields.String(required=True, validate=validate.OneOf(health.HEALTH_EVENT_KINDS), error_messages=_REQUIRED)
     date = fields.Date(required=True, error_messages=_REQUIRED)
     hospital = _text(200, allow_none=True)
     ward = _text(100, allow_none=True)
@@ -189,7 +181,7 @@ class TransferIn(Schema):
     class Meta:
         unknown = RAISE
 
-    target = fields.String(required=True, validate=validate.OneOf(domain.TRANSFER_TARGETS), error_messages=_REQUIRED)
+    target = fields.String(required=True, validate=validate.OneOf(roster.TRANSFER_TARGETS), error_messages=_REQUIRED)
     date = fields.Date(required=True, error_messages=_REQUIRED)
     community = _text(200, allow_none=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
@@ -217,8 +209,8 @@ class SeatIn(Schema):
     class Meta:
         unknown = RAISE
 
-    member_id = fields.Integer(required=True, strict=True, error_messages=_REQUIRED)
-    role = fields.String(required=True, validate=validate.OneOf(domain.COMMITTEE_ROLES), error_messages=_REQUIRED)
+    member_id = Id(required=True, strict=True, error_messages=_REQUIRED)
+    role = fields.String(required=True, validate=validate.OneOf(committees.COMMITTEE_ROLES), error_messages=_REQUIRED)
 
 
 class TermIn(Schema):
@@ -236,15 +228,9 @@ class TermIn(Schema):
     def _dates_and_seats(self, data, **kwargs):
         if "ends_on" in data and "starts_on" in data and data["ends_on"] <= data["starts_on"]:
             raise ValidationError("任期结束应晚于开始 (ends_on must be after starts_on)", "ends_on")
-        problems = domain.committee_problems(data.get("committee", []))
+        problems = committees.committee_problems(data.get("committee", []))
         if problems:
             raise ValidationError(problems["committee"], "committee")
-
-
-class SeatOut(Schema):
-    member_id = fields.Integer()
-    role = fields.String()
-    name = fields.String()
 
 
 class HonorIn(Schema):
@@ -252,7 +238,7 @@ class HonorIn(Schema):
         unknown = RAISE
 
     title = _text(100, required=True)
-    level = fields.String(required=True, validate=validate.OneOf(domain.HONOR_LEVELS), error_messages=_REQUIRED)
+    level = fields.String(required=True, validate=validate.OneOf(honors.HONOR_LEVELS), error_messages=_REQUIRED)
     year = fields.Integer(required=True, strict=True, validate=validate.Range(min=1921, max=2200),
                           error_messages=_REQUIRED)
     awarded_by = _text(200, allow_none=True)
@@ -273,8 +259,8 @@ class HonorFilters(Schema):
     class Meta:
         unknown = RAISE
 
-    member_id = fields.Integer()
-    level = fields.String(validate=validate.OneOf(domain.HONOR_LEVELS))
+    member_id = Id()
+    level = fields.String(validate=validate.OneOf(honors.HONOR_LEVELS))
     year = fields.Integer()
 
 

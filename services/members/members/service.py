@@ -1,11 +1,8 @@
 """nameko entrypoints of the members service: thin, each calls a handler."""
-import datetime as dt
-
-from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from members import handlers, imports
+from members.handlers import committees, figures, health, honors, imports, roster
 from wuji_infra.errors import EXPECTED
 from wuji_infra.service import ServiceBase
 
@@ -14,154 +11,154 @@ REMINDER_INTERVAL_SECONDS = 24 * 3600
 IMPORT_POLL_SECONDS = 1
 
 
-class Clock(DependencyProvider):
-    """Today's date, as a callable; tests replace it to move time."""
-
-    def get_dependency(self, worker_ctx):
-        return dt.date.today
-
-
 class MembersService(ServiceBase):
     name = "members"
-    today = Clock()
+
+    # -- branches, committees and terms -------------------------------------------
 
     # daily, and once at start: a restarted service catches up at once
     @timer(interval=REMINDER_INTERVAL_SECONDS, eager=True)
     def send_term_reminders(self):
-        handlers.send_term_reminders(self.db, self.today())
+        committees.send_term_reminders(self.db, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_branch(self, data):
+    def create_branch(self, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.create_branch(tx, data)
+            return committees.create_branch(tx, data, actor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_branches(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return committees.list_branches(session, filters, page, page_size, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def get_branch(self, branch_id):
         with self.db.read() as session:
-            return handlers.get_branch(session, branch_id, self.today())
+            return committees.get_branch(session, branch_id, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_branches(self, page=1, page_size=20, filters=None):
-        with self.db.read() as session:
-            return handlers.list_branches(session, page, page_size, filters, self.today())
-
-    @rpc(expected_exceptions=EXPECTED)
-    def create_member(self, data, changed_by=None):
+    def elect_committee(self, branch_id, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.create_member(tx, data, changed_by)
+            return committees.elect_committee(tx, branch_id, data, actor, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
-    def update_member(self, member_id, data, changed_by=None):
-        with self.db.transaction() as tx:
-            return handlers.update_member(tx, member_id, data, changed_by, self.today())
-
-    @rpc(expected_exceptions=EXPECTED)
-    def member_history(self, member_id, page=1, page_size=20):
+    def list_terms(self, branch_id, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.member_history(session, member_id, page, page_size)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def transfer_member(self, member_id, data, recorded_by=None):
-        with self.db.transaction() as tx:
-            return handlers.transfer_member(tx, member_id, data, recorded_by, self.today())
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_transfers(self, member_id, page=1, page_size=20):
-        with self.db.read() as session:
-            return handlers.list_transfers(session, member_id, page, page_size)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_member(self, member_id):
-        with self.db.read() as session:
-            return handlers.get_member(session, member_id)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_members(self, filters=None, page=1, page_size=20):
-        with self.db.read() as session:
-            return handlers.list_members(session, filters, page, page_size)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def record_health_event(self, member_id, data, request_id, recorded_by=None):
-        with self.db.transaction() as tx:
-            return handlers.record_health_event(tx, member_id, data, request_id, recorded_by, self.today())
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_health_events(self, member_id, page=1, page_size=20, read_by=None):
-        with self.db.transaction() as tx:
-            return handlers.list_health_events(tx, member_id, page, page_size, read_by)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_health_reads(self, member_id, page=1, page_size=20):
-        with self.db.read() as session:
-            return handlers.list_health_reads(session, member_id, page, page_size)
-
-    # -- committees and terms -----------------------------------------------------
-
-    @rpc(expected_exceptions=EXPECTED)
-    def elect_committee(self, branch_id, data, recorded_by=None):
-        with self.db.transaction() as tx:
-            return handlers.elect_committee(tx, branch_id, data, recorded_by, self.today())
+            return committees.list_terms(session, branch_id, filters, page, page_size, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def get_committee(self, branch_id):
         with self.db.read() as session:
-            return handlers.get_committee(session, branch_id, self.today())
+            return committees.get_committee(session, branch_id, today=self.clock.today())
+
+    # -- the roster ------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_terms(self, branch_id, page=1, page_size=20):
-        with self.db.read() as session:
-            return handlers.list_terms(session, branch_id, page, page_size, self.today())
-
-    # -- talents, honors, roles in society ---------------------------------------
-
-    @rpc(expected_exceptions=EXPECTED)
-    def add_honor(self, member_id, data, recorded_by=None):
+    def create_member(self, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.add_honor(tx, member_id, data, recorded_by)
+            return roster.create_member(tx, data, actor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_members(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return roster.list_members(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_member(self, member_id):
+        with self.db.read() as session:
+            return roster.get_member(session, member_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_member(self, member_id, data, actor=None):
+        with self.db.transaction() as tx:
+            return roster.update_member(tx, member_id, data, actor, today=self.clock.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def member_history(self, member_id, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return roster.member_history(session, member_id, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def transfer_member(self, member_id, data, actor=None):
+        with self.db.transaction() as tx:
+            return roster.transfer_member(tx, member_id, data, actor, today=self.clock.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_transfers(self, member_id, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return roster.list_transfers(session, member_id, filters, page, page_size)
+
+    # -- health events -----------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_health_event(self, member_id, data, actor=None, request_id=None):
+        with self.db.transaction() as tx:
+            return health.record_health_event(tx, member_id, data, actor, request_id, today=self.clock.today())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_health_events(self, member_id, filters=None, page=1, page_size=20, actor=None):
+        with self.db.transaction() as tx:  # a write: the read is recorded
+            return health.list_health_events(tx, member_id, filters, page, page_size, actor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_health_reads(self, member_id, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return health.list_health_reads(session, member_id, filters, page, page_size)
+
+    # -- honors, engagements, roles in society, figures -----------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_honor(self, member_id, data, actor=None):
+        with self.db.transaction() as tx:
+            return honors.add_honor(tx, member_id, data, actor)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_honors(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_honors(session, filters, page, page_size)
+            return honors.list_honors(session, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_engagement(self, member_id, data, recorded_by=None):
+    def record_engagement(self, member_id, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.record_engagement(tx, member_id, data, recorded_by, self.today())
+            return honors.record_engagement(tx, member_id, data, actor, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_engagements(self, member_id, page=1, page_size=20):
+    def list_engagements(self, member_id, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_engagements(session, member_id, page, page_size)
+            return honors.list_engagements(session, member_id, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def add_social_role(self, member_id, data, recorded_by=None):
+    def add_social_role(self, member_id, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.add_social_role(tx, member_id, data, recorded_by)
+            return honors.add_social_role(tx, member_id, data, actor)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_social_roles(self, member_id, page=1, page_size=20):
+    def list_social_roles(self, member_id, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_social_roles(session, member_id, page, page_size)
+            return honors.list_social_roles(session, member_id, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
     def headline_figures(self, query=None):
         """For the yearly report: ``query`` may hold ``on`` (a date) and ``year``."""
         with self.db.read() as session:
-            return handlers.headline_figures(session, query, self.today())
+            return figures.headline_figures(session, query, today=self.clock.today())
 
-    # -- Excel in and out ----------------------------------------------------------
+    # -- Excel in and out ----------------------------------------------------------------
 
     @timer(interval=IMPORT_POLL_SECONDS)
     def run_imports(self):
-        while imports.run_next_import(self.db) is not None:
+        while imports.run_next_import(self.db, clock=self.clock) is not None:
             pass
 
     @rpc(expected_exceptions=EXPECTED)
-    def start_import(self, content_b64, filename=None, started_by=None):
+    def import_template(self):
+        return imports.import_template()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def start_import(self, content_base64, filename=None, actor=None):
         """Queue an .xlsx (base64) for import; answers the job, whose progress get_import reads."""
         with self.db.transaction() as tx:
-            return imports.start_import(tx, content_b64, filename, started_by)
+            return imports.start_import(tx, content_base64, filename, actor)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_import(self, job_id):
@@ -169,18 +166,14 @@ class MembersService(ServiceBase):
             return imports.get_import(session, job_id)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_import_errors(self, job_id, page=1, page_size=20):
+    def list_import_errors(self, job_id, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return imports.list_import_errors(session, job_id, page, page_size)
+            return imports.list_import_errors(session, job_id, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
     def import_errors_workbook(self, job_id):
         with self.db.read() as session:
-            return imports.rejected_workbook(session, job_id)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def import_template(self):
-        return imports.template()
+            return imports.import_errors_workbook(session, job_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def export_members(self, filters=None):

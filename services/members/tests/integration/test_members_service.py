@@ -7,10 +7,11 @@ from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_hook, replace_dependencies
 
-from members.domain import check_character
+from members.domain.roster import check_character
 from members.service import MembersService
 from wuji_infra import events
 from wuji_infra.errors import Conflict, InvalidInput
+from wuji_infra.types import utc_now
 
 pytestmark = pytest.mark.integration
 
@@ -31,11 +32,12 @@ def members(container_factory, nameko_config, service_db):
 
 @pytest.fixture
 def clocked(container_factory, nameko_config, service_db):
-    """The service with its clock in the test's hands: ``clock.return_value = date``."""
+    """The service with its clock in the test's hands: ``clock.today.return_value = date``."""
     service_db("members")
     container = container_factory(MembersService, nameko_config)
-    clock = replace_dependencies(container, "today")
-    clock.return_value = dt.date(2026, 11, 26)
+    clock = replace_dependencies(container, "clock")
+    clock.today.return_value = dt.date(2026, 11, 26)
+    clock.now.side_effect = utc_now  # moments stay real: only the day moves
     container.start()
     with ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10) as cluster:
         yield container, clock, cluster.members
@@ -75,8 +77,8 @@ def test_a_hospitalization_recorded_once_is_announced_once_with_the_contract_env
     })
     request_id = str(uuid.uuid4())
     data = {"kind": "hospitalized", "date": dt.date.today().isoformat(), "hospital": "杭州市第一人民医院"}
-    first = members.record_health_event(member["id"], data, request_id, "staff")
-    again = members.record_health_event(member["id"], data, request_id, "staff")   # a retried request
+    first = members.record_health_event(member["id"], data, actor="staff", request_id=request_id)
+    again = members.record_health_event(member["id"], data, actor="staff", request_id=request_id)   # a retried request
     assert first == again
 
     registered, hospitalized = announced(2)
@@ -104,15 +106,15 @@ def test_the_daily_timer_sends_each_term_reminder_once_with_a_moved_clock(clocke
     secretary = members.create_member({
         "name": "周志强", "gender": "male", "id_number": id_for(dt.date(1944, 2, 3), 11),
         "birth_date": "1944-02-03", "branch_id": branch["id"], "retirement_kind": "tuixiu",
-    }, "clerk1")
+    }, actor="clerk1")
     term = members.elect_committee(branch["id"], {
-        "starts_on": "2024-04-01", "committee": [{"member_id": secretary["id"], "role": "secretary"}]}, "clerk1")
+        "starts_on": "2024-04-01", "committee": [{"member_id": secretary["id"], "role": "secretary"}]}, actor="clerk1")
     assert term["ends_on"] == dt.date(2027, 3, 31)
 
     with entrypoint_hook(container, "send_term_reminders") as run_timer:
         for day in (dt.date(2026, 10, 1), dt.date(2026, 10, 2), dt.date(2027, 1, 5), dt.date(2027, 4, 2),
                     dt.date(2027, 4, 30)):
-            clock.return_value = day
+            clock.today.return_value = day
             run_timer()
     registered, *reminders = announced(4)
     assert registered.event_type == "member_registered"
@@ -127,16 +129,16 @@ def test_history_and_health_reads_over_rpc(members):
     member = members.create_member({
         "name": "陈淑芬", "gender": "female", "id_number": id_for(dt.date(1936, 1, 20), 9),
         "birth_date": "1936-01-20", "branch_id": branch["id"], "retirement_kind": "lixiu",
-    }, "clerk1")
-    members.update_member(member["id"], {"phone": "13800000000"}, "clerk2")
-    members.transfer_member(member["id"], {"target": "community", "date": "2026-01-05", "community": "北山社区"}, "clerk3")
-    members.list_health_events(member["id"], 1, 20, "clerk4")
+    }, actor="clerk1")
+    members.update_member(member["id"], {"phone": "13800000000"}, actor="clerk2")
+    members.transfer_member(member["id"], {"target": "community", "date": "2026-01-05", "community": "北山社区"}, actor="clerk3")
+    members.list_health_events(member["id"], None, 1, 20, actor="clerk4")
     history = members.member_history(member["id"])
     assert [(e["field"], e["changed_by"]) for e in history["items"]] == [
         ("community", "clerk3"), ("org_relation", "clerk3"), ("phone", "clerk2"), ("*", "clerk1")]
     assert members.list_health_reads(member["id"])["items"][0]["read_by"] == "clerk4"
     assert members.list_transfers(member["id"])["items"][0]["date"] == "2026-01-05"
-    members.record_engagement(member["id"], {"date": "2026-01-06", "meeting": "规划论证会"}, "clerk5")
+    members.record_engagement(member["id"], {"date": "2026-01-06", "meeting": "规划论证会"}, actor="clerk5")
     members.add_honor(member["id"], {"title": "优秀党员", "level": "municipal", "year": 2026})
     figures = members.headline_figures({"on": "2026-12-31", "year": 2026})
     assert figures["members_total"] >= 1 and figures["in_communities"] >= 1
@@ -167,7 +169,7 @@ def test_an_excel_import_runs_as_a_job_and_its_progress_is_read(members):
     buffer = io.BytesIO()
     book.save(buffer)
 
-    job = members.start_import(base64.b64encode(buffer.getvalue()).decode(), "名册.xlsx", "clerk1")
+    job = members.start_import(base64.b64encode(buffer.getvalue()).decode(), "名册.xlsx", actor="clerk1")
     seen = set()
     with eventlet.Timeout(60):
         while True:
@@ -177,7 +179,7 @@ def test_an_excel_import_runs_as_a_job_and_its_progress_is_read(members):
                 break
             eventlet.sleep(0.05)
     assert (state["total_rows"], state["created"], state["rejected"], state["progress"]) == (1200, 1188, 12, 100)
-    errors = members.list_import_errors(job["id"], 1, 100)
+    errors = members.list_import_errors(job["id"], None, 1, 100)
     assert errors["total"] == 12 and errors["items"][0] == {"row": 101, "column": "性别",
                                                             "reason": errors["items"][0]["reason"]}
     assert members.list_members({"branch_id": branch["id"]}, 1, 1)["total"] == 1188

@@ -3,8 +3,9 @@ import datetime as dt
 
 import pytest
 
-from members import domain, handlers
-from members.domain import check_character
+from members.handlers import committees, health, roster
+from members.domain.committees import add_months, default_term_end, term_reminder_due
+from members.domain.roster import check_character
 from members.models import Base
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store
@@ -25,14 +26,14 @@ def store():
 
 def make_branch(store, name="机关第一离退休党支部"):
     with store.transaction() as tx:
-        return handlers.create_branch(tx, {"name": name, "unit": "市住房和城乡建设局"})
+        return committees.create_branch(tx, {"name": name, "unit": "市住房和城乡建设局"})
 
 
 def make_members(store, branch, count, start=1):
     made = []
     for i in range(start, start + count):
         with store.transaction() as tx:
-            made.append(handlers.create_member(tx, {
+            made.append(roster.create_member(tx, {
                 "name": f"党员{i}", "gender": "male", "id_number": id_for(dt.date(1945, 5, 6), i),
                 "birth_date": "1945-05-06", "branch_id": branch["id"], "retirement_kind": "tuixiu",
             }))
@@ -41,7 +42,7 @@ def make_members(store, branch, count, start=1):
 
 def elect(store, branch_id, data, today=TODAY):
     with store.transaction() as tx:
-        return handlers.elect_committee(tx, branch_id, data, "clerk1", today=today)
+        return committees.elect_committee(tx, branch_id, data, "clerk1", today=today)
 
 
 @pytest.fixture
@@ -68,11 +69,11 @@ def full_committee(people):
     (dt.date(2027, 1, 10), -3, dt.date(2026, 10, 10)),
 ])
 def test_add_months(day, months, expected):
-    assert domain.add_months(day, months) == expected
+    assert add_months(day, months) == expected
 
 
 def test_a_term_lasts_three_years_by_default():
-    assert domain.default_term_end(dt.date(2024, 4, 1)) == dt.date(2027, 3, 31)
+    assert default_term_end(dt.date(2024, 4, 1)) == dt.date(2027, 3, 31)
 
 
 @pytest.mark.parametrize("today, due", [
@@ -85,7 +86,7 @@ def test_a_term_lasts_three_years_by_default():
     (dt.date(2027, 5, 20), ("branch_term_overdue", "overdue:2027-05")),
 ])
 def test_which_reminder_is_due(today, due):
-    assert domain.term_reminder_due(dt.date(2027, 3, 31), today) == due
+    assert term_reminder_due(dt.date(2027, 3, 31), today) == due
 
 
 # -- committees -------------------------------------------------------------------
@@ -96,7 +97,7 @@ def test_a_committee_is_elected_for_three_years_with_every_role(store, branch, p
     assert [(s["role"], s["name"]) for s in term["committee"]] == list(zip(ROLES, [p["name"] for p in people]))
     assert term["has_secretary"] is True and term["recorded_by"] == "clerk1"
     with store.read() as session:
-        assert handlers.get_committee(session, branch["id"], TODAY)["term"]["id"] == term["id"]
+        assert committees.get_committee(session, branch["id"], today=TODAY)["term"]["id"] == term["id"]
 
 
 def test_re_election_is_a_new_term_and_the_old_is_kept(store, branch, people):
@@ -105,8 +106,8 @@ def test_re_election_is_a_new_term_and_the_old_is_kept(store, branch, people):
                                          "committee": [{"member_id": people[5]["id"], "role": "secretary"}]})
     assert second["ends_on"] == dt.date(2026, 12, 31) and second["state"] == "expiring"
     with store.read() as session:
-        terms = handlers.list_terms(session, branch["id"], today=TODAY)
-        committee = handlers.get_committee(session, branch["id"], TODAY)
+        terms = committees.list_terms(session, branch["id"], today=TODAY)
+        committee = committees.get_committee(session, branch["id"], today=TODAY)
     assert [t["id"] for t in terms["items"]] == [second["id"], first["id"]]
     assert terms["items"][1]["state"] == "overdue" and len(terms["items"][1]["committee"]) == 6
     assert committee["term"]["committee"] == [
@@ -118,26 +119,27 @@ def test_re_election_is_a_new_term_and_the_old_is_kept(store, branch, people):
 
 def test_a_branch_without_a_secretary_is_visible(store, branch, people):
     with store.read() as session:
-        assert handlers.get_committee(session, branch["id"], TODAY) == {
+        assert committees.get_committee(session, branch["id"], today=TODAY) == {
             "branch_id": branch["id"], "term": None, "has_secretary": False}
     elect(store, branch["id"], {"starts_on": "2025-01-01", "committee": full_committee(people)[1:]})
     with store.read() as session:
-        assert handlers.get_committee(session, branch["id"], TODAY)["has_secretary"] is False
+        assert committees.get_committee(session, branch["id"], today=TODAY)["has_secretary"] is False
 
 
 def test_a_secretary_who_has_died_leaves_the_branch_without_one(store, branch, people):
     elect(store, branch["id"], {"starts_on": "2025-01-01", "committee": full_committee(people)})
     with store.transaction() as tx:
-        handlers.record_health_event(tx, people[0]["id"], {"kind": "deceased", "date": "2026-11-01"}, "r1", today=TODAY)
+        health.record_health_event(tx, people[0]["id"], {"kind": "deceased", "date": "2026-11-01"},
+                                   request_id="r1", today=TODAY)
     with store.read() as session:
-        assert handlers.get_committee(session, branch["id"], TODAY)["has_secretary"] is False
+        assert committees.get_committee(session, branch["id"], today=TODAY)["has_secretary"] is False
 
 
 def test_committee_members_must_be_active_members_of_the_branch(store, branch, people):
     other = make_branch(store, "机关第二离退休党支部")
     [outsider] = make_members(store, other, 1, start=50)
     with store.transaction() as tx:
-        handlers.transfer_member(tx, people[1]["id"], {"target": "out", "date": "2026-01-01"}, today=TODAY)
+        roster.transfer_member(tx, people[1]["id"], {"target": "out", "date": "2026-01-01"}, today=TODAY)
     with pytest.raises(InvalidInput) as error:
         elect(store, branch["id"], {"starts_on": "2025-01-01", "committee": [
             {"member_id": people[0]["id"], "role": "secretary"},
@@ -147,7 +149,7 @@ def test_committee_members_must_be_active_members_of_the_branch(store, branch, p
         ]})
     assert set(error.value.fields) == {"committee.1.member_id", "committee.2.member_id", "committee.3.member_id"}
     with store.read() as session:
-        assert handlers.list_terms(session, branch["id"])["total"] == 0
+        assert committees.list_terms(session, branch["id"], today=TODAY)["total"] == 0
 
 
 @pytest.mark.parametrize("data, field", [
@@ -184,8 +186,8 @@ def test_each_reminder_goes_out_exactly_once_as_the_days_pass(store, branch, peo
     assert term["ends_on"] == dt.date(2027, 3, 31)
     day = dt.date(2026, 9, 1)
     while day <= dt.date(2027, 6, 15):
-        handlers.send_term_reminders(store, day)
-        handlers.send_term_reminders(store, day)      # a second run the same day sends nothing
+        committees.send_term_reminders(store, today=day)
+        committees.send_term_reminders(store, today=day)      # a second run the same day sends nothing
         day += dt.timedelta(days=1)
     assert reminders(store) == [
         ("branch_term_expiring", "6_months"), ("branch_term_expiring", "3_months"),
@@ -199,15 +201,15 @@ def test_each_reminder_goes_out_exactly_once_as_the_days_pass(store, branch, peo
 
 def test_a_re_election_stops_the_old_terms_reminders(store, branch, people):
     elect(store, branch["id"], {"starts_on": "2023-06-01", "committee": full_committee(people)})
-    assert handlers.send_term_reminders(store, dt.date(2026, 6, 5)) == [
+    assert committees.send_term_reminders(store, today=dt.date(2026, 6, 5)) == [
         ("branch_term_overdue", branch["id"], "overdue:2026-06")]
     elect(store, branch["id"], {"starts_on": "2026-06-10", "committee": full_committee(people)})
-    assert handlers.send_term_reminders(store, dt.date(2026, 7, 5)) == []
+    assert committees.send_term_reminders(store, today=dt.date(2026, 7, 5)) == []
 
 
 def test_a_missed_stage_is_not_sent_late(store, branch, people):
     elect(store, branch["id"], {"starts_on": "2024-01-01", "ends_on": "2027-01-31", "committee": full_committee(people)})
-    handlers.send_term_reminders(store, dt.date(2026, 11, 15))  # already within three months
+    committees.send_term_reminders(store, today=dt.date(2026, 11, 15))  # already within three months
     assert reminders(store) == [("branch_term_expiring", "3_months")]
 
 
@@ -217,7 +219,7 @@ def test_branches_are_reminded_each_of_their_own_term(store, branch, people):
     elect(store, branch["id"], {"starts_on": "2024-01-01", "ends_on": "2027-01-31", "committee": full_committee(people)})
     elect(store, other["id"], {"starts_on": "2024-01-01", "ends_on": "2030-01-31",
                                "committee": [{"member_id": others[0]["id"], "role": "secretary"}]})
-    sent = handlers.send_term_reminders(store, dt.date(2026, 11, 15))
+    sent = committees.send_term_reminders(store, today=dt.date(2026, 11, 15))
     assert sent == [("branch_term_expiring", branch["id"], "3_months")]
 
 
@@ -225,12 +227,12 @@ def test_branches_show_and_filter_those_without_a_secretary(store, branch, peopl
     other = make_branch(store, "机关第二离退休党支部")
     elect(store, branch["id"], {"starts_on": "2024-01-01", "ends_on": "2027-01-31", "committee": full_committee(people)})
     with store.read() as session:
-        shown = handlers.get_branch(session, branch["id"], TODAY)
-        listed = handlers.list_branches(session, 1, 20, {}, TODAY)["items"]
-        lacking = handlers.list_branches(session, 1, 20, {"without_secretary": "true"}, TODAY)
-        having = handlers.list_branches(session, 1, 20, {"without_secretary": "false"}, TODAY)
+        shown = committees.get_branch(session, branch["id"], today=TODAY)
+        listed = committees.list_branches(session, {}, 1, 20, today=TODAY)["items"]
+        lacking = committees.list_branches(session, {"without_secretary": "true"}, 1, 20, today=TODAY)
+        having = committees.list_branches(session, {"without_secretary": "false"}, 1, 20, today=TODAY)
         with pytest.raises(InvalidInput):
-            handlers.list_branches(session, 1, 20, {"without_secretary": "perhaps"})
+            committees.list_branches(session, {"without_secretary": "perhaps"}, 1, 20, today=TODAY)
     assert (shown["has_secretary"], shown["term_ends_on"], shown["term_state"]) == (True, dt.date(2027, 1, 31), "expiring")
     assert [(b["id"], b["has_secretary"], b["term_state"]) for b in listed] == [
         (branch["id"], True, "expiring"), (other["id"], False, None)]

@@ -6,13 +6,16 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from members import excel, handlers, imports
-from members.domain import check_character
+from members import excel
+from members.handlers import committees, imports, roster
+from members.domain.roster import check_character
 from members.models import Base, ImportJob
+from wuji_infra.clock import FixedClock
 from wuji_infra.errors import InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store
 
 BRANCH = "机关第一离退休党支部"
+CLOCK = FixedClock(dt.date(2026, 11, 26))
 
 
 def id_for(born, sequence):
@@ -43,7 +46,7 @@ def row(name="张建国", gender="男", id_number=None, born=dt.date(1942, 3, 15
 def store():
     store = in_memory_store("members", Base.metadata)
     with store.transaction() as tx:
-        handlers.create_branch(tx, {"name": BRANCH, "unit": "市住房和城乡建设局"})
+        committees.create_branch(tx, {"name": BRANCH, "unit": "市住房和城乡建设局"})
     return store
 
 
@@ -51,19 +54,19 @@ def run(store, content, chunk_rows=2):
     with store.transaction() as tx:
         job = imports.start_import(tx, content, "名册.xlsx", "clerk1")
     assert job["status"] == "queued" and job["progress"] == 0
-    assert imports.run_next_import(store, chunk_rows) == job["id"]
+    assert imports.run_next_import(store, chunk_rows, clock=CLOCK) == job["id"]
     with store.read() as session:
         return imports.get_import(session, job["id"])
 
 
 def errors(store, job_id):
     with store.read() as session:
-        return imports.list_import_errors(session, job_id, 1, 500)["items"]
+        return imports.list_import_errors(session, job_id, None, 1, 500)["items"]
 
 
 def members(store):
     with store.read() as session:
-        return handlers.list_members(session, {}, 1, 500)["items"]
+        return roster.list_members(session, {}, 1, 500)["items"]
 
 
 def test_good_rows_are_imported_and_bad_rows_listed_by_row_and_column(store):
@@ -101,7 +104,7 @@ def test_good_rows_are_imported_and_bad_rows_listed_by_row_and_column(store):
     assert "文本" in reasons[(8, "身份证号")] and "第 2 行" in reasons[(9, "身份证号")]
     assert [e.event_type for e in emitted_events(store)] == ["member_registered", "member_registered"]
     with store.read() as session:
-        history = handlers.member_history(session, imported["张建国"]["id"])["items"]
+        history = roster.member_history(session, imported["张建国"]["id"])["items"]
     assert (history[0]["reason"], history[0]["changed_by"]) == ("import", "clerk1")
 
 
@@ -109,7 +112,7 @@ def test_the_rejected_rows_download_as_a_workbook_with_their_reasons(store):
     job = run(store, workbook([row("好人"), row("坏人", gender="?", id_number=id_for(dt.date(1940, 5, 5), 2),
                                                 born=dt.date(1940, 5, 5))]))
     with store.read() as session:
-        content = base64.b64decode(imports.rejected_workbook(session, job["id"]))
+        content = base64.b64decode(imports.import_errors_workbook(session, job["id"]))
     sheet = load_workbook(io.BytesIO(content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "原行号" and rows[0][-1] == "错误原因"
@@ -131,7 +134,7 @@ def test_a_re_import_updates_the_member_with_that_id_number(store):
     kinds = [e.event_type for e in emitted_events(store)]
     assert kinds.count("member_updated") == 1 and kinds.count("member_transferred") == 1
     with store.read() as session:
-        history = handlers.member_history(session, member["id"])["items"]
+        history = roster.member_history(session, member["id"])["items"]
     assert {(h["field"], h["new_value"]) for h in history if h["reason"] == "import" and h["field"] != "*"} == {
         ("phone", "13900001111"), ("org_relation", "community"), ("community", "北山社区")}
     unchanged = run(store, workbook([row("张建国", **{"联系电话": "13900001111", "组织关系": "转入社区",
@@ -155,13 +158,13 @@ def test_a_job_resumes_after_the_last_committed_chunk(store):
     imports._import_chunk = crash_on_second_chunk
     try:
         with pytest.raises(RuntimeError):
-            imports.run_next_import(store, chunk_rows=2)
+            imports.run_next_import(store, chunk_rows=2, clock=CLOCK)
     finally:
         imports._import_chunk = real
     with store.read() as session:
         halfway = imports.get_import(session, job["id"])
     assert (halfway["status"], halfway["processed_rows"], halfway["progress"], halfway["created"]) == ("running", 2, 40, 2)
-    imports.run_import(store, job["id"], chunk_rows=2)
+    imports.run_import(store, job["id"], chunk_rows=2, clock=CLOCK)
     with store.read() as session:
         done = imports.get_import(session, job["id"])
     assert (done["status"], done["created"], done["rejected"]) == ("done", 5, 0)
@@ -182,14 +185,14 @@ def test_files_that_are_not_rosters_are_refused_at_once(store):
                 imports.start_import(tx, content)
         assert "file" in error.value.fields
         assert reason in str(error.value.fields["file"])
-    assert imports.run_next_import(store) is None
+    assert imports.run_next_import(store, clock=CLOCK) is None
     with store.read() as session:
         with pytest.raises(NotFound):
             imports.get_import(session, 42)
 
 
 def test_the_template_imports_as_it_is(store):
-    job = run(store, imports.template())
+    job = run(store, imports.import_template())
     assert (job["created"], job["rejected"]) == (1, 0)
     [member] = members(store)
     assert member["id_number"] == "11010519491231002X" and member["specialties"] == ["城市规划", "书法"]

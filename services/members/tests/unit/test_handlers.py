@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from members import handlers
-from members.domain import check_character
+from members.handlers import committees, health, roster
+from members.domain.roster import check_character
 from members.models import Base
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store
@@ -25,7 +25,7 @@ def store():
 @pytest.fixture
 def branch(store):
     with store.transaction() as tx:
-        return handlers.create_branch(tx, {"name": "机关第一离退休党支部", "unit": "市住房和城乡建设局"})
+        return committees.create_branch(tx, {"name": "机关第一离退休党支部", "unit": "市住房和城乡建设局"})
 
 
 def member_data(branch, **overrides):
@@ -42,12 +42,12 @@ def member_data(branch, **overrides):
 
 def create(store, data):
     with store.transaction() as tx:
-        return handlers.create_member(tx, data)
+        return roster.create_member(tx, data)
 
 
 def record(store, member_id, data, request_id="req-1"):
     with store.transaction() as tx:
-        return handlers.record_health_event(tx, member_id, data, request_id, "staff1", today=TODAY)
+        return health.record_health_event(tx, member_id, data, "staff1", request_id, today=TODAY)
 
 
 def test_a_new_member_is_stored_and_announced(store, branch):
@@ -105,7 +105,8 @@ def test_a_second_member_with_the_same_id_number_is_a_conflict(store, branch):
 def test_a_member_transferred_to_a_community_keeps_the_roster_and_is_announced(store, branch):
     member = create(store, member_data(branch))
     with store.transaction() as tx:
-        updated = handlers.update_member(tx, member["id"], {"org_relation": "community", "community": "西湖街道北山社区"})
+        updated = roster.update_member(tx, member["id"], {"org_relation": "community", "community": "西湖街道北山社区"},
+                                       today=TODAY)
     assert updated["community"] == "西湖街道北山社区" and updated["status"] == "active"
     assert [e.event_type for e in emitted_events(store)] == ["member_registered", "member_updated", "member_transferred"]
 
@@ -114,30 +115,30 @@ def test_a_patch_is_validated_against_the_whole_member(store, branch):
     member = create(store, member_data(branch))
     with pytest.raises(InvalidInput) as error:
         with store.transaction() as tx:
-            handlers.update_member(tx, member["id"], {"org_relation": "community"})
+            roster.update_member(tx, member["id"], {"org_relation": "community"}, today=TODAY)
     assert "community" in error.value.fields
     with store.read() as session:
-        assert handlers.get_member(session, member["id"])["org_relation"] == "unit"
+        assert roster.get_member(session, member["id"])["org_relation"] == "unit"
 
 
 def test_a_missing_member_is_not_found(store):
     with store.read() as session:
         with pytest.raises(NotFound):
-            handlers.get_member(session, 42)
+            roster.get_member(session, 42)
 
 
 def test_members_are_listed_with_filters_and_pages(store, branch):
     for i, name in enumerate(["张建国", "李秀英", "王德明"]):
         create(store, member_data(branch, name=name, id_number=id_for(dt.date(1942, 3, 15), i + 1)))
     with store.read() as session:
-        assert handlers.list_members(session, {"q": "秀"}, 1, 20)["total"] == 1
-        page = handlers.list_members(session, {"branch_id": str(branch["id"])}, 2, 2)
+        assert roster.list_members(session, {"q": "秀"}, 1, 20)["total"] == 1
+        page = roster.list_members(session, {"branch_id": str(branch["id"])}, 2, 2)
         assert (page["total"], page["page"], page["page_size"], len(page["items"])) == (3, 2, 2, 1)
         with pytest.raises(InvalidInput) as error:
-            handlers.list_members(session, {"status": "asleep"})
+            roster.list_members(session, {"status": "asleep"})
         assert "status" in error.value.fields
         with pytest.raises(InvalidInput):
-            handlers.list_members(session, {"colour": "red"})
+            roster.list_members(session, {"colour": "red"})
 
 
 def test_a_hospitalization_is_recorded_and_announced_with_the_facts_rules_need(store, branch):
@@ -190,7 +191,7 @@ def test_a_death_ends_membership_and_no_later_health_event_is_taken(store, branc
     member = create(store, member_data(branch))
     record(store, member["id"], {"kind": "deceased", "date": "2026-11-20"}, request_id="r1")
     with store.read() as session:
-        assert handlers.get_member(session, member["id"])["status"] == "deceased"
+        assert roster.get_member(session, member["id"])["status"] == "deceased"
     assert emitted_events(store)[-1].data["status"] == "deceased"
     with pytest.raises(Conflict):
         record(store, member["id"], {"kind": "hospitalized", "date": "2026-11-21", "hospital": "x"}, request_id="r2")
@@ -204,8 +205,8 @@ def test_health_events_of_an_unknown_member_are_not_found(store):
 def test_branches_have_unique_names(store, branch):
     with pytest.raises(Conflict):
         with store.transaction() as tx:
-            handlers.create_branch(tx, {"name": branch["name"], "unit": "x"})
+            committees.create_branch(tx, {"name": branch["name"], "unit": "x"})
     with pytest.raises(InvalidInput) as error:
         with store.transaction() as tx:
-            handlers.create_branch(tx, {"name": "", "unit": "x", "x": 1})
+            committees.create_branch(tx, {"name": "", "unit": "x", "x": 1})
     assert set(error.value.fields) == {"name", "x"}

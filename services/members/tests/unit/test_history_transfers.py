@@ -3,9 +3,9 @@ import datetime as dt
 
 import pytest
 
-from members import handlers
+from members.handlers import committees, health, roster
 from members.models import Base
-from members.domain import check_character
+from members.domain.roster import check_character
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store
 
@@ -35,23 +35,23 @@ def store():
 @pytest.fixture
 def branch(store):
     with store.transaction() as tx:
-        return handlers.create_branch(tx, {"name": "机关第一离退休党支部", "unit": "市住房和城乡建设局"})
+        return committees.create_branch(tx, {"name": "机关第一离退休党支部", "unit": "市住房和城乡建设局"})
 
 
 @pytest.fixture
 def member(store, branch):
     with store.transaction() as tx:
-        return handlers.create_member(tx, member_data(branch), changed_by="clerk1")
+        return roster.create_member(tx, member_data(branch), actor="clerk1")
 
 
 def history(store, member_id):
     with store.read() as session:
-        return handlers.member_history(session, member_id, 1, 100)["items"]
+        return roster.member_history(session, member_id, None, 1, 100)["items"]
 
 
 def transfer(store, member_id, data, by="clerk2"):
     with store.transaction() as tx:
-        return handlers.transfer_member(tx, member_id, data, by, today=TODAY)
+        return roster.transfer_member(tx, member_id, data, by, today=TODAY)
 
 
 # -- history ------------------------------------------------------------------
@@ -65,8 +65,8 @@ def test_a_registration_is_the_first_history_entry(store, member):
 
 def test_an_update_records_each_changed_field_from_what_to_what_by_whom(store, member):
     with store.transaction() as tx:
-        handlers.update_member(tx, member["id"], {"phone": "13900001111", "pension_monthly": "6500.00",
-                                                  "name": "张建国"}, changed_by="clerk2")
+        roster.update_member(tx, member["id"], {"phone": "13900001111", "pension_monthly": "6500.00",
+                                                  "name": "张建国"}, actor="clerk2", today=TODAY)
     entries = history(store, member["id"])
     changes = {e["field"]: (e["old_value"], e["new_value"], e["changed_by"], e["reason"])
                for e in entries if e["reason"] == "updated"}
@@ -81,13 +81,13 @@ def test_an_update_records_each_changed_field_from_what_to_what_by_whom(store, m
 def test_a_rejected_update_leaves_no_history(store, member):
     with pytest.raises(InvalidInput):
         with store.transaction() as tx:
-            handlers.update_member(tx, member["id"], {"org_relation": "community"}, changed_by="clerk2")
+            roster.update_member(tx, member["id"], {"org_relation": "community"}, actor="clerk2", today=TODAY)
     assert [e["reason"] for e in history(store, member["id"])] == ["created"]
 
 
 def test_a_death_recorded_as_a_health_event_shows_in_the_history(store, member):
     with store.transaction() as tx:
-        handlers.record_health_event(tx, member["id"], {"kind": "deceased", "date": "2026-11-20"}, "r1", "clerk3",
+        health.record_health_event(tx, member["id"], {"kind": "deceased", "date": "2026-11-20"}, "clerk3", "r1",
                                      today=TODAY)
     latest = history(store, member["id"])[0]
     assert (latest["field"], latest["old_value"], latest["new_value"]) == ("status", "active", "deceased")
@@ -97,17 +97,17 @@ def test_a_death_recorded_as_a_health_event_shows_in_the_history(store, member):
 def test_history_of_an_unknown_member_is_not_found(store):
     with store.read() as session:
         with pytest.raises(NotFound):
-            handlers.member_history(session, 99)
+            roster.member_history(session, 99)
 
 
 def test_every_read_of_health_events_is_recorded(store, member):
     with store.transaction() as tx:
-        handlers.record_health_event(tx, member["id"], {"kind": "discharged", "date": "2026-11-20"}, "r1", "c", today=TODAY)
+        health.record_health_event(tx, member["id"], {"kind": "discharged", "date": "2026-11-20"}, "c", "r1", today=TODAY)
     for reader in ("clerk1", "secretary2"):
         with store.transaction() as tx:
-            assert handlers.list_health_events(tx, member["id"], 1, 20, read_by=reader)["total"] == 1
+            assert health.list_health_events(tx, member["id"], None, 1, 20, actor=reader)["total"] == 1
     with store.read() as session:
-        reads = handlers.list_health_reads(session, member["id"])
+        reads = health.list_health_reads(session, member["id"])
     assert [(r["read_by"], r["events_shown"], r["member_id"]) for r in reads["items"]] == [
         ("secretary2", 1, member["id"]), ("clerk1", 1, member["id"])]
 
@@ -119,7 +119,7 @@ def test_a_move_to_a_community_keeps_the_member_and_records_the_date(store, memb
     assert (moved["target"], moved["from_org_relation"], moved["to_community"]) == ("community", "unit", "西湖街道北山社区")
     assert moved["date"] == "2026-10-01" and moved["recorded_by"] == "clerk2"
     with store.read() as session:
-        now = handlers.get_member(session, member["id"])
+        now = roster.get_member(session, member["id"])
     assert (now["org_relation"], now["community"], now["status"]) == ("community", "西湖街道北山社区", "active")
     announced = emitted_events(store)[-1]
     assert announced.event_type == "member_transferred"
@@ -138,8 +138,8 @@ def test_back_to_the_unit_then_out_of_the_system(store, member):
     assert (back["from_org_relation"], back["from_community"]) == ("community", "北山社区")
     transfer(store, member["id"], {"target": "out", "date": "2026-11-01", "note": "随子女迁居外省"})
     with store.read() as session:
-        now = handlers.get_member(session, member["id"])
-        moves = handlers.list_transfers(session, member["id"])
+        now = roster.get_member(session, member["id"])
+        moves = roster.list_transfers(session, member["id"])
     assert (now["org_relation"], now["community"], now["status"]) == ("unit", None, "transferred_out")
     assert [m["target"] for m in moves["items"]] == ["out", "unit", "community"]
     assert emitted_events(store)[-1].data["status"] == "transferred_out"
@@ -171,14 +171,14 @@ def test_a_move_to_where_the_member_already_is_is_a_conflict(store, member):
 
 def test_a_patch_that_moves_a_member_is_recorded_as_a_transfer_of_that_day(store, member):
     with store.transaction() as tx:
-        handlers.update_member(tx, member["id"], {"org_relation": "community", "community": "北山社区"}, "clerk2",
+        roster.update_member(tx, member["id"], {"org_relation": "community", "community": "北山社区"}, "clerk2",
                                today=TODAY)
     with store.transaction() as tx:
-        handlers.update_member(tx, member["id"], {"phone": "13900000000"}, "clerk2", today=TODAY)
+        roster.update_member(tx, member["id"], {"phone": "13900000000"}, "clerk2", today=TODAY)
     with store.transaction() as tx:
-        handlers.update_member(tx, member["id"], {"status": "transferred_out"}, "clerk3", today=TODAY)
+        roster.update_member(tx, member["id"], {"status": "transferred_out"}, "clerk3", today=TODAY)
     with store.read() as session:
-        moves = handlers.list_transfers(session, member["id"])["items"]
+        moves = roster.list_transfers(session, member["id"])["items"]
     assert [(m["target"], m["date"], m["recorded_by"]) for m in moves] == [
         ("out", "2026-11-26", "clerk3"), ("community", "2026-11-26", "clerk2")]
     assert emitted_events(store)[-1].data["date"] == TODAY

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from members.domain import age_on, check_character, id_number_problem
+from members.domain.roster import age_on, check_character, id_number_problem
 
 
 def numbered(first_17):

@@ -1,8 +1,10 @@
 """Announcing every member's current facts again (python -m members.replay)."""
+import datetime as dt
+
 import pytest
 
-from members import handlers
-from members.domain import check_character
+from members.handlers import committees, roster
+from members.domain.roster import check_character
 from members.models import Base
 from members.replay import replay_member_facts
 from wuji_infra.testing import emitted_events, in_memory_store
@@ -15,11 +17,11 @@ def store():
 
 def register(store, count):
     with store.transaction() as tx:
-        branch = handlers.create_branch(tx, {"name": "离退休第二党支部", "unit": "市住房和城乡建设局"})
+        branch = committees.create_branch(tx, {"name": "离退休第二党支部", "unit": "市住房和城乡建设局"})
         people = []
         for i in range(count):
             body = f"330106{1940 + i}0101{i:03d}"
-            people.append(handlers.create_member(tx, {
+            people.append(roster.create_member(tx, {
                 "name": f"党员{i}", "gender": "female", "id_number": body + check_character(body),
                 "birth_date": f"{1940 + i}-01-01", "branch_id": branch["id"], "retirement_kind": "lixiu"}))
     return branch, people
@@ -28,7 +30,7 @@ def register(store, count):
 def test_every_member_is_announced_once_with_the_facts_as_they_are_now(store):
     branch, people = register(store, 5)
     with store.transaction() as tx:
-        handlers.update_member(tx, people[1]["id"], {"hardship": True})
+        roster.update_member(tx, people[1]["id"], {"hardship": True}, today=dt.date(2026, 11, 26))
     before = len(emitted_events(store))
 
     assert replay_member_facts(store, chunk=2) == 5

@@ -3,8 +3,9 @@ import datetime as dt
 
 import pytest
 
-from members import handlers
-from members.domain import check_character
+from members.handlers import committees, health, honors, roster
+from members.handlers.figures import headline_figures
+from members.domain.roster import check_character
 from members.models import Base
 from wuji_infra.errors import InvalidInput, NotFound
 from wuji_infra.testing import in_memory_store
@@ -23,19 +24,19 @@ def store():
 @pytest.fixture
 def branch(store):
     with store.transaction() as tx:
-        return handlers.create_branch(tx, {"name": "机关第一离退休党支部", "unit": "市住房和城乡建设局"})
+        return committees.create_branch(tx, {"name": "机关第一离退休党支部", "unit": "市住房和城乡建设局"})
 
 
 def create(store, branch, sequence, **extra):
     with store.transaction() as tx:
-        return handlers.create_member(tx, {
+        return roster.create_member(tx, {
             "name": f"党员{sequence}", "gender": "female", "id_number": id_for(dt.date(1941, 7, 1), sequence),
             "birth_date": "1941-07-01", "branch_id": branch["id"], "retirement_kind": "tuixiu", **extra})
 
 
 def search(store, **filters):
     with store.read() as session:
-        return [m["name"] for m in handlers.list_members(session, filters, 1, 100)["items"]]
+        return [m["name"] for m in roster.list_members(session, filters, 1, 100)["items"]]
 
 
 def test_members_are_found_by_specialty_and_willingness(store, branch):
@@ -47,13 +48,14 @@ def test_members_are_found_by_specialty_and_willingness(store, branch):
     assert search(store, willing_to_serve="false") == ["党员2"]
     assert search(store, specialty="园林绿化") == []
     with store.read() as session:
-        assert handlers.get_member(session, 1)["professional_titles"] == ["高级工程师"]
+        assert roster.get_member(session, 1)["professional_titles"] == ["高级工程师"]
 
 
 def test_a_changed_specialty_is_found_under_the_new_one_only(store, branch):
     member = create(store, branch, 1, specialties=["书法"])
     with store.transaction() as tx:
-        handlers.update_member(tx, member["id"], {"specialties": ["建筑设计", "建筑设计"], "willing_to_serve": True})
+        roster.update_member(tx, member["id"], {"specialties": ["建筑设计", "建筑设计"], "willing_to_serve": True},
+                             today=dt.date(2026, 11, 26))
     assert search(store, specialty="书法") == []
     assert search(store, specialty="建筑设计", willing_to_serve="1") == ["党员1"]
 
@@ -64,24 +66,24 @@ def test_bad_talent_input_names_the_field(store, branch):
     assert {"willing_to_serve", "professional_titles.0"} <= set(error.value.fields)
     with store.read() as session:
         with pytest.raises(InvalidInput) as error:
-            handlers.list_members(session, {"willing_to_serve": "perhaps"})
+            roster.list_members(session, {"willing_to_serve": "perhaps"})
     assert "willing_to_serve" in error.value.fields
 
 
 def test_honors_are_recorded_and_listed_by_level_and_year(store, branch):
     one, two = create(store, branch, 1), create(store, branch, 2)
     with store.transaction() as tx:
-        honor = handlers.add_honor(tx, one["id"], {"title": "星级模范党员", "level": "provincial", "year": 2024,
+        honor = honors.add_honor(tx, one["id"], {"title": "星级模范党员", "level": "provincial", "year": 2024,
                                                    "awarded_by": "省委老干部局"}, "clerk1")
-        handlers.add_honor(tx, two["id"], {"title": "优秀共产党员", "level": "bureau", "year": 2025})
-        handlers.add_honor(tx, one["id"], {"title": "优秀共产党员", "level": "bureau", "year": 2023})
+        honors.add_honor(tx, two["id"], {"title": "优秀共产党员", "level": "bureau", "year": 2025})
+        honors.add_honor(tx, one["id"], {"title": "优秀共产党员", "level": "bureau", "year": 2023})
     assert (honor["title"], honor["level"], honor["year"], honor["recorded_by"]) == ("星级模范党员", "provincial", 2024, "clerk1")
     with store.read() as session:
-        assert handlers.list_honors(session, {"level": "bureau"})["total"] == 2
-        assert [h["year"] for h in handlers.list_honors(session, {"member_id": str(one["id"])})["items"]] == [2024, 2023]
-        assert handlers.list_honors(session, {"year": "2025", "level": "bureau"})["items"][0]["member_id"] == two["id"]
+        assert honors.list_honors(session, {"level": "bureau"})["total"] == 2
+        assert [h["year"] for h in honors.list_honors(session, {"member_id": str(one["id"])})["items"]] == [2024, 2023]
+        assert honors.list_honors(session, {"year": "2025", "level": "bureau"})["items"][0]["member_id"] == two["id"]
         with pytest.raises(InvalidInput):
-            handlers.list_honors(session, {"level": "national"})
+            honors.list_honors(session, {"level": "national"})
 
 
 @pytest.mark.parametrize("data, field", [
@@ -94,35 +96,35 @@ def test_bad_honors_name_the_field(store, branch, data, field):
     member = create(store, branch, 1)
     with pytest.raises(InvalidInput) as error:
         with store.transaction() as tx:
-            handlers.add_honor(tx, member["id"], data)
+            honors.add_honor(tx, member["id"], data)
     assert field in error.value.fields
 
 
 def test_social_roles_with_the_appointing_body_and_dates(store, branch):
     member = create(store, branch, 1)
     with store.transaction() as tx:
-        role = handlers.add_social_role(tx, member["id"], {
+        role = honors.add_social_role(tx, member["id"], {
             "role": "特约监督员", "appointed_by": "市人民检察院", "starts_on": "2023-03-01", "ends_on": "2026-02-28"}, "c1")
-        handlers.add_social_role(tx, member["id"], {"role": "史志编写", "appointed_by": "市地方志办公室",
+        honors.add_social_role(tx, member["id"], {"role": "史志编写", "appointed_by": "市地方志办公室",
                                                     "starts_on": "2025-01-01"})
     assert (role["appointed_by"], role["starts_on"], role["ends_on"]) == ("市人民检察院", "2023-03-01", "2026-02-28")
     with store.read() as session:
-        assert [r["role"] for r in handlers.list_social_roles(session, member["id"])["items"]] == ["史志编写", "特约监督员"]
+        assert [r["role"] for r in honors.list_social_roles(session, member["id"])["items"]] == ["史志编写", "特约监督员"]
     with pytest.raises(InvalidInput) as error:
         with store.transaction() as tx:
-            handlers.add_social_role(tx, member["id"], {"role": "x", "appointed_by": "y",
+            honors.add_social_role(tx, member["id"], {"role": "x", "appointed_by": "y",
                                                         "starts_on": "2025-01-01", "ends_on": "2024-01-01"})
     assert "ends_on" in error.value.fields
     with pytest.raises(NotFound):
         with store.transaction() as tx:
-            handlers.add_social_role(tx, 999, {"role": "x", "appointed_by": "y", "starts_on": "2025-01-01"})
+            honors.add_social_role(tx, 999, {"role": "x", "appointed_by": "y", "starts_on": "2025-01-01"})
 
 
 # -- headline figures -------------------------------------------------------------
 
 def test_headline_figures_for_the_yearly_report(store, branch):
     with store.transaction() as tx:
-        other = handlers.create_branch(tx, {"name": "机关第二离退休党支部", "unit": "市住房和城乡建设局"})
+        other = committees.create_branch(tx, {"name": "机关第二离退休党支部", "unit": "市住房和城乡建设局"})
     people = [
         create(store, branch, 1, birth_date="1941-07-01"),
         create(store, branch, 2, id_number=id_for(dt.date(1946, 12, 31), 2), birth_date="1946-12-31"),
@@ -130,22 +132,23 @@ def test_headline_figures_for_the_yearly_report(store, branch):
         create(store, branch, 4),
     ]
     with store.transaction() as tx:
-        handlers.record_health_event(tx, people[3]["id"], {"kind": "deceased", "date": "2026-03-01"}, "r1",
+        health.record_health_event(tx, people[3]["id"], {"kind": "deceased", "date": "2026-03-01"},
+                                   request_id="r1",
                                      today=dt.date(2026, 11, 26))
-        handlers.elect_committee(tx, branch["id"], {"starts_on": "2025-01-01", "committee": [
+        committees.elect_committee(tx, branch["id"], {"starts_on": "2025-01-01", "committee": [
             {"member_id": people[0]["id"], "role": "secretary"}]}, today=dt.date(2026, 11, 26))
-        handlers.add_honor(tx, people[0]["id"], {"title": "星级模范党员", "level": "provincial", "year": 2026})
-        handlers.add_honor(tx, people[1]["id"], {"title": "优秀党员", "level": "bureau", "year": 2026})
-        handlers.add_honor(tx, people[1]["id"], {"title": "优秀党员", "level": "bureau", "year": 2025})
+        honors.add_honor(tx, people[0]["id"], {"title": "星级模范党员", "level": "provincial", "year": 2026})
+        honors.add_honor(tx, people[1]["id"], {"title": "优秀党员", "level": "bureau", "year": 2026})
+        honors.add_honor(tx, people[1]["id"], {"title": "优秀党员", "level": "bureau", "year": 2025})
         for person, day in ((0, "2026-03-01"), (0, "2026-06-01"), (1, "2026-07-01"), (1, "2025-07-01")):
-            handlers.record_engagement(tx, people[person]["id"], {"date": day, "meeting": "规划论证会"},
+            honors.record_engagement(tx, people[person]["id"], {"date": day, "meeting": "规划论证会"},
                                        today=dt.date(2026, 11, 26))
     with store.read() as session:
-        figures = handlers.headline_figures(session, {"on": "2026-12-31"})
-        earlier = handlers.headline_figures(session, {"on": "2024-12-31", "year": "2025"})
-        assert handlers.headline_figures(session, {}, today=dt.date(2026, 11, 26))["on"] == dt.date(2026, 11, 26)
+        figures = headline_figures(session, {"on": "2026-12-31"}, today=dt.date(2026, 11, 26))
+        earlier = headline_figures(session, {"on": "2024-12-31", "year": "2025"}, today=dt.date(2026, 11, 26))
+        assert headline_figures(session, {}, today=dt.date(2026, 11, 26))["on"] == dt.date(2026, 11, 26)
         with pytest.raises(InvalidInput) as error:
-            handlers.headline_figures(session, {"on": "yesterday"})
+            headline_figures(session, {"on": "yesterday"}, today=dt.date(2026, 11, 26))
         assert "on" in error.value.fields
     # ages on 2026-12-31: 85, 80, 85 -> 83.3; the deceased member is not counted
     assert figures == {
@@ -162,15 +165,15 @@ def test_headline_figures_for_the_yearly_report(store, branch):
 def test_service_at_review_meetings_is_recorded_with_the_advice(store, branch):
     member = create(store, branch, 1, specialties=["城市规划"], willing_to_serve=True)
     with store.transaction() as tx:
-        served = handlers.record_engagement(tx, member["id"], {
+        served = honors.record_engagement(tx, member["id"], {
             "date": "2026-05-10", "meeting": "老城区有机更新规划论证会", "organizer": "市规划局",
             "advice": "保留历史街巷肌理"}, "clerk1", today=dt.date(2026, 11, 26))
     assert (served["meeting"], served["advice"], served["recorded_by"]) == ("老城区有机更新规划论证会", "保留历史街巷肌理", "clerk1")
     with store.read() as session:
-        assert handlers.list_engagements(session, member["id"])["total"] == 1
+        assert honors.list_engagements(session, member["id"])["total"] == 1
     for data, field in [({"meeting": "x"}, "date"), ({"date": "2026-05-10"}, "meeting"),
                         ({"date": "2026-12-01", "meeting": "x"}, "date")]:
         with pytest.raises(InvalidInput) as error:
             with store.transaction() as tx:
-                handlers.record_engagement(tx, member["id"], data, today=dt.date(2026, 11, 26))
+                honors.record_engagement(tx, member["id"], data, today=dt.date(2026, 11, 26))
         assert field in error.value.fields

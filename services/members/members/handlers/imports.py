@@ -8,32 +8,28 @@ resumes after the last committed chunk.
 """
 import base64
 import datetime as dt
-import json
 import time
 
 import sqlalchemy as sa
 
 from members import excel
-from members.handlers import _emit_transferred, _index_specialties, _snapshot, member_facts, _member_query
-from members.models import Branch, ImportJob, ImportRejection, Member, MemberChange, MemberSpecialty
-from members.schemas import MemberFilters, MemberIn, member_problems
-from members import domain
-from wuji_infra.errors import InvalidInput, NotFound
-from wuji_infra.types import utc_now
+from members.domain.imports import import_progress, repeated_row_problem
+from members.domain.roster import community_for, member_problems, with_member_defaults
+from members.handlers.roster import (
+    emit_transferred, history_snapshot, index_specialties, member_facts, member_query, record_changes,
+    record_creation, where,
+)
+from members.models import Branch, ImportJob, ImportRejection, Member, MemberSpecialty
+from members.schemas import MemberFilters, MemberIn, MemberOut, NoFilters
+from wuji_infra.db import get_or_404
+from wuji_infra.errors import InvalidInput
 from wuji_infra.validation import load, paging
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CHUNK_ROWS = 500
-STALE_SECONDS = 120
-_MEMBER_IN = MemberIn()  # one instance for every row: making a schema costs more than a load  # a running job not advanced for this long was left by a stopped process
-
-
-
-def _job_or_404(session, job_id):
-    job = session.get(ImportJob, job_id)
-    if job is None:
-        raise NotFound(f"导入任务 {job_id} 不存在 (no such import job)")
-    return job
+STALE_SECONDS = 120  # a running job not advanced for this long was left by a stopped process
+IMPORT_JOB = ("导入任务", "import job")
+_MEMBER_IN = MemberIn()  # one instance for every row: making a schema costs more than a load
 
 
 def job_out(job):
@@ -41,17 +37,17 @@ def job_out(job):
     return {
         "id": job.id, "filename": job.filename, "status": job.status, "total_rows": total,
         "processed_rows": job.processed_rows,
-        "progress": (100 if job.status == "done" else int(job.processed_rows * 100 / total) if total else 0),
+        "progress": import_progress(job.status, job.processed_rows, total),
         "created": job.created_count, "updated": job.updated_count, "rejected": job.rejected_count,
         "error": job.error, "started_by": job.started_by,
         "created_at": job.created_at, "finished_at": job.finished_at,
     }
 
 
-def start_import(tx, content_b64, filename=None, started_by=None):
+def start_import(tx, content_base64, filename=None, actor=None):
     """Queue an import of an .xlsx file (base64); the headings are checked now."""
     try:
-        content = base64.b64decode(content_b64 or "", validate=True)
+        content = base64.b64decode(content_base64 or "", validate=True)
     except (ValueError, TypeError):
         raise InvalidInput("文件内容有误 (the file is not base64)", {"file": ["not base64"]})
     if not content:
@@ -63,19 +59,19 @@ def start_import(tx, content_b64, filename=None, started_by=None):
     except excel.BadHeadings as exc:
         raise InvalidInput(str(exc), {"file": [str(exc)]})
     job = ImportJob(filename=(filename or "import.xlsx")[:200], content=content, headings=headings,
-                    started_by=started_by, status="queued")
+                    started_by=actor, status="queued")
     tx.session.add(job)
     tx.session.flush()
     return job_out(job)
 
 
 def get_import(session, job_id):
-    return job_out(_job_or_404(session, job_id))
+    return job_out(get_or_404(session, ImportJob, job_id, IMPORT_JOB))
 
 
-def _claim_next(store):
+def _claim_next(store, now):
     """The id of the next job to run, marked running; or None."""
-    stale = utc_now() - dt.timedelta(seconds=STALE_SECONDS)
+    stale = now - dt.timedelta(seconds=STALE_SECONDS)
     with store.transaction() as tx:
         job = tx.session.scalar(
             sa.select(ImportJob)
@@ -85,21 +81,26 @@ def _claim_next(store):
         if job is None:
             return None
         job.status = "running"
-        job.updated_at = utc_now()
+        job.updated_at = now
         return job.id
 
 
-def run_next_import(store, chunk_rows=CHUNK_ROWS):
-    """Run the next queued import to its end; the id of the job, or None when none waits."""
-    job_id = _claim_next(store)
+def run_next_import(store, chunk_rows=CHUNK_ROWS, *, clock):
+    """Run the next queued import to its end; the id of the job, or None when none waits.
+
+    A job runs for minutes: it takes the service's ``clock`` (not one moment)
+    to date its end as it happens.
+    """
+    job_id = _claim_next(store, clock.now())
     if job_id is not None:
-        run_import(store, job_id, chunk_rows)
+        run_import(store, job_id, chunk_rows, clock=clock)
     return job_id
 
 
-def run_import(store, job_id, chunk_rows=CHUNK_ROWS):
+def run_import(store, job_id, chunk_rows=CHUNK_ROWS, *, clock):
+    today = clock.today()  # the day a transfer by import is dated: the day the job started
     with store.read() as session:
-        job = _job_or_404(session, job_id)
+        job = get_or_404(session, ImportJob, job_id, IMPORT_JOB)
         content, done_rows = job.content, job.processed_rows
         branches = dict(session.execute(sa.select(Branch.name, Branch.id)).all())
         rejected_rows = set(session.scalars(
@@ -109,7 +110,7 @@ def run_import(store, job_id, chunk_rows=CHUNK_ROWS):
     except excel.BadHeadings as exc:
         with store.transaction() as tx:
             job = tx.session.get(ImportJob, job_id)
-            job.status, job.error, job.finished_at = "failed", str(exc), utc_now()
+            job.status, job.error, job.finished_at = "failed", str(exc), clock.now()
         return
     with store.transaction() as tx:
         tx.session.get(ImportJob, job_id).total_rows = len(rows)
@@ -124,7 +125,7 @@ def run_import(store, job_id, chunk_rows=CHUNK_ROWS):
                     first_row_of.setdefault(data["id_number"].upper(), number)
             continue
         with store.transaction() as tx:
-            counts = _import_chunk(tx, job_id, headings, chunk, branches, first_row_of)
+            counts = _import_chunk(tx, job_id, headings, chunk, branches, first_row_of, today)
             job = tx.session.get(ImportJob, job_id)
             job.processed_rows = start + len(chunk)
             job.created_count += counts["created"]
@@ -133,11 +134,11 @@ def run_import(store, job_id, chunk_rows=CHUNK_ROWS):
         time.sleep(0)  # let other greenlets run between chunks
     with store.transaction() as tx:
         job = tx.session.get(ImportJob, job_id)
-        job.status, job.finished_at = "done", utc_now()
+        job.status, job.finished_at = "done", clock.now()
         job.content = b""  # needed only to resume; the rejected rows are kept on their own
 
 
-def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of):
+def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of, today):
     session = tx.session
     started_by = session.get(ImportJob, job_id).started_by
     counts = {"created": 0, "updated": 0, "rejected": 0}
@@ -162,25 +163,24 @@ def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of):
                 if excel.heading_of(field) not in problems:
                     problems.setdefault(excel.heading_of(field), []).extend(reasons)
         id_number = (values_in.get("id_number") or data.get("id_number") or "").upper()
-        if not problems and id_number in first_row_of:
-            problems["身份证号"] = [f"与第 {first_row_of[id_number]} 行的身份证号重复 (repeats row {first_row_of[id_number]})"]
+        repeated = repeated_row_problem(first_row_of.get(id_number))
+        if not problems and repeated:
+            problems["身份证号"] = [repeated]
         if not problems:
             first_row_of[id_number] = number
             member = existing.get(id_number)
             if member is None:
-                member = Member(**_with_defaults(values_in))
+                member = Member(**with_member_defaults(values_in))
                 problems = _cross_field_problems(member)
                 if not problems:
                     new_members.append(member)
                 else:
                     first_row_of.pop(id_number)
             else:
-                snapshot = _snapshot(member)
-                before = (member.org_relation, member.community, member.status)
+                snapshot, before = history_snapshot(member), where(member)
                 for field, value in values_in.items():
                     setattr(member, field, value)
-                if member.org_relation == "unit":
-                    member.community = None
+                member.community = community_for(member.org_relation, member.community)
                 problems = _cross_field_problems(member)
                 if problems:
                     session.expire(member)  # nothing of a refused row is kept
@@ -195,56 +195,39 @@ def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of):
     session.flush()  # one batched insert gives the new members their ids
     # no autoflush: the rows below go in as batches at the end, not one by one before each emit
     with session.no_autoflush:
-        _write_effects(tx, new_members, updates, started_by)
+        _write_effects(tx, new_members, updates, started_by, today)
     session.flush()
     counts["created"] = len(new_members)
     counts["updated"] = len(updates)
     return counts
 
 
-def _write_effects(tx, new_members, updates, started_by):
+def _write_effects(tx, new_members, updates, started_by, today):
     session = tx.session
     for member in new_members:
         session.add_all(MemberSpecialty(member_id=member.id, specialty=specialty)
                         for specialty in dict.fromkeys(member.specialties or []))
-        session.add(MemberChange(member_id=member.id, field="*", old_value=None, changed_by=started_by,
-                                 reason="import", new_value=json.dumps(_snapshot(member), ensure_ascii=False)))
+        record_creation(session, member, started_by, "import")
     tx.emit_many("member_registered", [member_facts(member) for member in new_members])
     for member, snapshot, before, specialties_given in updates:
-        after = _snapshot(member)
-        changes = domain.changed_fields(snapshot, after)
-        if not changes:
+        if not record_changes(session, member.id, snapshot, history_snapshot(member), started_by, "import"):
             continue
         if specialties_given:
-            _index_specialties(session, member)
-        for field, old, new in changes:
-            session.add(MemberChange(member_id=member.id, field=field, changed_by=started_by, reason="import",
-                                     old_value=json.dumps(old, ensure_ascii=False),
-                                     new_value=json.dumps(new, ensure_ascii=False)))
+            index_specialties(session, member)
         tx.emit("member_updated", member_facts(member))
-        if (member.org_relation, member.community, member.status) != before:
-            _emit_transferred(tx, member, before, dt.date.today())
-
-
-def _with_defaults(values):
-    values = dict(values)
-    values.setdefault("org_relation", "unit")
-    values.setdefault("specialties", [])
-    values.setdefault("professional_titles", [])
-    values.setdefault("status", "active")
-    for flag in ("lives_alone", "children_away", "mobility_limited", "hardship", "willing_to_serve"):
-        values.setdefault(flag, False)
-    return values
+        if where(member) != before:
+            emit_transferred(tx, member, before, today)
 
 
 def _cross_field_problems(member):
     return {excel.heading_of(field): reasons for field, reasons in member_problems(member).items()}
 
 
-def list_import_errors(session, job_id, page=1, page_size=20):
+def list_import_errors(session, job_id, filters=None, page=1, page_size=20):
     """The rejected rows' reasons as ``{"row", "column", "reason"}``, by row."""
+    load(NoFilters(), filters or {})
     page, page_size = paging(page, page_size)
-    _job_or_404(session, job_id)
+    get_or_404(session, ImportJob, job_id, IMPORT_JOB)
     rejections = session.execute(
         sa.select(ImportRejection.row_number, ImportRejection.problems)
         .where(ImportRejection.job_id == job_id).order_by(ImportRejection.row_number)).all()
@@ -254,16 +237,16 @@ def list_import_errors(session, job_id, page=1, page_size=20):
     return {"items": items[start:start + page_size], "total": len(items), "page": page, "page_size": page_size}
 
 
-def rejected_workbook(session, job_id):
+def import_errors_workbook(session, job_id):
     """The rejected rows as an .xlsx (base64), each with its row number and reasons."""
-    job = _job_or_404(session, job_id)
+    job = get_or_404(session, ImportJob, job_id, IMPORT_JOB)
     rejections = session.scalars(
         sa.select(ImportRejection).where(ImportRejection.job_id == job_id).order_by(ImportRejection.row_number)).all()
     content = excel.rejected(job.headings, [(r.row_number, r.cells, r.problems) for r in rejections])
     return base64.b64encode(content).decode("ascii")
 
 
-def template():
+def import_template():
     return base64.b64encode(excel.template()).decode("ascii")
 
 
@@ -271,10 +254,9 @@ def export_members(session, filters=None):
     """The roster matching the list filters, as an .xlsx (base64)."""
     chosen = load(MemberFilters(), filters or {})
     branch_names = dict(session.execute(sa.select(Branch.id, Branch.name)).all())
-    from members.schemas import MemberOut
     dump = MemberOut().dump
     rows = []
-    for index, member in enumerate(session.scalars(_member_query(chosen))):
+    for index, member in enumerate(session.scalars(member_query(chosen))):
         if index % excel.YIELD_EVERY == 0:
             time.sleep(0)
         out = dump(member)

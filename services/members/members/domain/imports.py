@@ -1,0 +1,15 @@
+"""The roster import job: its progress and the rule on repeated rows."""
+
+
+def import_progress(status, processed_rows, total_rows):
+    """Percent done: 100 once the job is done, else the rows processed of the rows read (0 before)."""
+    if status == "done":
+        return 100
+    return int(processed_rows * 100 / total_rows) if total_rows else 0
+
+
+def repeated_row_problem(first_row):
+    """Why a row is refused when an earlier row of the file (``first_row``) had its ID number, or None."""
+    if first_row is None:
+        return None
+    return f"与第 {first_row} 行的身份证号重复 (repeats row {first_row})"

@@ -1,0 +1,161 @@
+"""Branches and their committees: terms (换届), the committee now, the term reminders."""
+import sqlalchemy as sa
+
+from members.domain.committees import (
+    default_term_end, has_secretary, seat_problem, term_reminder_due, term_start_problem, term_state,
+)
+from members.models import Branch, CommitteeSeat, Member, Term, TermReminder
+from members.schemas import BranchFilters, BranchIn, BranchOut, NoFilters, TermIn
+from wuji_infra.db import get_or_404
+from wuji_infra.errors import Conflict, InvalidInput
+from wuji_infra.validation import load, page_of, paging
+
+BRANCH = ("党支部", "branch")
+
+
+# -- branches -----------------------------------------------------------------
+
+def create_branch(tx, data, actor=None):
+    """A new branch (no term yet). ``actor`` is taken like every write's; a branch does not keep it."""
+    values = load(BranchIn(), data)
+    if tx.session.scalar(sa.select(Branch.id).where(Branch.name == values["name"])):
+        raise Conflict("同名党支部已存在 (a branch with this name exists)", {"name": ["already exists"]})
+    branch = Branch(**values)
+    tx.session.add(branch)
+    tx.session.flush()
+    return _branch_out(branch, None)
+
+
+def _branch_out(branch, term):
+    """A branch with its committee at a glance (``term``: its current one as _term_out, or None):
+    a branch without a secretary shows as such."""
+    out = BranchOut().dump(branch)
+    if term is None:
+        out.update(has_secretary=False, term_ends_on=None, term_state=None)
+    else:
+        out.update(has_secretary=term["has_secretary"], term_ends_on=term["ends_on"], term_state=term["state"])
+    return out
+
+
+def _branch_now(session, branch, today):
+    term = _current_term(session, branch.id)
+    return _branch_out(branch, None if term is None else _term_out(session, term, today))
+
+
+def get_branch(session, branch_id, *, today):
+    return _branch_now(session, get_or_404(session, Branch, branch_id, BRANCH), today)
+
+
+def list_branches(session, filters=None, page=1, page_size=20, *, today):
+    """Branches by id; filter ``without_secretary`` (true: only those without one)."""
+    chosen = load(BranchFilters(), filters or {})
+    if "without_secretary" not in chosen:
+        return page_of(session, sa.select(Branch).order_by(Branch.id),
+                       lambda branch: _branch_now(session, branch, today), page, page_size)
+    page, page_size = paging(page, page_size)
+    # a city bureau has tens of branches: the flag is worked out for each
+    every = [_branch_now(session, branch, today) for branch in session.scalars(sa.select(Branch).order_by(Branch.id))]
+    chosen_ones = [b for b in every if b["has_secretary"] is not chosen["without_secretary"]]
+    start = (page - 1) * page_size
+    return {"items": chosen_ones[start:start + page_size], "total": len(chosen_ones), "page": page,
+            "page_size": page_size}
+
+
+# -- committees and terms -----------------------------------------------------
+
+def _current_term(session, branch_id):
+    """The branch's latest term (the one elected last), or None."""
+    return session.scalar(
+        sa.select(Term).where(Term.branch_id == branch_id).order_by(Term.starts_on.desc(), Term.id.desc()).limit(1))
+
+
+def _term_out(session, term, today):
+    rows = session.execute(
+        sa.select(CommitteeSeat.member_id, CommitteeSeat.role, Member.name, Member.status)
+        .join(Member, Member.id == CommitteeSeat.member_id)
+        .where(CommitteeSeat.term_id == term.id).order_by(CommitteeSeat.id)
+    ).all()
+    committee = [{"member_id": r.member_id, "role": r.role, "name": r.name, "member_status": r.status}
+                 for r in rows]
+    return {
+        "id": term.id, "branch_id": term.branch_id, "starts_on": term.starts_on, "ends_on": term.ends_on,
+        "state": term_state(term.ends_on, today), "committee": committee,
+        "has_secretary": has_secretary(committee), "recorded_by": term.recorded_by,
+    }
+
+
+def elect_committee(tx, branch_id, data, actor=None, *, today):
+    """Record a newly elected committee as a new term (换届); earlier terms are kept."""
+    values = load(TermIn(), data)
+    branch = get_or_404(tx.session, Branch, branch_id, BRANCH)
+    starts_on = values["starts_on"]
+    ends_on = values.get("ends_on") or default_term_end(starts_on)
+    latest = _current_term(tx.session, branch.id)
+    reason = term_start_problem(starts_on, latest.starts_on if latest is not None else None)
+    if reason:
+        raise Conflict(reason, {"starts_on": [reason]})
+    problems = {}
+    for index, seat in enumerate(values["committee"]):
+        reason = seat_problem(seat["member_id"], tx.session.get(Member, seat["member_id"]), branch.id)
+        if reason:
+            problems[f"committee.{index}.member_id"] = [reason]
+    if problems:
+        raise InvalidInput("班子成员有误 (invalid committee)", problems)
+    term = Term(branch_id=branch.id, starts_on=starts_on, ends_on=ends_on, recorded_by=actor)
+    tx.session.add(term)
+    tx.session.flush()
+    tx.session.add_all(CommitteeSeat(term_id=term.id, **seat) for seat in values["committee"])
+    tx.session.flush()
+    return _term_out(tx.session, term, today)
+
+
+def get_committee(session, branch_id, *, today):
+    """The branch's current committee; ``term`` is None and ``has_secretary`` false when none is recorded."""
+    branch = get_or_404(session, Branch, branch_id, BRANCH)
+    term = _current_term(session, branch.id)
+    if term is None:
+        return {"branch_id": branch.id, "term": None, "has_secretary": False}
+    out = _term_out(session, term, today)
+    return {"branch_id": branch.id, "term": out, "has_secretary": out["has_secretary"]}
+
+
+def list_terms(session, branch_id, filters=None, page=1, page_size=20, *, today):
+    """All terms of a branch, the latest first."""
+    load(NoFilters(), filters or {})
+    branch = get_or_404(session, Branch, branch_id, BRANCH)
+    query = sa.select(Term).where(Term.branch_id == branch.id).order_by(Term.starts_on.desc(), Term.id.desc())
+    return page_of(session, query, lambda term: _term_out(session, term, today), page, page_size)
+
+
+def send_term_reminders(store, *, today):
+    """Send the term reminders due ``today`` (the daily timer): each (term, reminder) once.
+
+    Only a branch's current term is reminded of: a re-election stops the old
+    one's reminders. The marker row and the outbox row commit together, so a
+    crash either sends both or neither; a marker already there (a second run
+    the same day, another process) means the reminder went out already.
+    """
+    with store.read() as session:
+        terms = session.execute(sa.select(Term.id, Term.branch_id, Term.ends_on)
+                                .order_by(Term.branch_id, Term.starts_on, Term.id)).all()
+    current = {term.branch_id: term for term in terms}  # the last per branch wins
+    sent = []
+    for term in current.values():
+        due = term_reminder_due(term.ends_on, today)
+        if due is None:
+            continue
+        event_type, reminder = due
+        try:
+            with store.transaction() as tx:
+                already = tx.session.scalar(sa.select(TermReminder.id).where(
+                    TermReminder.term_id == term.id, TermReminder.reminder == reminder))
+                if already:
+                    continue
+                tx.session.add(TermReminder(term_id=term.id, reminder=reminder, sent_on=today))
+                tx.session.flush()
+                tx.emit(event_type, {"branch_id": term.branch_id, "term_id": term.id,
+                                     "ends_on": term.ends_on, "reminder": reminder})
+        except sa.exc.IntegrityError:
+            continue  # sent by a concurrent run
+        sent.append((event_type, term.branch_id, reminder))
+    return sent

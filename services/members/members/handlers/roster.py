@@ -1,0 +1,216 @@
+"""The roster: members, their history of changes, and transfers of their organizational relationship."""
+import json
+
+import sqlalchemy as sa
+
+from members.domain.dates import future_date_problem
+from members.domain.roster import (
+    after_transfer, changed_fields, community_for, member_problems, patch_transfer_target, transfer_problem,
+    with_member_defaults,
+)
+from members.models import Branch, Member, MemberChange, MemberSpecialty, Transfer
+from members.schemas import MemberChangeOut, MemberFilters, MemberIn, MemberOut, NoFilters, TransferIn, TransferOut
+from wuji_infra.db import get_or_404
+from wuji_infra.errors import Conflict, InvalidInput
+from wuji_infra.validation import load, page_of
+
+MEMBER = ("党员", "member")
+_NOT_HISTORY = ("id", "created_at", "updated_at")
+_MEMBER_OUT = MemberOut()  # one instance: making a schema costs more than using it
+
+
+def member_facts(member):
+    """Data of member_registered / member_updated: what other services keep."""
+    return {
+        "member_id": member.id, "branch_id": member.branch_id, "name": member.name,
+        "birth_date": member.birth_date, "status": member.status, "hardship": member.hardship,
+        "lives_alone": member.lives_alone, "children_away": member.children_away,
+        "mobility_limited": member.mobility_limited, "org_relation": member.org_relation,
+        "pension_monthly": member.pension_monthly, "specialties": list(member.specialties or []),
+    }
+
+
+def where(member):
+    """(org_relation, community, status): where a member's membership is."""
+    return member.org_relation, member.community, member.status
+
+
+def refuse_future_date(day, today):
+    """InvalidInput on ``date`` when ``day`` is after ``today``: what is recorded has happened."""
+    reason = future_date_problem(day, today)
+    if reason:
+        raise InvalidInput(reason, {"date": [reason]})
+
+
+# -- members ------------------------------------------------------------------
+
+def _check_member(session, member, exclude_id=None):
+    problems = member_problems(member)
+    if problems:
+        raise InvalidInput("输入有误 (invalid input)", problems)
+    if session.get(Branch, member.branch_id) is None:
+        raise InvalidInput("党支部不存在 (no such branch)", {"branch_id": ["no such branch"]})
+    duplicate = session.scalar(
+        sa.select(Member.id).where(Member.id_number == member.id_number, Member.id != (exclude_id or 0))
+    )
+    if duplicate:
+        raise Conflict(
+            "该身份证号已登记 (a member with this ID number exists)",
+            {"id_number": [f"already registered as member {duplicate}"]},
+        )
+
+
+def index_specialties(session, member):
+    """Keep the searchable specialty rows equal to ``member.specialties``."""
+    session.execute(sa.delete(MemberSpecialty).where(MemberSpecialty.member_id == member.id))
+    session.add_all(MemberSpecialty(member_id=member.id, specialty=specialty)
+                    for specialty in dict.fromkeys(member.specialties or []))
+
+
+def create_member(tx, data, actor=None):
+    member = Member(**with_member_defaults(load(MemberIn(), data)))
+    _check_member(tx.session, member)
+    tx.session.add(member)
+    tx.session.flush()
+    index_specialties(tx.session, member)
+    record_creation(tx.session, member, actor, "created")
+    tx.emit("member_registered", member_facts(member))
+    return _MEMBER_OUT.dump(member)
+
+
+def update_member(tx, member_id, data, actor=None, *, today):
+    values = load(MemberIn(), data, partial=True)
+    member = get_or_404(tx.session, Member, member_id, MEMBER)
+    snapshot, before = history_snapshot(member), where(member)
+    for field, value in values.items():
+        setattr(member, field, value)
+    member.community = community_for(member.org_relation, member.community)
+    _check_member(tx.session, member, exclude_id=member.id)
+    tx.session.flush()
+    if "specialties" in values:
+        index_specialties(tx.session, member)
+    record_changes(tx.session, member.id, snapshot, history_snapshot(member), actor, "updated")
+    tx.emit("member_updated", member_facts(member))
+    if where(member) != before:
+        target = patch_transfer_target(before, where(member))
+        if target is not None:  # a PATCH that moves a member is a transfer on the day it is entered
+            tx.session.add(Transfer(
+                member_id=member.id, date=today, target=target, from_org_relation=before[0],
+                from_community=before[1], to_community=member.community if target == "community" else None,
+                recorded_by=actor,
+            ))
+        emit_transferred(tx, member, before, today)
+    return _MEMBER_OUT.dump(member)
+
+
+def emit_transferred(tx, member, before, date):
+    tx.emit("member_transferred", {
+        "member_id": member.id, "org_relation": member.org_relation,
+        "community": member.community, "status": member.status, "date": date,
+        "branch_id": member.branch_id, "from_org_relation": before[0], "from_community": before[1],
+    })
+
+
+def get_member(session, member_id):
+    return _MEMBER_OUT.dump(get_or_404(session, Member, member_id, MEMBER))
+
+
+def list_members(session, filters=None, page=1, page_size=20):
+    chosen = load(MemberFilters(), filters or {})
+    return page_of(session, member_query(chosen), _MEMBER_OUT.dump, page, page_size)
+
+
+def member_query(chosen):
+    """The members matching checked MemberFilters, by id."""
+    query = sa.select(Member).order_by(Member.id)
+    for field in ("branch_id", "org_relation", "status"):
+        if field in chosen:
+            query = query.where(getattr(Member, field) == chosen[field])
+    if "q" in chosen:
+        pattern = f"%{chosen['q']}%"
+        query = query.where(sa.or_(Member.name.like(pattern), Member.id_number.like(pattern)))
+    if "specialty" in chosen:
+        query = query.where(sa.exists().where(
+            MemberSpecialty.member_id == Member.id, MemberSpecialty.specialty == chosen["specialty"]))
+    if "willing_to_serve" in chosen:
+        query = query.where(Member.willing_to_serve == chosen["willing_to_serve"])
+    return query
+
+
+# -- history ------------------------------------------------------------------
+
+def history_snapshot(member):
+    """The member's fields as JSON-ready values, for history."""
+    return {k: v for k, v in _MEMBER_OUT.dump(member).items() if k not in _NOT_HISTORY}
+
+
+def _as_json(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def record_creation(session, member, actor, reason):
+    """A registration is one history entry: the record as first entered."""
+    session.add(MemberChange(member_id=member.id, field="*", old_value=None, changed_by=actor,
+                             reason=reason, new_value=_as_json(history_snapshot(member))))
+
+
+def record_changes(session, member_id, before, after, actor, reason):
+    """One history entry per field changed from ``before`` to ``after``; answers the changes."""
+    changes = changed_fields(before, after)
+    session.add_all(MemberChange(member_id=member_id, field=field, changed_by=actor, reason=reason,
+                                 old_value=_as_json(old), new_value=_as_json(new))
+                    for field, old, new in changes)
+    return changes
+
+
+def _change_out(change):
+    out = MemberChangeOut().dump(change)
+    out["old_value"] = json.loads(change.old_value) if change.old_value is not None else None
+    out["new_value"] = json.loads(change.new_value) if change.new_value is not None else None
+    return out
+
+
+def member_rows(session, model, member_id, filters, page, page_size, dump, *order):
+    """A page of a member's rows of ``model`` (lists of a member have no filters), in ``order``."""
+    load(NoFilters(), filters or {})
+    member = get_or_404(session, Member, member_id, MEMBER)
+    query = sa.select(model).where(model.member_id == member.id).order_by(*order)
+    return page_of(session, query, dump, page, page_size)
+
+
+def member_history(session, member_id, filters=None, page=1, page_size=20):
+    """Every recorded change of a member, newest first."""
+    return member_rows(session, MemberChange, member_id, filters, page, page_size, _change_out,
+                       MemberChange.id.desc())
+
+
+# -- organizational relationship ----------------------------------------------
+
+def transfer_member(tx, member_id, data, actor=None, *, today):
+    """Move a member between the bureau's branch and a community, or out of the system."""
+    values = load(TransferIn(), data)
+    member = get_or_404(tx.session, Member, member_id, MEMBER)
+    refuse_future_date(values["date"], today)
+    before = where(member)
+    after = after_transfer(*before, values["target"], values.get("community"))
+    reason = transfer_problem(before, after)
+    if reason:
+        raise Conflict(reason, {"target": [reason]})
+    snapshot = history_snapshot(member)
+    member.org_relation, member.community, member.status = after
+    transfer = Transfer(
+        member_id=member.id, date=values["date"], target=values["target"], from_org_relation=before[0],
+        from_community=before[1], to_community=member.community if values["target"] == "community" else None,
+        note=values.get("note"), recorded_by=actor,
+    )
+    tx.session.add(transfer)
+    tx.session.flush()
+    record_changes(tx.session, member.id, snapshot, history_snapshot(member), actor, "transfer")
+    tx.emit("member_updated", member_facts(member))
+    emit_transferred(tx, member, before, values["date"])
+    return TransferOut().dump(transfer)
+
+
+def list_transfers(session, member_id, filters=None, page=1, page_size=20):
+    return member_rows(session, Transfer, member_id, filters, page, page_size, TransferOut().dump,
+                       Transfer.date.desc(), Transfer.id.desc())
