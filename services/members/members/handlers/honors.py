@@ -6,7 +6,7 @@ from members.models import Engagement, Honor, Member, SocialRole
 from members.schemas import (
     EngagementIn, EngagementOut, HonorFilters, HonorIn, HonorOut, SocialRoleIn, SocialRoleOut,
 )
-from wuji_infra.db import get_or_404
+from wuji_infra.db import get_or_404, where_chosen
 from wuji_infra.validation import load, page_of
 
 
@@ -27,9 +27,7 @@ def list_honors(session, filters=None, page=1, page_size=20):
     """Honors, the latest year first; filters ``member_id``, ``level``, ``year``."""
     chosen = load(HonorFilters(), filters or {})
     query = sa.select(Honor).order_by(Honor.year.desc(), Honor.id.desc())
-    for field in ("member_id", "level", "year"):
-        if field in chosen:
-            query = query.where(getattr(Honor, field) == chosen[field])
+    query = where_chosen(query, Honor, chosen, equal=("member_id", "level", "year"))
     return page_of(session, query, HonorOut().dump, page, page_size)
 
 

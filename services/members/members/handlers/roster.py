@@ -10,7 +10,7 @@ from members.domain.roster import (
 )
 from members.models import Branch, Member, MemberChange, MemberSpecialty, Transfer
 from members.schemas import MemberChangeOut, MemberFilters, MemberIn, MemberOut, NoFilters, TransferIn, TransferOut
-from wuji_infra.db import get_or_404
+from wuji_infra.db import get_or_404, where_chosen
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, page_of
 
@@ -123,9 +123,7 @@ def list_members(session, filters=None, page=1, page_size=20):
 def member_query(chosen):
     """The members matching checked MemberFilters, by id."""
     query = sa.select(Member).order_by(Member.id)
-    for field in ("branch_id", "org_relation", "status"):
-        if field in chosen:
-            query = query.where(getattr(Member, field) == chosen[field])
+    query = where_chosen(query, Member, chosen, equal=("branch_id", "org_relation", "status"))
     if "q" in chosen:
         pattern = f"%{chosen['q']}%"
         query = query.where(sa.or_(Member.name.like(pattern), Member.id_number.like(pattern)))
