@@ -1,10 +1,19 @@
-"""What the handlers share: a period filter, the days not in the future, writes keyed
+"""What the handlers share: filters by equality and period, the days not in the future, writes keyed
 by an Idempotency-Key or under a unique constraint, and paging over several columns."""
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from activities.domain.dates import future_date_problem
 from wuji_infra.errors import Conflict, InvalidInput
+
+
+def filtered(query, model, chosen, fields, date_column=None):
+    """``query`` limited to the ``chosen`` filters: each of ``fields`` equal to its
+    column of ``model``, and ``date_from`` / ``date_to`` on ``date_column``."""
+    for field in fields:
+        if field in chosen:
+            query = query.where(getattr(model, field) == chosen[field])
+    return query if date_column is None else in_period(query, date_column, chosen)
 
 
 def in_period(query, column, chosen):

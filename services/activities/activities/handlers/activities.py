@@ -5,7 +5,7 @@ from activities.domain.activities import cost_of
 from activities.handlers.member_facts import refuse_participants
 from activities.models import Activity
 from activities.schemas import ActivityFilters, ActivityIn, ActivityOut
-from activities.shared import already_done, flush_once, in_period, refuse_future
+from activities.shared import already_done, filtered, flush_once, refuse_future
 from wuji_infra.db import get_or_404
 from wuji_infra.validation import load, page_of
 
@@ -45,8 +45,5 @@ def list_activities(session, filters=None, page=1, page_size=20):
     """Activities, latest first; filters ``branch_id``, ``kind``, ``date_from``, ``date_to``."""
     chosen = load(ActivityFilters(), filters or {})
     query = sa.select(Activity).order_by(Activity.date.desc(), Activity.id.desc())
-    for field in ("branch_id", "kind"):
-        if field in chosen:
-            query = query.where(getattr(Activity, field) == chosen[field])
-    query = in_period(query, Activity.date, chosen)
+    query = filtered(query, Activity, chosen, ("branch_id", "kind"), Activity.date)
     return page_of(session, query, ActivityOut().dump, page, page_size)

@@ -5,7 +5,7 @@ from activities.domain import bulletins as rules
 from activities.handlers.member_facts import first_member_on
 from activities.models import Bulletin
 from activities.schemas import BulletinFilters, BulletinIn, BulletinOut, ComplianceQuery
-from activities.shared import flush_unique, in_period, refuse_future
+from activities.shared import filtered, flush_unique, refuse_future
 from wuji_infra.db import get_or_404
 from wuji_infra.errors import Conflict
 from wuji_infra.validation import load, page_of
@@ -44,10 +44,7 @@ def list_bulletins(session, filters=None, page=1, page_size=20):
     """Issues, latest first; filters ``branch_id``, ``year``, ``date_from``, ``date_to``."""
     chosen = load(BulletinFilters(), filters or {})
     query = sa.select(Bulletin).order_by(Bulletin.date.desc(), Bulletin.id.desc())
-    for field in ("branch_id", "year"):
-        if field in chosen:
-            query = query.where(getattr(Bulletin, field) == chosen[field])
-    query = in_period(query, Bulletin.date, chosen)
+    query = filtered(query, Bulletin, chosen, ("branch_id", "year"), Bulletin.date)
     return page_of(session, query, BulletinOut().dump, page, page_size)
 
 

@@ -6,7 +6,7 @@ from activities.domain.member_facts import active_member_problem
 from activities.handlers.member_facts import facts_of, refuse_participants
 from activities.models import Contact, MemberFact
 from activities.schemas import ContactFilters, ContactIn, ContactOut, CoverageQuery
-from activities.shared import already_done, flush_once, in_period, refuse_future
+from activities.shared import already_done, filtered, flush_once, refuse_future
 from wuji_infra.errors import InvalidInput
 from wuji_infra.validation import load, page_of, paging
 
@@ -45,10 +45,7 @@ def list_contacts(session, filters=None, page=1, page_size=20):
     """Contacts, latest first; filters ``branch_id``, ``member_id``, ``level``, ``date_from``, ``date_to``."""
     chosen = load(ContactFilters(), filters or {})
     query = sa.select(Contact).order_by(Contact.date.desc(), Contact.id.desc())
-    for field in ("branch_id", "member_id", "level"):
-        if field in chosen:
-            query = query.where(getattr(Contact, field) == chosen[field])
-    query = in_period(query, Contact.date, chosen)
+    query = filtered(query, Contact, chosen, ("branch_id", "member_id", "level"), Contact.date)
     return page_of(session, query, ContactOut().dump, page, page_size)
 
 

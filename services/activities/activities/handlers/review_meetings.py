@@ -5,7 +5,7 @@ from activities.domain.review_meetings import EXPERTS_ONLY, expert_problems
 from activities.handlers.member_facts import known_facts
 from activities.models import MemberFact, MemberSpecialty, ReviewMeeting, ReviewParticipant
 from activities.schemas import ExpertFilters, ReviewMeetingFilters, ReviewMeetingIn, ReviewMeetingOut
-from activities.shared import in_period, paged_rows, refuse_future
+from activities.shared import filtered, paged_rows, refuse_future
 from wuji_infra.db import get_or_404
 from wuji_infra.errors import InvalidInput
 from wuji_infra.validation import load, page_of, paging
@@ -38,12 +38,10 @@ def list_review_meetings(session, filters=None, page=1, page_size=20):
     """Meetings, latest first; filters ``kind``, ``member_id`` (took part), ``date_from``, ``date_to``."""
     chosen = load(ReviewMeetingFilters(), filters or {})
     query = sa.select(ReviewMeeting).order_by(ReviewMeeting.date.desc(), ReviewMeeting.id.desc())
-    if "kind" in chosen:
-        query = query.where(ReviewMeeting.kind == chosen["kind"])
+    query = filtered(query, ReviewMeeting, chosen, ("kind",), ReviewMeeting.date)
     if "member_id" in chosen:
         query = query.where(ReviewMeeting.id.in_(
             sa.select(ReviewParticipant.meeting_id).where(ReviewParticipant.member_id == chosen["member_id"])))
-    query = in_period(query, ReviewMeeting.date, chosen)
     return page_of(session, query, ReviewMeetingOut().dump, page, page_size)
 
 

@@ -9,7 +9,7 @@ from activities.models import Attendance, MemberFact, StudySession
 from activities.schemas import (
     AbsenceFilters, AttendanceOut, CatchUpIn, ComplianceQuery, StudySessionFilters, StudySessionIn, StudySessionOut,
 )
-from activities.shared import flush_unique, in_period, paged_rows, refuse_future
+from activities.shared import filtered, flush_unique, in_period, paged_rows, refuse_future
 from wuji_infra.db import get_or_404
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, page_of, paging
@@ -94,9 +94,7 @@ def list_study_sessions(session, filters=None, page=1, page_size=20):
     """Sessions, latest first; filters ``branch_id``, ``date_from``, ``date_to``."""
     chosen = load(StudySessionFilters(), filters or {})
     query = sa.select(StudySession).order_by(StudySession.date.desc(), StudySession.id.desc())
-    if "branch_id" in chosen:
-        query = query.where(StudySession.branch_id == chosen["branch_id"])
-    query = in_period(query, StudySession.date, chosen)
+    query = filtered(query, StudySession, chosen, ("branch_id",), StudySession.date)
     return page_of(session, query, lambda study: dump_study_session(session, study), page, page_size)
 
 
