@@ -30,11 +30,15 @@ from sqlalchemy.orm import sessionmaker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from activities import domain, handlers  # noqa: E402
+from activities.domain.activities import ACTIVITY_KINDS  # noqa: E402
+from activities.domain.contacts import CONTACT_LEVELS  # noqa: E402
+from activities.handlers.contacts import contact_coverage  # noqa: E402
+from activities.handlers.statistics import statistics as yearly_statistics  # noqa: E402
 from activities.models import (  # noqa: E402
-    Activity, Attendance, Bulletin, Contact, Member, ReviewMeeting, ReviewParticipant, StudySession,
+    Activity, Attendance, Bulletin, Contact, MemberFact, ReviewMeeting, ReviewParticipant, StudySession,
 )
 from wuji_infra import migrations, testing  # noqa: E402
+from wuji_infra.clock import Clock  # noqa: E402
 
 GOAL_MS = 200
 
@@ -43,10 +47,10 @@ def fill(session, members, branches, years, today, rng):
     start = dt.date(today.year - years + 1, 1, 1)
     now = dt.datetime.now(dt.timezone.utc)
     branch_of = {m: 1 + (m - 1) % branches for m in range(1, members + 1)}
-    session.execute(sa.insert(Member), [
+    session.execute(sa.insert(MemberFact), [
         {"member_id": m, "branch_id": b, "name": f"党员{m}", "status": "deceased" if m % 50 == 0 else "active",
          "specialties": ["城市规划"] if m % 20 == 0 else [], "mobility_limited": m % 7 == 0,
-         "registered_on": start - dt.timedelta(days=rng.randint(0, 3000)), "facts_as_of": now}
+         "registered_on": start - dt.timedelta(days=rng.randint(0, 3000)), "as_of": now}
         for m, b in branch_of.items()])
     by_branch = {}
     for m, b in branch_of.items():
@@ -66,7 +70,7 @@ def fill(session, members, branches, years, today, rng):
         session.execute(sa.insert(Attendance), attendance[chunk:chunk + 50000])
 
     days = (today - start).days
-    contacts = [{"branch_id": branch_of[m], "level": rng.choice(domain.CONTACT_LEVELS), "contact_by": "王书记",
+    contacts = [{"branch_id": branch_of[m], "level": rng.choice(CONTACT_LEVELS), "contact_by": "王书记",
                  "member_id": m, "date": start + dt.timedelta(days=rng.randint(0, days)), "channel": "visit",
                  "learned": {"life": "安好"}, "created_at": now}
                 for m in branch_of for _ in range(years * 4)]
@@ -74,7 +78,7 @@ def fill(session, members, branches, years, today, rng):
         session.execute(sa.insert(Contact), contacts[chunk:chunk + 50000])
 
     session.execute(sa.insert(Activity), [
-        {"branch_id": b, "kind": rng.choice(domain.ACTIVITY_KINDS), "date": dt.date(y, mo, rng.randint(1, 28)),
+        {"branch_id": b, "kind": rng.choice(ACTIVITY_KINDS), "date": dt.date(y, mo, rng.randint(1, 28)),
          "title": "活动", "place": "活动中心", "organizer": "王书记", "participant_ids": ids[:30],
          "volunteer_hours": Decimal("2.5"), "cost": Decimal(rng.randint(0, 300000)) / 100,
          "expense_category": "activities", "created_at": now}
@@ -154,7 +158,7 @@ def main():
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    today = dt.date.today()
+    today = Clock().today()
     rng = random.Random(5)
 
     with testing.fresh_databases(["activities"], prefix="wuji_bench") as urls:
@@ -173,10 +177,10 @@ def main():
 
         with sessions() as session:
             cases = {
-                "coverage view, whole city, first page": lambda: handlers.contact_coverage(session, {}, 1, 20),
-                "coverage view, one branch, 500 a page": lambda: handlers.contact_coverage(
-                    session, {"branch_id": "3"}, 1, 500),
-                "statistics, one year": lambda: handlers.statistics(session, {"year": str(today.year - 1)}),
+                "coverage view, whole city, first page": lambda: contact_coverage(session, {}, 1, 20, today=today),
+                "coverage view, one branch, 500 a page": lambda: contact_coverage(
+                    session, {"branch_id": "3"}, 1, 500, today=today),
+                "statistics, one year": lambda: yearly_statistics(session, {"year": str(today.year - 1)}),
             }
             slowest_median = report(cases, args.runs)
         engine.dispose()

@@ -5,39 +5,32 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from wuji_infra.member_facts import MemberFactsColumns
 from wuji_infra.types import UtcDateTime, utc_now
-
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class Member(Base):
-    """Activities' own copy of a member's facts, kept from members' events.
-
-    ``facts_as_of`` is when members sent the facts stored here: an older
-    event arriving late never overwrites newer facts. ``registered_on`` is
-    the day activities first heard of the member: they count from then.
+class MemberFact(MemberFactsColumns, Base):
+    """Activities' own copy of a member's facts, kept from members' events by
+    the one rule of ``wuji_infra.member_facts`` (``as_of``: the newest event
+    applied). ``registered_on`` is the day activities first heard of the
+    member: they count from then.
     """
-    __tablename__ = "members"
-    __table_args__ = (sa.Index("ix_members_branch_status", "branch_id", "status"),)
+    __table_args__ = (sa.Index("ix_member_facts_branch_status", "branch_id", "status"),)
 
-    member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    branch_id: Mapped[int] = mapped_column()
-    name: Mapped[str] = mapped_column(sa.String(50))
-    status: Mapped[str] = mapped_column(sa.String(16))
     specialties: Mapped[list] = mapped_column(sa.JSON, default=list)
     mobility_limited: Mapped[bool] = mapped_column(default=False)
     registered_on: Mapped[dt.date] = mapped_column(sa.Date)
-    facts_as_of: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class MemberSpecialty(Base):
     """One specialty of a member (城市规划, 建筑设计 ...), to find experts for a review meeting."""
     __tablename__ = "member_specialties"
 
-    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.member_id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("member_facts.member_id"), primary_key=True)
     specialty: Mapped[str] = mapped_column(sa.String(50), primary_key=True, index=True)
 
 

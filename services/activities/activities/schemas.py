@@ -1,13 +1,14 @@
 """marshmallow schemas at the activities service's boundary: what comes in, what goes out."""
-import datetime as dt
-
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from activities import domain
-from wuji_infra.validation import Money
+from activities.domain.activities import ACTIVITY_KINDS, DEFAULT_EXPENSE_CATEGORY, EXPENSE_CATEGORIES
+from activities.domain.bulletins import BULLETIN_ITEM_KINDS
+from activities.domain.contacts import CONTACT_CHANNELS, CONTACT_LEVELS
+from activities.domain.review_meetings import REVIEW_MEETING_KINDS
+from activities.domain.study import CATCH_UP_METHODS
+from wuji_infra.validation import Id, Money
 
 _REQUIRED = {"required": "必填 (required)"}
-_MAX_ID = 2**31 - 1
 
 
 def _not_blank(value):
@@ -19,11 +20,6 @@ def _text(max_length, **kwargs):
     return fields.String(validate=[validate.Length(min=1, max=max_length), _not_blank], **kwargs)
 
 
-def _id(**kwargs):
-    return fields.Integer(strict=False, validate=validate.Range(min=1, max=_MAX_ID, error="应为正整数 (a positive id)"),
-                          **kwargs)
-
-
 def _one_of(choices):
     return validate.OneOf(choices, error=f"应为以下之一 (one of): {', '.join(choices)}")
 
@@ -31,11 +27,6 @@ def _one_of(choices):
 def _unique(values):
     if len(set(values)) != len(values):
         raise ValidationError("有重复的党员 (a member appears twice)")
-
-
-def _not_future(day):
-    if day > dt.date.today():
-        raise ValidationError("日期不能晚于今天 (the date is in the future)")
 
 
 class _In(Schema):
@@ -46,19 +37,19 @@ class _In(Schema):
 # -- study sessions -----------------------------------------------------------
 
 class StudySessionIn(_In):
-    branch_id = _id(required=True, error_messages=_REQUIRED)
-    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    branch_id = Id(required=True, error_messages=_REQUIRED)
+    date = fields.Date(required=True, error_messages=_REQUIRED)
     topic = _text(200, required=True, error_messages=_REQUIRED)
     materials = fields.List(_text(500), load_default=list, validate=validate.Length(max=50))
-    attendees = fields.List(_id(), required=True, error_messages=_REQUIRED,
+    attendees = fields.List(Id(), required=True, error_messages=_REQUIRED,
                             validate=[validate.Length(min=1, max=2000, error="至少一名参加者 (at least one attendee)"),
                                       _unique])
 
 
 class CatchUpIn(_In):
-    member_id = _id(required=True, error_messages=_REQUIRED)
-    method = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.CATCH_UP_METHODS))
-    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    member_id = Id(required=True, error_messages=_REQUIRED)
+    method = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(CATCH_UP_METHODS))
+    date = fields.Date(required=True, error_messages=_REQUIRED)
     by = _text(100)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
@@ -84,21 +75,21 @@ class StudySessionOut(Schema):
 
 
 class StudySessionFilters(_In):
-    branch_id = _id()
+    branch_id = Id()
     date_from = fields.Date()
     date_to = fields.Date()
 
 
 class AbsenceFilters(_In):
-    branch_id = _id()
-    member_id = _id()
+    branch_id = Id()
+    member_id = Id()
     caught_up = fields.Boolean(truthy={"true", "1", True}, falsy={"false", "0", False})
     date_from = fields.Date()
     date_to = fields.Date()
 
 
 class ComplianceQuery(_In):
-    branch_id = _id(required=True, error_messages=_REQUIRED)
+    branch_id = Id(required=True, error_messages=_REQUIRED)
     year = fields.Integer(required=True, error_messages=_REQUIRED,
                           validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))
 
@@ -119,13 +110,13 @@ class LearnedIn(_In):
 
 
 class ContactIn(_In):
-    branch_id = _id(required=True, error_messages=_REQUIRED)
-    level = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.CONTACT_LEVELS))
+    branch_id = Id(required=True, error_messages=_REQUIRED)
+    level = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(CONTACT_LEVELS))
     contact_by = _text(50, required=True, error_messages=_REQUIRED)
-    contact_by_member_id = _id(allow_none=True)
-    member_id = _id(required=True, error_messages=_REQUIRED)
-    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
-    channel = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.CONTACT_CHANNELS))
+    contact_by_member_id = Id(allow_none=True)
+    member_id = Id(required=True, error_messages=_REQUIRED)
+    date = fields.Date(required=True, error_messages=_REQUIRED)
+    channel = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(CONTACT_CHANNELS))
     learned = fields.Nested(LearnedIn, required=True, error_messages=_REQUIRED)
 
 
@@ -144,36 +135,36 @@ class ContactOut(Schema):
 
 
 class ContactFilters(_In):
-    branch_id = _id()
-    member_id = _id()
-    level = fields.String(validate=_one_of(domain.CONTACT_LEVELS))
+    branch_id = Id()
+    member_id = Id()
+    level = fields.String(validate=_one_of(CONTACT_LEVELS))
     date_from = fields.Date()
     date_to = fields.Date()
 
 
 class CoverageQuery(_In):
-    branch_id = _id()
+    branch_id = Id()
     as_of = fields.Date()
 
 
 # -- activities ---------------------------------------------------------------
 
 class ActivityIn(_In):
-    branch_id = _id(required=True, error_messages=_REQUIRED)
-    kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.ACTIVITY_KINDS))
-    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    branch_id = Id(required=True, error_messages=_REQUIRED)
+    kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(ACTIVITY_KINDS))
+    date = fields.Date(required=True, error_messages=_REQUIRED)
     title = _text(200, required=True, error_messages=_REQUIRED)
     place = _text(200, required=True, error_messages=_REQUIRED)
     organizer = _text(100, required=True, error_messages=_REQUIRED)
-    participants = fields.List(_id(), required=True, error_messages=_REQUIRED,
+    participants = fields.List(Id(), required=True, error_messages=_REQUIRED,
                                validate=[validate.Length(min=1, max=2000, error="至少一名参加者 (at least one participant)"),
                                          _unique])
     volunteer_hours = fields.Decimal(places=1, as_string=True, load_default=None,
                                      validate=validate.Range(min=0, max=100000,
                                                              error="志愿服务时长应在0到100000之间 (0 to 100000)"))
     cost = Money(load_default=None)
-    expense_category = fields.String(load_default=domain.DEFAULT_EXPENSE_CATEGORY,
-                                     validate=_one_of(domain.EXPENSE_CATEGORIES))
+    expense_category = fields.String(load_default=DEFAULT_EXPENSE_CATEGORY,
+                                     validate=_one_of(EXPENSE_CATEGORIES))
 
 
 class ActivityOut(Schema):
@@ -193,8 +184,8 @@ class ActivityOut(Schema):
 
 
 class ActivityFilters(_In):
-    branch_id = _id()
-    kind = fields.String(validate=_one_of(domain.ACTIVITY_KINDS))
+    branch_id = Id()
+    kind = fields.String(validate=_one_of(ACTIVITY_KINDS))
     date_from = fields.Date()
     date_to = fields.Date()
 
@@ -208,7 +199,7 @@ def _web_link(value):
 
 class BulletinItemIn(_In):
     title = _text(200, required=True, error_messages=_REQUIRED)
-    kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.BULLETIN_ITEM_KINDS))
+    kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(BULLETIN_ITEM_KINDS))
     link = fields.String(validate=[validate.Length(max=1000), _web_link])
     text = _text(20000)
 
@@ -222,10 +213,10 @@ _REACH = validate.Range(min=0, max=100000, error="人数应在0到100000之间 (
 
 
 class BulletinIn(_In):
-    branch_id = _id(required=True, error_messages=_REQUIRED)
+    branch_id = Id(required=True, error_messages=_REQUIRED)
     number = fields.Integer(required=True, error_messages=_REQUIRED,
                             validate=validate.Range(min=1, max=1000, error="期号应在1到1000之间 (1 to 1000)"))
-    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    date = fields.Date(required=True, error_messages=_REQUIRED)
     items = fields.List(fields.Nested(BulletinItemIn), required=True, error_messages=_REQUIRED,
                         validate=validate.Length(min=1, max=100, error="应有1到100条内容 (1 to 100 items)"))
     reach_online = fields.Integer(load_default=0, validate=_REACH)
@@ -247,7 +238,7 @@ class BulletinOut(Schema):
 
 
 class BulletinFilters(_In):
-    branch_id = _id()
+    branch_id = Id()
     year = fields.Integer(validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))
     date_from = fields.Date()
     date_to = fields.Date()
@@ -256,7 +247,7 @@ class BulletinFilters(_In):
 # -- review meetings ----------------------------------------------------------
 
 class ReviewParticipantIn(_In):
-    member_id = _id(required=True, error_messages=_REQUIRED)
+    member_id = Id(required=True, error_messages=_REQUIRED)
     advice = _text(5000, required=True, error_messages=_REQUIRED)
 
 
@@ -265,9 +256,9 @@ def _unique_participants(values):
 
 
 class ReviewMeetingIn(_In):
-    kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(domain.REVIEW_MEETING_KINDS))
+    kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(REVIEW_MEETING_KINDS))
     topic = _text(200, required=True, error_messages=_REQUIRED)
-    date = fields.Date(required=True, error_messages=_REQUIRED, validate=_not_future)
+    date = fields.Date(required=True, error_messages=_REQUIRED)
     organizer = _text(200, required=True, error_messages=_REQUIRED)
     participants = fields.List(
         fields.Nested(ReviewParticipantIn), required=True, error_messages=_REQUIRED,
@@ -292,15 +283,15 @@ class ReviewMeetingOut(Schema):
 
 
 class ReviewMeetingFilters(_In):
-    kind = fields.String(validate=_one_of(domain.REVIEW_MEETING_KINDS))
-    member_id = _id()
+    kind = fields.String(validate=_one_of(REVIEW_MEETING_KINDS))
+    member_id = Id()
     date_from = fields.Date()
     date_to = fields.Date()
 
 
 class ExpertFilters(_In):
     specialty = _text(50)
-    branch_id = _id()
+    branch_id = Id()
 
 
 class YearQuery(_In):

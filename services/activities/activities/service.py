@@ -1,7 +1,7 @@
 """nameko entrypoints of the activities service: thin, each calls a handler."""
 from nameko.rpc import rpc
 
-from activities import handlers
+from activities.handlers import activities, bulletins, contacts, member_facts, review_meetings, statistics, study
 from wuji_infra.errors import EXPECTED
 from wuji_infra.handlers import event_handler
 from wuji_infra.service import ServiceBase
@@ -13,142 +13,134 @@ class ActivitiesService(ServiceBase):
     # -- member facts, from members' events ------------------------------------
 
     @event_handler("members", "member_registered")
-    def on_member_registered(self, event):
-        with self.db.transaction() as tx:
-            if tx.claim(event, "activities.on_member_registered"):
-                handlers.apply_member_facts(tx, event.data, event.occurred_at)
+    def on_member_registered(self, tx, event):
+        member_facts.apply_member_facts(tx, event.data, event.occurred_at, registered=True)
 
     @event_handler("members", "member_updated")
-    def on_member_updated(self, event):
-        with self.db.transaction() as tx:
-            if tx.claim(event, "activities.on_member_updated"):
-                handlers.apply_member_facts(tx, event.data, event.occurred_at)
+    def on_member_updated(self, tx, event):
+        member_facts.apply_member_facts(tx, event.data, event.occurred_at)
 
     @event_handler("members", "member_deceased")
-    def on_member_deceased(self, event):
-        with self.db.transaction() as tx:
-            if tx.claim(event, "activities.on_member_deceased"):
-                handlers.apply_member_status(tx, event.data["member_id"], "deceased", event.occurred_at)
+    def on_member_deceased(self, tx, event):
+        member_facts.apply_member_status(tx, event.data["member_id"], "deceased", event.occurred_at)
 
     @event_handler("members", "member_transferred")
-    def on_member_transferred(self, event):
-        with self.db.transaction() as tx:
-            if tx.claim(event, "activities.on_member_transferred"):
-                handlers.apply_member_status(tx, event.data["member_id"], event.data["status"], event.occurred_at)
+    def on_member_transferred(self, tx, event):
+        member_facts.apply_member_status(tx, event.data["member_id"], event.data["status"], event.occurred_at)
 
     # -- monthly study ---------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_study_session(self, data, recorded_by=None):
+    def record_study_session(self, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.record_study_session(tx, data, recorded_by)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def record_catch_up(self, session_id, data):
-        with self.db.transaction() as tx:
-            return handlers.record_catch_up(tx, session_id, data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_study_session(self, session_id):
-        with self.db.read() as session:
-            return handlers.get_study_session(session, session_id)
+            return study.record_study_session(tx, data, actor, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def list_study_sessions(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_study_sessions(session, filters, page, page_size)
+            return study.list_study_sessions(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_study_session(self, session_id):
+        with self.db.read() as session:
+            return study.get_study_session(session, session_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_catch_up(self, session_id, data, actor=None):
+        with self.db.transaction() as tx:
+            return study.record_catch_up(tx, session_id, data, actor, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def list_absences(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_absences(session, filters, page, page_size)
+            return study.list_absences(session, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def study_compliance(self, query):
+    def study_compliance(self, query=None):
         with self.db.read() as session:
-            return handlers.study_compliance(session, query)
+            return study.study_compliance(session, query, today=self.clock.today())
 
     # -- three contacts --------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def log_contact(self, data, recorded_by=None, request_id=None):
+    def log_contact(self, data, actor=None, request_id=None):
         with self.db.transaction() as tx:
-            return handlers.log_contact(tx, data, recorded_by, request_id)
+            return contacts.log_contact(tx, data, actor, request_id, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def list_contacts(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_contacts(session, filters, page, page_size)
+            return contacts.list_contacts(session, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def contact_coverage(self, query=None, page=1, page_size=20):
+    def contact_coverage(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.contact_coverage(session, query, page, page_size)
+            return contacts.contact_coverage(session, filters, page, page_size, today=self.clock.today())
 
     # -- activities ------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_activity(self, data, recorded_by=None, request_id=None):
+    def record_activity(self, data, actor=None, request_id=None):
         with self.db.transaction() as tx:
-            return handlers.record_activity(tx, data, recorded_by, request_id)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_activity(self, activity_id):
-        with self.db.read() as session:
-            return handlers.get_activity(session, activity_id)
+            return activities.record_activity(tx, data, actor, request_id, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def list_activities(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_activities(session, filters, page, page_size)
+            return activities.list_activities(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_activity(self, activity_id):
+        with self.db.read() as session:
+            return activities.get_activity(session, activity_id)
 
     # -- study bulletins -------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def publish_bulletin(self, data, recorded_by=None):
+    def publish_bulletin(self, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.publish_bulletin(tx, data, recorded_by)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_bulletin(self, bulletin_id):
-        with self.db.read() as session:
-            return handlers.get_bulletin(session, bulletin_id)
+            return bulletins.publish_bulletin(tx, data, actor, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def list_bulletins(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_bulletins(session, filters, page, page_size)
+            return bulletins.list_bulletins(session, filters, page, page_size)
 
     @rpc(expected_exceptions=EXPECTED)
-    def bulletin_gaps(self, query):
+    def get_bulletin(self, bulletin_id):
         with self.db.read() as session:
-            return handlers.bulletin_gaps(session, query)
+            return bulletins.get_bulletin(session, bulletin_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def bulletin_gaps(self, query=None):
+        with self.db.read() as session:
+            return bulletins.bulletin_gaps(session, query, today=self.clock.today())
 
     # -- review meetings -------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_review_meeting(self, data, recorded_by=None):
+    def record_review_meeting(self, data, actor=None):
         with self.db.transaction() as tx:
-            return handlers.record_review_meeting(tx, data, recorded_by)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def get_review_meeting(self, meeting_id):
-        with self.db.read() as session:
-            return handlers.get_review_meeting(session, meeting_id)
+            return review_meetings.record_review_meeting(tx, data, actor, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def list_review_meetings(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_review_meetings(session, filters, page, page_size)
+            return review_meetings.list_review_meetings(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_review_meeting(self, meeting_id):
+        with self.db.read() as session:
+            return review_meetings.get_review_meeting(session, meeting_id)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_experts(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return handlers.list_experts(session, filters, page, page_size)
+            return review_meetings.list_experts(session, filters, page, page_size)
 
     # -- the yearly report -----------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
-    def statistics(self, query):
+    def statistics(self, query=None):
         with self.db.read() as session:
-            return handlers.statistics(session, query)
+            return statistics.statistics(session, query)

@@ -16,6 +16,7 @@ from nameko.testing.services import entrypoint_waiter
 
 from activities.service import ActivitiesService
 from wuji_infra import deadletters, events
+from wuji_infra.clock import Clock
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.handlers import dead_letter_queue
 from wuji_infra.testing import wait_until
@@ -103,7 +104,7 @@ def register(activities, publish, branch_id, count=3):
 
 def test_member_events_keep_the_facts_and_drop_the_dead_and_transferred(activities, rpc, publish, branch_id):
     alive, dead, moved = register(activities, publish, branch_id)
-    health = {"member_id": dead, "health_event_id": 1, "date": dt.date.today(), "branch_id": branch_id,
+    health = {"member_id": dead, "health_event_id": 1, "date": Clock().today(), "branch_id": branch_id,
               "birth_date": dt.date(1940, 1, 1), "hardship": False, "lives_alone": False}
     with handled(activities, "on_member_deceased"), handled(activities, "on_member_transferred"), \
             handled(activities, "on_member_updated"):
@@ -129,13 +130,13 @@ def test_a_study_session_is_announced(activities, rpc, publish, amqp_uri, branch
     first, second, third = register(activities, publish, branch_id)
     with listening(amqp_uri, "study_session_recorded") as received:
         session = rpc.record_study_session({
-            "branch_id": branch_id, "date": dt.date.today().isoformat(), "topic": "学习新修订的党章",
+            "branch_id": branch_id, "date": Clock().today().isoformat(), "topic": "学习新修订的党章",
             "materials": ["党章"], "attendees": [first, second]}, "staff1")
         event = received(session_id=session["id"])
     assert event.source == "activities"
     assert (event.data["branch_id"], event.data["attended"], event.data["absent"]) == (branch_id, 2, 1)
-    view = rpc.study_compliance({"branch_id": str(branch_id), "year": str(dt.date.today().year)})
-    assert view["months"][dt.date.today().month - 1]["status"] == "held"
+    view = rpc.study_compliance({"branch_id": str(branch_id), "year": str(Clock().today().year)})
+    assert view["months"][Clock().today().month - 1]["status"] == "held"
     with pytest.raises(InvalidInput) as caught:
         rpc.record_study_session({"branch_id": branch_id, "date": "2026-01-05", "topic": "x", "attendees": [1]})
     assert "attendees" in caught.value.fields
@@ -146,7 +147,7 @@ def test_a_contact_is_announced_and_covers_the_member(activities, rpc, publish, 
     with listening(amqp_uri, "contact_logged") as received:
         contact = rpc.log_contact({
             "branch_id": branch_id, "level": "staff_committee", "contact_by": "老干部科小王",
-            "member_id": first, "date": dt.date.today().isoformat(), "channel": "phone",
+            "member_id": first, "date": Clock().today().isoformat(), "channel": "phone",
             "learned": {"thoughts": "思想稳定"}})
         event = received(contact_id=contact["id"])
     assert (event.data["level"], event.data["member_id"]) == ("staff_committee", first)
@@ -159,7 +160,7 @@ def test_an_activity_carries_its_cost(activities, rpc, publish, amqp_uri, branch
     members = register(activities, publish, branch_id, count=2)
     with listening(amqp_uri, "activity_recorded") as received:
         activity = rpc.record_activity({
-            "branch_id": branch_id, "kind": "themed_practice", "date": dt.date.today().isoformat(),
+            "branch_id": branch_id, "kind": "themed_practice", "date": Clock().today().isoformat(),
             "title": "主题党日", "place": "社区", "organizer": "王书记", "participants": members,
             "cost": "860.40", "expense_category": "activities"})
         event = received(activity_id=activity["id"])
@@ -167,14 +168,14 @@ def test_an_activity_carries_its_cost(activities, rpc, publish, amqp_uri, branch
     assert event.data["expense_category"] == "activities"
     with pytest.raises(InvalidInput) as caught:
         rpc.record_activity({
-            "branch_id": branch_id + 100000, "kind": "themed_practice", "date": dt.date.today().isoformat(),
+            "branch_id": branch_id + 100000, "kind": "themed_practice", "date": Clock().today().isoformat(),
             "title": "主题党日", "place": "社区", "organizer": "王书记", "participants": members})
     assert "participants" in caught.value.fields
 
 
 def test_a_bulletin_is_announced_and_a_number_taken_is_a_conflict(activities, rpc, publish, amqp_uri, branch_id):
     register(activities, publish, branch_id, count=1)
-    body = {"branch_id": branch_id, "number": 1, "date": dt.date.today().isoformat(), "reach_online": 12,
+    body = {"branch_id": branch_id, "number": 1, "date": Clock().today().isoformat(), "reach_online": 12,
             "items": [{"title": "学习要点", "kind": "article", "text": "正文"}]}
     with listening(amqp_uri, "bulletin_published") as received:
         bulletin = rpc.publish_bulletin(body)
@@ -182,22 +183,22 @@ def test_a_bulletin_is_announced_and_a_number_taken_is_a_conflict(activities, rp
     assert (event.data["branch_id"], event.data["number"], event.data["items"]) == (branch_id, 1, 1)
     with pytest.raises(Conflict):
         rpc.publish_bulletin(body)
-    gaps = rpc.bulletin_gaps({"branch_id": str(branch_id), "year": str(dt.date.today().year)})
+    gaps = rpc.bulletin_gaps({"branch_id": str(branch_id), "year": str(Clock().today().year)})
     assert gaps["issues"] == 1
 
 
 def test_statistics_on_postgresql(activities, rpc, publish, branch_id):
     members = register(activities, publish, branch_id, count=2)
-    today = dt.date.today().isoformat()
+    today = Clock().today().isoformat()
     rpc.record_study_session({"branch_id": branch_id, "date": today, "topic": "学习", "attendees": members[:1]})
     rpc.record_activity({"branch_id": branch_id, "kind": "culture_show", "date": today, "title": "书画展",
                          "place": "老干部活动中心", "organizer": "王书记", "participants": members,
                          "cost": "300.00", "volunteer_hours": "2.5"})
     rpc.record_review_meeting({"kind": "lunzheng", "topic": "城市更新", "date": today, "organizer": "市住建局",
                                "participants": [{"member_id": m, "advice": "建议"} for m in members]})
-    figures = rpc.statistics({"year": str(dt.date.today().year)})
+    figures = rpc.statistics({"year": str(Clock().today().year)})
     [mine] = [b for b in figures["study_sessions"]["by_branch"] if b["branch_id"] == branch_id]
-    assert mine["months"][str(dt.date.today().month)] == 1
+    assert mine["months"][str(Clock().today().month)] == 1
     assert figures["activities"]["by_kind"]["culture_show"]["count"] >= 1
     assert figures["review_meetings"]["participations"] >= 2
 

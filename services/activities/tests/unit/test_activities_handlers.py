@@ -4,12 +4,14 @@ import datetime as dt
 import pytest
 from nameko.testing.services import worker_factory
 
-from activities import handlers
-from activities.models import Base, Member
+from activities.handlers import bulletins, contacts, study
+from activities.models import Base, MemberFact
 from activities.service import ActivitiesService
 from wuji_infra import events
+from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store
+from wuji_infra.validation import MAX_ID
 
 T0 = dt.datetime(2026, 1, 5, 9, 0).astimezone()  # 9 in the morning, office time
 TODAY = dt.date(2026, 11, 26)
@@ -22,7 +24,7 @@ def store():
 
 @pytest.fixture
 def service(store):
-    return worker_factory(ActivitiesService, db=store)
+    return worker_factory(ActivitiesService, db=store, clock=FixedClock(TODAY))
 
 
 def facts(member_id, branch_id=1, name=None, status="active", mobility_limited=False, specialties=()):
@@ -45,7 +47,7 @@ def register(service, member_id, at=T0, **kwargs):
 
 def stored(store, member_id):
     with store.read() as session:
-        member = session.get(Member, member_id)
+        member = session.get(MemberFact, member_id)
         return None if member is None else (member.branch_id, member.name, member.status, member.registered_on)
 
 
@@ -78,7 +80,7 @@ def test_the_same_event_twice_acts_once(service, store):
     event = member_event("member_registered", facts(1))
     service.on_member_registered(event)
     with store.transaction() as tx:
-        tx.session.get(Member, 1).name = "改过"
+        tx.session.get(MemberFact, 1).name = "改过"
     service.on_member_registered(event)  # a redelivery: the inbox skips it
     assert stored(store, 1)[1] == "改过"
 
@@ -95,7 +97,7 @@ def test_deceased_and_transferred_members_leave_coverage(service, store):
     service.on_member_updated(member_event("member_updated", facts(1), T0 + dt.timedelta(days=2)))
     assert stored(store, 1)[2] == "deceased"
     with store.read() as session:
-        coverage = handlers.contact_coverage(session, {"as_of": "2026-03-01"})
+        coverage = contacts.contact_coverage(session, {"as_of": "2026-03-01"}, today=TODAY)
     assert [item["member_id"] for item in coverage["items"]] == [3]
     assert coverage["branches"] == [{"branch_id": 1, "active_members": 1, "not_contacted": 1, "contacted": 0}]
 
@@ -173,7 +175,7 @@ def test_a_study_session_refuses_bad_input_naming_the_field(service, store):
         (session_body(attendees=[1, 1]), "attendees"),
         (session_body(attendees=[]), "attendees"),
         (session_body(date="2026-02-30"), "date"),
-        (session_body(date=(dt.date.today() + dt.timedelta(days=1)).isoformat()), "date"),
+        (session_body(date=(TODAY + dt.timedelta(days=1)).isoformat()), "date"),
         (session_body(topic="  "), "topic"),
         (session_body(branch_id="x"), "branch_id"),
         (dict(session_body(), extra=1), "extra"),
@@ -211,7 +213,7 @@ def test_the_monthly_view_shows_months_with_and_without_a_session(store, service
     for day in ("2026-04-01", "2026-04-30", "2026-06-30"):
         service.record_study_session(session_body(date=day, attendees=[1]))
     with store.read() as session:
-        view = handlers.study_compliance(session, {"branch_id": "1", "year": "2026"}, today=dt.date(2026, 8, 1))
+        view = study.study_compliance(session, {"branch_id": "1", "year": "2026"}, today=dt.date(2026, 8, 1))
     statuses = {m["month"]: m["status"] for m in view["months"]}
     assert [statuses[m] for m in range(1, 13)] == [
         "no_members", "no_members", "missing", "held", "missing", "held", "missing", "not_due",
@@ -269,19 +271,20 @@ def test_coverage_lists_members_not_contacted_in_the_last_quarter_per_branch(ser
     service.log_contact(contact_body(member_id=2, date="2026-08-20"))   # the day before it
     service.log_contact(contact_body(member_id=3, date="2026-11-21"))   # after as_of: does not count
     with store.read() as session:
-        view = handlers.contact_coverage(session, {"as_of": "2026-11-20"})
+        view = contacts.contact_coverage(session, {"as_of": "2026-11-20"}, today=TODAY)
         assert (view["window_start"], view["total"]) == ("2026-08-21", 3)
         assert [(i["member_id"], i["last_contact_on"]) for i in view["items"]] == [
             (2, "2026-08-20"), (3, None), (4, None)]
         assert view["branches"] == [
             {"branch_id": 1, "active_members": 3, "not_contacted": 2, "contacted": 1},
             {"branch_id": 2, "active_members": 1, "not_contacted": 1, "contacted": 0}]
-        one_branch = handlers.contact_coverage(session, {"as_of": "2026-11-20", "branch_id": "2"}, page=1, page_size=5)
+        one_branch = contacts.contact_coverage(session, {"as_of": "2026-11-20", "branch_id": "2"}, page=1, page_size=5,
+                                                today=TODAY)
         assert [i["member_id"] for i in one_branch["items"]] == [4]
-        paged = handlers.contact_coverage(session, {"as_of": "2026-11-20"}, page=2, page_size=2)
+        paged = contacts.contact_coverage(session, {"as_of": "2026-11-20"}, page=2, page_size=2, today=TODAY)
         assert [i["member_id"] for i in paged["items"]] == [4] and paged["total"] == 3
         with pytest.raises(InvalidInput) as caught:
-            handlers.contact_coverage(session, {"as_of": "someday"})
+            contacts.contact_coverage(session, {"as_of": "someday"}, today=TODAY)
         assert "as_of" in caught.value.fields
 
 
@@ -304,7 +307,7 @@ def test_an_activity_is_recorded_with_its_cost_and_announced(service, store):
     assert announced["cost"] == __import__("decimal").Decimal("1200.50")
     assert (announced["participants"], announced["expense_category"]) == (2, "activities")
     assert service.get_activity(activity["id"]) == activity
-    for missing in (999, "x", 2**31):
+    for missing in (999, "x", MAX_ID + 1):
         with pytest.raises(NotFound):
             service.get_activity(missing)
     free = service.record_activity(activity_body(kind="volunteer_service", cost=None, volunteer_hours="12.5",
@@ -381,7 +384,7 @@ def test_the_weeks_without_an_issue(service, store):
     for number, day in enumerate(("2026-01-02", "2026-01-14", "2026-01-15"), 1):  # weeks 1, 3, 3
         service.publish_bulletin(bulletin_body(number=number, date=day))
     with store.read() as session:
-        view = handlers.bulletin_gaps(session, {"branch_id": "1", "year": "2026"}, today=dt.date(2026, 2, 2))
+        view = bulletins.bulletin_gaps(session, {"branch_id": "1", "year": "2026"}, today=dt.date(2026, 2, 2))
     assert (view["issues"], view["items"]) == (3, 6)
     assert [w["week"] for w in view["weeks_without_issue"]] == [2, 4, 5]
     assert view["weeks_without_issue"][0] == {"week": 2, "monday": "2026-01-05", "sunday": "2026-01-11"}

@@ -1,0 +1,49 @@
+"""Branch activities (活动): recorded once per request, with the cost funding books."""
+import sqlalchemy as sa
+
+from activities.domain.activities import cost_of
+from activities.handlers.member_facts import refuse_participants
+from activities.models import Activity
+from activities.schemas import ActivityFilters, ActivityIn, ActivityOut
+from activities.shared import already_done, filtered, flush_once, refuse_future
+from wuji_infra.db import get_or_404
+from wuji_infra.validation import load, page_of
+
+ACTIVITY = ("活动", "activity")
+
+
+def record_activity(tx, data, actor=None, request_id=None, *, today):
+    """Record an activity and announce its cost, once per ``request_id``."""
+    values = load(ActivityIn(), data)
+    refuse_future(values["date"], today)
+    existing = already_done(tx.session, Activity, request_id)
+    if existing is not None:
+        return ActivityOut().dump(existing)
+    refuse_participants(tx.session, values["branch_id"], values["participants"], "participants")
+    cost, hours = cost_of(values)
+    activity = Activity(
+        branch_id=values["branch_id"], kind=values["kind"], date=values["date"], title=values["title"],
+        place=values["place"], organizer=values["organizer"], participant_ids=values["participants"],
+        volunteer_hours=hours, cost=cost, expense_category=values["expense_category"],
+        recorded_by=actor, request_id=request_id,
+    )
+    tx.session.add(activity)
+    flush_once(tx.session)
+    tx.emit("activity_recorded", {
+        "activity_id": activity.id, "branch_id": activity.branch_id, "kind": activity.kind,
+        "date": activity.date, "participants": len(activity.participant_ids),
+        "cost": activity.cost, "expense_category": activity.expense_category,
+    })
+    return ActivityOut().dump(activity)
+
+
+def get_activity(session, activity_id):
+    return ActivityOut().dump(get_or_404(session, Activity, activity_id, ACTIVITY))
+
+
+def list_activities(session, filters=None, page=1, page_size=20):
+    """Activities, latest first; filters ``branch_id``, ``kind``, ``date_from``, ``date_to``."""
+    chosen = load(ActivityFilters(), filters or {})
+    query = sa.select(Activity).order_by(Activity.date.desc(), Activity.id.desc())
+    query = filtered(query, Activity, chosen, ("branch_id", "kind"), Activity.date)
+    return page_of(session, query, ActivityOut().dump, page, page_size)

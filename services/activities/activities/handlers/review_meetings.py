@@ -1,0 +1,68 @@
+"""Review meetings (论证会/研讨会): the experts who took part and their advice; finding experts."""
+import sqlalchemy as sa
+
+from activities.domain.review_meetings import EXPERTS_ONLY, expert_problems
+from activities.handlers.member_facts import known_facts
+from activities.models import MemberFact, MemberSpecialty, ReviewMeeting, ReviewParticipant
+from activities.schemas import ExpertFilters, ReviewMeetingFilters, ReviewMeetingIn, ReviewMeetingOut
+from activities.shared import filtered, paged_rows, refuse_future
+from wuji_infra.db import get_or_404
+from wuji_infra.errors import InvalidInput
+from wuji_infra.validation import load, page_of, paging
+
+REVIEW_MEETING = ("论证会/研讨会", "review meeting")
+
+
+def record_review_meeting(tx, data, actor=None, *, today):
+    """A review meeting (论证会/研讨会): its experts, each an active member, and their advice."""
+    values = load(ReviewMeetingIn(), data)
+    refuse_future(values["date"], today)
+    member_ids = [p["member_id"] for p in values["participants"]]
+    problems = expert_problems(member_ids, known_facts(tx.session, member_ids))
+    if problems:
+        raise InvalidInput(EXPERTS_ONLY, {"participants": problems})
+    meeting = ReviewMeeting(kind=values["kind"], topic=values["topic"], date=values["date"],
+                            organizer=values["organizer"], recorded_by=actor)
+    meeting.participants = [ReviewParticipant(member_id=p["member_id"], advice=p["advice"])
+                            for p in values["participants"]]
+    tx.session.add(meeting)
+    tx.session.flush()
+    return ReviewMeetingOut().dump(meeting)
+
+
+def get_review_meeting(session, meeting_id):
+    return ReviewMeetingOut().dump(get_or_404(session, ReviewMeeting, meeting_id, REVIEW_MEETING))
+
+
+def list_review_meetings(session, filters=None, page=1, page_size=20):
+    """Meetings, latest first; filters ``kind``, ``member_id`` (took part), ``date_from``, ``date_to``."""
+    chosen = load(ReviewMeetingFilters(), filters or {})
+    query = sa.select(ReviewMeeting).order_by(ReviewMeeting.date.desc(), ReviewMeeting.id.desc())
+    query = filtered(query, ReviewMeeting, chosen, ("kind",), ReviewMeeting.date)
+    if "member_id" in chosen:
+        query = query.where(ReviewMeeting.id.in_(
+            sa.select(ReviewParticipant.meeting_id).where(ReviewParticipant.member_id == chosen["member_id"])))
+    return page_of(session, query, ReviewMeetingOut().dump, page, page_size)
+
+
+def list_experts(session, filters=None, page=1, page_size=20):
+    """Active members with specialties, to invite to a review meeting: filters
+    ``specialty`` (exact), ``branch_id``; each with how often they took part."""
+    chosen = load(ExpertFilters(), filters or {})
+    took_part = (sa.select(sa.func.count()).where(ReviewParticipant.member_id == MemberFact.member_id)
+                 .correlate(MemberFact).scalar_subquery())
+    query = (sa.select(MemberFact.member_id, MemberFact.name, MemberFact.branch_id, MemberFact.specialties,
+                       took_part.label("review_meetings"))
+             .where(MemberFact.status == "active",
+                    MemberFact.member_id.in_(sa.select(MemberSpecialty.member_id)))
+             .order_by(MemberFact.branch_id, MemberFact.member_id))
+    if "specialty" in chosen:
+        query = query.where(MemberFact.member_id.in_(
+            sa.select(MemberSpecialty.member_id).where(MemberSpecialty.specialty == chosen["specialty"])))
+    if "branch_id" in chosen:
+        query = query.where(MemberFact.branch_id == chosen["branch_id"])
+    page, page_size = paging(page, page_size)
+    total, rows = paged_rows(session, query, page, page_size)
+    return {"items": [{"member_id": r.member_id, "name": r.name, "branch_id": r.branch_id,
+                       "specialties": r.specialties, "review_meetings": r.review_meetings} for r in rows],
+            "total": total, "page": page, "page_size": page_size}

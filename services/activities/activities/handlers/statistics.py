@@ -1,0 +1,78 @@
+"""The yearly report's figures from activities: study, bulletins, contacts, activities, review meetings."""
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from activities.domain.activities import ACTIVITY_KINDS, NO_COST, NO_HOURS
+from activities.domain.contacts import CONTACT_LEVELS
+from activities.models import Activity, Bulletin, Contact, MemberFact, ReviewMeeting, ReviewParticipant, StudySession
+from activities.schemas import YearQuery
+from wuji_infra.validation import load
+
+
+def statistics(session, query=None):
+    """What the yearly report needs from activities, for one year: study
+    sessions per branch and month, bulletin issues and items, contacts by
+    level, activities by kind (count, cost, volunteer hours), review-meeting
+    participation (meetings, members who took part, participations)."""
+    year = load(YearQuery(), query or {})["year"]
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+    month = sa.extract("month", StudySession.date)
+    sessions = {}
+    for branch_id, month_number, count in session.execute(
+            sa.select(StudySession.branch_id, month, sa.func.count())
+            .where(StudySession.date.between(first, last)).group_by(StudySession.branch_id, month)):
+        sessions.setdefault(branch_id, {})[int(month_number)] = count
+    # every branch with active members is in the report, also one that held no session
+    for branch_id in session.scalars(sa.select(MemberFact.branch_id).where(MemberFact.status == "active").distinct()):
+        sessions.setdefault(branch_id, {})
+    study_by_branch = [{"branch_id": b, "sessions": sum(months.values()),
+                        "months": {str(m): months.get(m, 0) for m in range(1, 13)},
+                        "months_held": len(months)} for b, months in sorted(sessions.items())]
+
+    bulletins = session.execute(
+        sa.select(Bulletin.branch_id, sa.func.count(), sa.func.sum(Bulletin.item_count))
+        .where(Bulletin.year == year).group_by(Bulletin.branch_id).order_by(Bulletin.branch_id)).all()
+
+    contacts = dict(session.execute(
+        sa.select(Contact.level, sa.func.count()).where(Contact.date.between(first, last)).group_by(Contact.level)).all())
+
+    kinds = {kind: {"count": count, "cost": cost or NO_COST, "volunteer_hours": hours or NO_HOURS}
+             for kind, count, cost, hours in session.execute(
+                 sa.select(Activity.kind, sa.func.count(), sa.func.sum(Activity.cost), sa.func.sum(Activity.volunteer_hours))
+                 .where(Activity.date.between(first, last)).group_by(Activity.kind))}
+
+    meetings, members, participations = session.execute(
+        sa.select(sa.func.count(sa.distinct(ReviewMeeting.id)), sa.func.count(sa.distinct(ReviewParticipant.member_id)),
+                  sa.func.count(ReviewParticipant.member_id))
+        .select_from(ReviewMeeting).outerjoin(ReviewParticipant)
+        .where(ReviewMeeting.date.between(first, last))).one()
+
+    def money(value):
+        return str(Decimal(value).quantize(Decimal("0.01")))
+
+    def hours(value):
+        return str(Decimal(value).quantize(Decimal("0.1")))
+
+    return {
+        "year": year,
+        "study_sessions": {"total": sum(b["sessions"] for b in study_by_branch), "by_branch": study_by_branch},
+        "bulletins": {
+            "issues": sum(count for _, count, _ in bulletins), "items": sum(int(items or 0) for _, _, items in bulletins),
+            "by_branch": [{"branch_id": b, "issues": count, "items": int(items or 0)} for b, count, items in bulletins],
+        },
+        "contacts": {"total": sum(contacts.values()),
+                     "by_level": {level: contacts.get(level, 0) for level in CONTACT_LEVELS}},
+        "activities": {
+            "total": sum(k["count"] for k in kinds.values()),
+            "cost": money(sum((k["cost"] for k in kinds.values()), NO_COST)),
+            "volunteer_hours": hours(sum((k["volunteer_hours"] for k in kinds.values()), NO_HOURS)),
+            "by_kind": {kind: {"count": kinds[kind]["count"] if kind in kinds else 0,
+                               "cost": money(kinds[kind]["cost"] if kind in kinds else NO_COST),
+                               "volunteer_hours": hours(kinds[kind]["volunteer_hours"] if kind in kinds else 0)}
+                        for kind in ACTIVITY_KINDS},
+        },
+        "review_meetings": {"meetings": meetings, "members": members, "participations": participations},
+    }
