@@ -4,25 +4,20 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from activities.domain.dates import future_date_problem
+from wuji_infra.db import where_chosen
 from wuji_infra.errors import Conflict, InvalidInput
 
 
 def filtered(query, model, chosen, fields, date_column=None):
     """``query`` limited to the ``chosen`` filters: each of ``fields`` equal to its
     column of ``model``, and ``date_from`` / ``date_to`` on ``date_column``."""
-    for field in fields:
-        if field in chosen:
-            query = query.where(getattr(model, field) == chosen[field])
-    return query if date_column is None else in_period(query, date_column, chosen)
+    period = None if date_column is None else (date_column, "date_from", "date_to")
+    return where_chosen(query, model, chosen, equal=fields, period=period)
 
 
 def in_period(query, column, chosen):
     """``query`` limited to ``date_from`` / ``date_to`` of the ``chosen`` filters, both included."""
-    if "date_from" in chosen:
-        query = query.where(column >= chosen["date_from"])
-    if "date_to" in chosen:
-        query = query.where(column <= chosen["date_to"])
-    return query
+    return where_chosen(query, None, chosen, period=(column, "date_from", "date_to"))
 
 
 def already_done(session, model, request_id):
