@@ -13,7 +13,7 @@ from gateway.service import GatewayService, build
 
 SECRET = "unit-test-secret-of-enough-length-for-hs256"
 
-# /work/briefs/issue10-rpcs.md: every RPC the gateway calls, with its arguments
+# every RPC the gateway calls, with its arguments (docs/architecture.md: one order, one set of names)
 RPCS = """
 members.create_branch(data, actor) members.list_branches(filters, page, page_size) members.get_branch(branch_id)
 members.create_member(data, actor) members.list_members(filters, page, page_size) members.get_member(member_id)
@@ -74,6 +74,38 @@ def test_the_table_calls_exactly_the_rpc_list():
     declared = {name for route in ROUTES for name in route.rpc}
     assert len(EXPECTED) == 95
     assert declared - PINGS == set(EXPECTED)
+
+
+def service_classes():
+    import importlib
+    import inspect
+    found = {}
+    for service in ("members", "activities", "welfare", "funding"):
+        module = importlib.import_module(f"{service}.service")
+        found[service] = next(c for _, c in inspect.getmembers(module, inspect.isclass)
+                              if getattr(c, "name", None) == service)
+    return found
+
+
+def test_every_service_rpc_takes_the_listed_arguments_in_the_listed_order():
+    """The list above is the services' own signatures: a renamed or reordered argument on either side fails."""
+    import inspect
+    classes = service_classes()
+    for name, args in EXPECTED.items():
+        service, method = name.split(".")
+        function = getattr(classes[service], method, None)
+        assert function is not None and hasattr(function, "nameko_entrypoints"), f"{name} is no RPC"
+        parameters = tuple(inspect.signature(function).parameters)[1:]  # after self
+        assert parameters == args, f"{name}{parameters} != {args}"
+
+
+def test_every_service_rpc_is_called_by_a_route():
+    import inspect
+    declared = {name for route in ROUTES for name in route.rpc}
+    for service, cls in service_classes().items():
+        for method, function in inspect.getmembers(cls, inspect.isfunction):
+            if any(type(e).__name__ == "Rpc" for e in getattr(function, "nameko_entrypoints", ())):
+                assert f"{service}.{method}" in declared | PINGS, f"{service}.{method}: no route calls it"
 
 
 class Recorder:
