@@ -128,10 +128,7 @@ class ExpenseOut(Schema):
     date = fields.Date(attribute="expense_date")
     booked_by = fields.String()
     booked_at = fields.AwareDateTime()
-    allocations = fields.Method("_allocations")
-
-    def _allocations(self, expense):
-        return [{"source": e.source, "amount": f"{e.amount:.2f}"} for e in expense.entries]
+    allocations = fields.List(fields.Nested(AllocationOut), attribute="entries")
 
 
 class BalancesQuery(_Strict):
@@ -252,3 +249,115 @@ class ArrearsQuery(_Strict):
 
 class StatementQuery(_Strict):
     year = fields.Integer(required=True, **_YEAR)
+
+
+# -- answers the handlers build (dumped through these, so the document cannot drift) --------
+
+_MONEY = dict(places=2, as_string=True)
+
+
+def _keyed(name, keys, field):
+    """A schema with one ``field()`` per key (a source, a category): the document names each."""
+    return type(name, (Schema,), {"__module__": __name__, **{key: field() for key in keys}})
+
+
+class BudgetAddedOut(Schema):
+    """add_budget's answer: the entry, its note, and the source's budget for the year so far."""
+    id = fields.Integer()
+    year = fields.Integer()
+    source = fields.String()
+    amount = fields.Decimal(**_MONEY)
+    note = fields.String()
+    budget_total = fields.Decimal(**_MONEY)
+
+
+class BudgetReversalOut(Schema):
+    reason = fields.String()
+    reversed_by = fields.String()
+    reversed_at = fields.AwareDateTime()
+    entry_id = fields.Integer(attribute="reversal_entry_id")
+
+
+class BudgetOut(Schema):
+    """A budget entry as listed and as reversed: with its reversal, or null."""
+    id = fields.Integer()
+    year = fields.Integer()
+    source = fields.String()
+    amount = fields.Decimal(**_MONEY)
+    description = fields.String()
+    date = fields.Date(attribute="entry_date")
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+    reversal = fields.Nested(BudgetReversalOut, allow_none=True)
+
+
+class ExpenseReversalOut(Schema):
+    reason = fields.String()
+    reversed_by = fields.String()
+    reversed_at = fields.AwareDateTime()
+
+
+class ExpenseDetailOut(ExpenseOut):
+    """An expense as read and as reversed: with its reversal, or null."""
+    reversal = fields.Nested(ExpenseReversalOut, allow_none=True)
+
+
+class SourceBalanceOut(Schema):
+    budget = fields.Decimal(**_MONEY)
+    spent = fields.Decimal(**_MONEY)
+    balance = fields.Decimal(**_MONEY)
+
+
+SourceBalancesOut = _keyed("SourceBalancesOut", SOURCES, lambda: fields.Nested(SourceBalanceOut))
+
+
+class BalancesOut(Schema):
+    year = fields.Integer()
+    sources = fields.Nested(SourceBalancesOut)
+
+
+class SourceIncomeOut(Schema):
+    budget = fields.Decimal(**_MONEY)
+    dues_rebate = fields.Decimal(**_MONEY)
+    total = fields.Decimal(**_MONEY)
+
+
+CategorySpendingOut = _keyed("CategorySpendingOut", ("total", *SOURCES), lambda: fields.Decimal(**_MONEY))
+
+
+class StatementOut(Schema):
+    year = fields.Integer()
+    income = fields.Nested(_keyed("IncomeBySourceOut", SOURCES, lambda: fields.Nested(SourceIncomeOut)))
+    spending_by_category = fields.Nested(_keyed("SpendingByCategoryOut", CATEGORIES,
+                                                lambda: fields.Nested(CategorySpendingOut)))
+    spending_by_source = fields.Nested(_keyed("SpendingBySourceOut", SOURCES, lambda: fields.Decimal(**_MONEY)))
+    balances = fields.Nested(SourceBalancesOut)
+
+
+class JoinedDuringYearOut(Schema):
+    member_id = fields.Integer()
+    from_month = fields.Integer()
+
+
+class DuesFixedOut(Schema):
+    """fix_dues's answer: how many were fixed this run, and who was not, and why."""
+    year = fields.Integer()
+    fixed = fields.Integer()
+    already_fixed = fields.Integer()
+    from_month = fields.Integer(allow_none=True)
+    without_pension = fields.List(fields.Integer())
+    joined_during_year = fields.List(fields.Nested(JoinedDuringYearOut))
+    registered_after_year = fields.List(fields.Integer())
+
+
+class MonthDueOut(Schema):
+    month = fields.Integer()
+    amount = fields.Decimal(**_MONEY)
+
+
+class ArrearsOut(Schema):
+    """One member's arrears in a year: the months due so far and unpaid."""
+    member_id = fields.Integer()
+    name = fields.String(allow_none=True)
+    months = fields.List(fields.Nested(MonthDueOut))
+    total = fields.Decimal(**_MONEY)

@@ -26,7 +26,10 @@ class VisitRecordOut(Schema):
     goods_value = fields.Decimal(places=2, as_string=True)
     completed_at = fields.AwareDateTime()
     completed_by = fields.String()
-    expense_refused = fields.Method("_refused")
+    # null, or why funding refused the visit's expense and when
+    expense_refused = fields.Method("_refused", metadata={
+        "type": "object", "nullable": True,
+        "properties": {"reason": {"type": "string"}, "at": {"type": "string", "format": "date-time"}}})
 
     def _refused(self, record):
         if record.expense_refused_reason is None:
@@ -135,14 +138,14 @@ class VisitorFilters(Schema):
 class PairingOut(Schema):
     id = fields.Integer()
     helper_id = fields.Integer()
-    helper_name = fields.Function(lambda pairing: pairing.helper.name)
+    helper_name = fields.String(attribute="helper.name")
     member_id = fields.Integer()
     reason = fields.String()
     note = fields.String()
     started_on = fields.Date()
     ended_on = fields.Date()
     end_reason = fields.String()
-    active = fields.Function(lambda pairing: pairing.active_member_id is not None)
+    active = fields.Function(lambda pairing: pairing.active_member_id is not None, metadata={"type": "boolean"})
 
 
 class PairingFilters(Schema):
@@ -303,3 +306,42 @@ class FestivalYearIn(Schema):
         unknown = RAISE
 
     year = fields.Integer(validate=validate.Range(min=1901, max=2099))
+
+
+# -- answers the handlers build (dumped through these, so the document cannot drift) --------
+
+class UnpairedMemberOut(Schema):
+    """An active member in need without an active pairing, with why they are in need."""
+    member_id = fields.Integer()
+    name = fields.String()
+    branch_id = fields.Integer()
+    needs = fields.List(fields.String(metadata={"enum": list(pairings.NEEDS)}))
+
+
+class FestivalPolicyOut(Schema):
+    """A festival's policy (the default until the office sets one: ``stored`` false) and its date in ``year``."""
+    festival = fields.String(metadata={"enum": sorted(festivals.FESTIVALS)})
+    name = fields.String()
+    min_age = fields.Integer(allow_none=True)
+    lives_alone = fields.Boolean()
+    hardship = fields.Boolean()
+    children_away = fields.Boolean()
+    lead_days = fields.Integer()
+    stored = fields.Boolean()
+    year = fields.Integer()
+    date = fields.Date()
+    batch_from = fields.Date()
+
+
+class FestivalPoliciesOut(Schema):
+    items = fields.List(fields.Nested(FestivalPolicyOut))
+
+
+class FestivalBatchOut(Schema):
+    """What a festival batch did: members selected, tasks created, and tasks per assignee."""
+    festival = fields.String(metadata={"enum": sorted(festivals.FESTIVALS)})
+    year = fields.Integer()
+    date = fields.Date()
+    selected = fields.Integer()
+    created = fields.Integer()
+    assignees = fields.Dict(keys=fields.String(), values=fields.Integer())

@@ -1,14 +1,14 @@
 """Party dues: fixing a year's rates from the pension, adjusting them, payments
 (with their rebate into the dues_rebate source) and arrears."""
-from decimal import Decimal
-
 import sqlalchemy as sa
 
 from funding.domain import dues, ledger
 from funding.handlers.ledger import add_income
 from funding.handlers.policy import current_rebate_ratio
 from funding.models import DuesPayment, DuesRate, LedgerEntry, MemberFact
-from funding.schemas import ArrearsQuery, DuesAdjustmentIn, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn
+from funding.schemas import (
+    ArrearsOut, ArrearsQuery, DuesAdjustmentIn, DuesFixedOut, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn,
+)
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, page_of, paging
 
@@ -58,9 +58,9 @@ def fix_dues(tx, data, actor=None):
         ))
         fixed.append(member.member_id)
     tx.session.flush()
-    return {"year": year, "fixed": len(fixed), "already_fixed": len(already), "from_month": explicit,
-            "without_pension": without_pension, "joined_during_year": joined_during_year,
-            "registered_after_year": registered_after_year}
+    return DuesFixedOut().dump({"year": year, "fixed": len(fixed), "already_fixed": len(already), "from_month": explicit,
+                                "without_pension": without_pension, "joined_during_year": joined_during_year,
+                                "registered_after_year": registered_after_year})
 
 
 def adjust_dues(tx, data, actor=None):
@@ -150,13 +150,13 @@ def dues_arrears(session, filters=None, page=1, page_size=20, *, today):
     owing = []
     for member_id, member_rates in rates.items():
         fact = facts.get(member_id)
-        months = [{"month": month, "amount": f"{due:.2f}"}
+        months = [{"month": month, "amount": due}
                   for month, due in dues.months_due(member_rates, year, today, fact.left_on if fact else None)
                   if (member_id, month) not in paid]
         if months:
-            total = sum((Decimal(m["amount"]) for m in months), ledger.ZERO)
+            total = sum((m["amount"] for m in months), ledger.ZERO)
             owing.append({"member_id": member_id, "name": fact.name if fact else None, "months": months,
-                          "total": f"{total:.2f}"})
+                          "total": total})
     start = (page - 1) * page_size
-    return {"year": year, "items": owing[start:start + page_size], "total": len(owing),
+    return {"year": year, "items": ArrearsOut(many=True).dump(owing[start:start + page_size]), "total": len(owing),
             "page": page, "page_size": page_size}

@@ -12,7 +12,8 @@ from funding.domain import ledger
 from funding.handlers.policy import current_allocation
 from funding.models import BudgetReversal, Expense, ExpenseReversal, LedgerEntry, SourceBalance, fen_to_yuan, yuan_to_fen
 from funding.schemas import (
-    BalancesQuery, BudgetFilters, BudgetIn, ExpenseIn, ExpenseOut, LedgerEntryOut, LedgerFilters, RejectionIn, whole_id,
+    BalancesOut, BalancesQuery, BudgetAddedOut, BudgetFilters, BudgetIn, BudgetOut, ExpenseDetailOut, ExpenseIn,
+    ExpenseOut, LedgerEntryOut, LedgerFilters, RejectionIn, whole_id,
 )
 from wuji_infra.db import dialect_insert, get_or_404
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
@@ -48,17 +49,26 @@ def add_budget(tx, data, actor=None, *, today):
     tx.session.flush()
     total = fen_to_yuan(tx.session.scalar(sa.select(SourceBalance.income_fen).where(
         SourceBalance.year == chosen["year"], SourceBalance.source == chosen["source"])))
-    return {"id": entry.id, "year": entry.year, "source": entry.source, "amount": f"{entry.amount:.2f}",
-            "note": chosen["note"], "budget_total": f"{total:.2f}"}
+    return BudgetAddedOut().dump({"id": entry.id, "year": entry.year, "source": entry.source, "amount": entry.amount,
+                                  "note": chosen["note"], "budget_total": total})
+
+
+class _With:
+    """A row seen with what was queried beside it (its reversal), for one dump through a schema."""
+
+    def __init__(self, row, **beside):
+        self._row = row
+        self.__dict__.update(beside)
+
+    def __getattr__(self, name):
+        return getattr(self._row, name)
+
+
+_BUDGET_OUT = BudgetOut()
 
 
 def _budget_out(entry, reversal):
-    return {"id": entry.id, "year": entry.year, "source": entry.source, "amount": f"{entry.amount:.2f}",
-            "description": entry.description, "date": entry.entry_date.isoformat(),
-            "recorded_by": entry.recorded_by, "recorded_at": entry.recorded_at.isoformat(),
-            "reversal": None if reversal is None else {
-                "reason": reversal.reason, "reversed_by": reversal.reversed_by,
-                "reversed_at": reversal.reversed_at.isoformat(), "entry_id": reversal.reversal_entry_id}}
+    return _BUDGET_OUT.dump(_With(entry, reversal=reversal))
 
 
 def list_budgets(session, filters=None, page=1, page_size=20):
@@ -126,8 +136,8 @@ def get_balances(session, query=None):
     for source in ledger.SOURCES:
         row = rows.get(source)
         income, spent = (row.income, row.spent) if row else (ledger.ZERO, ledger.ZERO)
-        sources[source] = {"budget": f"{income:.2f}", "spent": f"{spent:.2f}", "balance": f"{income - spent:.2f}"}
-    return {"year": year, "sources": sources}
+        sources[source] = {"budget": income, "spent": spent, "balance": income - spent}
+    return BalancesOut().dump({"year": year, "sources": sources})
 
 
 # -- expenses -----------------------------------------------------------------
@@ -224,13 +234,12 @@ def book_expense(tx, data, actor=None, *, today, now):
         raise not_enough_funds(exc) from None
 
 
+_EXPENSE_DETAIL_OUT = ExpenseDetailOut()
+
+
 def _expense_out(session, expense):
-    out = ExpenseOut().dump(expense)
     reversal = session.scalar(sa.select(ExpenseReversal).where(ExpenseReversal.expense_id == expense.id))
-    out["reversal"] = None if reversal is None else {
-        "reason": reversal.reason, "reversed_by": reversal.reversed_by,
-        "reversed_at": reversal.reversed_at.isoformat()}
-    return out
+    return _EXPENSE_DETAIL_OUT.dump(_With(expense, reversal=reversal))
 
 
 def get_expense(session, expense_id):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from funding.domain import ledger
 from funding.handlers.ledger import get_balances
 from funding.models import LedgerEntry
-from funding.schemas import StatementQuery
+from funding.schemas import StatementOut, StatementQuery
 from funding.workbook import statement_workbook
 from wuji_infra.validation import load
 
@@ -34,17 +34,13 @@ def get_statement(session, query=None):
         by_category[category]["total"] += signed
         by_source[source] += signed
 
-    def text(mapping):
-        return {key: f"{value:.2f}" for key, value in mapping.items()}
-
-    return {
+    return StatementOut().dump({
         "year": year,
-        "income": {source: text({**parts, "total": parts["budget"] + parts["dues_rebate"]})
-                   for source, parts in income.items()},
-        "spending_by_category": {category: text(parts) for category, parts in by_category.items()},
-        "spending_by_source": text(by_source),
+        "income": {source: {**parts, "total": parts["budget"] + parts["dues_rebate"]} for source, parts in income.items()},
+        "spending_by_category": by_category,
+        "spending_by_source": by_source,
         "balances": get_balances(session, {"year": str(year)})["sources"],
-    }
+    })
 
 
 def get_statement_xlsx(session, query=None):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from welfare.domain import festivals as rules
 from welfare.models import FestivalPolicy, MemberFact, Visitor, VisitTask
 from welfare.refusals import refuse
-from welfare.schemas import FestivalBatchIn, FestivalPolicyIn, FestivalYearIn
+from welfare.schemas import FestivalBatchIn, FestivalBatchOut, FestivalPoliciesOut, FestivalPolicyIn, FestivalPolicyOut, FestivalYearIn
 from wuji_infra.db import dialect_insert
 from wuji_infra.validation import load
 
@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 _BATCH_CHUNK = 5000
 UNASSIGNED = "未分配 (unassigned)"
+_POLICY_OUT = FestivalPolicyOut()
+_BATCH_OUT = FestivalBatchOut()
 
 
 def _policy_of(row):
@@ -24,11 +26,12 @@ def _policy_of(row):
                         children_away=row.children_away, lead_days=row.lead_days)
 
 
-def _dump_policy(festival, policy, year, stored):
+def _policy_in_year(festival, policy, year, stored):
+    """A policy as FestivalPolicyOut dumps it, with the festival's date and batch window in ``year``."""
     first, day = rules.batch_window(festival, year, policy.lead_days)
     return {
         "festival": festival, "name": rules.FESTIVALS[festival][0], **dataclasses.asdict(policy),
-        "stored": stored, "year": year, "date": day.isoformat(), "batch_from": first.isoformat(),
+        "stored": stored, "year": year, "date": day, "batch_from": first,
     }
 
 
@@ -51,14 +54,14 @@ def set_festival_policy(tx, festival, data, actor=None, *, today):
         setattr(row, name, value)
     row.updated_by = actor
     tx.session.flush()
-    return _dump_policy(festival, _policy_of(row), today.year, stored=True)
+    return _POLICY_OUT.dump(_policy_in_year(festival, _policy_of(row), today.year, stored=True))
 
 
 def list_festival_policies(session, query=None, *, today):
     """Each festival with its policy (the default until the office sets one) and its date in ``year``."""
     year = load(FestivalYearIn(), query or {}).get("year", today.year)
-    return {"items": [_dump_policy(festival, policy, year, stored)
-                      for festival, (policy, stored) in _policies(session).items()]}
+    return FestivalPoliciesOut().dump({"items": [_policy_in_year(festival, policy, year, stored)
+                                                 for festival, (policy, stored) in _policies(session).items()]})
 
 
 def run_festival_batch(tx, data, actor=None, *, today, now):
@@ -118,16 +121,16 @@ def festival_batch(tx, festival, year, policy, *, today, now):
     creates only what is missing (members added since), on the same spread."""
     session = tx.session
     day = rules.festival_date(festival, year)
-    summary = {"festival": festival, "year": year, "date": day.isoformat(), "selected": 0, "created": 0,
+    summary = {"festival": festival, "year": year, "date": day, "selected": 0, "created": 0,
                "assignees": {}}
     if not policy.selects_anyone():
-        return summary
+        return _BATCH_OUT.dump(summary)
     selected = _selected(session, day, policy)
     summary["selected"] = len(selected)
     has_task, loads = _existing(session, festival, year)
     branch_of = {member_id: branch_id for member_id, branch_id in selected if member_id not in has_task}
     if not branch_of:
-        return summary
+        return _BATCH_OUT.dump(summary)
 
     visitors = session.execute(sa.select(Visitor.id, Visitor.name).where(Visitor.active.is_(True)).order_by(Visitor.id)).all()
     if not visitors:
@@ -156,4 +159,4 @@ def festival_batch(tx, festival, year, policy, *, today, now):
         key = assignee or UNASSIGNED
         summary["assignees"][key] = summary["assignees"].get(key, 0) + 1
     summary["created"] = len(created)
-    return summary
+    return _BATCH_OUT.dump(summary)

@@ -9,8 +9,8 @@ from welfare.domain.dates import date_problem
 from welfare.models import MemberFact, Pairing, PairingTalk, Visitor, VisitTask
 from welfare.refusals import conflict, refuse
 from welfare.schemas import (
-    PairingDetailOut, PairingEndIn, PairingFilters, PairingIn, PairingOut, TalkIn, UnpairedFilters, VisitorFilters,
-    VisitorIn, VisitorOut,
+    PairingDetailOut, PairingEndIn, PairingFilters, PairingIn, PairingOut, TalkIn, UnpairedFilters, UnpairedMemberOut,
+    VisitorFilters, VisitorIn, VisitorOut,
 )
 from wuji_infra.db import get_or_404, where_chosen
 from wuji_infra.validation import load, page_of, paging
@@ -140,6 +140,9 @@ def log_talk(tx, pairing_id, data, actor=None, *, today):
     return PairingDetailOut().dump(pairing)
 
 
+_UNPAIRED_OUT = UnpairedMemberOut(many=True)
+
+
 def members_without_pairing(session, filters=None, page=1, page_size=20):
     """Active members in need (seriously ill, living alone, children away, in
     hardship) who have no active pairing; each with why they are in need."""
@@ -159,4 +162,4 @@ def members_without_pairing(session, filters=None, page=1, page_size=20):
         needs = rules.needs_of({"serious_illness": is_ill, "lives_alone": fact.lives_alone,
                                 "children_away": fact.children_away, "hardship": fact.hardship})
         items.append({"member_id": fact.member_id, "name": fact.name, "branch_id": fact.branch_id, "needs": needs})
-    return {"items": items, "total": total, "page": page, "page_size": page_size}
+    return {"items": _UNPAIRED_OUT.dump(items), "total": total, "page": page, "page_size": page_size}

@@ -1,0 +1,58 @@
+"""Every funding and welfare route documents its exact answer: a schema of the
+service, never the permissive object of an answer built by hand."""
+import json
+
+import pytest
+
+from gateway import openapi
+from gateway.routes import care, funding
+from gateway.routes.table import PERMISSIVE, XLSX
+
+ROUTES = funding.ROUTES + care.ROUTES
+_REF = '"$ref": "#/components/schemas/'
+
+
+@pytest.fixture(scope="module")
+def document():
+    return openapi.build()
+
+
+def _success(document, route):
+    return document["paths"][openapi.openapi_path(route.path)][route.method.lower()]["responses"][str(route.status)]
+
+
+def _referenced(value):
+    return [part.split('"', 1)[0] for part in json.dumps(value).split(_REF)[1:]]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.key)
+def test_the_route_declares_a_schema_of_its_service(route):
+    assert route.answer is not PERMISSIVE and route.answer is not XLSX and not isinstance(route.answer, dict)
+    assert route.answer.__module__ == ("funding.schemas" if route in funding.ROUTES else "welfare.schemas")
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.key)
+def test_the_document_shows_a_named_schema_not_a_permissive_object(document, route):
+    schema = _success(document, route)["content"]["application/json"]["schema"]
+    answer = schema["properties"]["items"]["items"] if route.paged else schema
+    assert answer.get("additionalProperties") is not True, route.key
+    assert set(answer) == {"$ref"}, route.key
+
+
+def test_every_field_the_answers_reach_has_a_type(document):
+    """A Method or Function field documents as ``{}`` unless it says its type."""
+    schemas, untyped, todo = document["components"]["schemas"], [], []
+    for route in ROUTES:
+        todo += _referenced(_success(document, route))
+    seen = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for field, prop in schemas[name].get("properties", {}).items():
+            if not {"type", "$ref", "allOf", "anyOf", "oneOf"} & set(prop):
+                untyped.append(f"{name}.{field}")
+            todo += _referenced(prop)
+    assert untyped == []
+    assert {"funding.StatementOut", "funding.ArrearsOut", "welfare.FestivalBatchOut"} <= seen
