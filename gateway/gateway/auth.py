@@ -119,12 +119,30 @@ def authenticate(secret, roles, authorization):
     return caller
 
 
+def check_admin_password(password):
+    """ADMIN_PASSWORD, when given, has at least 12 characters (ValueError at start otherwise)."""
+    if password and len(password) < MIN_ADMIN_PASSWORD_CHARACTERS:
+        raise ValueError(f"ADMIN_PASSWORD must have at least {MIN_ADMIN_PASSWORD_CHARACTERS} characters "
+                         f"(it has {len(password)}); leave it unset to have one generated and printed")
+    return password
+
+
 # -- the signing secret -------------------------------------------------------
 
+MIN_SECRET_CHARACTERS = 32         # HS256 wants a key of at least 256 bits
+MIN_ADMIN_PASSWORD_CHARACTERS = 12
+
+
 def signing_secret():
-    """JWT_SECRET, or a secret generated once and kept in var/jwt_secret (mode 0600)."""
+    """JWT_SECRET, or a secret generated once and kept in var/jwt_secret (mode 0600).
+
+    A JWT_SECRET shorter than 32 characters stops the gateway at start (ValueError):
+    a short secret can be guessed offline from any token."""
     configured = config.env("JWT_SECRET")
     if configured:
+        if len(configured) < MIN_SECRET_CHARACTERS:
+            raise ValueError(f"JWT_SECRET must have at least {MIN_SECRET_CHARACTERS} characters "
+                             f"(it has {len(configured)}); leave it unset to have one generated")
         return configured
     path = os.path.join(config.var_dir(), SECRET_FILE)
     if not os.path.exists(path):

@@ -2,6 +2,7 @@
 whose every call has a deadline."""
 import functools
 import logging
+import time
 
 import eventlet
 from kombu import Queue
@@ -16,6 +17,7 @@ from gateway import auth, handlers
 from gateway.errors import ServiceUnavailable
 from wuji_infra import config
 from wuji_infra.db import Database
+from wuji_infra.rpc import DEADLINE_CONTEXT_KEY
 
 log = logging.getLogger("wuji.gateway")
 
@@ -31,9 +33,10 @@ class AccountsDatabase(Database):
     def setup(self):
         super().setup()
         username = config.env("ADMIN_USERNAME")
+        password = auth.check_admin_password(config.env("ADMIN_PASSWORD"))
         try:
             with self.get_dependency(None).transaction() as tx:
-                generated = handlers.ensure_admin(tx.session, username, config.env("ADMIN_PASSWORD"))
+                generated = handlers.ensure_admin(tx.session, username, password)
         except sa.exc.IntegrityError:
             return  # another gateway process made it at the same moment
         if generated:
@@ -131,7 +134,9 @@ class DeadlineClient:
         # sends ms); nobody waits for it past a broker restart, so it is not persisted
         publish = functools.partial(
             self._provider.publisher.publish, expiration=self.deadline, delivery_mode=TRANSIENT)
-        client = Client(publish, register_for_reply, self._context_data, self.service, method)
+        # the service drops the request if it only gets to it after the deadline (wuji_infra.rpc)
+        context = dict(self._context_data, **{DEADLINE_CONTEXT_KEY: time.time() + self.deadline})
+        client = Client(publish, register_for_reply, context, self.service, method)
         timeout = eventlet.Timeout(self.deadline)
         try:
             return client(*args, **kwargs)

@@ -52,8 +52,13 @@ def _json_default(value):
 def json_response(payload, status=200, headers=None):
     return Response(
         json.dumps(payload, ensure_ascii=False, default=_json_default),
-        status=status, headers=headers, content_type="application/json; charset=utf-8",
+        status=status, headers=_no_store(headers), content_type="application/json; charset=utf-8",
     )
+
+
+def _no_store(headers=None):
+    # answers carry personal data (ID numbers, health, pensions): no cache may keep them
+    return {**(headers or {}), "Cache-Control": "no-store"}
 
 
 def created(payload):
@@ -70,7 +75,7 @@ def download(content_base64, filename, content_type=XLSX):
     fallback = filename if filename.isascii() else "download" + os.path.splitext(filename)[1]
     return Response(
         base64.b64decode(content_base64), status=200, content_type=content_type,
-        headers={"Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"},
+        headers=_no_store({"Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"}),
     )
 
 
@@ -226,19 +231,32 @@ def parse_json_object(raw):
     if not isinstance(data, dict):
         raise InvalidInput("请求内容应为JSON对象 (the body must be a JSON object)",
                            {"body": ["应为JSON对象 (must be a JSON object)"]})
-    reserved = reserved_key_paths(data)
-    if reserved:
-        raise InvalidInput("请求内容含保留字段 (the body uses reserved keys)",
-                           {path: ["保留字段, 不可使用 (reserved key)"] for path in reserved})
+    problems = body_problems(data)
+    if problems:
+        raise InvalidInput("请求内容有误 (the body has keys or text that cannot be accepted)", problems)
     return data
 
 
-def reserved_key_paths(data):
-    """Paths (``a.0.__type__``) of every ``__type__`` / ``__value__`` key, at any depth."""
-    found = []
+# NUL cannot be stored in PostgreSQL text, and a lone surrogate cannot be encoded as UTF-8:
+# both are refused at the door instead of failing in a service's database
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT = "含有无法保存的字符 (contains NUL or an unpaired surrogate)"
+
+
+def text_problem(text):
+    """Why a text from a client cannot be accepted, or None."""
+    return UNSTORABLE_TEXT if _UNSTORABLE.search(text) else None
+
+
+def body_problems(data):
+    """``{path: [reason]}`` for every reserved key (``__type__``, ``__value__``) and every
+    key or text with unstorable characters, at any depth (``a.0.__type__``)."""
+    found = {}
     stack = [("", data)]
     while stack:
         path, value = stack.pop()
+        if isinstance(value, str) and text_problem(value):
+            found[path or "body"] = [UNSTORABLE_TEXT]
         if isinstance(value, dict):
             children = value.items()
         elif isinstance(value, list):
@@ -248,9 +266,11 @@ def reserved_key_paths(data):
         for key, child in children:
             child_path = f"{path}.{key}" if path else str(key)
             if key in RESERVED_KEYS:
-                found.append(child_path)
+                found[child_path] = ["保留字段, 不可使用 (reserved key)"]
+            elif isinstance(key, str) and text_problem(key):
+                found[child_path.encode("utf-8", "backslashreplace").decode()] = [UNSTORABLE_TEXT]
             stack.append((child_path, child))
-    return sorted(found)
+    return dict(sorted(found.items()))
 
 
 def query(request, filters=()):
@@ -259,6 +279,9 @@ def query(request, filters=()):
     if unknown:
         raise InvalidInput("未知的查询参数 (unknown query parameters)",
                            {name: ["未知参数 (unknown parameter)"] for name in unknown})
+    unstorable = {name: [UNSTORABLE_TEXT] for name, value in request.args.items(multi=True) if text_problem(value)}
+    if unstorable:
+        raise InvalidInput("查询参数有误 (bad query parameters)", unstorable)
     page, page_size = paging(request.args.get("page", 1), request.args.get("page_size", DEFAULT_PAGE_SIZE))
     chosen = {name: request.args[name] for name in filters if name in request.args}
     return chosen, page, page_size

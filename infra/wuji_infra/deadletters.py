@@ -31,6 +31,8 @@ def _take_all(channel, service):
 
 def _describe(message):
     body = message.payload
+    if isinstance(body, bytes):  # parked as it came: not readable JSON
+        body = body.decode("utf-8", "backslashreplace")
     headers = message.headers or {}
     return {
         "event_id": body.get("event_id") if isinstance(body, dict) else None,

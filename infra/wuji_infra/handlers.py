@@ -56,6 +56,9 @@ class ReliableEventHandler(EventHandler):
         )
 
     def setup(self):
+        # a body that is not JSON (or not UTF-8) fails before any handler could see it:
+        # kombu calls this instead, and the message is parked, never dropped or redelivered forever
+        self.consumer_options["on_decode_error"] = self._park_undecodable
         super().setup()
         from nameko import config
 
@@ -112,6 +115,12 @@ class ReliableEventHandler(EventHandler):
             return
         self.consumer.ack_message(message)
 
+    def _park_undecodable(self, message, exc):
+        reason = f"not a readable JSON message: {exc!r}"
+        log.error("%s: %s; parked in dead letters", self.handler_name, reason)
+        body = message.body if isinstance(message.body, bytes) else message.body.encode("utf-8", "surrogateescape")
+        self._settle(message, lambda: self._dead_letter(body, message, reason, 1, raw=True))
+
     def _retry(self, message, attempts):
         headers = dict(message.headers)
         headers[ATTEMPTS_HEADER] = attempts
@@ -119,7 +128,7 @@ class ReliableEventHandler(EventHandler):
             message.payload, exchange="", routing_key=self.queue.name, headers=headers,
         )
 
-    def _dead_letter(self, body, message, reason, attempts):
+    def _dead_letter(self, body, message, reason, attempts, raw=False):
         headers = {
             ATTEMPTS_HEADER: attempts,
             "x-wuji-queue": self.queue.name,
@@ -127,9 +136,11 @@ class ReliableEventHandler(EventHandler):
             "x-wuji-error": reason,
             "x-wuji-failed-at": dt.datetime.now(dt.timezone.utc).isoformat(),
         }
+        # raw: the bytes as they came, unchanged (they cannot be serialized again)
+        as_sent = {"content_type": "application/octet-stream", "content_encoding": "binary"} if raw else {}
         self.publisher.publish(
             body, exchange="", routing_key=self.dead_letters.name,
-            headers=headers, declare=[self.dead_letters],
+            headers=headers, declare=[self.dead_letters], **as_sent,
         )
 
 

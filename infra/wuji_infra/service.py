@@ -1,7 +1,7 @@
 """What every Wuji service has: its database, its clock and a health probe."""
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
+from wuji_infra.rpc import rpc
 
 from wuji_infra.clock import ServiceClock
 from wuji_infra.db import Database

@@ -89,11 +89,16 @@ def in_chinese(message):
     return message
 
 
+_AMOUNT = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")  # re's [0-9] is ASCII only; the range is checked below
+
+
 class Money(fields.Decimal):
     """Yuan as a string with two decimals ("1234.50"); never a float.
 
-    Accepts a string or an integer, at most two decimal places, from 0 to
-    1,000,000,000.00 (``positive=True`` for more than 0).
+    Accepts a string of ASCII digits with at most two decimal places (no
+    exponent, plus sign, spaces or other scripts' digits), from 0 to
+    1,000,000,000.00 (``positive=True`` for more than 0); a JSON number is
+    refused, as the API's money is always a string.
     """
 
     def __init__(self, positive=False, **kwargs):
@@ -101,14 +106,13 @@ class Money(fields.Decimal):
         super().__init__(places=2, as_string=True, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or isinstance(value, float):
+        if isinstance(value, decimal.Decimal):  # from the service itself, never from JSON
+            value = format(value, "f")
+        if not isinstance(value, str):
             raise ValidationError("金额应为字符串, 如 \"1234.50\" (money is a string like \"1234.50\")")
-        try:
-            amount = decimal.Decimal(str(value).strip())
-        except (decimal.InvalidOperation, ValueError):
+        if not _AMOUNT.fullmatch(value):
             raise ValidationError("金额格式不正确 (not an amount)")
-        if not amount.is_finite():
-            raise ValidationError("金额格式不正确 (not an amount)")
+        amount = decimal.Decimal(value)
         if amount != amount.quantize(decimal.Decimal("0.01")):
             raise ValidationError("金额最多两位小数 (at most two decimal places)")
         if amount < 0 or (self.positive and amount == 0):
@@ -135,20 +139,33 @@ def Id(**kwargs):
     return fields.Integer(**kwargs)
 
 
+MAX_PAGE = 1_000_000  # far beyond any list here; a larger offset would overflow the database's integers
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def _whole_number(value):
+    """An int from an int or a string of ASCII digits (no sign, spaces, "1_000" or other scripts' digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
+        return int(value)
+    raise ValueError(value)
+
+
 def paging(page=1, page_size=DEFAULT_PAGE_SIZE):
     """Checked (page, page_size) from raw values."""
     problems = {}
     try:
-        page = int(page)
-        if page < 1:
-            problems["page"] = ["页码从1开始 (page starts at 1)"]
-    except (TypeError, ValueError):
+        page = _whole_number(page)
+        if not 1 <= page <= MAX_PAGE:
+            problems["page"] = [f"页码应在1到{MAX_PAGE}之间 (page starts at 1, at most {MAX_PAGE})"]
+    except ValueError:
         problems["page"] = ["页码应为整数 (page must be a whole number)"]
     try:
-        page_size = int(page_size)
+        page_size = _whole_number(page_size)
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             problems["page_size"] = [f"每页条数应在1到{MAX_PAGE_SIZE}之间 (1 to {MAX_PAGE_SIZE})"]
-    except (TypeError, ValueError):
+    except ValueError:
         problems["page_size"] = ["每页条数应为整数 (page_size must be a whole number)"]
     if problems:
         raise InvalidInput("分页参数有误 (bad paging)", problems)

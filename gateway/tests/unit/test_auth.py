@@ -118,8 +118,8 @@ def test_an_api_route_without_a_token_is_401_before_any_role_check():
 
 def test_the_secret_comes_from_jwt_secret_when_set(monkeypatch, tmp_path):
     monkeypatch.setenv("WUJI_VAR_DIR", str(tmp_path))
-    monkeypatch.setenv("JWT_SECRET", "from-the-environment")
-    assert auth.signing_secret() == "from-the-environment"
+    monkeypatch.setenv("JWT_SECRET", "from-the-environment-32-characters")
+    assert auth.signing_secret() == "from-the-environment-32-characters"
     assert not (tmp_path / auth.SECRET_FILE).exists()
 
 
@@ -132,3 +132,14 @@ def test_a_generated_secret_is_kept_private_and_reused(monkeypatch, tmp_path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert auth.signing_secret() == first
     assert os.listdir(tmp_path) == [auth.SECRET_FILE]  # no scratch file left behind
+
+
+def test_a_short_jwt_secret_or_admin_password_stops_the_gateway_at_start(monkeypatch, tmp_path):
+    monkeypatch.setenv("WUJI_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("JWT_SECRET", "x" * 31)
+    with pytest.raises(ValueError, match="JWT_SECRET"):
+        auth.signing_secret()
+    with pytest.raises(ValueError, match="ADMIN_PASSWORD"):
+        auth.check_admin_password("short-11chr")
+    assert auth.check_admin_password("twelve-chars") == "twelve-chars"
+    assert auth.check_admin_password(None) is None

@@ -119,3 +119,22 @@ def test_a_bad_idempotency_key_is_400(key):
 
 def test_an_idempotency_key_of_64_characters_is_fine():
     assert web.idempotency_key(post(headers={"Idempotency-Key": "k" * 64})) == "k" * 64
+
+
+@pytest.mark.parametrize("raw, path", [
+    (b'{"name": "a\\u0000b"}', "name"),
+    (b'{"name": "\\ud800"}', "name"),
+    (b'{"visitors": ["ok", "x\\u0000"]}', "visitors.1"),
+    (b'{"a\\u0000": 1}', "a\x00"),
+])
+def test_text_a_database_cannot_store_is_400_naming_the_field(raw, path):
+    """NUL (PostgreSQL text cannot hold it) and lone surrogates (no UTF-8 for them), at any depth."""
+    with pytest.raises(InvalidInput) as excinfo:
+        web.json_body(post(raw))
+    assert list(fields_of(excinfo)) == [path.encode("utf-8", "backslashreplace").decode()]
+
+
+def test_every_json_answer_and_download_says_no_store():
+    assert web.json_response({"id_number": "110101194001011234"}).headers["Cache-Control"] == "no-store"
+    assert web.error_response(InvalidInput("x")).headers["Cache-Control"] == "no-store"
+    assert web.download("UEs=", "党员名册.xlsx").headers["Cache-Control"] == "no-store"

@@ -42,3 +42,14 @@ def test_an_unknown_parameter_is_400_not_silently_ignored():
 def test_a_list_without_filters_refuses_any():
     with pytest.raises(InvalidInput):
         web.query(get("branch_id=1"))
+
+
+@pytest.mark.parametrize("query_string, field", [
+    ("page=99999999999999999999", "page"), ("page=1000001", "page"), ("page=%EF%BC%92", "page"),
+    ("page=%D9%A2", "page"), ("page=%201", "page"), ("page=1_0", "page"), ("page_size=%2B5", "page_size"),
+    ("q=%00", "q"), ("q=a%00b&page=2", "q"),
+])
+def test_paging_takes_ascii_digits_in_range_and_no_text_carries_nul(query_string, field):
+    with pytest.raises(InvalidInput) as excinfo:
+        web.query(get(query_string), ("q",))
+    assert list(excinfo.value.fields) == [field]

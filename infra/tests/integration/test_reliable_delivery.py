@@ -204,3 +204,21 @@ def source_rpc(nameko_config):
     from nameko.standalone.rpc import ClusterRpcClient
 
     return ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10)
+
+
+@pytest.mark.parametrize("raw", [b'{"event_id": "x", "data": ', b"\xff\xfe not utf-8"])
+def test_a_message_that_is_not_json_is_parked_with_its_reason_and_the_consumer_goes_on(probe, amqp_uri, raw):
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        Producer(connection.channel()).publish(
+            raw, exchange=Exchange("members.events", type="topic", durable=True), routing_key="member_registered",
+            content_type="application/json", content_encoding="utf-8", delivery_mode=2)
+    text = raw.decode("utf-8", "backslashreplace")
+
+    def parked():
+        return [d for d in deadletters.list_dead_letters("infra_probe", amqp_uri) if d["body"] == text]
+    wait_until(parked)
+    [letter] = parked()
+    assert letter["attempts"] == 1 and "not a readable JSON message" in letter["error"][0]
+    member_id = next(member_ids)
+    publish_raw(amqp_uri, events.to_message(events.new_event("member_registered", facts(member_id))))
+    wait_until(lambda: effects_for(member_id))

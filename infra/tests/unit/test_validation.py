@@ -15,14 +15,16 @@ class Payment(Schema):
 @pytest.mark.parametrize("raw, expected", [
     ("1234.50", decimal.Decimal("1234.50")),
     ("0", decimal.Decimal("0.00")),
-    (12, decimal.Decimal("12.00")),
+    ("12", decimal.Decimal("12.00")),
     ("1000000000.00", decimal.Decimal("1000000000.00")),
 ])
 def test_money_is_read_exactly(raw, expected):
     assert load(Payment(), {"amount": raw})["amount"] == expected
 
 
-@pytest.mark.parametrize("raw", [12.5, "12.345", "-1", "abc", "NaN", "Infinity", "1000000000.01", True, ""])
+@pytest.mark.parametrize("raw", [12.5, "12.345", "-1", "abc", "NaN", "Infinity", "1000000000.01", True, "",
+                                 # issue 11: money is a string of ASCII digits, nothing else
+                                 12, "1e3", "1E3", " 1.00", "1.00 ", "+1.00", "١٢", "１２", "1_000", "1,000", ".5", "5."])
 def test_bad_money_is_refused_naming_the_field(raw):
     with pytest.raises(InvalidInput) as error:
         load(Payment(), {"amount": raw})

@@ -1,5 +1,5 @@
 """nameko entrypoints of the activities service: thin, each calls a handler."""
-from nameko.rpc import rpc
+from wuji_infra.rpc import rpc
 
 from activities.handlers import activities, bulletins, contacts, member_facts, review_meetings, statistics, study
 from wuji_infra.errors import EXPECTED

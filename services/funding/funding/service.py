@@ -1,5 +1,5 @@
 """nameko entrypoints of the funding service: thin, each calls a handler."""
-from nameko.rpc import rpc
+from wuji_infra.rpc import rpc
 
 from funding.domain import subsidy
 from funding.handlers import dues, ledger, member_facts, policy, statement, subsidies

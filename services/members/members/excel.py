@@ -210,6 +210,19 @@ def _workbook(headings):
     return workbook, sheet
 
 
+def _append_as_text(sheet, values):
+    """A row in which every text is a text cell: openpyxl would store "=HYPERLINK(...)" typed into a
+    name as a live formula, run by whoever opens the export (spreadsheet formula injection)."""
+    from openpyxl.cell import WriteOnlyCell
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
+        cells.append(cell)
+    sheet.append(cells)
+
+
 def _save(workbook):
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -251,7 +264,7 @@ def export(rows):
     """The roster export: HEADINGS plus 状态, one row per member (``rows`` from member_row)."""
     workbook, sheet = _workbook(HEADINGS + ["状态"])
     for row in rows:
-        sheet.append(row)
+        _append_as_text(sheet, row)
     return _save(workbook)
 
 
@@ -263,5 +276,5 @@ def rejected(headings, bad_rows):
     workbook, sheet = _workbook(["原行号"] + list(headings) + [ERRORS_HEADING])
     for row_number, values, problems in bad_rows:
         reasons = "; ".join(f"{column}: {reason}" for column, reasons in problems.items() for reason in reasons)
-        sheet.append([row_number] + list(values) + [reasons])
+        _append_as_text(sheet, [row_number] + list(values) + [reasons])
     return _save(workbook)

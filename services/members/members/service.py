@@ -1,5 +1,5 @@
 """nameko entrypoints of the members service: thin, each calls a handler."""
-from nameko.rpc import rpc
+from wuji_infra.rpc import rpc
 from nameko.timer import timer
 
 from members.handlers import committees, figures, health, honors, imports, roster
@@ -56,7 +56,7 @@ class MembersService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def create_member(self, data, actor=None):
         with self.db.transaction() as tx:
-            return roster.create_member(tx, data, actor)
+            return roster.create_member(tx, data, actor, today=self.clock.today())
 
     @rpc(expected_exceptions=EXPECTED)
     def list_members(self, filters=None, page=1, page_size=20):

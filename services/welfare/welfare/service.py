@@ -1,5 +1,5 @@
 """nameko entrypoints of the welfare service: thin, each calls a handler."""
-from nameko.rpc import rpc
+from wuji_infra.rpc import rpc
 from nameko.timer import timer
 
 from welfare.handlers import daily as daily_work

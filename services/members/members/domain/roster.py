@@ -66,9 +66,24 @@ def with_member_defaults(values):
     return {**MEMBER_DEFAULTS, "specialties": [], "professional_titles": [], **values}
 
 
-def member_problems(member):
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+
+
+def birth_date_problem(birth_date, today):
+    """Why a birth date cannot be a member's, or None: not in the future, not before 1900."""
+    if birth_date > today:
+        return "出生日期不能晚于今天 (birth_date is in the future)"
+    if birth_date < EARLIEST_BIRTH_DATE:
+        return "出生日期不能早于1900年 (birth_date is before 1900)"
+    return None
+
+
+def member_problems(member, today):
     """Rules across fields, checked on the member as it will be stored, as {field: [reasons]}."""
     problems = {}
+    problem = birth_date_problem(member.birth_date, today)
+    if problem:
+        problems["birth_date"] = [problem]
     if member.org_relation == "community" and not member.community:
         problems["community"] = ["转入社区时必须填写社区名称 (required when org_relation is community)"]
     problem = id_number_problem(member.id_number, member.birth_date)

@@ -171,7 +171,7 @@ def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of, today):
             member = existing.get(id_number)
             if member is None:
                 member = Member(**with_member_defaults(values_in))
-                problems = _cross_field_problems(member)
+                problems = _cross_field_problems(member, today)
                 if not problems:
                     new_members.append(member)
                 else:
@@ -181,7 +181,7 @@ def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of, today):
                 for field, value in values_in.items():
                     setattr(member, field, value)
                 member.community = community_for(member.org_relation, member.community)
-                problems = _cross_field_problems(member)
+                problems = _cross_field_problems(member, today)
                 if problems:
                     session.expire(member)  # nothing of a refused row is kept
                     first_row_of.pop(id_number)
@@ -219,8 +219,8 @@ def _write_effects(tx, new_members, updates, started_by, today):
             emit_transferred(tx, member, before, today)
 
 
-def _cross_field_problems(member):
-    return {excel.heading_of(field): reasons for field, reasons in member_problems(member).items()}
+def _cross_field_problems(member, today):
+    return {excel.heading_of(field): reasons for field, reasons in member_problems(member, today).items()}
 
 
 def list_import_errors(session, job_id, filters=None, page=1, page_size=20):

@@ -44,8 +44,8 @@ def refuse_future_date(day, today):
 
 # -- members ------------------------------------------------------------------
 
-def _check_member(session, member, exclude_id=None):
-    problems = member_problems(member)
+def _check_member(session, member, today, exclude_id=None):
+    problems = member_problems(member, today)
     if problems:
         raise InvalidInput("输入有误 (invalid input)", problems)
     if session.get(Branch, member.branch_id) is None:
@@ -67,9 +67,9 @@ def index_specialties(session, member):
                     for specialty in dict.fromkeys(member.specialties or []))
 
 
-def create_member(tx, data, actor=None):
+def create_member(tx, data, actor=None, *, today):
     member = Member(**with_member_defaults(load(MemberIn(), data)))
-    _check_member(tx.session, member)
+    _check_member(tx.session, member, today)
     tx.session.add(member)
     tx.session.flush()
     index_specialties(tx.session, member)
@@ -85,7 +85,7 @@ def update_member(tx, member_id, data, actor=None, *, today):
     for field, value in values.items():
         setattr(member, field, value)
     member.community = community_for(member.org_relation, member.community)
-    _check_member(tx.session, member, exclude_id=member.id)
+    _check_member(tx.session, member, today, exclude_id=member.id)
     tx.session.flush()
     if "specialties" in values:
         index_specialties(tx.session, member)
@@ -125,8 +125,10 @@ def member_query(chosen):
     query = sa.select(Member).order_by(Member.id)
     query = where_chosen(query, Member, chosen, equal=("branch_id", "org_relation", "status"))
     if "q" in chosen:
-        pattern = f"%{chosen['q']}%"
-        query = query.where(sa.or_(Member.name.like(pattern), Member.id_number.like(pattern)))
+        # % and _ typed by the office are searched for as themselves, not as wildcards
+        text = chosen["q"]
+        query = query.where(sa.or_(Member.name.contains(text, autoescape=True),
+                                   Member.id_number.contains(text, autoescape=True)))
     if "specialty" in chosen:
         query = query.where(sa.exists().where(
             MemberSpecialty.member_id == Member.id, MemberSpecialty.specialty == chosen["specialty"]))

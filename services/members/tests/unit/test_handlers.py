@@ -42,7 +42,7 @@ def member_data(branch, **overrides):
 
 def create(store, data):
     with store.transaction() as tx:
-        return roster.create_member(tx, data)
+        return roster.create_member(tx, data, today=dt.date(2026, 12, 1))
 
 
 def record(store, member_id, data, request_id="req-1"):
@@ -210,3 +210,19 @@ def test_branches_have_unique_names(store, branch):
         with store.transaction() as tx:
             committees.create_branch(tx, {"name": "", "unit": "x", "x": 1})
     assert set(error.value.fields) == {"name", "x"}
+
+
+def test_a_search_for_percent_or_underscore_finds_them_literally(store, branch):
+    create(store, member_data(branch, name="张_建国", id_number=id_for(dt.date(1942, 3, 15), 1)))
+    create(store, member_data(branch, name="李秀英", id_number=id_for(dt.date(1942, 3, 15), 2)))
+    with store.read() as session:
+        assert roster.list_members(session, {"q": "%"}, 1, 20)["total"] == 0
+        assert [m["name"] for m in roster.list_members(session, {"q": "_"}, 1, 20)["items"]] == ["张_建国"]
+
+
+@pytest.mark.parametrize("born", [dt.date(2026, 12, 2), dt.date(1899, 12, 31)])
+def test_a_birth_date_in_the_future_or_before_1900_is_refused(store, branch, born):
+    with pytest.raises(InvalidInput) as error:
+        create(store, member_data(branch, birth_date=born.isoformat(), id_number=id_for(born, 3)))
+    assert error.value.fields["birth_date"] in (["出生日期不能晚于今天 (birth_date is in the future)"],
+                                               ["出生日期不能早于1900年 (birth_date is before 1900)"])

@@ -41,7 +41,7 @@ def branch(store):
 @pytest.fixture
 def member(store, branch):
     with store.transaction() as tx:
-        return roster.create_member(tx, member_data(branch), actor="clerk1")
+        return roster.create_member(tx, member_data(branch), actor="clerk1", today=dt.date(2026, 12, 1))
 
 
 def history(store, member_id):

@@ -23,7 +23,7 @@ def register(store, count):
             body = f"330106{1940 + i}0101{i:03d}"
             people.append(roster.create_member(tx, {
                 "name": f"党员{i}", "gender": "female", "id_number": body + check_character(body),
-                "birth_date": f"{1940 + i}-01-01", "branch_id": branch["id"], "retirement_kind": "lixiu"}))
+                "birth_date": f"{1940 + i}-01-01", "branch_id": branch["id"], "retirement_kind": "lixiu"}, today=dt.date(2026, 12, 1)))
     return branch, people
 
 

@@ -31,7 +31,7 @@ def create(store, branch, sequence, **extra):
     with store.transaction() as tx:
         return roster.create_member(tx, {
             "name": f"党员{sequence}", "gender": "female", "id_number": id_for(dt.date(1941, 7, 1), sequence),
-            "birth_date": "1941-07-01", "branch_id": branch["id"], "retirement_kind": "tuixiu", **extra})
+            "birth_date": "1941-07-01", "branch_id": branch["id"], "retirement_kind": "tuixiu", **extra}, today=dt.date(2026, 12, 1))
 
 
 def search(store, **filters):

@@ -1,0 +1,43 @@
+"""``rpc``: nameko's RPC entrypoint, which drops a request nobody waits for any more.
+
+The gateway gives every call a deadline (RPC_TIMEOUT_SECONDS) and sends it in the
+call's context (``wuji_deadline``, seconds since the epoch; nameko carries context
+as message headers). The broker drops a request that waited in the queue past it
+(the message's expiration), but a service that had already taken the message and
+was paused (stopped, swapped out, stuck behind a long job) would still act on it
+when it resumes, after the gateway answered 503 "nothing was done". Here such a
+request is acknowledged and dropped, so 503 keeps meaning nothing happened.
+"""
+import logging
+import time
+
+from nameko.messaging import decode_from_headers
+from nameko.rpc import Rpc
+
+log = logging.getLogger(__name__)
+
+DEADLINE_CONTEXT_KEY = "wuji_deadline"
+
+
+def deadline_passed(context_data, now=None):
+    """Whether the call's deadline (if it has one) is over."""
+    deadline = context_data.get(DEADLINE_CONTEXT_KEY)
+    if deadline is None:
+        return False
+    try:
+        return (time.time() if now is None else now) > float(deadline)
+    except (TypeError, ValueError):
+        return False
+
+
+class DeadlineRpc(Rpc):
+    def handle_message(self, body, message):
+        if deadline_passed(decode_from_headers(message.headers)):
+            log.warning("%s.%s: request past its deadline dropped (the caller has answered 503)",
+                        self.container.service_name, self.method_name)
+            self.rpc_consumer.consumer.ack_message(message)
+            return
+        super().handle_message(body, message)
+
+
+rpc = DeadlineRpc.decorator
