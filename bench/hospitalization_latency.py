@@ -26,7 +26,7 @@ from kombu import Connection, Exchange, Queue
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-from members.domain import check_character  # noqa: E402
+from members.domain.roster import id_number_for  # noqa: E402
 from wuji_infra import events, testing  # noqa: E402
 
 PASSWORD = "bench-Admin-pass-1"
@@ -65,9 +65,8 @@ def register_members(api, branch_id, count):
     ids = []
     for i in range(count):
         born = dt.date(1930 + i % 25, 1 + i % 12, 1 + i % 28)
-        body = f"330106{born:%Y%m%d}{i % 1000:03d}"
         response = api.post("/members", {
-            "name": f"党员{i}", "gender": "male", "id_number": body + check_character(body),
+            "name": f"党员{i}", "gender": "male", "id_number": id_number_for(born, i % 1000),
             "birth_date": born.isoformat(), "branch_id": branch_id, "retirement_kind": "tuixiu",
             "hardship": i % 3 == 0,
         })

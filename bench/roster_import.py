@@ -23,7 +23,7 @@ from sqlalchemy.orm import sessionmaker
 
 from members import excel
 from members.handlers import committees, imports
-from members.domain.roster import check_character
+from members.domain.roster import id_number_for
 from wuji_infra import testing
 from wuji_infra.clock import Clock
 from wuji_infra.db import Store
@@ -31,10 +31,6 @@ from wuji_infra.migrations import upgrade
 
 BRANCHES = ["机关第一离退休党支部", "机关第二离退休党支部", "直属单位离退休党支部"]
 
-
-def id_for(born, sequence):
-    body = f"330106{born:%Y%m%d}{sequence:03d}"
-    return body + check_character(body)
 
 
 def generate(rows):
@@ -45,7 +41,7 @@ def generate(rows):
         born = dt.date(1930, 1, 1) + dt.timedelta(days=i % 9000)
         cells = dict.fromkeys(excel.HEADINGS)
         cells.update({
-            "姓名": f"党员{i:05d}", "性别": "男" if i % 2 else "女", "身份证号": id_for(born, i // 9000 + 1),
+            "姓名": f"党员{i:05d}", "性别": "男" if i % 2 else "女", "身份证号": id_number_for(born, i // 9000 + 1),
             "出生日期": born, "党支部": BRANCHES[i % 3], "离退休类别": "离休" if i % 10 == 0 else "退休",
             "原单位": "市住房和城乡建设局", "原职务": "科员", "入党日期": born + dt.timedelta(days=9200),
             "组织关系": "转入社区" if i % 4 == 0 else "本单位", "所在社区": "北山街道社区" if i % 4 == 0 else None,

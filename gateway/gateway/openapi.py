@@ -120,7 +120,7 @@ def operation(route):
 
 
 def build(routes=ROUTES):
-    spec = APISpec(title="无忌 Wuji API", version="1", openapi_version=OPENAPI_VERSION,
+    spec = APISpec(title="五基 Wuji API", version="1", openapi_version=OPENAPI_VERSION,
                    plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)],
                    info={"description": "离退休党员服务平台的 HTTP 接口 (the gateway); every error answers "
                                         "`{\"error\", \"message\", \"fields\"}`."})

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from kombu import Connection, Exchange, Producer, Queue
 
-from members.domain.roster import check_character
+from members.domain.roster import id_number_for
 
 pytestmark = pytest.mark.e2e
 
@@ -19,9 +19,8 @@ TODAY = dt.date.today()
 
 def new_member(api, branch, **overrides):
     born = overrides.pop("born", dt.date(1940, 6, 1))
-    body = f"330106{born:%Y%m%d}{next(sequence):03d}"
     data = {
-        "name": "测试党员", "gender": "male", "id_number": body + check_character(body),
+        "name": "测试党员", "gender": "male", "id_number": id_number_for(born, next(sequence)),
         "birth_date": born.isoformat(), "branch_id": branch, "retirement_kind": "tuixiu",
         "hardship": False, "lives_alone": False,
     }

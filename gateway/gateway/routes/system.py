@@ -18,7 +18,7 @@ DOCS_PAGE = """<!DOCTYPE html>
 <html lang="zh-CN">
   <head>
     <meta charset="UTF-8">
-    <title>无忌 API 文档 (Wuji API)</title>
+    <title>五基 API 文档 (Wuji API)</title>
     <link rel="stylesheet" type="text/css" href="/api/docs/swagger-ui.css">
     <link rel="icon" type="image/png" href="/api/docs/favicon-32x32.png" sizes="32x32">
   </head>

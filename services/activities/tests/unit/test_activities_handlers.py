@@ -2,29 +2,16 @@
 import datetime as dt
 
 import pytest
-from nameko.testing.services import worker_factory
 
 from activities.handlers import bulletins, contacts, study
-from activities.models import Base, MemberFact
-from activities.service import ActivitiesService
+from activities.models import MemberFact
 from wuji_infra import events
-from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
-from wuji_infra.testing import emitted_events, in_memory_store
+from wuji_infra.testing import emitted_events
 from wuji_infra.validation import MAX_ID
 
 T0 = dt.datetime(2026, 1, 5, 9, 0).astimezone()  # 9 in the morning, office time
 TODAY = dt.date(2026, 11, 26)
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("activities", Base.metadata)
-
-
-@pytest.fixture
-def service(store):
-    return worker_factory(ActivitiesService, db=store, clock=FixedClock(TODAY))
 
 
 def facts(member_id, branch_id=1, name=None, status="active", mobility_limited=False, specialties=()):

@@ -4,16 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from nameko.testing.services import worker_factory
 
 from funding.domain import dues as dues_rules, policy, subsidy
 from funding.handlers import dues as dues_handlers
-from funding.models import Base, MemberFact
-from funding.service import FundingService
+from funding.models import MemberFact
 from wuji_infra import events
-from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput
-from wuji_infra.testing import in_memory_store
 
 TODAY = dt.date(2026, 7, 15)  # the office's day the tests run on
 
@@ -36,16 +32,6 @@ def test_months_behind_and_the_rate_of_a_month():
     assert dues_rules.due_in_month(rates, 4) == Decimal("25.00")
     assert dues_rules.due_in_month(rates, 6) == Decimal("10.00")   # the later record of month 5 wins
     assert dues_rules.due_in_month([(3, Decimal("1.00"))], 2) is None
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("funding", Base.metadata)
-
-
-@pytest.fixture
-def service(store):
-    return worker_factory(FundingService, clock=FixedClock(TODAY), db=store, subsidy_settings=POLICY)
 
 
 def at(day):

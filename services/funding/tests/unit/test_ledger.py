@@ -5,30 +5,17 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from nameko.testing.services import worker_factory
 
 from funding.domain import ledger, policy, subsidy
-from funding.models import Base, Expense, LedgerEntry, MemberFact
-from funding.service import FundingService
+from funding.models import Expense, LedgerEntry, MemberFact
 from wuji_infra import events
-from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
-from wuji_infra.testing import emitted_events, in_memory_store
+from wuji_infra.testing import emitted_events
 
 TODAY = dt.date(2026, 7, 15)  # the office's day the tests run on
 
 POLICY = subsidy.SubsidyPolicy(min_age=80, amount=Decimal("500.00"))
 _ids = itertools.count(1)
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("funding", Base.metadata)
-
-
-@pytest.fixture
-def service(store):
-    return worker_factory(FundingService, clock=FixedClock(TODAY), db=store, subsidy_settings=POLICY)
 
 
 def budget(service, source, amount, year=2026):

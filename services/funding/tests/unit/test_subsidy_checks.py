@@ -8,12 +8,11 @@ from nameko.testing.services import worker_factory
 
 from funding.domain import policy, subsidy
 from funding.handlers import subsidies as subsidies_handlers
-from funding.models import Base
 from funding.service import FundingService, read_subsidy_policy
 from wuji_infra import events
 from wuji_infra.clock import FixedClock
 from wuji_infra.errors import InvalidInput, NotFound
-from wuji_infra.testing import emitted_events, in_memory_store
+from wuji_infra.testing import emitted_events
 
 TODAY = dt.date(2026, 7, 15)  # the office's day the tests run on
 
@@ -28,16 +27,6 @@ def hospitalized(member_id=1, date=ADMITTED, birth_date=dt.date(1941, 1, 15), ha
         "hospital": "市第一人民医院", "branch_id": 1, "birth_date": birth_date,
         "hardship": hardship, "lives_alone": False,
     }, source="members")
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("funding", Base.metadata)
-
-
-@pytest.fixture
-def service(store):
-    return worker_factory(FundingService, clock=FixedClock(TODAY), db=store, subsidy_settings=POLICY)
 
 
 def checks(store, **filters):

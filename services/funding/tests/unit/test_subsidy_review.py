@@ -4,30 +4,17 @@ import itertools
 from decimal import Decimal
 
 import pytest
-from nameko.testing.services import worker_factory
 
 from funding.domain import subsidy
-from funding.models import Base
-from funding.service import FundingService, read_subsidy_policy
+from funding.service import read_subsidy_policy
 from wuji_infra import events
-from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
-from wuji_infra.testing import emitted_events, in_memory_store
+from wuji_infra.testing import emitted_events
 
 TODAY = dt.date(2026, 7, 15)  # the office's day the tests run on
 
 POLICY = subsidy.SubsidyPolicy(min_age=80, amount=Decimal("500.00"), yearly_cap=Decimal("1200.00"))
 _ids = itertools.count(1)
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("funding", Base.metadata)
-
-
-@pytest.fixture
-def service(store):
-    return worker_factory(FundingService, clock=FixedClock(TODAY), db=store, subsidy_settings=POLICY)
 
 
 def health_event(event_type, member_id, date, hardship=True):

@@ -23,6 +23,13 @@ def check_character(first_17_digits):
     return _ID_CHECK[sum(int(d) * w for d, w in zip(first_17_digits, _ID_WEIGHTS)) % 11]
 
 
+def id_number_for(birth_date, sequence=1, area="110105"):
+    """A well-formed ID number for someone born on ``birth_date``: the area code, the
+    date, a three-digit sequence and its check character (for examples and test data)."""
+    body = f"{area}{birth_date:%Y%m%d}{sequence:03d}"
+    return body + check_character(body)
+
+
 def id_number_problem(id_number, birth_date=None):
     """Why an 18-character citizen ID number is invalid, or None when it is valid.
 

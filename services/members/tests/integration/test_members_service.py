@@ -7,7 +7,7 @@ from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_hook, replace_dependencies
 
-from members.domain.roster import check_character
+from members.domain.roster import id_number_for
 from members.service import MembersService
 from wuji_infra import events
 from wuji_infra.errors import Conflict, InvalidInput
@@ -15,10 +15,6 @@ from wuji_infra.types import utc_now
 
 pytestmark = pytest.mark.integration
 
-
-def id_for(born, sequence):
-    body = f"330106{born:%Y%m%d}{sequence:03d}"
-    return body + check_character(body)
 
 
 @pytest.fixture
@@ -71,7 +67,7 @@ def announced(amqp_uri):
 def test_a_hospitalization_recorded_once_is_announced_once_with_the_contract_envelope(members, announced):
     branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
     member = members.create_member({
-        "name": "陈淑芬", "gender": "female", "id_number": id_for(dt.date(1936, 1, 20), 7),
+        "name": "陈淑芬", "gender": "female", "id_number": id_number_for(dt.date(1936, 1, 20), 7),
         "birth_date": "1936-01-20", "branch_id": branch["id"], "retirement_kind": "lixiu",
         "hardship": False, "lives_alone": True,
     })
@@ -104,7 +100,7 @@ def test_the_daily_timer_sends_each_term_reminder_once_with_a_moved_clock(clocke
     container, clock, members = clocked
     branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
     secretary = members.create_member({
-        "name": "周志强", "gender": "male", "id_number": id_for(dt.date(1944, 2, 3), 11),
+        "name": "周志强", "gender": "male", "id_number": id_number_for(dt.date(1944, 2, 3), 11),
         "birth_date": "1944-02-03", "branch_id": branch["id"], "retirement_kind": "tuixiu",
     }, actor="clerk1")
     term = members.elect_committee(branch["id"], {
@@ -127,7 +123,7 @@ def test_the_daily_timer_sends_each_term_reminder_once_with_a_moved_clock(clocke
 def test_history_and_health_reads_over_rpc(members):
     branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
     member = members.create_member({
-        "name": "陈淑芬", "gender": "female", "id_number": id_for(dt.date(1936, 1, 20), 9),
+        "name": "陈淑芬", "gender": "female", "id_number": id_number_for(dt.date(1936, 1, 20), 9),
         "birth_date": "1936-01-20", "branch_id": branch["id"], "retirement_kind": "lixiu",
     }, actor="clerk1")
     members.update_member(member["id"], {"phone": "13800000000"}, actor="clerk2")
@@ -161,7 +157,7 @@ def test_an_excel_import_runs_as_a_job_and_its_progress_is_read(members):
     for i in range(1, 1201):
         born = dt.date(1935, 1, 1) + dt.timedelta(days=i * 7)
         cells = dict.fromkeys(excel.HEADINGS)
-        cells.update({"姓名": f"党员{i}", "性别": "男" if i % 2 else "女", "身份证号": id_for(born, i % 1000),
+        cells.update({"姓名": f"党员{i}", "性别": "男" if i % 2 else "女", "身份证号": id_number_for(born, i % 1000),
                       "出生日期": born, "党支部": branch["name"], "离退休类别": "退休"})
         if i % 100 == 0:
             cells["性别"] = "不详"

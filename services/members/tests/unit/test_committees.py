@@ -5,23 +5,12 @@ import pytest
 
 from members.handlers import committees, health, roster
 from members.domain.committees import add_months, default_term_end, term_reminder_due
-from members.domain.roster import check_character
-from members.models import Base
+from members.domain.roster import id_number_for
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
-from wuji_infra.testing import emitted_events, in_memory_store
+from wuji_infra.testing import emitted_events
 
 TODAY = dt.date(2026, 11, 26)
 ROLES = ["secretary", "deputy_secretary", "organization", "propaganda", "discipline", "member"]
-
-
-def id_for(born, sequence):
-    body = f"110105{born:%Y%m%d}{sequence:03d}"
-    return body + check_character(body)
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("members", Base.metadata)
 
 
 def make_branch(store, name="机关第一离退休党支部"):
@@ -34,7 +23,7 @@ def make_members(store, branch, count, start=1):
     for i in range(start, start + count):
         with store.transaction() as tx:
             made.append(roster.create_member(tx, {
-                "name": f"党员{i}", "gender": "male", "id_number": id_for(dt.date(1945, 5, 6), i),
+                "name": f"党员{i}", "gender": "male", "id_number": id_number_for(dt.date(1945, 5, 6), i),
                 "birth_date": "1945-05-06", "branch_id": branch["id"], "retirement_kind": "tuixiu",
             }, today=dt.date(2026, 12, 1)))
     return made

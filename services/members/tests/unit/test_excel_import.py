@@ -8,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 
 from members import excel
 from members.handlers import committees, imports, roster
-from members.domain.roster import check_character
+from members.domain.roster import id_number_for
 from members.models import Base, ImportJob
 from wuji_infra.clock import FixedClock
 from wuji_infra.errors import InvalidInput, NotFound
@@ -17,10 +17,6 @@ from wuji_infra.testing import emitted_events, in_memory_store
 BRANCH = "机关第一离退休党支部"
 CLOCK = FixedClock(dt.date(2026, 11, 26))
 
-
-def id_for(born, sequence):
-    body = f"330106{born:%Y%m%d}{sequence:03d}"
-    return body + check_character(body)
 
 
 def workbook(rows, headings=None):
@@ -36,7 +32,7 @@ def workbook(rows, headings=None):
 
 def row(name="张建国", gender="男", id_number=None, born=dt.date(1942, 3, 15), branch=BRANCH, kind="退休", **cells):
     values = dict.fromkeys(excel.HEADINGS)
-    values.update({"姓名": name, "性别": gender, "身份证号": id_number or id_for(born, 1), "出生日期": born,
+    values.update({"姓名": name, "性别": gender, "身份证号": id_number or id_number_for(born, 1), "出生日期": born,
                    "党支部": branch, "离退休类别": kind})
     values.update(cells)
     return [values[h] for h in excel.HEADINGS]
@@ -71,18 +67,18 @@ def members(store):
 
 def test_good_rows_are_imported_and_bad_rows_listed_by_row_and_column(store):
     rows = [
-        row("张建国", id_number=id_for(dt.date(1942, 3, 15), 1), **{"月养老金(元)": 6200.5, "专长": "城市规划、书法",
+        row("张建国", id_number=id_number_for(dt.date(1942, 3, 15), 1), **{"月养老金(元)": 6200.5, "专长": "城市规划、书法",
                                                                   "独居": "是", "愿意发挥作用": "是"}),
         row("李秀英", gender="女", id_number="11010519491231002X", born="1949-12-31", **{"组织关系": "转入社区",
                                                                                       "所在社区": "北山社区"}),
-        row("王错号", id_number=id_for(dt.date(1940, 1, 1), 3)[:-1] + "0", born=dt.date(1940, 1, 1)),   # wrong check digit
-        row("赵生日", id_number=id_for(dt.date(1940, 1, 1), 4), born=dt.date(1941, 1, 1)),             # birth date mismatch
-        row("钱支部", id_number=id_for(dt.date(1943, 1, 1), 5), born=dt.date(1943, 1, 1), branch="不存在支部"),
-        row("孙多错", gender="未知", id_number=id_for(dt.date(1944, 1, 1), 6), born=dt.date(1944, 1, 1),
+        row("王错号", id_number=id_number_for(dt.date(1940, 1, 1), 3)[:-1] + "0", born=dt.date(1940, 1, 1)),   # wrong check digit
+        row("赵生日", id_number=id_number_for(dt.date(1940, 1, 1), 4), born=dt.date(1941, 1, 1)),             # birth date mismatch
+        row("钱支部", id_number=id_number_for(dt.date(1943, 1, 1), 5), born=dt.date(1943, 1, 1), branch="不存在支部"),
+        row("孙多错", gender="未知", id_number=id_number_for(dt.date(1944, 1, 1), 6), born=dt.date(1944, 1, 1),
             **{"独居": "也许", "组织关系": "转入社区"}),
         row("周数字", id_number=330106194501010070, born=dt.date(1945, 1, 1)),                         # typed as a number
-        row("张重复", id_number=id_for(dt.date(1942, 3, 15), 1)),                                      # repeats row 2
-        row("吴缺项", kind=None, id_number=id_for(dt.date(1946, 1, 1), 8), born=dt.date(1946, 1, 1)),
+        row("张重复", id_number=id_number_for(dt.date(1942, 3, 15), 1)),                                      # repeats row 2
+        row("吴缺项", kind=None, id_number=id_number_for(dt.date(1946, 1, 1), 8), born=dt.date(1946, 1, 1)),
     ]
     job = run(store, workbook(rows))
     assert (job["status"], job["total_rows"], job["processed_rows"], job["progress"]) == ("done", 9, 9, 100)
@@ -109,7 +105,7 @@ def test_good_rows_are_imported_and_bad_rows_listed_by_row_and_column(store):
 
 
 def test_the_rejected_rows_download_as_a_workbook_with_their_reasons(store):
-    job = run(store, workbook([row("好人"), row("坏人", gender="?", id_number=id_for(dt.date(1940, 5, 5), 2),
+    job = run(store, workbook([row("好人"), row("坏人", gender="?", id_number=id_number_for(dt.date(1940, 5, 5), 2),
                                                 born=dt.date(1940, 5, 5))]))
     with store.read() as session:
         content = base64.b64decode(imports.import_errors_workbook(session, job["id"]))
@@ -125,7 +121,7 @@ def test_a_re_import_updates_the_member_with_that_id_number(store):
     [member] = members(store)
     again = run(store, workbook([
         row("张建国", **{"联系电话": "13900001111", "组织关系": "转入社区", "所在社区": "北山社区"}),
-        row("新党员", id_number=id_for(dt.date(1950, 6, 6), 2), born=dt.date(1950, 6, 6)),
+        row("新党员", id_number=id_number_for(dt.date(1950, 6, 6), 2), born=dt.date(1950, 6, 6)),
     ]))
     assert (again["created"], again["updated"], again["rejected"]) == (1, 1, 0)
     updated = {m["name"]: m for m in members(store)}["张建国"]
@@ -143,7 +139,7 @@ def test_a_re_import_updates_the_member_with_that_id_number(store):
 
 
 def test_a_job_resumes_after_the_last_committed_chunk(store):
-    rows = [row(f"党员{i}", id_number=id_for(dt.date(1945, 1, 1), i), born=dt.date(1945, 1, 1)) for i in range(1, 6)]
+    rows = [row(f"党员{i}", id_number=id_number_for(dt.date(1945, 1, 1), i), born=dt.date(1945, 1, 1)) for i in range(1, 6)]
     with store.transaction() as tx:
         job = imports.start_import(tx, workbook(rows), "x.xlsx")
     calls = {"n": 0}
@@ -201,7 +197,7 @@ def test_the_template_imports_as_it_is(store):
 def test_the_export_holds_the_filtered_roster_and_reads_back_in(store):
     run(store, workbook([
         row("张建国", **{"专长": "书法"}),
-        row("李秀英", gender="女", id_number=id_for(dt.date(1947, 2, 2), 2), born=dt.date(1947, 2, 2),
+        row("李秀英", gender="女", id_number=id_number_for(dt.date(1947, 2, 2), 2), born=dt.date(1947, 2, 2),
             **{"组织关系": "转入社区", "所在社区": "北山社区"}),
     ]))
     with store.read() as session:

@@ -3,39 +3,22 @@ import datetime as dt
 
 import pytest
 
-from members.handlers import committees, health, roster
-from members.models import Base
-from members.domain.roster import check_character
+from members.handlers import health, roster
+from members.domain.roster import id_number_for
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
-from wuji_infra.testing import emitted_events, in_memory_store
+from wuji_infra.testing import emitted_events
 
 TODAY = dt.date(2026, 11, 26)
 
 
-def id_for(born, sequence=1):
-    body = f"110105{born:%Y%m%d}{sequence:03d}"
-    return body + check_character(body)
-
-
 def member_data(branch, **overrides):
     data = {
-        "name": "张建国", "gender": "male", "id_number": id_for(dt.date(1942, 3, 15)),
+        "name": "张建国", "gender": "male", "id_number": id_number_for(dt.date(1942, 3, 15)),
         "birth_date": "1942-03-15", "branch_id": branch["id"], "retirement_kind": "tuixiu",
         "phone": "0571-87654321", "pension_monthly": "6200.00",
     }
     data.update(overrides)
     return data
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("members", Base.metadata)
-
-
-@pytest.fixture
-def branch(store):
-    with store.transaction() as tx:
-        return committees.create_branch(tx, {"name": "机关第一离退休党支部", "unit": "市住房和城乡建设局"})
 
 
 @pytest.fixture

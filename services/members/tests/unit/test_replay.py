@@ -1,18 +1,11 @@
 """Announcing every member's current facts again (python -m members.replay)."""
 import datetime as dt
 
-import pytest
 
 from members.handlers import committees, roster
-from members.domain.roster import check_character
-from members.models import Base
+from members.domain.roster import id_number_for
 from members.replay import replay_member_facts
-from wuji_infra.testing import emitted_events, in_memory_store
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("members", Base.metadata)
+from wuji_infra.testing import emitted_events
 
 
 def register(store, count):
@@ -20,9 +13,8 @@ def register(store, count):
         branch = committees.create_branch(tx, {"name": "离退休第二党支部", "unit": "市住房和城乡建设局"})
         people = []
         for i in range(count):
-            body = f"330106{1940 + i}0101{i:03d}"
             people.append(roster.create_member(tx, {
-                "name": f"党员{i}", "gender": "female", "id_number": body + check_character(body),
+                "name": f"党员{i}", "gender": "female", "id_number": id_number_for(dt.date(1940 + i, 1, 1), i),
                 "birth_date": f"{1940 + i}-01-01", "branch_id": branch["id"], "retirement_kind": "lixiu"}, today=dt.date(2026, 12, 1)))
     return branch, people
 

@@ -5,32 +5,14 @@ import pytest
 
 from members.handlers import committees, health, honors, roster
 from members.handlers.figures import headline_figures
-from members.domain.roster import check_character
-from members.models import Base
+from members.domain.roster import id_number_for
 from wuji_infra.errors import InvalidInput, NotFound
-from wuji_infra.testing import in_memory_store
-
-
-def id_for(born, sequence):
-    body = f"110105{born:%Y%m%d}{sequence:03d}"
-    return body + check_character(body)
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("members", Base.metadata)
-
-
-@pytest.fixture
-def branch(store):
-    with store.transaction() as tx:
-        return committees.create_branch(tx, {"name": "机关第一离退休党支部", "unit": "市住房和城乡建设局"})
 
 
 def create(store, branch, sequence, **extra):
     with store.transaction() as tx:
         return roster.create_member(tx, {
-            "name": f"党员{sequence}", "gender": "female", "id_number": id_for(dt.date(1941, 7, 1), sequence),
+            "name": f"党员{sequence}", "gender": "female", "id_number": id_number_for(dt.date(1941, 7, 1), sequence),
             "birth_date": "1941-07-01", "branch_id": branch["id"], "retirement_kind": "tuixiu", **extra}, today=dt.date(2026, 12, 1))
 
 
@@ -127,7 +109,7 @@ def test_headline_figures_for_the_yearly_report(store, branch):
         other = committees.create_branch(tx, {"name": "机关第二离退休党支部", "unit": "市住房和城乡建设局"})
     people = [
         create(store, branch, 1, birth_date="1941-07-01"),
-        create(store, branch, 2, id_number=id_for(dt.date(1946, 12, 31), 2), birth_date="1946-12-31"),
+        create(store, branch, 2, id_number=id_number_for(dt.date(1946, 12, 31), 2), birth_date="1946-12-31"),
         create(store, branch, 3, org_relation="community", community="北山社区"),
         create(store, branch, 4),
     ]

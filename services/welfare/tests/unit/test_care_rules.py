@@ -10,20 +10,15 @@ from nameko.testing.services import worker_factory
 
 from welfare.domain import daily, pairings as pairing_rules, tasks as task_rules
 from welfare.handlers import daily as daily_work, pairings as pairing_handlers, tasks
-from welfare.models import Base, MemberFact, Pairing, TaskReminder, VisitTask
+from welfare.models import MemberFact, Pairing, TaskReminder, VisitTask
 from welfare.service import WelfareService
 from wuji_infra import events
 from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
-from wuji_infra.testing import emitted_events, in_memory_store
+from wuji_infra.testing import emitted_events
 
 TODAY = dt.date(2026, 11, 26)  # a Thursday
 DUE_DAYS = {"discharged": 7, "serious_illness": 3, "deceased": 2}
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("welfare", Base.metadata)
 
 
 class Clock(FixedClock):

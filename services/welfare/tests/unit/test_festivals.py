@@ -9,12 +9,12 @@ from nameko.testing.services import worker_factory
 
 from welfare.domain import festivals
 from welfare.handlers import festivals as handlers
-from welfare.models import Base, VisitTask
+from welfare.models import VisitTask
 from welfare.service import WelfareService
 from wuji_infra import events
 from wuji_infra.clock import FixedClock
 from wuji_infra.errors import InvalidInput
-from wuji_infra.testing import emitted_events, in_memory_store
+from wuji_infra.testing import emitted_events
 
 # Published dates (国务院办公厅 holiday notices / Hong Kong Observatory calendar)
 SPRING_FESTIVAL = {
@@ -56,18 +56,6 @@ def test_age_is_counted_on_the_festival_day_and_29_february_is_handled():
 
 
 TODAY = dt.date(2027, 1, 25)  # 12 days before the Spring Festival of 2027 (6 February)
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("welfare", Base.metadata)
-
-
-@pytest.fixture
-def service(store):
-    return worker_factory(WelfareService, db=store, hospital_visit_due_days=3,
-                          rule_due_days={"discharged": 7, "serious_illness": 3, "deceased": 2},
-                          clock=FixedClock(TODAY))
 
 
 def register(service, member_id, born=dt.date(1950, 1, 1), **change):

@@ -8,22 +8,17 @@ import sqlalchemy as sa
 from nameko.testing.services import worker_factory
 
 from welfare.handlers import tasks as handlers
-from welfare.models import Base, VisitRecord, VisitTask
+from welfare.models import VisitRecord, VisitTask
 from welfare.service import WelfareService
 from wuji_infra import events
 from wuji_infra.clock import Clock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.tables import inbox
-from wuji_infra.testing import emitted_events, in_memory_store
+from wuji_infra.testing import emitted_events
 
 ADMITTED = dt.date(2026, 11, 25)
 TODAY = dt.date(2026, 11, 26)
 CONTRACT_KEYS = {"id", "member_id", "cause", "reason", "due_date", "status", "assignee"}
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("welfare", Base.metadata)
 
 
 @pytest.fixture

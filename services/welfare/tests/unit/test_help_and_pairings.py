@@ -3,28 +3,12 @@ members in need without a pairing."""
 import datetime as dt
 
 import pytest
-from nameko.testing.services import worker_factory
 
-from welfare.models import Base
-from welfare.service import WelfareService
 from wuji_infra import events
-from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
-from wuji_infra.testing import emitted_events, in_memory_store
+from wuji_infra.testing import emitted_events
 
 TODAY = dt.date(2026, 11, 26)
-
-
-@pytest.fixture
-def store():
-    return in_memory_store("welfare", Base.metadata)
-
-
-@pytest.fixture
-def service(store):
-    return worker_factory(WelfareService, db=store, hospital_visit_due_days=3,
-                          rule_due_days={"discharged": 7, "serious_illness": 3, "deceased": 2},
-                          clock=FixedClock(TODAY))
 
 
 def register(service, member_id, **change):

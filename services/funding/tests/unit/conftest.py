@@ -1,0 +1,19 @@
+"""The funding unit tests' store and service: in memory, on the test module's TODAY and POLICY."""
+import pytest
+from nameko.testing.services import worker_factory
+
+from funding.models import Base
+from funding.service import FundingService
+from wuji_infra.clock import FixedClock
+from wuji_infra.testing import in_memory_store
+
+
+@pytest.fixture
+def store():
+    return in_memory_store("funding", Base.metadata)
+
+
+@pytest.fixture
+def service(store, request):
+    module = request.module
+    return worker_factory(FundingService, clock=FixedClock(module.TODAY), db=store, subsidy_settings=module.POLICY)
