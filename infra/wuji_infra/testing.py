@@ -255,3 +255,39 @@ def wait_until(find, what="the condition", seconds=20, interval=0.05):
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what} after {seconds}s")
         time.sleep(interval)
+
+
+# -- one service in the test process (integration tests) ----------------------
+
+def start_service(container_factory, service_class, nameko_config, amqp_uri):
+    """The service's container, started, with its dead-letter queue declared and empty."""
+    from kombu import Connection
+
+    from wuji_infra.handlers import dead_letter_queue
+
+    with Connection(amqp_uri) as connection:
+        queue = dead_letter_queue(service_class.name)(connection.default_channel)
+        queue.declare()
+        queue.purge()
+    container = container_factory(service_class, nameko_config)
+    container.start()
+    return container
+
+
+def publish_message(amqp_uri, source, message):
+    """Publish an event envelope as ``source``'s outbox relay does: exchange
+    ``<source>.events``, routing key the event type."""
+    from nameko.standalone.events import event_dispatcher
+
+    event_dispatcher(uri=amqp_uri)(source, message["event_type"], message)
+
+
+def handled(event, times=1):
+    """An ``entrypoint_waiter`` callback: workers for ``event`` finished without error ``times`` times."""
+    successes = []
+
+    def callback(worker_ctx, result, exc_info):
+        if worker_ctx.args[0].event_id == event.event_id and exc_info is None:
+            successes.append(result)
+        return len(successes) >= times
+    return callback

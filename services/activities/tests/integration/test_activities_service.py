@@ -5,12 +5,13 @@ member and branch ids and looks only at its own events.
 """
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import uuid
 
 import pytest
 from kombu import Connection, Queue
-from nameko.standalone.events import event_dispatcher, get_event_exchange
+from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ServiceRpcClient
 from nameko.testing.services import entrypoint_waiter
 
@@ -18,8 +19,7 @@ from activities.service import ActivitiesService
 from wuji_infra import deadletters, events
 from wuji_infra.clock import Clock
 from wuji_infra.errors import Conflict, InvalidInput
-from wuji_infra.handlers import dead_letter_queue
-from wuji_infra.testing import wait_until
+from wuji_infra.testing import publish_message, start_service, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -35,11 +35,7 @@ def branch_id():
 @pytest.fixture
 def activities(container_factory, nameko_config, service_db, amqp_uri):
     service_db("activities")
-    with Connection(amqp_uri) as connection:
-        dead_letter_queue("activities")(connection.default_channel).declare()
-    container = container_factory(ActivitiesService, nameko_config)
-    container.start()
-    return container
+    return start_service(container_factory, ActivitiesService, nameko_config, amqp_uri)
 
 
 @pytest.fixture
@@ -50,11 +46,7 @@ def rpc(activities, amqp_uri):
 
 @pytest.fixture
 def publish(activities, amqp_uri):
-    dispatch = event_dispatcher(uri=amqp_uri)
-
-    def publish(message):
-        dispatch("members", message["event_type"], message)
-    return publish
+    return functools.partial(publish_message, amqp_uri, "members")
 
 
 def member_message(event_type, member_id, branch_id, status="active", name=None):

@@ -12,7 +12,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from kombu import Connection, Queue
-from nameko.standalone.events import event_dispatcher, get_event_exchange
+from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_waiter
 
@@ -20,7 +20,7 @@ from funding.service import FundingService
 from wuji_infra import db, events
 from wuji_infra.errors import InvalidInput
 from wuji_infra.tables import outbox
-from wuji_infra.testing import wait_until
+from wuji_infra.testing import handled, publish_message, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -38,20 +38,8 @@ def hospitalized(member_id, date=dt.date(2026, 3, 10), birth_date=dt.date(1941, 
 
 def publish(amqp_uri, event):
     """As members' outbox relay does: exchange members.events, routing key = event type."""
-    dispatch = event_dispatcher(uri=amqp_uri)
-    dispatch("members", event.event_type, events.to_message(event))
+    publish_message(amqp_uri, "members", events.to_message(event))
 
-
-
-def handled(event, times=1):
-    """entrypoint_waiter callback: workers for ``event`` finished without error ``times`` times."""
-    successes = []
-
-    def callback(worker_ctx, result, exc_info):
-        if worker_ctx.args[0].event_id == event.event_id and exc_info is None:
-            successes.append(result)
-        return len(successes) >= times
-    return callback
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ from funding.models import LedgerEntry, SourceBalance
 from funding.service import FundingService
 from wuji_infra import events
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
+from wuji_infra.testing import handled
 
 pytestmark = pytest.mark.integration
 
@@ -157,16 +158,6 @@ def funding_messages(amqp_uri, routing_key):
                     if message is None:
                         eventlet.sleep(0.05)
         yield take
-
-
-def handled(event, times=1):
-    successes = []
-
-    def callback(worker_ctx, result, exc_info):
-        if worker_ctx.args[0].event_id == event.event_id and exc_info is None:
-            successes.append(result)
-        return len(successes) >= times
-    return callback
 
 
 def test_a_published_visit_is_booked_once_and_an_uncovered_one_refused(funding, amqp_uri):

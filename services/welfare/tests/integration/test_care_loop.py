@@ -7,7 +7,6 @@ import json
 import eventlet
 import pytest
 import sqlalchemy as sa
-from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcClient
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy.orm import sessionmaker
@@ -18,6 +17,7 @@ from wuji_infra import events
 from wuji_infra.clock import FixedClock
 from wuji_infra.db import Store, make_engine
 from wuji_infra.tables import outbox
+from wuji_infra.testing import publish_message, start_service
 
 pytestmark = pytest.mark.integration
 
@@ -35,10 +35,8 @@ def welfare_url(service_db):
 
 
 @pytest.fixture
-def welfare(container_factory, nameko_config, welfare_url):
-    container = container_factory(WelfareService, nameko_config)
-    container.start()
-    return container
+def welfare(container_factory, nameko_config, welfare_url, amqp_uri):
+    return start_service(container_factory, WelfareService, nameko_config, amqp_uri)
 
 
 @pytest.fixture
@@ -48,7 +46,7 @@ def rpc(welfare, amqp_uri):
 
 
 def publish(amqp_uri, event):
-    event_dispatcher(uri=amqp_uri)(event.source, event.event_type, events.to_message(event))
+    publish_message(amqp_uri, event.source, events.to_message(event))
 
 
 def health(event_type, member_id, date, **extra):

@@ -4,12 +4,13 @@ The broker vhost is shared by the whole test run, so each test uses its own
 member ids and looks only at its own events and dead letters.
 """
 import datetime as dt
+import functools
 import itertools
 import uuid
 
 import pytest
 from kombu import Connection, Queue
-from nameko.standalone.events import event_dispatcher, get_event_exchange
+from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ServiceRpcClient
 from nameko.testing.services import entrypoint_waiter
 
@@ -17,8 +18,7 @@ from welfare.handlers import tasks as handlers
 from welfare.service import WelfareService
 from wuji_infra import deadletters, events
 from wuji_infra.errors import Conflict, InvalidInput
-from wuji_infra.handlers import dead_letter_queue
-from wuji_infra.testing import wait_until
+from wuji_infra.testing import publish_message, start_service, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -35,12 +35,7 @@ def member_id():
 @pytest.fixture
 def welfare(container_factory, nameko_config, service_db, amqp_uri):
     service_db("welfare")
-    with Connection(amqp_uri) as connection:
-        dead_letter_queue("welfare")(connection.default_channel).declare()
-        dead_letter_queue("welfare")(connection.default_channel).purge()
-    container = container_factory(WelfareService, nameko_config)
-    container.start()
-    return container
+    return start_service(container_factory, WelfareService, nameko_config, amqp_uri)
 
 
 @pytest.fixture
@@ -52,11 +47,7 @@ def rpc(welfare, amqp_uri):
 @pytest.fixture
 def publish(welfare, amqp_uri):
     """Publish an envelope on members.events, as the members service does."""
-    dispatch = event_dispatcher(uri=amqp_uri)
-
-    def publish(message):
-        dispatch("members", message["event_type"], message)
-    return publish
+    return functools.partial(publish_message, amqp_uri, "members")
 
 
 def hospitalized(member_id, date=None, hospital="市第一人民医院"):
