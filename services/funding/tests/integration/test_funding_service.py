@@ -41,7 +41,6 @@ def publish(amqp_uri, event):
     publish_message(amqp_uri, "members", events.to_message(event))
 
 
-
 @contextlib.contextmanager
 def subsidy_checked_messages(amqp_uri):
     """A queue of our own on funding.events; yields ``take(member_id)`` -> the next envelope for him."""
@@ -102,14 +101,6 @@ def terminate_connections(db_url):
     finally:
         engine.dispose()
     return len(terminated)
-
-
-@pytest.fixture
-def funding(container_factory, nameko_config, service_db):
-    url = service_db("funding")
-    container = container_factory(FundingService, nameko_config)
-    container.start()
-    return container, url
 
 
 def test_a_hospitalization_published_twice_is_checked_once_and_announced(funding, amqp_uri):

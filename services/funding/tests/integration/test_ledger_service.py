@@ -16,7 +16,6 @@ from nameko.testing.services import entrypoint_waiter
 
 from funding.domain import ledger
 from funding.models import LedgerEntry, SourceBalance
-from funding.service import FundingService
 from wuji_infra import events
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.testing import handled
@@ -24,14 +23,6 @@ from wuji_infra.testing import handled
 pytestmark = pytest.mark.integration
 
 DEADLINE_SECONDS = 30
-
-
-@pytest.fixture
-def funding(container_factory, nameko_config, service_db):
-    url = service_db("funding")
-    container = container_factory(FundingService, nameko_config)
-    container.start()
-    return container, url
 
 
 def rpc(amqp_uri):
