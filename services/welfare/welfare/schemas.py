@@ -296,7 +296,7 @@ class FestivalBatchIn(Schema):
         unknown = RAISE
 
     festival = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(sorted(festivals.FESTIVALS)))
-    year = fields.Integer(required=True, error_messages=_REQUIRED, validate=validate.Range(min=1901, max=2099))
+    year = fields.Integer(required=True, error_messages=_REQUIRED, validate=validate.Range(min=festivals.FIRST_YEAR, max=festivals.LAST_YEAR))
     # without a policy here, the festival's stored policy applies
     policy = fields.Nested(FestivalPolicyIn)
 
@@ -305,7 +305,7 @@ class FestivalYearIn(Schema):
     class Meta:
         unknown = RAISE
 
-    year = fields.Integer(validate=validate.Range(min=1901, max=2099))
+    year = fields.Integer(validate=validate.Range(min=festivals.FIRST_YEAR, max=festivals.LAST_YEAR))
 
 
 # -- answers the handlers build (dumped through these, so the document cannot drift) --------

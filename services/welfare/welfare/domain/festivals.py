@@ -24,9 +24,9 @@ def festival_date(festival, year):
     return LunarDate(year, month, day).to_solar_date()
 
 
-def supported_years():
-    """The years the library's tables cover."""
-    return range(1900, 2100)
+# the years whose festivals can be dated: the lunar calendar library's tables cover 1900-2099,
+# and a festival early in lunar 1900 fell in the Gregorian year before
+FIRST_YEAR, LAST_YEAR = 1901, 2099
 
 
 @dataclasses.dataclass(frozen=True)
