@@ -9,6 +9,8 @@ import functools
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields
+
 from gateway import auth, errors
 from gateway.routes import ROUTES, TAGS
 from gateway.routes.table import PERMISSIVE, XLSX, _PARAM
@@ -119,11 +121,21 @@ def operation(route):
     return op
 
 
+def decimal_as_text(self, field, **kwargs):
+    """An apispec attribute function: a Decimal sent as a string (money "1234.50", a ratio
+    "0.5000") is documented as a string, not as the number apispec assumes."""
+    if isinstance(field, fields.Decimal) and field.as_string:
+        money = field.places is not None and field.places.as_tuple().exponent == -2
+        return {"type": "string", "format": "decimal", "example": "1234.50" if money else "0.5"}
+    return {}
+
+
 def build(routes=ROUTES):
-    spec = APISpec(title="五基 Wuji API", version="1", openapi_version=OPENAPI_VERSION,
-                   plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)],
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
+    spec = APISpec(title="五基 Wuji API", version="1", openapi_version=OPENAPI_VERSION, plugins=[plugin],
                    info={"description": "离退休党员服务平台的 HTTP 接口 (the gateway); every error answers "
                                         "`{\"error\", \"message\", \"fields\"}`."})
+    plugin.converter.add_attribute_function(decimal_as_text)
     spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Error", {"type": "object", "required": ["error", "message", "fields"], "properties": {
         "error": {"type": "string", "example": "invalid_input"},

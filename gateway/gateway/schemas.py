@@ -57,11 +57,11 @@ class AccountOut(Schema):
     """An account as it is answered: never its password hash."""
     id = fields.Integer()
     username = fields.String()
-    display_name = fields.String()
+    display_name = fields.String(allow_none=True)
     role = fields.String()
     active = fields.Boolean()
     created_at = fields.DateTime()
-    password_changed_at = fields.DateTime()
+    password_changed_at = fields.DateTime(allow_none=True)   # null until the first change
 
 
 ACCOUNT_OUT = AccountOut()

@@ -163,11 +163,15 @@ class PolicyHistoryFilters(_Strict):
 
 class PolicyOut(Schema):
     version = fields.Integer(attribute="id")
-    allocation = fields.Dict()
+    allocation = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     dues_rebate_ratio = fields.Decimal(places=4, as_string=True)
-    note = fields.String()
-    created_by = fields.String()
-    created_at = fields.AwareDateTime()
+    note = fields.String(allow_none=True)
+    created_by = fields.String(allow_none=True)   # null: the default policy, never set
+    created_at = fields.AwareDateTime(allow_none=True)
+    subsidy_min_age = fields.Integer()
+    subsidy_amount = fields.Decimal(places=2, as_string=True)
+    subsidy_yearly_cap = fields.Decimal(places=2, as_string=True)
+    subsidy_from_settings = fields.Boolean()
 
 
 class RejectionIn(_Strict):

@@ -119,8 +119,8 @@ class VisitorOut(Schema):
     id = fields.Integer()
     name = fields.String()
     role = fields.String()
-    member_id = fields.Integer()
-    branch_id = fields.Integer()
+    member_id = fields.Integer(allow_none=True)   # staff of the office are not members
+    branch_id = fields.Integer(allow_none=True)
     pairs = fields.Boolean()
     active = fields.Boolean()
 
@@ -217,17 +217,18 @@ class HelpCaseNoteOut(Schema):
 class HelpCaseOut(Schema):
     id = fields.Integer()
     member_id = fields.Integer()
-    task_id = fields.Integer()
+    task_id = fields.Integer(allow_none=True)
     title = fields.String()
-    description = fields.String()
+    description = fields.String(allow_none=True)
     status = fields.String()
-    assignee = fields.String()
+    assignee = fields.String(allow_none=True)
     opened_on = fields.Date()
-    opened_by = fields.String()
-    closed_on = fields.Date()
-    result = fields.String()
-    solved = fields.Boolean()
-    closed_by = fields.String()
+    opened_by = fields.String(allow_none=True)
+    # null while the case is open
+    closed_on = fields.Date(allow_none=True)
+    result = fields.String(allow_none=True)
+    solved = fields.Boolean(allow_none=True)
+    closed_by = fields.String(allow_none=True)
     notes = fields.List(fields.Nested(HelpCaseNoteOut))
 
 

@@ -33,20 +33,20 @@ def _subsidy_of(row, settings):
                                  yearly_cap=row.subsidy_yearly_cap)
 
 
-def _subsidy_out(in_use, from_settings):
-    return {"subsidy_min_age": in_use.min_age, "subsidy_amount": f"{in_use.amount:.2f}",
-            "subsidy_yearly_cap": f"{in_use.yearly_cap:.2f}", "subsidy_from_settings": from_settings}
+_POLICY_OUT = PolicyOut()
+_VERSION_FIELDS = ("id", "allocation", "dues_rebate_ratio", "note", "created_by", "created_at")
+_DEFAULT_VERSION = {"id": 0, "allocation": policy.DEFAULT_ALLOCATION, "dues_rebate_ratio": policy.DEFAULT_DUES_REBATE_RATIO,
+                    "note": "默认政策 (the default policy)", "created_by": None, "created_at": None}
 
 
 def _policy_out(row, settings):
-    from_settings = row.subsidy_min_age is None
-    return {**PolicyOut().dump(row), **_subsidy_out(_subsidy_of(row, settings), from_settings)}
-
-
-def _default_policy(settings):
-    return {"version": 0, "allocation": policy.DEFAULT_ALLOCATION,
-            "dues_rebate_ratio": f"{policy.DEFAULT_DUES_REBATE_RATIO:.4f}", "note": "默认政策 (the default policy)",
-            "created_by": None, "created_at": None, **_subsidy_out(settings, True)}
+    """A version (None: the default) as PolicyOut answers it, with the subsidy policy it uses."""
+    version = _DEFAULT_VERSION if row is None else {name: getattr(row, name) for name in _VERSION_FIELDS}
+    in_use = _subsidy_of(row, settings)
+    return _POLICY_OUT.dump({
+        **version, "subsidy_min_age": in_use.min_age, "subsidy_amount": in_use.amount,
+        "subsidy_yearly_cap": in_use.yearly_cap, "subsidy_from_settings": row is None or row.subsidy_min_age is None,
+    })
 
 
 def current_rebate_ratio(session):
@@ -68,7 +68,7 @@ def current_allocation(session):
 def get_policy(session, *, settings):
     """The policy in force: the newest version, or the default while none was set (version 0)."""
     row = _current_policy_row(session)
-    return _policy_out(row, settings) if row is not None else _default_policy(settings)
+    return _policy_out(row, settings)
 
 
 def set_policy(tx, data, actor=None, *, settings):
