@@ -19,7 +19,7 @@ import uuid
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter, Map, RequestRedirect
 from werkzeug.wrappers import Request, Response
 
@@ -112,9 +112,24 @@ class JsonWsgiApp(WsgiApp):
             response = provider.handle_request(request)
         except RequestRedirect as redirect:  # e.g. a doubled slash: let werkzeug redirect
             response = redirect
+        except MethodNotAllowed as exc:
+            response = error_response(exc if _another_method_matches(adapter, exc.valid_methods) else NotFound())
         except HTTPException as exc:
             response = error_response(exc)
         return response(environ, start_response)
+
+
+def _another_method_matches(adapter, methods):
+    """werkzeug answers 405 when a path's static parts fit a rule of another method even though
+    its converter refused the value (an id out of range): only a real match of another
+    method is a 405; otherwise there is no such resource (404)."""
+    for method in methods or ():
+        try:
+            adapter.match(method=method)
+            return True
+        except HTTPException:
+            continue
+    return False
 
 
 class JsonWebServer(WebServer):

@@ -651,6 +651,14 @@ def test_unknown_paths_bad_ids_and_methods_answer_json(system, token):
     assert "GET" in answer.headers["Allow"]
 
 
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/api/v1/branches/2147483648/terms"), ("PATCH", "/api/v1/members/2147483648"),
+    ("GET", "/api/v1/members/2147483648/transfers"), ("POST", "/api/v1/members/0/engagements"),
+])
+def test_an_id_out_of_range_under_a_path_of_other_methods_is_404_not_405(system, token, method, path):
+    assert_error(system.call(method, path, token=token, json={}), 404, "not_found")
+
+
 def test_answers_are_readable_chinese_with_dates_and_money_as_text(system, token):
     answer = system.call("GET", "/api/v1/members/3", token=token)
     assert answer.status_code == 200
