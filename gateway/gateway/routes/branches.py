@@ -12,9 +12,9 @@ ROUTES = [
     Route("GET", "/api/v1/branches/<id:branch_id>", STAFF, "党支部详情", rpc="members.get_branch", call=fetch,
           answer=ms.BranchOut),
     Route("POST", "/api/v1/branches/<id:branch_id>/terms", STAFF, "支委会换届 (选出新一届)",
-          rpc="members.elect_committee", call=write, body=ms.TermIn, status=201),
+          rpc="members.elect_committee", call=write, body=ms.TermIn, answer=ms.TermOut, status=201),
     Route("GET", "/api/v1/branches/<id:branch_id>/terms", STAFF, "支委会历届", rpc="members.list_terms",
-          call=listing),
+          call=listing, answer=ms.TermOut),
     Route("GET", "/api/v1/branches/<id:branch_id>/committee", STAFF, "现任支委会", rpc="members.get_committee",
-          call=fetch),
+          call=fetch, answer=ms.CommitteeOut),
 ]

@@ -319,3 +319,82 @@ class EngagementOut(Schema):
     advice = fields.String()
     recorded_by = fields.String()
     created_at = fields.AwareDateTime()
+
+
+# -- answers the handlers build (dumped through these, so the document cannot drift) --------
+
+class RpcDate(fields.Date):
+    """A date dumped as itself: the RPC carries it as a date, the gateway writes it ``YYYY-MM-DD`` as Date would."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class SeatOut(Schema):
+    member_id = fields.Integer()
+    role = fields.String(metadata={"enum": list(committees.COMMITTEE_ROLES)})
+    name = fields.String()
+    member_status = fields.String(metadata={"enum": list(roster.MEMBER_STATUSES)})
+
+
+class TermOut(Schema):
+    """A committee term (届) with its seats; ``state`` is current, expiring or overdue on the day asked."""
+    id = fields.Integer()
+    branch_id = fields.Integer()
+    starts_on = RpcDate()
+    ends_on = RpcDate()
+    state = fields.String()
+    committee = fields.List(fields.Nested(SeatOut))
+    has_secretary = fields.Boolean()
+    recorded_by = fields.String(allow_none=True)
+
+
+class CommitteeOut(Schema):
+    """A branch's committee now: its latest term, or null when none is recorded."""
+    branch_id = fields.Integer()
+    term = fields.Nested(TermOut, allow_none=True)
+    has_secretary = fields.Boolean()
+
+
+HonorsByLevelOut = type("HonorsByLevelOut", (Schema,), {
+    "__module__": __name__, "__doc__": "The year's honors counted by level: every level, 0 when none.",
+    **{level: fields.Integer() for level in honors.HONOR_LEVELS}})
+
+
+class FiguresOut(Schema):
+    """The roster's headline figures for the yearly report: active members on ``on``, honors in ``year``."""
+    on = RpcDate()
+    year = fields.Integer()
+    members_total = fields.Integer()
+    in_communities = fields.Integer()
+    in_bureau_branch = fields.Integer()
+    average_age = fields.Decimal(places=1, as_string=True, allow_none=True)
+    branches = fields.Integer()
+    committees = fields.Integer()
+    honors_by_level = fields.Nested(HonorsByLevelOut)
+    members_engaged = fields.Integer()
+    engagements = fields.Integer()
+
+
+class ImportJobOut(Schema):
+    """An import job and how far it has got (``progress`` in percent)."""
+    id = fields.Integer()
+    filename = fields.String()
+    status = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    total_rows = fields.Integer(allow_none=True)
+    processed_rows = fields.Integer()
+    progress = fields.Integer()
+    created = fields.Integer()
+    updated = fields.Integer()
+    rejected = fields.Integer()
+    error = fields.String(allow_none=True)
+    started_by = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)
+
+
+class ImportErrorOut(Schema):
+    """One reason a row of an import was rejected, by its row number and column heading."""
+    row = fields.Integer()
+    column = fields.String()
+    reason = fields.String()

@@ -5,12 +5,13 @@ from members.domain.committees import (
     default_term_end, has_secretary, seat_problem, term_reminder_due, term_start_problem, term_state,
 )
 from members.models import Branch, CommitteeSeat, Member, Term, TermReminder
-from members.schemas import BranchFilters, BranchIn, BranchOut, NoFilters, TermIn
+from members.schemas import BranchFilters, BranchIn, BranchOut, CommitteeOut, NoFilters, TermIn, TermOut
 from wuji_infra.db import get_or_404
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, page_of, paging
 
 BRANCH = ("党支部", "branch")
+_TERM_OUT = TermOut()
 
 
 # -- branches -----------------------------------------------------------------
@@ -70,6 +71,7 @@ def _current_term(session, branch_id):
 
 
 def _term_out(session, term, today):
+    """A term with its seats, as TermOut dumps it."""
     rows = session.execute(
         sa.select(CommitteeSeat.member_id, CommitteeSeat.role, Member.name, Member.status)
         .join(Member, Member.id == CommitteeSeat.member_id)
@@ -106,17 +108,16 @@ def elect_committee(tx, branch_id, data, actor=None, *, today):
     tx.session.flush()
     tx.session.add_all(CommitteeSeat(term_id=term.id, **seat) for seat in values["committee"])
     tx.session.flush()
-    return _term_out(tx.session, term, today)
+    return _TERM_OUT.dump(_term_out(tx.session, term, today))
 
 
 def get_committee(session, branch_id, *, today):
     """The branch's current committee; ``term`` is None and ``has_secretary`` false when none is recorded."""
     branch = get_or_404(session, Branch, branch_id, BRANCH)
     term = _current_term(session, branch.id)
-    if term is None:
-        return {"branch_id": branch.id, "term": None, "has_secretary": False}
-    out = _term_out(session, term, today)
-    return {"branch_id": branch.id, "term": out, "has_secretary": out["has_secretary"]}
+    out = None if term is None else _term_out(session, term, today)
+    return CommitteeOut().dump({"branch_id": branch.id, "term": out,
+                                "has_secretary": out is not None and out["has_secretary"]})
 
 
 def list_terms(session, branch_id, filters=None, page=1, page_size=20, *, today):
@@ -124,7 +125,7 @@ def list_terms(session, branch_id, filters=None, page=1, page_size=20, *, today)
     load(NoFilters(), filters or {})
     branch = get_or_404(session, Branch, branch_id, BRANCH)
     query = sa.select(Term).where(Term.branch_id == branch.id).order_by(Term.starts_on.desc(), Term.id.desc())
-    return page_of(session, query, lambda term: _term_out(session, term, today), page, page_size)
+    return page_of(session, query, lambda term: _TERM_OUT.dump(_term_out(session, term, today)), page, page_size)
 
 
 def send_term_reminders(store, *, today):

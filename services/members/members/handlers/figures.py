@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from members.domain.honors import HONOR_LEVELS
 from members.domain.roster import average_age
 from members.models import Branch, Engagement, Honor, Member, Term
-from members.schemas import FiguresIn
+from members.schemas import FiguresIn, FiguresOut
 from wuji_infra.validation import load
 
 
@@ -30,14 +30,14 @@ def headline_figures(session, query=None, *, today):
     in_year = sa.extract("year", Engagement.date) == year
     engaged, engagements = session.execute(
         sa.select(sa.func.count(sa.distinct(Engagement.member_id)), sa.func.count()).where(in_year)).one()
-    return {
+    return FiguresOut().dump({
         "on": on, "year": year,
         "members_total": len(birth_dates),
         "in_communities": by_relation.get("community", 0),
         "in_bureau_branch": by_relation.get("unit", 0),
-        "average_age": str(average) if average is not None else None,
+        "average_age": average,
         "branches": session.scalar(sa.select(sa.func.count()).select_from(Branch)),
         "committees": committees,
         "honors_by_level": {level: honors.get(level, 0) for level in HONOR_LEVELS},
         "members_engaged": engaged, "engagements": engagements,
-    }
+    })

@@ -20,7 +20,7 @@ from members.handlers.roster import (
     record_creation, where,
 )
 from members.models import Branch, ImportJob, ImportRejection, Member, MemberSpecialty
-from members.schemas import MemberFilters, MemberIn, MemberOut, NoFilters
+from members.schemas import ImportErrorOut, ImportJobOut, MemberFilters, MemberIn, MemberOut, NoFilters
 from wuji_infra.db import get_or_404
 from wuji_infra.errors import InvalidInput
 from wuji_infra.validation import load, paging
@@ -30,18 +30,19 @@ CHUNK_ROWS = 500
 STALE_SECONDS = 120  # a running job not advanced for this long was left by a stopped process
 IMPORT_JOB = ("导入任务", "import job")
 _MEMBER_IN = MemberIn()  # one instance for every row: making a schema costs more than a load
+_JOB_OUT = ImportJobOut()
 
 
 def job_out(job):
     total = job.total_rows
-    return {
+    return _JOB_OUT.dump({
         "id": job.id, "filename": job.filename, "status": job.status, "total_rows": total,
         "processed_rows": job.processed_rows,
         "progress": import_progress(job.status, job.processed_rows, total),
         "created": job.created_count, "updated": job.updated_count, "rejected": job.rejected_count,
         "error": job.error, "started_by": job.started_by,
         "created_at": job.created_at, "finished_at": job.finished_at,
-    }
+    })
 
 
 def start_import(tx, content_base64, filename=None, actor=None):
@@ -234,7 +235,8 @@ def list_import_errors(session, job_id, filters=None, page=1, page_size=20):
     items = [{"row": number, "column": column, "reason": reason}
              for number, problems in rejections for column, reasons in problems.items() for reason in reasons]
     start = (page - 1) * page_size
-    return {"items": items[start:start + page_size], "total": len(items), "page": page, "page_size": page_size}
+    return {"items": ImportErrorOut(many=True).dump(items[start:start + page_size]), "total": len(items), "page": page,
+            "page_size": page_size}
 
 
 def import_errors_workbook(session, job_id):
