@@ -2,7 +2,7 @@
 
 Only shapes and types here; the password policy is in accounts.py.
 """
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from gateway import accounts, auth
 
@@ -20,17 +20,12 @@ class JsonBoolean(fields.Boolean):
         return value
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class TokenIn(_Strict):
+class TokenIn(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=100), error_messages=_REQUIRED)
     password = fields.String(required=True, validate=validate.Length(min=1, max=200), error_messages=_REQUIRED)
 
 
-class AccountIn(_Strict):
+class AccountIn(Schema):
     username = fields.String(required=True, error_messages=_REQUIRED,
                              validate=validate.Regexp(accounts.USERNAME, error=accounts.USERNAME_RULE))
     password = fields.String(required=True, error_messages=_REQUIRED)
@@ -38,18 +33,18 @@ class AccountIn(_Strict):
     display_name = fields.String(validate=_DISPLAY_NAME, allow_none=True)
 
 
-class AccountChange(_Strict):
+class AccountChange(Schema):
     role = fields.String(validate=_ROLE)
     display_name = fields.String(validate=_DISPLAY_NAME, allow_none=True)  # null clears it
     active = JsonBoolean()
 
 
-class PasswordChange(_Strict):
+class PasswordChange(Schema):
     current_password = fields.String(required=True, error_messages=_REQUIRED)
     new_password = fields.String(required=True, error_messages=_REQUIRED)
 
 
-class PasswordSet(_Strict):
+class PasswordSet(Schema):
     new_password = fields.String(required=True, error_messages=_REQUIRED)
 
 

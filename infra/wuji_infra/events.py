@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 ENVELOPE_VERSION = 1
 
@@ -19,18 +19,13 @@ class InvalidEvent(Exception):
     """A message that is not a valid event of the expected type."""
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
 def _money(**kwargs):
     return fields.Decimal(as_string=True, places=2, **kwargs)
 
 
 # -- members ------------------------------------------------------------------
 
-class MemberFacts(_Strict):
+class MemberFacts(Schema):
     """What other services keep of a member to apply their rules: welfare
     (age, living situation), funding (pension for dues), activities (branch,
     specialties, mobility)."""
@@ -48,7 +43,7 @@ class MemberFacts(_Strict):
     specialties = fields.List(fields.String(), load_default=list)
 
 
-class MemberHealthEvent(_Strict):
+class MemberHealthEvent(Schema):
     """Shared by the four health events: the event, and the facts rules need."""
     member_id = fields.Integer(required=True)
     health_event_id = fields.Integer(required=True)
@@ -63,7 +58,7 @@ class MemberHospitalized(MemberHealthEvent):
     hospital = fields.String(required=True)
 
 
-class MemberTransferred(_Strict):
+class MemberTransferred(Schema):
     member_id = fields.Integer(required=True)
     org_relation = fields.String(required=True)
     community = fields.String(allow_none=True, load_default=None)
@@ -77,7 +72,7 @@ class MemberTransferred(_Strict):
 
 # -- welfare ------------------------------------------------------------------
 
-class VisitTaskCreated(_Strict):
+class VisitTaskCreated(Schema):
     task_id = fields.Integer(required=True)
     member_id = fields.Integer(required=True)
     cause = fields.String(required=True)
@@ -85,7 +80,7 @@ class VisitTaskCreated(_Strict):
     source_event_id = fields.String(allow_none=True, load_default=None)
 
 
-class VisitCompleted(_Strict):
+class VisitCompleted(Schema):
     task_id = fields.Integer(required=True)
     member_id = fields.Integer(required=True)
     visited_on = fields.Date(required=True)
@@ -93,7 +88,7 @@ class VisitCompleted(_Strict):
     goods_value = _money(required=True)
 
 
-class VisitTaskDue(_Strict):
+class VisitTaskDue(Schema):
     """visit_task_due_soon (a day before) and visit_task_overdue, once per task."""
     task_id = fields.Integer(required=True)
     member_id = fields.Integer(required=True)
@@ -102,14 +97,14 @@ class VisitTaskDue(_Strict):
     assignee = fields.String(allow_none=True, load_default=None)
 
 
-class HelpCaseClosed(_Strict):
+class HelpCaseClosed(Schema):
     case_id = fields.Integer(required=True)
     member_id = fields.Integer(required=True)
 
 
 # -- funding ------------------------------------------------------------------
 
-class SubsidyChecked(_Strict):
+class SubsidyChecked(Schema):
     check_id = fields.Integer(required=True)
     member_id = fields.Integer(required=True)
     cause = fields.String(required=True)
@@ -118,7 +113,7 @@ class SubsidyChecked(_Strict):
     source_event_id = fields.String(allow_none=True, load_default=None)
 
 
-class ExpenseBooked(_Strict):
+class ExpenseBooked(Schema):
     expense_id = fields.Integer(required=True)
     year = fields.Integer(required=True)
     category = fields.String(required=True)
@@ -128,7 +123,7 @@ class ExpenseBooked(_Strict):
     member_id = fields.Integer(allow_none=True, load_default=None)
 
 
-class ExpenseRefused(_Strict):
+class ExpenseRefused(Schema):
     year = fields.Integer(required=True)
     category = fields.String(required=True)
     amount = _money(required=True)
@@ -139,7 +134,7 @@ class ExpenseRefused(_Strict):
 
 # -- activities ---------------------------------------------------------------
 
-class StudySessionRecorded(_Strict):
+class StudySessionRecorded(Schema):
     session_id = fields.Integer(required=True)
     branch_id = fields.Integer(required=True)
     date = fields.Date(required=True)
@@ -147,7 +142,7 @@ class StudySessionRecorded(_Strict):
     absent = fields.Integer(required=True)
 
 
-class ActivityRecorded(_Strict):
+class ActivityRecorded(Schema):
     activity_id = fields.Integer(required=True)
     branch_id = fields.Integer(required=True)
     kind = fields.String(required=True)
@@ -158,7 +153,7 @@ class ActivityRecorded(_Strict):
     expense_category = fields.String(required=True)
 
 
-class BulletinPublished(_Strict):
+class BulletinPublished(Schema):
     bulletin_id = fields.Integer(required=True)
     branch_id = fields.Integer(required=True)
     number = fields.Integer(required=True)
@@ -166,7 +161,7 @@ class BulletinPublished(_Strict):
     items = fields.Integer(required=True)
 
 
-class ContactLogged(_Strict):
+class ContactLogged(Schema):
     contact_id = fields.Integer(required=True)
     branch_id = fields.Integer(required=True)
     level = fields.String(required=True)
@@ -176,7 +171,7 @@ class ContactLogged(_Strict):
 
 # -- members: the branch committee ---------------------------------------------
 
-class BranchTermReminder(_Strict):
+class BranchTermReminder(Schema):
     """branch_term_expiring (6 and 3 months before) and branch_term_overdue (monthly)."""
     branch_id = fields.Integer(required=True)
     term_id = fields.Integer(required=True)
@@ -214,7 +209,7 @@ EVENT_TYPES = {
 _SCHEMAS = {event_type: schema() for event_type, (_, schema) in EVENT_TYPES.items()}
 
 
-class _Envelope(_Strict):
+class _Envelope(Schema):
     event_id = fields.UUID(required=True)
     event_type = fields.String(required=True, validate=validate.OneOf(sorted(EVENT_TYPES)))
     source = fields.String(required=True)

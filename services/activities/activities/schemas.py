@@ -1,5 +1,5 @@
 """marshmallow schemas at the activities service's boundary: what comes in, what goes out."""
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from activities.domain.activities import ACTIVITY_KINDS, DEFAULT_EXPENSE_CATEGORY, EXPENSE_CATEGORIES
 from activities.domain.bulletins import BULLETIN_ITEM_KINDS
@@ -29,14 +29,9 @@ def _unique(values):
         raise ValidationError("有重复的党员 (a member appears twice)")
 
 
-class _In(Schema):
-    class Meta:
-        unknown = RAISE
-
-
 # -- study sessions -----------------------------------------------------------
 
-class StudySessionIn(_In):
+class StudySessionIn(Schema):
     branch_id = Id(required=True, error_messages=_REQUIRED)
     date = fields.Date(required=True, error_messages=_REQUIRED)
     topic = _text(200, required=True, error_messages=_REQUIRED)
@@ -46,7 +41,7 @@ class StudySessionIn(_In):
                                       _unique])
 
 
-class CatchUpIn(_In):
+class CatchUpIn(Schema):
     member_id = Id(required=True, error_messages=_REQUIRED)
     method = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(CATCH_UP_METHODS))
     date = fields.Date(required=True, error_messages=_REQUIRED)
@@ -74,13 +69,13 @@ class StudySessionOut(Schema):
     attendance = fields.List(fields.Nested(AttendanceOut))
 
 
-class StudySessionFilters(_In):
+class StudySessionFilters(Schema):
     branch_id = Id()
     date_from = fields.Date()
     date_to = fields.Date()
 
 
-class AbsenceFilters(_In):
+class AbsenceFilters(Schema):
     branch_id = Id()
     member_id = Id()
     caught_up = fields.Boolean(truthy={"true", "1", True}, falsy={"false", "0", False})
@@ -88,7 +83,7 @@ class AbsenceFilters(_In):
     date_to = fields.Date()
 
 
-class ComplianceQuery(_In):
+class ComplianceQuery(Schema):
     branch_id = Id(required=True, error_messages=_REQUIRED)
     year = fields.Integer(required=True, error_messages=_REQUIRED,
                           validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))
@@ -96,7 +91,7 @@ class ComplianceQuery(_In):
 
 # -- contacts -----------------------------------------------------------------
 
-class LearnedIn(_In):
+class LearnedIn(Schema):
     thoughts = fields.String(validate=validate.Length(max=2000))
     study = fields.String(validate=validate.Length(max=2000))
     life = fields.String(validate=validate.Length(max=2000))
@@ -109,7 +104,7 @@ class LearnedIn(_In):
                                   field_name="_schema")
 
 
-class ContactIn(_In):
+class ContactIn(Schema):
     branch_id = Id(required=True, error_messages=_REQUIRED)
     level = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(CONTACT_LEVELS))
     contact_by = _text(50, required=True, error_messages=_REQUIRED)
@@ -134,7 +129,7 @@ class ContactOut(Schema):
     created_at = fields.AwareDateTime()
 
 
-class ContactFilters(_In):
+class ContactFilters(Schema):
     branch_id = Id()
     member_id = Id()
     level = fields.String(validate=_one_of(CONTACT_LEVELS))
@@ -142,14 +137,14 @@ class ContactFilters(_In):
     date_to = fields.Date()
 
 
-class CoverageQuery(_In):
+class CoverageQuery(Schema):
     branch_id = Id()
     as_of = fields.Date()
 
 
 # -- activities ---------------------------------------------------------------
 
-class ActivityIn(_In):
+class ActivityIn(Schema):
     branch_id = Id(required=True, error_messages=_REQUIRED)
     kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(ACTIVITY_KINDS))
     date = fields.Date(required=True, error_messages=_REQUIRED)
@@ -183,7 +178,7 @@ class ActivityOut(Schema):
     created_at = fields.AwareDateTime()
 
 
-class ActivityFilters(_In):
+class ActivityFilters(Schema):
     branch_id = Id()
     kind = fields.String(validate=_one_of(ACTIVITY_KINDS))
     date_from = fields.Date()
@@ -197,7 +192,7 @@ def _web_link(value):
         raise ValidationError("链接应以 http:// 或 https:// 开头 (a web link)")
 
 
-class BulletinItemIn(_In):
+class BulletinItemIn(Schema):
     title = _text(200, required=True, error_messages=_REQUIRED)
     kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(BULLETIN_ITEM_KINDS))
     link = fields.String(validate=[validate.Length(max=1000), _web_link])
@@ -212,7 +207,7 @@ class BulletinItemIn(_In):
 _REACH = validate.Range(min=0, max=100000, error="人数应在0到100000之间 (0 to 100000)")
 
 
-class BulletinIn(_In):
+class BulletinIn(Schema):
     branch_id = Id(required=True, error_messages=_REQUIRED)
     number = fields.Integer(required=True, error_messages=_REQUIRED,
                             validate=validate.Range(min=1, max=1000, error="期号应在1到1000之间 (1 to 1000)"))
@@ -237,7 +232,7 @@ class BulletinOut(Schema):
     created_at = fields.AwareDateTime()
 
 
-class BulletinFilters(_In):
+class BulletinFilters(Schema):
     branch_id = Id()
     year = fields.Integer(validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))
     date_from = fields.Date()
@@ -246,7 +241,7 @@ class BulletinFilters(_In):
 
 # -- review meetings ----------------------------------------------------------
 
-class ReviewParticipantIn(_In):
+class ReviewParticipantIn(Schema):
     member_id = Id(required=True, error_messages=_REQUIRED)
     advice = _text(5000, required=True, error_messages=_REQUIRED)
 
@@ -255,7 +250,7 @@ def _unique_participants(values):
     _unique([value["member_id"] for value in values])
 
 
-class ReviewMeetingIn(_In):
+class ReviewMeetingIn(Schema):
     kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(REVIEW_MEETING_KINDS))
     topic = _text(200, required=True, error_messages=_REQUIRED)
     date = fields.Date(required=True, error_messages=_REQUIRED)
@@ -282,18 +277,18 @@ class ReviewMeetingOut(Schema):
     created_at = fields.AwareDateTime()
 
 
-class ReviewMeetingFilters(_In):
+class ReviewMeetingFilters(Schema):
     kind = fields.String(validate=_one_of(REVIEW_MEETING_KINDS))
     member_id = Id()
     date_from = fields.Date()
     date_to = fields.Date()
 
 
-class ExpertFilters(_In):
+class ExpertFilters(Schema):
     specialty = _text(50)
     branch_id = Id()
 
 
-class YearQuery(_In):
+class YearQuery(Schema):
     year = fields.Integer(required=True, error_messages=_REQUIRED,
                           validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))

@@ -1,5 +1,5 @@
 """marshmallow schemas at the funding service's boundary: what comes in, what goes out."""
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from funding.domain.ledger import CATEGORIES, MAX_YEAR, MIN_YEAR, SOURCES
 from wuji_infra.errors import InvalidInput
@@ -35,9 +35,6 @@ class SubsidyCheckOut(Schema):
 class SubsidyCheckFilters(Schema):
     """Query-string filters: every value arrives as a string."""
 
-    class Meta:
-        unknown = RAISE
-
     member_id = Id(error_messages={"invalid": "应为整数 (must be a whole number)"})
     status = fields.String(validate=validate.OneOf(
         ["pending_approval", "not_eligible", "approved", "rejected"],
@@ -63,25 +60,20 @@ _TEXT = dict(validate=validate.Length(max=300, error="最多300字 (at most 300 
 _DATE = dict(error_messages={"invalid": "日期格式应为 YYYY-MM-DD (a date like 2026-03-10)"})
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class BudgetIn(_Strict):
+class BudgetIn(Schema):
     year = fields.Integer(required=True, strict=True, **_YEAR)
     source = fields.String(required=True, **_SOURCE)
     amount = Money(positive=True, required=True, error_messages={"required": "必填 (required)"})
     note = fields.String(load_default="", **_TEXT)
 
 
-class BudgetFilters(_Strict):
+class BudgetFilters(Schema):
     """Query-string filters: every value arrives as a string."""
     year = fields.Integer(**_YEAR)
     source = fields.String(**_SOURCE)
 
 
-class ExpenseIn(_Strict):
+class ExpenseIn(Schema):
     year = fields.Integer(required=True, strict=True, **_YEAR)
     category = fields.String(required=True, **_CATEGORY)
     amount = Money(positive=True, required=True, error_messages={"required": "必填 (required)"})
@@ -131,11 +123,11 @@ class ExpenseOut(Schema):
     allocations = fields.List(fields.Nested(AllocationOut), attribute="entries")
 
 
-class BalancesQuery(_Strict):
+class BalancesQuery(Schema):
     year = fields.Integer(required=True, **_YEAR)
 
 
-class LedgerFilters(_Strict):
+class LedgerFilters(Schema):
     """Query-string filters: every value arrives as a string."""
     year = fields.Integer(**_YEAR)
     source = fields.String(**_SOURCE)
@@ -145,7 +137,7 @@ class LedgerFilters(_Strict):
     date_to = fields.Date(**_DATE)
 
 
-class PolicyIn(_Strict):
+class PolicyIn(Schema):
     allocation = fields.Dict(required=True, error_messages={"required": "必填 (required)",
                                                             "invalid": "应为对象 (must be an object)"})
     # absent: the ratio in force stays
@@ -157,7 +149,7 @@ class PolicyIn(_Strict):
     note = fields.String(load_default="", **_TEXT)
 
 
-class PolicyHistoryFilters(_Strict):
+class PolicyHistoryFilters(Schema):
     """The history has no filters (yet): any given is unknown."""
 
 
@@ -174,7 +166,7 @@ class PolicyOut(Schema):
     subsidy_from_settings = fields.Boolean()
 
 
-class RejectionIn(_Strict):
+class RejectionIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(
         min=1, max=300, error="应为1到300字 (1 to 300 characters)"), error_messages={"required": "必填 (required)"})
 
@@ -186,14 +178,14 @@ _MONTH = dict(validate=validate.Range(min=1, max=12, error="月份应为1到12 (
 _MEMBER = dict(error_messages={"invalid": "应为整数 (must be a whole number)", "required": "必填 (required)"})
 
 
-class FixDuesIn(_Strict):
+class FixDuesIn(Schema):
     year = fields.Integer(required=True, strict=True, **_YEAR)
     # absent: each member from January, or from the month they came on the roster that year
     from_month = fields.Integer(load_default=None, strict=True, **{**_MONTH, "error_messages": {
         "invalid": "月份应为整数 (month must be a whole number)"}})
 
 
-class DuesAdjustmentIn(_Strict):
+class DuesAdjustmentIn(Schema):
     member_id = Id(required=True, strict=True, **_MEMBER)
     year = fields.Integer(required=True, strict=True, **_YEAR)
     from_month = fields.Integer(required=True, strict=True, **_MONTH)
@@ -202,7 +194,7 @@ class DuesAdjustmentIn(_Strict):
         min=1, max=300, error="应为1到300字 (1 to 300 characters)"), error_messages={"required": "必填 (required)"})
 
 
-class DuesPaymentIn(_Strict):
+class DuesPaymentIn(Schema):
     member_id = Id(required=True, strict=True, **_MEMBER)
     year = fields.Integer(required=True, strict=True, **_YEAR)
     month = fields.Integer(required=True, strict=True, **_MONTH)
@@ -246,12 +238,12 @@ class DuesPaymentOut(Schema):
     recorded_at = fields.AwareDateTime()
 
 
-class ArrearsQuery(_Strict):
+class ArrearsQuery(Schema):
     year = fields.Integer(required=True, **_YEAR)
     member_id = Id(**_ID)
 
 
-class StatementQuery(_Strict):
+class StatementQuery(Schema):
     year = fields.Integer(required=True, **_YEAR)
 
 

@@ -1,5 +1,5 @@
 """marshmallow schemas at the members service's boundary: what comes in, what goes out."""
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from members.domain import committees, health, honors, roster
 from wuji_infra.validation import Id, Money
@@ -16,25 +16,16 @@ def _text(max_length, required=False, **kwargs):
 
 
 class BranchIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     name = _text(100, required=True)
     unit = _text(200, required=True)
 
 
 class BranchFilters(Schema):
-    class Meta:
-        unknown = RAISE
-
     without_secretary = fields.Boolean()
 
 
 class NoFilters(Schema):
     """The filters of a list that has none: any filter given is refused by name."""
-
-    class Meta:
-        unknown = RAISE
 
 
 class BranchOut(Schema):
@@ -46,9 +37,6 @@ class BranchOut(Schema):
 
 class MemberIn(Schema):
     """A member as a front end sends it. ``partial=True`` for PATCH."""
-
-    class Meta:
-        unknown = RAISE
 
     name = _text(50, required=True)
     gender = fields.String(required=True, validate=validate.OneOf(roster.GENDERS), error_messages=_REQUIRED)
@@ -120,9 +108,6 @@ class MemberOut(Schema):
 
 
 class MemberFilters(Schema):
-    class Meta:
-        unknown = RAISE
-
     branch_id = Id()
     q = fields.String(validate=validate.Length(min=1, max=50))
     org_relation = fields.String(validate=validate.OneOf(roster.ORG_RELATIONS))
@@ -132,9 +117,6 @@ class MemberFilters(Schema):
 
 
 class HealthEventIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     kind = fields.String(required=True, validate=validate.OneOf(health.HEALTH_EVENT_KINDS), error_messages=_REQUIRED)
     date = fields.Date(required=True, error_messages=_REQUIRED)
     hospital = _text(200, allow_none=True)
@@ -178,9 +160,6 @@ class HealthReadOut(Schema):
 
 
 class TransferIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     target = fields.String(required=True, validate=validate.OneOf(roster.TRANSFER_TARGETS), error_messages=_REQUIRED)
     date = fields.Date(required=True, error_messages=_REQUIRED)
     community = _text(200, allow_none=True)
@@ -206,18 +185,12 @@ class TransferOut(Schema):
 
 
 class SeatIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     member_id = Id(required=True, strict=True, error_messages=_REQUIRED)
     role = fields.String(required=True, validate=validate.OneOf(committees.COMMITTEE_ROLES), error_messages=_REQUIRED)
 
 
 class TermIn(Schema):
     """A newly elected committee: a new term (换届); ``ends_on`` defaults to three years."""
-
-    class Meta:
-        unknown = RAISE
 
     starts_on = fields.Date(required=True, error_messages=_REQUIRED)
     ends_on = fields.Date()
@@ -234,9 +207,6 @@ class TermIn(Schema):
 
 
 class HonorIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     title = _text(100, required=True)
     level = fields.String(required=True, validate=validate.OneOf(honors.HONOR_LEVELS), error_messages=_REQUIRED)
     year = fields.Integer(required=True, strict=True, validate=validate.Range(min=1921, max=2200),
@@ -256,18 +226,12 @@ class HonorOut(Schema):
 
 
 class HonorFilters(Schema):
-    class Meta:
-        unknown = RAISE
-
     member_id = Id()
     level = fields.String(validate=validate.OneOf(honors.HONOR_LEVELS))
     year = fields.Integer()
 
 
 class SocialRoleIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     role = _text(100, required=True)
     appointed_by = _text(200, required=True)
     starts_on = fields.Date(required=True, error_messages=_REQUIRED)
@@ -293,17 +257,11 @@ class SocialRoleOut(Schema):
 
 
 class FiguresIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     on = fields.Date()
     year = fields.Integer(validate=validate.Range(min=1921, max=2200))
 
 
 class EngagementIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     date = fields.Date(required=True, error_messages=_REQUIRED)
     meeting = _text(200, required=True)
     organizer = _text(200, allow_none=True)

@@ -1,5 +1,5 @@
 """marshmallow schemas at the welfare service's boundary: what comes in, what goes out."""
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from welfare.domain import festivals, help_cases, pairings, tasks
 from wuji_infra.validation import Id, Money
@@ -59,9 +59,6 @@ class VisitTaskOut(Schema):
 class VisitTaskFilters(Schema):
     """Filters of list_visit_tasks, as strings from the query string."""
 
-    class Meta:
-        unknown = RAISE
-
     member_id = fields.Integer()
     assignee = fields.String(validate=validate.Length(min=1, max=100))
     cause = fields.String(validate=validate.OneOf(tasks.CAUSES))
@@ -72,9 +69,6 @@ class VisitTaskFilters(Schema):
 
 
 class VisitCompletionIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     visited_on = fields.Date(required=True, error_messages=_REQUIRED)
     kind = fields.String(validate=validate.OneOf(tasks.VISIT_KINDS))
     visitors = fields.List(
@@ -88,25 +82,16 @@ class VisitCompletionIn(Schema):
 
 
 class AssigneeIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     assignee = fields.String(required=True, allow_none=True, error_messages=_REQUIRED,
                              validate=[validate.Length(min=1, max=100), _not_blank])
 
 
 class CancelIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     note = fields.String(required=True, error_messages=_REQUIRED,
                          validate=[validate.Length(min=1, max=2000), _not_blank])
 
 
 class VisitorIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     name = fields.String(required=True, error_messages=_REQUIRED, validate=[validate.Length(min=1, max=50), _not_blank])
     role = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(pairings.VISITOR_ROLES))
     member_id = Id(allow_none=True)
@@ -126,9 +111,6 @@ class VisitorOut(Schema):
 
 
 class VisitorFilters(Schema):
-    class Meta:
-        unknown = RAISE
-
     role = fields.String(validate=validate.OneOf(pairings.VISITOR_ROLES))
     branch_id = fields.Integer()
     pairs = fields.Boolean()
@@ -149,9 +131,6 @@ class PairingOut(Schema):
 
 
 class PairingFilters(Schema):
-    class Meta:
-        unknown = RAISE
-
     member_id = fields.Integer()
     helper_id = fields.Integer()
     active = fields.Boolean()
@@ -171,9 +150,6 @@ class PairingDetailOut(PairingOut):
 
 
 class PairingIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     member_id = Id(required=True, error_messages=_REQUIRED)
     helper_id = Id(required=True, error_messages=_REQUIRED)
     reason = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(pairings.PAIRING_REASONS))
@@ -182,18 +158,12 @@ class PairingIn(Schema):
 
 
 class PairingEndIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     ended_on = fields.Date()
     reason = fields.String(required=True, error_messages=_REQUIRED,
                            validate=[validate.Length(min=1, max=2000), _not_blank])
 
 
 class TalkIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     talked_on = fields.Date(required=True, error_messages=_REQUIRED)
     how = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(pairings.TALK_WAYS))
     notes = fields.String(required=True, error_messages=_REQUIRED,
@@ -201,9 +171,6 @@ class TalkIn(Schema):
 
 
 class UnpairedFilters(Schema):
-    class Meta:
-        unknown = RAISE
-
     branch_id = fields.Integer()
 
 
@@ -236,9 +203,6 @@ class HelpCaseIn(Schema):
     """Open a help case; with ``task_id`` (a visit whose needs raised it) the
     member is the visit's, and ``member_id`` may be left out."""
 
-    class Meta:
-        unknown = RAISE
-
     member_id = Id()
     task_id = Id(allow_none=True)
     title = fields.String(required=True, error_messages=_REQUIRED, validate=[validate.Length(min=1, max=200), _not_blank])
@@ -248,9 +212,6 @@ class HelpCaseIn(Schema):
 
 
 class HelpCaseFilters(Schema):
-    class Meta:
-        unknown = RAISE
-
     member_id = fields.Integer()
     status = fields.String(validate=validate.OneOf(help_cases.HELP_CASE_STATUSES))
     assignee = fields.String(validate=validate.Length(min=1, max=100))
@@ -259,17 +220,11 @@ class HelpCaseFilters(Schema):
 
 
 class NoteIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     note = fields.String(required=True, error_messages=_REQUIRED,
                          validate=[validate.Length(min=1, max=4000), _not_blank])
 
 
 class HelpCaseCloseIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     result = fields.String(required=True, error_messages=_REQUIRED,
                            validate=[validate.Length(min=1, max=4000), _not_blank])
     solved = fields.Boolean(load_default=True)
@@ -281,9 +236,6 @@ def _policy_defaults():
 
 
 class FestivalPolicyIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     min_age = fields.Integer(allow_none=True, load_default=_policy_defaults().min_age,
                              validate=validate.Range(min=50, max=120))
     lives_alone = fields.Boolean(load_default=_policy_defaults().lives_alone)
@@ -293,9 +245,6 @@ class FestivalPolicyIn(Schema):
 
 
 class FestivalBatchIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     festival = fields.String(required=True, error_messages=_REQUIRED, validate=validate.OneOf(sorted(festivals.FESTIVALS)))
     year = fields.Integer(required=True, error_messages=_REQUIRED, validate=validate.Range(min=festivals.FIRST_YEAR, max=festivals.LAST_YEAR))
     # without a policy here, the festival's stored policy applies
@@ -303,9 +252,6 @@ class FestivalBatchIn(Schema):
 
 
 class FestivalYearIn(Schema):
-    class Meta:
-        unknown = RAISE
-
     year = fields.Integer(validate=validate.Range(min=festivals.FIRST_YEAR, max=festivals.LAST_YEAR))
 
 
