@@ -1,6 +1,6 @@
 """Study sessions, contacts, activities, bulletins, review meetings, experts and
 the year's figures (activities service)."""
-from activities import schemas as acts
+from activities import answers, schemas as acts
 
 from gateway.auth import STAFF
 from gateway.routes.table import Route, fetch, idempotent_write, listing, view, write
@@ -13,17 +13,17 @@ ROUTES = [
     Route("GET", "/api/v1/study-sessions/<id:session_id>", STAFF, "集体学习详情",
           rpc="activities.get_study_session", call=fetch, answer=acts.StudySessionOut),
     Route("POST", "/api/v1/study-sessions/<id:session_id>/catch-ups", STAFF, "记录补学",
-          rpc="activities.record_catch_up", call=write, body=acts.CatchUpIn, status=201),
+          rpc="activities.record_catch_up", call=write, body=acts.CatchUpIn, answer=acts.StudySessionOut, status=201),
     Route("GET", "/api/v1/study-absences", STAFF, "缺学名单", rpc="activities.list_absences", call=listing,
-          query=acts.AbsenceFilters),
+          query=acts.AbsenceFilters, answer=answers.AbsenceOut),
     Route("GET", "/api/v1/study-compliance", STAFF, "学习达标情况", rpc="activities.study_compliance",
-          call=view, query=acts.ComplianceQuery),
+          call=view, query=acts.ComplianceQuery, answer=answers.StudyComplianceOut),
     Route("POST", "/api/v1/contacts", STAFF, "记录联系党员", rpc="activities.log_contact",
           call=idempotent_write, idempotent=True, body=acts.ContactIn, answer=acts.ContactOut, status=201),
     Route("GET", "/api/v1/contacts", STAFF, "联系记录", rpc="activities.list_contacts", call=listing,
           query=acts.ContactFilters, answer=acts.ContactOut),
     Route("GET", "/api/v1/contacts/coverage", STAFF, "联系覆盖情况", rpc="activities.contact_coverage",
-          call=listing, query=acts.CoverageQuery),
+          call=listing, query=acts.CoverageQuery, answer=answers.UncontactedMemberOut),
     Route("POST", "/api/v1/activities", STAFF, "记录活动", rpc="activities.record_activity",
           call=idempotent_write, idempotent=True, body=acts.ActivityIn, answer=acts.ActivityOut, status=201),
     Route("GET", "/api/v1/activities", STAFF, "活动列表", rpc="activities.list_activities", call=listing,
@@ -37,7 +37,7 @@ ROUTES = [
     Route("GET", "/api/v1/bulletins/<id:bulletin_id>", STAFF, "简报详情", rpc="activities.get_bulletin",
           call=fetch, answer=acts.BulletinOut),
     Route("GET", "/api/v1/bulletin-gaps", STAFF, "未出简报的周", rpc="activities.bulletin_gaps", call=view,
-          query=acts.ComplianceQuery),
+          query=acts.ComplianceQuery, answer=answers.BulletinGapsOut),
     Route("POST", "/api/v1/review-meetings", STAFF, "记录论证评审会", rpc="activities.record_review_meeting",
           call=write, body=acts.ReviewMeetingIn, answer=acts.ReviewMeetingOut, status=201),
     Route("GET", "/api/v1/review-meetings", STAFF, "论证评审会列表", rpc="activities.list_review_meetings",
@@ -45,7 +45,7 @@ ROUTES = [
     Route("GET", "/api/v1/review-meetings/<id:meeting_id>", STAFF, "论证评审会详情",
           rpc="activities.get_review_meeting", call=fetch, answer=acts.ReviewMeetingOut),
     Route("GET", "/api/v1/experts", STAFF, "专家人才库", rpc="activities.list_experts", call=listing,
-          query=acts.ExpertFilters),
+          query=acts.ExpertFilters, answer=answers.ExpertOut),
     Route("GET", "/api/v1/activity-statistics", STAFF, "年度活动统计", rpc="activities.statistics", call=view,
-          query=acts.YearQuery, name="activity_statistics"),
+          query=acts.YearQuery, answer=answers.StatisticsOut, name="activity_statistics"),
 ]

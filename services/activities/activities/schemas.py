@@ -50,23 +50,30 @@ class CatchUpIn(Schema):
 
 
 class AttendanceOut(Schema):
+    """A member expected at a session: attended or caught up, with their name and mobility (送学上门)."""
     member_id = fields.Integer()
     attended = fields.Boolean()
-    catch_up_method = fields.String()
-    catch_up_on = fields.Date()
-    catch_up_by = fields.String()
-    catch_up_note = fields.String()
+    catch_up_method = fields.String(allow_none=True)
+    catch_up_on = fields.Date(allow_none=True)
+    catch_up_by = fields.String(allow_none=True)
+    catch_up_note = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    mobility_limited = fields.Boolean()
 
 
 class StudySessionOut(Schema):
+    """A session as recorded, read and caught up: its attendance and how many attended, were absent, caught up."""
     id = fields.Integer()
     branch_id = fields.Integer()
     date = fields.Date()
     topic = fields.String()
     materials = fields.List(fields.String())
-    recorded_by = fields.String()
+    recorded_by = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
     attendance = fields.List(fields.Nested(AttendanceOut))
+    attended = fields.Integer()
+    absent = fields.Integer()
+    caught_up = fields.Integer()
 
 
 class StudySessionFilters(Schema):

@@ -47,6 +47,9 @@ def caught_up_problem(stored_method):
     return None
 
 
+MONTH_STATUSES = ("held", "not_due", "future", "no_members", "missing")  # what month_status answers
+
+
 def month_status(year, month, held, first_member_on, today):
     """A branch's compliance for one month: ``held`` when it had a session,
     ``not_due`` for a month that has not ended yet without one (still time),

@@ -1,6 +1,7 @@
 """The study bulletin (学习园地): issues numbered per branch and year, and the weeks without one."""
 import sqlalchemy as sa
 
+from activities.answers import BulletinGapsOut
 from activities.domain import bulletins as rules
 from activities.handlers.member_facts import first_member_on
 from activities.models import Bulletin
@@ -59,9 +60,7 @@ def bulletin_gaps(session, query=None, *, today):
         Bulletin.branch_id == branch_id, Bulletin.date >= monday, Bulletin.date <= sunday)).all()
     missing = rules.weeks_without_issue(year, [r.date for r in rows], first_member_on(session, branch_id), today)
     in_year = [r for r in rows if r.date.year == year]
-    return {
+    return BulletinGapsOut().dump({
         "branch_id": branch_id, "year": year,
-        "issues": len(in_year), "items": sum(r.item_count for r in in_year),
-        "weeks_without_issue": [dict(w, monday=w["monday"].isoformat(), sunday=w["sunday"].isoformat())
-                                for w in missing],
-    }
+        "issues": len(in_year), "items": sum(r.item_count for r in in_year), "weeks_without_issue": missing,
+    })

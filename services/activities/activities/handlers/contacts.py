@@ -1,6 +1,7 @@
 """The three contacts (三个联系): logging them, and who was not contacted in the last quarter."""
 import sqlalchemy as sa
 
+from activities.answers import UncontactedMemberOut
 from activities.domain.contacts import coverage_window, learned_of
 from activities.domain.member_facts import active_member_problem
 from activities.handlers.member_facts import facts_of, refuse_participants
@@ -9,6 +10,8 @@ from activities.schemas import ContactFilters, ContactIn, ContactOut, CoverageQu
 from activities.shared import already_done, filtered, flush_once, refuse_future
 from wuji_infra.errors import InvalidInput
 from wuji_infra.validation import load, page_of, paging
+
+_UNCONTACTED_OUT = UncontactedMemberOut(many=True)
 
 
 def log_contact(tx, data, actor=None, request_id=None, *, today):
@@ -82,10 +85,8 @@ def contact_coverage(session, filters=None, page=1, page_size=20, *, today):
                .where(Contact.member_id == MemberFact.member_id, Contact.date <= end)
                .correlate(MemberFact).scalar_subquery())
     rows = session.execute(
-        sa.select(MemberFact.member_id, MemberFact.name, MemberFact.branch_id, last_on.label("last_on"))
+        sa.select(MemberFact.member_id, MemberFact.name, MemberFact.branch_id, last_on.label("last_contact_on"))
         .where(active, ~contacted).order_by(MemberFact.branch_id, MemberFact.member_id)
         .limit(page_size).offset((page - 1) * page_size)).all()
-    items = [{"member_id": r.member_id, "name": r.name, "branch_id": r.branch_id,
-              "last_contact_on": r.last_on.isoformat() if r.last_on else None} for r in rows]
     return {"as_of": as_of.isoformat(), "window_start": start.isoformat(), "branches": branches,
-            "items": items, "total": total, "page": page, "page_size": page_size}
+            "items": _UNCONTACTED_OUT.dump(rows), "total": total, "page": page, "page_size": page_size}

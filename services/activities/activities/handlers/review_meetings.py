@@ -1,6 +1,7 @@
 """Review meetings (论证会/研讨会): the experts who took part and their advice; finding experts."""
 import sqlalchemy as sa
 
+from activities.answers import ExpertOut
 from activities.domain.review_meetings import EXPERTS_ONLY, expert_problems
 from activities.handlers.member_facts import known_facts
 from activities.models import MemberFact, MemberSpecialty, ReviewMeeting, ReviewParticipant
@@ -11,6 +12,7 @@ from wuji_infra.errors import InvalidInput
 from wuji_infra.validation import load, page_of, paging
 
 REVIEW_MEETING = ("论证会/研讨会", "review meeting")
+_EXPERTS_OUT = ExpertOut(many=True)
 
 
 def record_review_meeting(tx, data, actor=None, *, today):
@@ -63,6 +65,4 @@ def list_experts(session, filters=None, page=1, page_size=20):
         query = query.where(MemberFact.branch_id == chosen["branch_id"])
     page, page_size = paging(page, page_size)
     total, rows = paged_rows(session, query, page, page_size)
-    return {"items": [{"member_id": r.member_id, "name": r.name, "branch_id": r.branch_id,
-                       "specialties": r.specialties, "review_meetings": r.review_meetings} for r in rows],
-            "total": total, "page": page, "page_size": page_size}
+    return {"items": _EXPERTS_OUT.dump(rows), "total": total, "page": page, "page_size": page_size}

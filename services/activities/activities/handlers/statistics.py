@@ -1,9 +1,9 @@
 """The yearly report's figures from activities: study, bulletins, contacts, activities, review meetings."""
 import datetime as dt
-from decimal import Decimal
 
 import sqlalchemy as sa
 
+from activities.answers import StatisticsOut
 from activities.domain.activities import ACTIVITY_KINDS, NO_COST, NO_HOURS
 from activities.domain.contacts import CONTACT_LEVELS
 from activities.models import Activity, Bulletin, Contact, MemberFact, ReviewMeeting, ReviewParticipant, StudySession
@@ -50,13 +50,8 @@ def statistics(session, query=None):
         .select_from(ReviewMeeting).outerjoin(ReviewParticipant)
         .where(ReviewMeeting.date.between(first, last))).one()
 
-    def money(value):
-        return str(Decimal(value).quantize(Decimal("0.01")))
-
-    def hours(value):
-        return str(Decimal(value).quantize(Decimal("0.1")))
-
-    return {
+    no_activity = {"count": 0, "cost": NO_COST, "volunteer_hours": NO_HOURS}
+    return StatisticsOut().dump({
         "year": year,
         "study_sessions": {"total": sum(b["sessions"] for b in study_by_branch), "by_branch": study_by_branch},
         "bulletins": {
@@ -67,12 +62,9 @@ def statistics(session, query=None):
                      "by_level": {level: contacts.get(level, 0) for level in CONTACT_LEVELS}},
         "activities": {
             "total": sum(k["count"] for k in kinds.values()),
-            "cost": money(sum((k["cost"] for k in kinds.values()), NO_COST)),
-            "volunteer_hours": hours(sum((k["volunteer_hours"] for k in kinds.values()), NO_HOURS)),
-            "by_kind": {kind: {"count": kinds[kind]["count"] if kind in kinds else 0,
-                               "cost": money(kinds[kind]["cost"] if kind in kinds else NO_COST),
-                               "volunteer_hours": hours(kinds[kind]["volunteer_hours"] if kind in kinds else 0)}
-                        for kind in ACTIVITY_KINDS},
+            "cost": sum((k["cost"] for k in kinds.values()), NO_COST),
+            "volunteer_hours": sum((k["volunteer_hours"] for k in kinds.values()), NO_HOURS),
+            "by_kind": {kind: kinds.get(kind, no_activity) for kind in ACTIVITY_KINDS},
         },
         "review_meetings": {"meetings": meetings, "members": members, "participations": participations},
-    }
+    })

@@ -3,11 +3,12 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from activities.answers import AbsenceOut, StudyComplianceOut
 from activities.domain import study as rules
 from activities.handlers.member_facts import facts_of, first_member_on, refuse_participants
 from activities.models import Attendance, MemberFact, StudySession
 from activities.schemas import (
-    AbsenceFilters, AttendanceOut, CatchUpIn, ComplianceQuery, StudySessionFilters, StudySessionIn, StudySessionOut,
+    AbsenceFilters, CatchUpIn, ComplianceQuery, StudySessionFilters, StudySessionIn, StudySessionOut,
 )
 from activities.shared import filtered, flush_unique, in_period, paged_rows, refuse_future
 from wuji_infra.db import get_or_404
@@ -15,6 +16,8 @@ from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, page_of, paging
 
 STUDY_SESSION = ("集体学习", "study session")
+_SESSION_OUT = StudySessionOut()
+_ABSENCES_OUT = AbsenceOut(many=True)
 
 
 def record_study_session(tx, data, actor=None, *, today):
@@ -46,20 +49,26 @@ def record_study_session(tx, data, actor=None, *, today):
     return dump_study_session(tx.session, session)
 
 
+def _attendee(row, member):
+    """An Attendance row with the member's name and mobility, as AttendanceOut dumps it."""
+    return {"member_id": row.member_id, "attended": row.attended, "catch_up_method": row.catch_up_method,
+            "catch_up_on": row.catch_up_on, "catch_up_by": row.catch_up_by, "catch_up_note": row.catch_up_note,
+            "name": member.name if member else None, "mobility_limited": bool(member and member.mobility_limited)}
+
+
 def dump_study_session(session, study):
     """A session, with each absentee's name and mobility so staff see who needs 送学上门."""
-    data = StudySessionOut().dump(study)
-    ids = [row["member_id"] for row in data["attendance"]]
+    ids = [row.member_id for row in study.attendance]
     members = {m.member_id: m for m in session.scalars(
         sa.select(MemberFact).where(MemberFact.member_id.in_(ids)))} if ids else {}
-    for row in data["attendance"]:
-        member = members.get(row["member_id"])
-        row["name"] = member.name if member else None
-        row["mobility_limited"] = bool(member and member.mobility_limited)
-    data["attended"] = sum(1 for row in data["attendance"] if row["attended"])
-    data["absent"] = len(data["attendance"]) - data["attended"]
-    data["caught_up"] = sum(1 for row in data["attendance"] if not row["attended"] and row.get("catch_up_method"))
-    return data
+    absent = [row for row in study.attendance if not row.attended]
+    return _SESSION_OUT.dump({
+        "id": study.id, "branch_id": study.branch_id, "date": study.date, "topic": study.topic,
+        "materials": study.materials, "recorded_by": study.recorded_by, "created_at": study.created_at,
+        "attendance": [_attendee(row, members.get(row.member_id)) for row in study.attendance],
+        "attended": len(study.attendance) - len(absent), "absent": len(absent),
+        "caught_up": sum(1 for row in absent if row.catch_up_method),
+    })
 
 
 def record_catch_up(tx, session_id, data, actor=None, *, today):
@@ -120,11 +129,9 @@ def list_absences(session, filters=None, page=1, page_size=20):
     query = in_period(query, StudySession.date, chosen)
     page, page_size = paging(page, page_size)
     total, rows = paged_rows(session, query, page, page_size)
-    items = [dict(
-        AttendanceOut().dump(absence), session_id=study.id, branch_id=study.branch_id,
-        date=study.date.isoformat(), topic=study.topic, name=member.name if member else None,
-        mobility_limited=bool(member and member.mobility_limited)) for absence, study, member in rows]
-    return {"items": items, "total": total, "page": page, "page_size": page_size}
+    items = [dict(_attendee(absence, member), session_id=study.id, branch_id=study.branch_id, date=study.date,
+                  topic=study.topic) for absence, study, member in rows]
+    return {"items": _ABSENCES_OUT.dump(items), "total": total, "page": page, "page_size": page_size}
 
 
 def study_compliance(session, query=None, *, today):
@@ -143,11 +150,11 @@ def study_compliance(session, query=None, *, today):
     first_on = first_member_on(session, branch_id)
     months = []
     for month in range(1, 13):
-        held = [{"id": r.id, "date": r.date.isoformat(), "topic": r.topic} for r in rows if r.date.month == month]
+        held = [r for r in rows if r.date.month == month]
         months.append({"month": month, "status": rules.month_status(year, month, bool(held), first_on, today),
                        "sessions": held})
-    return {
+    return StudyComplianceOut().dump({
         "branch_id": branch_id, "year": year, "months": months,
         "held": sum(1 for m in months if m["status"] == "held"),
         "missing": [m["month"] for m in months if m["status"] == "missing"],
-    }
+    })
