@@ -76,8 +76,9 @@ class ReliableEventHandler(EventHandler):
         try:
             event = events.from_message(body, expected_type=self.event_type)
         except events.InvalidEvent as exc:
-            log.error("%s: invalid event parked in dead letters: %s", self.handler_name, exc)
-            self._settle(message, lambda: self._dead_letter(body, message, str(exc), 1))
+            reason = str(exc)
+            log.error("%s: invalid event parked in dead letters: %s", self.handler_name, reason)
+            self._settle(message, lambda: self._dead_letter(body, message, reason, 1))
             return
         super().handle_message(event, message)
 

@@ -7,7 +7,7 @@ import decimal
 import re
 
 import sqlalchemy as sa
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from wuji_infra.errors import InvalidInput
 
@@ -178,3 +178,10 @@ def page_of(session, query, dump, page=1, page_size=DEFAULT_PAGE_SIZE):
     total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     rows = session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
     return {"items": [dump(row) for row in rows], "total": total, "page": page, "page_size": page_size}
+
+
+def keyed_schema(name, module, keys, field):
+    """A schema named ``name`` with one ``field()`` per key (each source, category,
+    activity kind or month): the OpenAPI document then names every key. ``module``,
+    the caller's ``__name__``, tells the document which service's schema it is."""
+    return type(name, (Schema,), {"__module__": module, **{key: field() for key in keys}})

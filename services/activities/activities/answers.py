@@ -5,15 +5,11 @@ from activities.domain.activities import ACTIVITY_KINDS
 from activities.domain.contacts import CONTACT_LEVELS
 from activities.domain.study import MONTH_STATUSES
 from activities.schemas import AttendanceOut
+from wuji_infra.validation import keyed_schema
 
 _MONEY = dict(places=2, as_string=True)
 _HOURS = dict(places=1, as_string=True)
 _MONTHS = tuple(str(month) for month in range(1, 13))
-
-
-def _keyed(name, keys, field):
-    """A schema with one ``field()`` per key (an activity kind, a month): the document names each."""
-    return type(name, (Schema,), {"__module__": __name__, **{key: field() for key in keys}})
 
 
 # -- monthly study ------------------------------------------------------------
@@ -88,7 +84,7 @@ class BranchStudyOut(Schema):
     """A branch's study sessions in the year: in all, per month ("1" to "12"), and the months that had one."""
     branch_id = fields.Integer()
     sessions = fields.Integer()
-    months = fields.Nested(_keyed("SessionsByMonthOut", _MONTHS, fields.Integer))
+    months = fields.Nested(keyed_schema("SessionsByMonthOut", __name__, _MONTHS, fields.Integer))
     months_held = fields.Integer()
 
 
@@ -111,7 +107,7 @@ class BulletinFiguresOut(Schema):
 
 class ContactFiguresOut(Schema):
     total = fields.Integer()
-    by_level = fields.Nested(_keyed("ContactsByLevelOut", CONTACT_LEVELS, fields.Integer))
+    by_level = fields.Nested(keyed_schema("ContactsByLevelOut", __name__, CONTACT_LEVELS, fields.Integer))
 
 
 class KindFiguresOut(Schema):
@@ -124,7 +120,7 @@ class ActivityFiguresOut(Schema):
     total = fields.Integer()
     cost = fields.Decimal(**_MONEY)
     volunteer_hours = fields.Decimal(**_HOURS)
-    by_kind = fields.Nested(_keyed("ActivitiesByKindOut", ACTIVITY_KINDS, lambda: fields.Nested(KindFiguresOut)))
+    by_kind = fields.Nested(keyed_schema("ActivitiesByKindOut", __name__, ACTIVITY_KINDS, lambda: fields.Nested(KindFiguresOut)))
 
 
 class ReviewMeetingFiguresOut(Schema):

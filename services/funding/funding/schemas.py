@@ -3,7 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from funding.domain.ledger import CATEGORIES, MAX_YEAR, MIN_YEAR, SOURCES
 from wuji_infra.errors import InvalidInput
-from wuji_infra.validation import Id, Money
+from wuji_infra.validation import Id, Money, keyed_schema
 
 
 def whole_id(value, field):
@@ -252,11 +252,6 @@ class StatementQuery(Schema):
 _MONEY = dict(places=2, as_string=True)
 
 
-def _keyed(name, keys, field):
-    """A schema with one ``field()`` per key (a source, a category): the document names each."""
-    return type(name, (Schema,), {"__module__": __name__, **{key: field() for key in keys}})
-
-
 class BudgetAddedOut(Schema):
     """add_budget's answer: the entry, its note, and the source's budget for the year so far."""
     id = fields.Integer()
@@ -304,7 +299,7 @@ class SourceBalanceOut(Schema):
     balance = fields.Decimal(**_MONEY)
 
 
-SourceBalancesOut = _keyed("SourceBalancesOut", SOURCES, lambda: fields.Nested(SourceBalanceOut))
+SourceBalancesOut = keyed_schema("SourceBalancesOut", __name__, SOURCES, lambda: fields.Nested(SourceBalanceOut))
 
 
 class BalancesOut(Schema):
@@ -318,15 +313,15 @@ class SourceIncomeOut(Schema):
     total = fields.Decimal(**_MONEY)
 
 
-CategorySpendingOut = _keyed("CategorySpendingOut", ("total", *SOURCES), lambda: fields.Decimal(**_MONEY))
+CategorySpendingOut = keyed_schema("CategorySpendingOut", __name__, ("total", *SOURCES), lambda: fields.Decimal(**_MONEY))
 
 
 class StatementOut(Schema):
     year = fields.Integer()
-    income = fields.Nested(_keyed("IncomeBySourceOut", SOURCES, lambda: fields.Nested(SourceIncomeOut)))
-    spending_by_category = fields.Nested(_keyed("SpendingByCategoryOut", CATEGORIES,
+    income = fields.Nested(keyed_schema("IncomeBySourceOut", __name__, SOURCES, lambda: fields.Nested(SourceIncomeOut)))
+    spending_by_category = fields.Nested(keyed_schema("SpendingByCategoryOut", __name__, CATEGORIES,
                                                 lambda: fields.Nested(CategorySpendingOut)))
-    spending_by_source = fields.Nested(_keyed("SpendingBySourceOut", SOURCES, lambda: fields.Decimal(**_MONEY)))
+    spending_by_source = fields.Nested(keyed_schema("SpendingBySourceOut", __name__, SOURCES, lambda: fields.Decimal(**_MONEY)))
     balances = fields.Nested(SourceBalancesOut)
 
 

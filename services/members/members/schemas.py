@@ -28,11 +28,22 @@ class NoFilters(Schema):
     """The filters of a list that has none: any filter given is refused by name."""
 
 
+class RpcDate(fields.Date):
+    """A date dumped as itself: the RPC carries it as a date, the gateway writes it ``YYYY-MM-DD`` as Date would."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
 class BranchOut(Schema):
+    """A branch with its committee at a glance: a branch without a current term has no secretary."""
     id = fields.Integer()
     name = fields.String()
     unit = fields.String()
     created_at = fields.AwareDateTime()
+    has_secretary = fields.Boolean()
+    term_ends_on = RpcDate(allow_none=True)
+    term_state = fields.String(allow_none=True)
 
 
 class MemberIn(Schema):
@@ -140,12 +151,16 @@ class HealthEventOut(Schema):
     created_at = fields.AwareDateTime()
 
 
+_ANY_VALUE = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "array", "items": {"type": "string"}}]
+
+
 class MemberChangeOut(Schema):
     id = fields.Integer()
     member_id = fields.Integer()
     field = fields.String()
-    old_value = fields.Raw()
-    new_value = fields.Raw()
+    # a changed field's value as the member record holds it: text, a number, yes/no, a list, or null
+    old_value = fields.Raw(allow_none=True, metadata={"anyOf": _ANY_VALUE})
+    new_value = fields.Raw(allow_none=True, metadata={"anyOf": _ANY_VALUE})
     changed_by = fields.String()
     reason = fields.String()
     changed_at = fields.AwareDateTime()
@@ -280,13 +295,6 @@ class EngagementOut(Schema):
 
 
 # -- answers the handlers build (dumped through these, so the document cannot drift) --------
-
-class RpcDate(fields.Date):
-    """A date dumped as itself: the RPC carries it as a date, the gateway writes it ``YYYY-MM-DD`` as Date would."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
-
 
 class SeatOut(Schema):
     member_id = fields.Integer()

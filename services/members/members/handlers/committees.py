@@ -27,15 +27,16 @@ def create_branch(tx, data, actor=None):
     return _branch_out(branch, None)
 
 
+_BRANCH_OUT = BranchOut()
+
+
 def _branch_out(branch, term):
-    """A branch with its committee at a glance (``term``: its current one as _term_out, or None):
-    a branch without a secretary shows as such."""
-    out = BranchOut().dump(branch)
-    if term is None:
-        out.update(has_secretary=False, term_ends_on=None, term_state=None)
-    else:
-        out.update(has_secretary=term["has_secretary"], term_ends_on=term["ends_on"], term_state=term["state"])
-    return out
+    """A branch with its committee at a glance (``term``: its current one as _term_out, or None)."""
+    return _BRANCH_OUT.dump({
+        "id": branch.id, "name": branch.name, "unit": branch.unit, "created_at": branch.created_at,
+        "has_secretary": bool(term and term["has_secretary"]),
+        "term_ends_on": term["ends_on"] if term else None, "term_state": term["state"] if term else None,
+    })
 
 
 def _branch_now(session, branch, today):
