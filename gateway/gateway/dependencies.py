@@ -12,6 +12,7 @@ from nameko.exceptions import UnknownService
 from nameko.constants import NON_PERSISTENT as TRANSIENT
 from nameko.amqp.publish import get_connection
 from nameko.rpc import Client, ServiceRpc
+from nameko.web.handlers import HttpRequestHandler
 
 from gateway import auth, handlers
 from gateway.errors import ServiceUnavailable
@@ -20,6 +21,8 @@ from wuji_infra.db import Database
 from wuji_infra.rpc import DEADLINE_CONTEXT_KEY
 
 log = logging.getLogger("wuji.gateway")
+
+CLIENT_KEY = "wuji.client_key"  # in a request's WSGI environ: its idempotency.ClientKey, if it changes state
 
 
 class AccountsDatabase(Database):
@@ -102,20 +105,23 @@ class ServiceClient(ServiceRpc):
             self.reply_listener.queue(connection.default_channel).declare()
 
     def get_dependency(self, worker_ctx):
-        return DeadlineClient(self, worker_ctx.context_data, self.deadline)
+        request = worker_ctx.args[0] if isinstance(worker_ctx.entrypoint, HttpRequestHandler) else None
+        return DeadlineClient(self, worker_ctx.context_data, self.deadline, request)
 
 
 class DeadlineClient:
     """``client.method(*args)`` calls the service and waits at most ``deadline`` seconds."""
 
-    def __init__(self, provider, context_data, deadline):
+    def __init__(self, provider, context_data, deadline, request=None):
+        """``request``: the worker's HTTP request, where routes/table.Ctx leaves its request key."""
         self._provider = provider
         self._context_data = context_data
         self.deadline = deadline
         self.service = provider.target_service
+        self._request = request
 
     def with_deadline(self, seconds):
-        return DeadlineClient(self._provider, self._context_data, seconds)
+        return DeadlineClient(self._provider, self._context_data, seconds, self._request)
 
     def __getattr__(self, method):
         if method.startswith("_"):
@@ -136,6 +142,9 @@ class DeadlineClient:
             self._provider.publisher.publish, expiration=self.deadline, delivery_mode=TRANSIENT)
         # the service drops the request if it only gets to it after the deadline (wuji_infra.rpc)
         context = dict(self._context_data, **{DEADLINE_CONTEXT_KEY: time.time() + self.deadline})
+        client_key = None if self._request is None else self._request.environ.get(CLIENT_KEY)
+        if client_key is not None:  # a state-changing request: the service does it once per key
+            context.update(client_key.context(f"{self.service}.{method}", args, kwargs))
         client = Client(publish, register_for_reply, context, self.service, method)
         timeout = eventlet.Timeout(self.deadline)
         try:

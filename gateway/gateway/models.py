@@ -6,6 +6,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from wuji_infra import tables
 from wuji_infra.types import UtcDateTime, utc_now
 
 
@@ -37,3 +38,8 @@ class LoginThrottle(Base):
     failures: Mapped[int]
     window_started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     locked_until: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime, nullable=True)
+
+
+# the gateway's own writes are done once per request key too (wuji_infra.idempotency): the
+# table of every service, without their outbox and inbox
+tables.request_keys.to_metadata(Base.metadata)

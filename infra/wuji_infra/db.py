@@ -30,7 +30,7 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy.orm import sessionmaker
 
 from wuji_infra import config as settings
-from wuji_infra import events, failpoints
+from wuji_infra import events, failpoints, idempotency
 from wuji_infra.errors import DatabaseUnavailable, NotFound
 from wuji_infra.outbox import OutboxRelay, outbox_row
 from wuji_infra.tables import inbox, outbox
@@ -184,19 +184,31 @@ def _unavailable(exc):
 class Store:
     """What a worker gets: transactions, and plain reads."""
 
-    def __init__(self, sessions, source, on_commit=None):
-        """``on_commit(events)``: called after a commit with the events it emitted."""
+    def __init__(self, sessions, source, on_commit=None, request=None):
+        """``on_commit(events)``: called after a commit with the events it emitted.
+        ``request``: the worker's idempotency.Request, claimed by its first transaction."""
         self._sessions = sessions
         self._source = source
         self._on_commit = on_commit
+        self.request = request
+        self._claimed = False
+
+    def for_request(self, request):
+        """This store for a worker that does ``request`` (the gateway's own writes)."""
+        return Store(self._sessions, self._source, self._on_commit, request)
 
     @contextlib.contextmanager
     def transaction(self):
+        """One unit of work. The first that commits for a request claims its key with it,
+        or raises Conflict or idempotency.Answered before the body runs."""
         session = self._sessions()
         tx = Transaction(session, self._source)
         try:
+            if self.request is not None and not self._claimed:
+                idempotency.claim(session, self.request)
             yield tx
             session.commit()
+            self._claimed = self.request is not None
         except sa.exc.OperationalError as exc:
             session.rollback()
             raise _unavailable(exc) from exc
@@ -208,6 +220,26 @@ class Store:
         failpoints.hit("after_commit")
         if tx.emitted and self._on_commit is not None:
             self._on_commit(tx.emitted)
+
+    def store_answer(self, answer):
+        """After the method returned: keep its answer for the claimed key. The effect has
+        committed, so a failure here is logged, not raised: the caller still gets its answer."""
+        if not self._claimed:
+            return
+        try:
+            with self._sessions.begin() as session:
+                idempotency.store_answer(session, self.request, answer)
+        except (sa.exc.SQLAlchemyError, TypeError) as exc:
+            log.warning("answer of request key %s not stored: %s", self.request.key, exc)
+
+    def once(self, run):
+        """``run()`` (which opens this store's transactions), or the answer kept for the request."""
+        try:
+            answer = run()
+        except idempotency.Answered as answered:
+            return answered.answer
+        self.store_answer(answer)
+        return answer
 
     @contextlib.contextmanager
     def read(self):
@@ -256,4 +288,5 @@ class Database(DependencyProvider):
         self.relay.stop()
 
     def get_dependency(self, worker_ctx):
-        return Store(self.sessions, self.container.service_name, self.relay.committed)
+        return Store(self.sessions, self.container.service_name, self.relay.committed,
+                     idempotency.from_worker(worker_ctx))

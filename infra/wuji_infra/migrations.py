@@ -48,6 +48,26 @@ def run_migrations(metadata, messaging=True):
     engine.dispose()
 
 
+def create_request_keys():
+    """The ``request_keys`` table as first made in every database (a revision of each process calls it)."""
+    from alembic import op
+    op.create_table(
+        "request_keys",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    op.create_index("ix_request_keys_created_at", "request_keys", ["created_at"], unique=False)
+
+
+def drop_request_keys():
+    from alembic import op
+    op.drop_index("ix_request_keys_created_at", table_name="request_keys")
+    op.drop_table("request_keys")
+
+
 def autogenerate(process, message):
     with tempfile.TemporaryDirectory() as scratch:
         url = "sqlite:///" + os.path.join(scratch, "scratch.sqlite3")

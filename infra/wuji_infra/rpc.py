@@ -7,12 +7,20 @@ as message headers). The broker drops a request that waited in the queue past it
 was paused (stopped, swapped out, stuck behind a long job) would still act on it
 when it resumes, after the gateway answered 503 "nothing was done". Here such a
 request is acknowledged and dropped, so 503 keeps meaning nothing happened.
+
+A request the service started just before the deadline may still finish after
+the 503; its retry with the same key gets the answer kept for it instead of a
+second effect (wuji_infra.idempotency). Here the stored answer of a retry is
+sent as its result, and the answer of a first run is kept before it is sent.
 """
 import logging
 import time
 
 from nameko.messaging import decode_from_headers
 from nameko.rpc import Rpc
+
+from wuji_infra.db import Database
+from wuji_infra.idempotency import Answered
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +39,12 @@ def deadline_passed(context_data, now=None):
 
 
 class DeadlineRpc(Rpc):
+    def __init__(self, expected_exceptions=(), **kwargs):
+        if not isinstance(expected_exceptions, tuple):
+            expected_exceptions = (expected_exceptions,)
+        # a retry answered from its stored answer is no error: logged as a warning, not a traceback
+        super().__init__(expected_exceptions=expected_exceptions + (Answered,), **kwargs)
+
     def handle_message(self, body, message):
         if deadline_passed(decode_from_headers(message.headers)):
             log.warning("%s.%s: request past its deadline dropped (the caller has answered 503)",
@@ -38,6 +52,15 @@ class DeadlineRpc(Rpc):
             self.rpc_consumer.consumer.ack_message(message)
             return
         super().handle_message(body, message)
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        if exc_info is not None and isinstance(exc_info[1], Answered):
+            result, exc_info = exc_info[1].answer, None
+        elif exc_info is None:
+            for provider in self.container.dependencies:
+                if isinstance(provider, Database):
+                    getattr(worker_ctx.service, provider.attr_name).store_answer(result)
+        return super().handle_result(message, worker_ctx, result, exc_info)
 
 
 rpc = DeadlineRpc.decorator

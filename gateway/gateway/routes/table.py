@@ -9,10 +9,13 @@ Response for a file). The common shapes are below (fetch, listing, view, write);
 they pass ids and paging positionally, ``actor=`` and ``request_id=`` by keyword.
 """
 import dataclasses
+import functools
 import re
 from typing import Any, Callable
 
 from gateway import auth, web
+from gateway.dependencies import CLIENT_KEY
+from wuji_infra import idempotency
 
 FILE_RPC_SECONDS = 60  # building or storing a workbook of 10,000 rows takes seconds, not milliseconds
 XLSX = "xlsx"          # body or answer: an .xlsx file, not JSON
@@ -87,9 +90,20 @@ class Ctx:
     def actor(self):
         return self.caller.username
 
-    @property
+    @functools.cached_property
     def request_id(self):
+        """The client's Idempotency-Key, or one made for this request (the same all through it)."""
         return web.idempotency_key(self.request)
+
+    @functools.cached_property
+    def client_key(self):
+        """The request key of a state-changing request (idempotency.ClientKey), else None; left
+        in the request for the RPC clients (dependencies.DeadlineClient), which send it."""
+        if self.route.method not in idempotency.WRITE_METHODS:
+            return None
+        caller = self.caller
+        self.request.environ[CLIENT_KEY] = idempotency.ClientKey(caller and caller.username, self.request_id)
+        return self.request.environ[CLIENT_KEY]
 
     def rpc(self, *args, **kwargs):
         """The route's first declared RPC."""
@@ -105,9 +119,16 @@ class Ctx:
         return getattr(client, method)(*args, **kwargs)
 
     def transaction(self, handler, *args):
-        """``handler(session, *args)`` in one transaction of the accounts database."""
-        with self.service.db.transaction() as tx:
-            return handler(tx.session, *args)
+        """``handler(session, *args)`` in one transaction of the accounts database; a
+        state-changing request once per request key, as in the services."""
+        store = self.service.db
+        if self.client_key:  # the route, its ids and body: args may hold the moment (now)
+            store = store.for_request(self.client_key.request(f"gateway.{self.route.name}", self.ids, {"body": self.body}))
+
+        def run():
+            with store.transaction() as tx:
+                return handler(tx.session, *args)
+        return store.once(run)
 
 
 # -- the common calls ---------------------------------------------------------
@@ -150,6 +171,7 @@ def dispatch(service, route, request, values):
         body = None
     ids = tuple(values[name] for name, _ in route.params)
     ctx = Ctx(service, route, request, ids, values, filters, page, page_size, body)
+    ctx.client_key  # a bad Idempotency-Key is a 400 before anything is done
     payload = route.call(ctx)
     if route.audit:
         count = f"{len(payload['items'])} of {payload['total']}" if route.paged else 1
