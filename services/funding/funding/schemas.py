@@ -94,13 +94,14 @@ class LedgerEntryOut(Schema):
     source = fields.String()
     kind = fields.String()
     amount = fields.Decimal(places=2, as_string=True)
-    category = fields.String()
-    expense_id = fields.Integer()
-    member_id = fields.Integer()
-    reference = fields.String()
+    # null where the entry is no expense (a budget, a rebate) or names no member or reference
+    category = fields.String(allow_none=True)
+    expense_id = fields.Integer(allow_none=True)
+    member_id = fields.Integer(allow_none=True)
+    reference = fields.String(allow_none=True)
     description = fields.String()
     entry_date = fields.Date()
-    recorded_by = fields.String()
+    recorded_by = fields.String(allow_none=True)
     recorded_at = fields.AwareDateTime()
 
 
@@ -115,10 +116,10 @@ class ExpenseOut(Schema):
     category = fields.String()
     amount = fields.Decimal(places=2, as_string=True)
     description = fields.String()
-    member_id = fields.Integer()
-    reference = fields.String()
+    member_id = fields.Integer(allow_none=True)
+    reference = fields.String(allow_none=True)
     date = fields.Date(attribute="expense_date")
-    booked_by = fields.String()
+    booked_by = fields.String(allow_none=True)
     booked_at = fields.AwareDateTime()
     allocations = fields.List(fields.Nested(AllocationOut), attribute="entries")
 
@@ -220,7 +221,7 @@ class DuesRateOut(Schema):
     pension_basis = fields.Decimal(places=2, as_string=True)
     kind = fields.String()
     reason = fields.String()
-    recorded_by = fields.String()
+    recorded_by = fields.String(allow_none=True)
     recorded_at = fields.AwareDateTime()
 
 
@@ -234,7 +235,7 @@ class DuesPaymentOut(Schema):
     payer_name = fields.String()
     paid_on = fields.Date()
     rebate = fields.Decimal(places=2, as_string=True)
-    recorded_by = fields.String()
+    recorded_by = fields.String(allow_none=True)
     recorded_at = fields.AwareDateTime()
 
 
@@ -264,7 +265,7 @@ class BudgetAddedOut(Schema):
 
 class BudgetReversalOut(Schema):
     reason = fields.String()
-    reversed_by = fields.String()
+    reversed_by = fields.String(allow_none=True)
     reversed_at = fields.AwareDateTime()
     entry_id = fields.Integer(attribute="reversal_entry_id")
 
@@ -277,14 +278,14 @@ class BudgetOut(Schema):
     amount = fields.Decimal(**_MONEY)
     description = fields.String()
     date = fields.Date(attribute="entry_date")
-    recorded_by = fields.String()
+    recorded_by = fields.String(allow_none=True)
     recorded_at = fields.AwareDateTime()
     reversal = fields.Nested(BudgetReversalOut, allow_none=True)
 
 
 class ExpenseReversalOut(Schema):
     reason = fields.String()
-    reversed_by = fields.String()
+    reversed_by = fields.String(allow_none=True)
     reversed_at = fields.AwareDateTime()
 
 

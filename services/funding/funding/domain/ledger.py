@@ -66,6 +66,16 @@ def budget_reversal_refusal(source, amount, balance):
             f" (cannot reverse: the balance {balance} is less than the budget {amount}, some of it is spent)")
 
 
+DESCRIPTION_CHARACTERS = 300  # what a ledger entry's description holds
+
+
+def reversal_description(what, entry_id, reason):
+    """The reversing entry's description: what it reverses and why, cut to the ledger's 300
+    characters (the whole reason is kept with the reversal record)."""
+    text = f"冲销{what} {entry_id}：{reason}"
+    return text if len(text) <= DESCRIPTION_CHARACTERS else text[:DESCRIPTION_CHARACTERS - 1] + "…"
+
+
 def reversal_problem(what, key, field, already_reversed):
     """Why a budget entry or an expense cannot be reversed again: each is reversed once.
 

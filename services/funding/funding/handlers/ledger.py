@@ -112,7 +112,7 @@ def reverse_budget(tx, budget_id, data, actor=None, *, today):
         raise Conflict(refusal, {entry.source: [f"余额 {balance} 元 (balance {balance})"]})
     reversing = LedgerEntry(
         year=entry.year, source=entry.source, kind=ledger.BUDGET_REVERSAL, amount=entry.amount,
-        reference=f"budget:{entry.id}", description=f"冲销预算 {entry.id}：{reason}",
+        reference=f"budget:{entry.id}", description=ledger.reversal_description("预算", entry.id, reason),
         entry_date=today, recorded_by=actor)
     tx.session.add(reversing)
     tx.session.execute(sa.update(SourceBalance)
@@ -268,7 +268,7 @@ def reverse_expense(tx, expense_id, data, actor=None, *, today, now):
     tx.session.execute(sa.insert(LedgerEntry), [dict(
         year=e.year, source=e.source, kind=ledger.REVERSAL, amount=e.amount, category=e.category,
         expense_id=expense.id, member_id=e.member_id, reference=e.reference,
-        description=f"冲销支出 {expense.id}：{reason}", entry_date=today, recorded_by=actor,
+        description=ledger.reversal_description("支出", expense.id, reason), entry_date=today, recorded_by=actor,
         recorded_at=now,
     ) for e in entries])
     tx.session.add(ExpenseReversal(expense_id=expense.id, reason=reason, reversed_by=actor))

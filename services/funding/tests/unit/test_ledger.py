@@ -431,3 +431,14 @@ def test_a_budget_can_be_reversed_only_while_its_source_still_has_it(amount, bal
     assert (refusal is not None) == refused
     if refused:
         assert f"公用经费余额 {balance} 元" in refusal and amount in refusal
+
+
+def test_a_reversal_of_the_longest_reason_fits_the_ledger_and_keeps_the_whole_reason(service, store):
+    entry = budget(service, "special_fund", "1000.00")
+    reason = "录" * 300
+    reversed_budget = service.reverse_budget(entry["id"], {"reason": reason}, "staff1")
+    assert reversed_budget["reversal"]["reason"] == reason
+    with store.read() as session:
+        description = session.get(LedgerEntry, reversed_budget["reversal"]["entry_id"]).description
+    assert len(description) == ledger.DESCRIPTION_CHARACTERS and description.endswith("…")
+    assert ledger.reversal_description("支出", 7, "录错") == "冲销支出 7：录错"
