@@ -38,7 +38,9 @@ TOKEN_SECONDS = 8 * 3600
 TOKEN_ALGORITHM = "HS256"
 SECRET_FILE = "jwt_secret"
 
-Caller = collections.namedtuple("Caller", "username role")
+# version: the account's token version the token was issued under (access.py); a token
+# from before versions counts as 0, the version of a password never changed since
+Caller = collections.namedtuple("Caller", "username role version", defaults=(0,))
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended cost
 
@@ -73,9 +75,9 @@ def verify_no_account(password):
 
 # -- tokens -------------------------------------------------------------------
 
-def issue_token(secret, username, role, now=None):
+def issue_token(secret, username, role, version=0, now=None):
     now = int(time.time() if now is None else now)
-    claims = {"sub": username, "role": role, "iat": now, "exp": now + TOKEN_SECONDS}
+    claims = {"sub": username, "role": role, "ver": version, "iat": now, "exp": now + TOKEN_SECONDS}
     return {
         "access_token": jwt.encode(claims, secret, algorithm=TOKEN_ALGORITHM),
         "token_type": "bearer",
@@ -92,7 +94,7 @@ def read_token(secret, token):
         raise Unauthorized("登录已过期, 请重新登录 (the token has expired)")
     except jwt.InvalidTokenError:
         raise Unauthorized("令牌无效 (invalid token)")
-    return Caller(str(claims["sub"]), str(claims["role"]))
+    return Caller(str(claims["sub"]), str(claims["role"]), claims.get("ver", 0))
 
 
 def bearer_token(authorization):
@@ -108,14 +110,21 @@ def authorize(caller, roles):
         raise Forbidden("无权进行此操作 (your role may not do this)")
 
 
-def authenticate(secret, roles, authorization):
+def authenticate(secret, roles, authorization, current=None):
     """The caller of a route open to ``roles`` given its Authorization header, or
     None for a PUBLIC route; Unauthorized (401) or Forbidden (403) otherwise.
-    ``roles`` None (a route nobody declared) is refused to everyone."""
+    ``roles`` None (a route nobody declared) is refused to everyone.
+
+    ``current(caller)``: the caller as its account is now (access.py), 401 when the
+    token may no longer be used. The token's role is checked first, so a role it
+    never had is refused without reading the account; then the current role."""
     if roles is PUBLIC:
         return None
     caller = read_token(secret, bearer_token(authorization))
     authorize(caller, roles)
+    if current is not None:
+        caller = current(caller)
+        authorize(caller, roles)
     return caller
 
 

@@ -55,7 +55,7 @@ def log_in(store, data, now):
         raise Unauthorized("用户名或密码错误 (wrong username or password)")
     with store.transaction() as tx:
         tx.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.username == username))
-    return auth.Caller(account.username, account.role)
+    return auth.Caller(account.username, account.role, account.token_version)
 
 
 def _count_attempt(session, username, now):
@@ -132,6 +132,7 @@ def set_password(session, account_id, data, set_by):
     _check_password("new_password", values["new_password"], account.username)
     account.password_hash = auth.hash_password(values["new_password"])
     account.password_changed_at = None  # given, not chosen: the owner should change it
+    account.token_version += 1
     session.execute(sa.delete(LoginThrottle).where(LoginThrottle.username == account.username))
     session.flush()
     audit.info("password of account %s set by %s", account.username, set_by)
@@ -155,6 +156,7 @@ def change_own_password(session, username, data, now):
         raise InvalidInput("输入有误 (invalid input)", problems)
     account.password_hash = auth.hash_password(values["new_password"])
     account.password_changed_at = now
+    account.token_version += 1
     session.flush()
     audit.info("password of account %s changed by its owner", username)
     return {"changed": True}

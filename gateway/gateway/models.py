@@ -1,5 +1,5 @@
-"""Tables of the gateway (its own database): the accounts that may log in, and
-the count of failed logins per username (accounts.py has the rules)."""
+"""Tables of the gateway (its own database): the accounts that may log in, the
+count of failed logins per username (accounts.py has the rules), and the audit log."""
 import datetime as dt
 from typing import Optional
 
@@ -28,6 +28,9 @@ class Account(Base):
     # when the owner last chose the password; None while it is one they were given
     # (a new account, an admin's reset, the first admin's configured or generated one)
     password_changed_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime, nullable=True)
+    # tokens carry the version they were issued under; a new password (chosen or given)
+    # counts it up, so every token issued before is refused at its next request
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class LoginThrottle(Base):
@@ -38,6 +41,23 @@ class LoginThrottle(Base):
     failures: Mapped[int]
     window_started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     locked_until: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime, nullable=True)
+
+
+class AuditEntry(Base):
+    """One request recorded in the audit log. Only ever added (audit.record): nothing
+    in the code updates or deletes a row."""
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, index=True)
+    actor: Mapped[str] = mapped_column(sa.String(100), index=True)  # the username (as typed, for a login)
+    role: Mapped[Optional[str]] = mapped_column(sa.String(20), nullable=True)  # none for a failed login
+    action: Mapped[str] = mapped_column(sa.String(100), index=True)  # the route's name (its operationId)
+    method: Mapped[str] = mapped_column(sa.String(10))
+    path: Mapped[str] = mapped_column(sa.String(500))
+    member_id: Mapped[Optional[int]] = mapped_column(nullable=True, index=True)
+    status: Mapped[int]  # the HTTP status answered
+    request_id: Mapped[str] = mapped_column(sa.String(64))
 
 
 # the gateway's own writes are done once per request key too (wuji_infra.idempotency): the

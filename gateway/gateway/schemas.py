@@ -1,10 +1,12 @@
-"""marshmallow schemas of what the gateway itself reads and answers: the login and accounts.
+"""marshmallow schemas of what the gateway itself reads and answers: the login, accounts
+and the audit log.
 
 Only shapes and types here; the password policy is in accounts.py.
 """
 from marshmallow import Schema, fields, validate
 
 from gateway import accounts, auth
+from wuji_infra.validation import Id
 
 _REQUIRED = {"required": "必填 (required)"}
 _ROLE = validate.OneOf(auth.ROLES, error="角色应为 admin 或 staff (role is admin or staff)")
@@ -85,3 +87,27 @@ class AccountsQuery(Schema):
 
 class ImportQuery(Schema):
     filename = fields.String(metadata={"description": "the uploaded file's name, kept on the job"})
+
+
+# -- the audit log (admins only) ------------------------------------------------
+
+class AuditLogQuery(Schema):
+    actor = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "a username"})
+    action = fields.String(validate=validate.Length(min=1, max=100),
+                           metadata={"description": "a route's operationId, e.g. issue_token (a login), add_budget"})
+    member_id = Id()
+    date_from = fields.Date(metadata={"description": "the office's day, included"})
+    date_to = fields.Date(metadata={"description": "the office's day, included"})
+
+
+class AuditEntryOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor = fields.String(metadata={"description": "the username; as typed for a failed login"})
+    role = fields.String(allow_none=True, metadata={"description": "the role at that moment; null for a failed login"})
+    action = fields.String(metadata={"description": "the route's operationId"})
+    method = fields.String()
+    path = fields.String()
+    member_id = fields.Integer(allow_none=True)
+    status = fields.Integer(metadata={"description": "the HTTP status answered"})
+    request_id = fields.String(metadata={"description": "the Idempotency-Key, or an id made for the request"})

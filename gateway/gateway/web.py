@@ -11,6 +11,7 @@ service.py makes one per declared route.
 import base64
 import datetime as dt
 import decimal
+import functools
 import json
 import logging
 import os
@@ -33,6 +34,7 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_IDEMPOTENCY_KEY = 64
 RESERVED_KEYS = ("__type__", "__value__")  # kombu's JSON would turn such objects into Python values
 CALLER = "wuji.caller"  # the authenticated caller, in the request's WSGI environ
+REQUEST_ID = "wuji.request_id"  # the id made up for a request without an Idempotency-Key
 
 log = logging.getLogger("wuji.gateway")
 audit = logging.getLogger("wuji.audit")
@@ -148,6 +150,7 @@ class JsonWebServer(WebServer):
 class ApiEndpoint(HttpRequestHandler):
     server = JsonWebServer()
     key = SigningKey()
+    current_caller = None  # (request, caller) -> the caller as its account is now (gate.py); None: the token alone
 
     def __init__(self, method, url, roles=None, **kwargs):
         if roles is None:  # deny by default: a route names who may call it, auth.PUBLIC included
@@ -161,9 +164,10 @@ class ApiEndpoint(HttpRequestHandler):
         return f"{self.method} {self.url}"
 
     def handle_request(self, request):
+        current = self.current_caller and functools.partial(self.current_caller, request)
         try:
             request.environ[CALLER] = auth.authenticate(
-                self.key.secret, self.roles, request.headers.get("Authorization"))
+                self.key.secret, self.roles, request.headers.get("Authorization"), current)
         except WujiError as exc:  # 401, 403
             return self.response_from_exception(exc)
         except Exception as exc:
@@ -305,11 +309,20 @@ def query(request, filters=()):
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,%d}$" % MAX_IDEMPOTENCY_KEY)
 
 
+def request_id(request):
+    """The id the request is known by: its Idempotency-Key when it is valid (the id a
+    service keeps with the write), else a uuid4 made once for the request."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and _IDEMPOTENCY_KEY.match(key):
+        return key
+    return request.environ.setdefault(REQUEST_ID, str(uuid.uuid4()))
+
+
 def idempotency_key(request):
     """The ``Idempotency-Key`` header (1 to 64 visible ASCII characters), or a new uuid4."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
-        return str(uuid.uuid4())
+        return request_id(request)
     if not _IDEMPOTENCY_KEY.match(key):
         raise InvalidInput(
             "Idempotency-Key 有误 (bad Idempotency-Key)",

@@ -1,13 +1,21 @@
 """The gateway's own database: logging in, passwords, accounts (admins only)."""
-from gateway import handlers, schemas
+from gateway import audit, errors, handlers, schemas
 from gateway.auth import ADMIN, PUBLIC, STAFF
+from gateway.errors import TooManyAttempts, Unauthorized
 from gateway.routes.table import Route
 from wuji_infra.types import utc_now
 
 
 def issue_token(c):
-    account = handlers.log_in(c.service.db, c.body, utc_now())
-    return c.service.tokens(account.username, account.role)
+    # every login and failed login is recorded (a malformed body names nobody: it is not)
+    try:
+        account = handlers.log_in(c.service.db, c.body, utc_now())
+    except (Unauthorized, TooManyAttempts) as exc:
+        status, _ = errors.describe(exc)
+        audit.record(c.service.db, c.request, c.route.name, status, c.body["username"])
+        raise
+    audit.record(c.service.db, c.request, c.route.name, 200, account.username, account.role)
+    return c.service.tokens(account.username, account.role, account.version)
 
 
 def change_own_password(c):
@@ -36,13 +44,15 @@ ROUTES = [
           body=schemas.TokenIn, answer=schemas.TokenOut),
     # each changes its own password; only admins make and change accounts
     Route("POST", "/api/v1/auth/password", STAFF, "修改自己的密码", name="change_own_password",
-          call=change_own_password, body=schemas.PasswordChange, answer=schemas.ChangedOut),
+          call=change_own_password, body=schemas.PasswordChange, answer=schemas.ChangedOut, audit_write=True),
     Route("POST", "/api/v1/accounts", ADMIN, "新建账号", name="create_account", call=create_account,
-          body=schemas.AccountIn, answer=schemas.AccountOut, status=201),
+          body=schemas.AccountIn, answer=schemas.AccountOut, status=201, audit_write=True),
     Route("GET", "/api/v1/accounts", ADMIN, "账号列表", name="list_accounts", call=list_accounts,
           query=schemas.AccountsQuery, answer=schemas.AccountOut, paged=True),
     Route("PATCH", "/api/v1/accounts/<id:account_id>", ADMIN, "修改账号 (角色, 姓名, 停用)",
-          name="update_account", call=update_account, body=schemas.AccountChange, answer=schemas.AccountOut),
+          name="update_account", call=update_account, body=schemas.AccountChange, answer=schemas.AccountOut,
+          audit_write=True),
     Route("POST", "/api/v1/accounts/<id:account_id>/password", ADMIN, "管理员重设账号密码",
-          name="set_password", call=set_password, body=schemas.PasswordSet, answer=schemas.ChangedOut),
+          name="set_password", call=set_password, body=schemas.PasswordSet, answer=schemas.ChangedOut,
+          audit_write=True),
 ]

@@ -11,9 +11,9 @@ from gateway.routes.table import Route, fetch, listing, view, write
 
 ROUTES = [
     Route("GET", "/api/v1/visit-tasks", STAFF, "走访任务列表", rpc="welfare.list_visit_tasks", call=listing,
-          query=ws.VisitTaskFilters, answer=ws.VisitTaskOut),
+          query=ws.VisitTaskFilters, answer=ws.VisitTaskOut, audit="visit tasks {filters}"),
     Route("GET", "/api/v1/visit-tasks/<id:task_id>", STAFF, "走访任务详情", rpc="welfare.get_visit_task",
-          call=fetch, answer=ws.VisitTaskOut),
+          call=fetch, answer=ws.VisitTaskOut, audit="visit task {task_id}"),
     Route("POST", "/api/v1/visit-tasks/<id:task_id>/complete", STAFF, "完成走访",
           rpc="welfare.complete_visit_task", call=write, body=ws.VisitCompletionIn, answer=ws.VisitTaskOut),
     Route("POST", "/api/v1/visit-tasks/<id:task_id>/cancel", STAFF, "取消走访任务",
@@ -52,7 +52,8 @@ ROUTES = [
     Route("GET", "/api/v1/festival-policies", STAFF, "节日慰问规则", rpc="welfare.list_festival_policies",
           call=view, query=ws.FestivalYearIn, answer=ws.FestivalPoliciesOut),
     Route("PUT", "/api/v1/festival-policies/<festival>", STAFF, "设置节日慰问规则",
-          rpc="welfare.set_festival_policy", call=write, body=ws.FestivalPolicyIn, answer=ws.FestivalPolicyOut),
+          rpc="welfare.set_festival_policy", call=write, body=ws.FestivalPolicyIn, answer=ws.FestivalPolicyOut,
+          audit_write=True),
     Route("POST", "/api/v1/festival-batches", STAFF, "生成节日慰问任务", rpc="welfare.run_festival_batch",
           call=write, body=ws.FestivalBatchIn, answer=ws.FestivalBatchOut),
 ]

@@ -34,7 +34,8 @@ ROUTES = [
     Route("PATCH", "/api/v1/members/<id:member_id>", STAFF, "修改党员信息", rpc="members.update_member",
           call=write, body=ms.MemberIn(partial=True), answer=ms.MemberOut),
     Route("GET", "/api/v1/members/<id:member_id>/history", STAFF, "党员信息变更记录",
-          rpc="members.member_history", call=listing, answer=ms.MemberChangeOut),
+          rpc="members.member_history", call=listing, answer=ms.MemberChangeOut,
+          audit="history of member {member_id}"),
     Route("POST", "/api/v1/members/<id:member_id>/transfers", STAFF, "组织关系转接",
           rpc="members.transfer_member", call=write, body=ms.TransferIn, answer=ms.TransferOut, status=201),
     Route("GET", "/api/v1/members/<id:member_id>/transfers", STAFF, "组织关系转接记录",
@@ -68,5 +69,6 @@ ROUTES = [
           rpc="members.import_errors_workbook", call=import_errors_workbook, answer=XLSX,
           deadline=FILE_RPC_SECONDS),
     Route("GET", "/api/v1/members/export", STAFF, "导出名册", rpc="members.export_members",
-          call=export_members, query=ms.MemberFilters, answer=XLSX, deadline=FILE_RPC_SECONDS),
+          call=export_members, query=ms.MemberFilters, answer=XLSX, deadline=FILE_RPC_SECONDS,
+          audit="roster export"),
 ]

@@ -13,7 +13,7 @@ import functools
 import re
 from typing import Any, Callable
 
-from gateway import auth, web
+from gateway import auth, gate, web
 from gateway.dependencies import CLIENT_KEY
 from wuji_infra import idempotency
 
@@ -38,6 +38,7 @@ class Route:
     paged: bool = False             # answers {"items", "total", "page", "page_size"} of ``answer``
     idempotent: bool = False        # reads Idempotency-Key (as request_id)
     audit: str | None = None        # a read of sensitive facts: "pairing {pairing_id}", "pairings {filters}"
+    audit_write: bool = False       # a change of money, policy or accounts: recorded in the audit log
     deadline: float | None = None   # seconds, for RPCs slower than the default deadline
     name: str | None = None         # the entrypoint's name; the first RPC's by default
 
@@ -55,6 +56,11 @@ class Route:
     @property
     def key(self):
         return f"{self.method} {self.path}"
+
+    @property
+    def audited(self):
+        """Each request is recorded in the audit log (gate.py): sensitive reads and audited writes."""
+        return bool(self.audit) or self.audit_write
 
     @property
     def params(self):
@@ -189,4 +195,4 @@ def entrypoint(route):
 
     entry.__name__ = entry.__qualname__ = route.name
     entry.__doc__ = route.summary
-    return web.http(route.method, route.path, roles=route.roles)(entry)
+    return gate.http(route.method, route.path, roles=route.roles, audited=route.audited)(entry)

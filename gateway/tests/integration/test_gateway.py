@@ -761,6 +761,7 @@ def test_excel_template_import_job_errors_and_export(system, token):
 
 
 def test_who_read_health_events_is_for_admins_only(system, token):
+    make_account(system, token)  # the staff tokens below name this account: it is read at every request
     answer = system.call("GET", "/api/v1/members/3/health-reads", token=token)
     assert answer.status_code == 200 and answer.json()["items"][0]["read_by"] == "admin"
     staff = jwt.encode({"sub": "clerk", "role": "staff", "iat": int(time.time()), "exp": int(time.time()) + 60},
@@ -794,6 +795,7 @@ def test_every_read_of_health_events_is_audited(system, token, caplog):
 
 
 def test_visit_tasks_and_subsidy_checks(system, token):
+    make_account(system, token)  # the staff tokens below name this account: it is read at every request
     tasks = system.call("GET", "/api/v1/visit-tasks?member_id=3&status=overdue&due_before=2024-05-01", token=token)
     assert tasks.json()["filters_seen"] == {"member_id": "3", "status": "overdue", "due_before": "2024-05-01"}
 
@@ -817,6 +819,7 @@ def test_visit_tasks_and_subsidy_checks(system, token):
 
 
 def test_one_subsidy_check(system, token):
+    make_account(system, token)  # the staff tokens below name this account: it is read at every request
     answer = system.call("GET", "/api/v1/subsidy-checks/7", token=staff_token())
     assert answer.status_code == 200 and answer.json() == {"id": 7, "status": "pending_approval"}
     assert_error(system.call("GET", "/api/v1/subsidy-checks/404", token=token), 404, "not_found")
@@ -829,6 +832,7 @@ def staff_token():
 
 
 def test_funding_budgets_balances_expenses_and_the_ledger(system, token):
+    make_account(system, token)  # the staff tokens below name this account: it is read at every request
     made = system.call("POST", "/api/v1/funding/budgets", token=token,
                        json={"year": 2026, "source": "special_fund", "amount": "100.00"})
     assert made.status_code == 201 and made.json()["recorded_by"] == "admin"
@@ -858,6 +862,7 @@ def test_funding_budgets_balances_expenses_and_the_ledger(system, token):
 
 
 def test_funding_budgets_are_listed_and_reversed(system, token):
+    make_account(system, token)  # the staff tokens below name this account: it is read at every request
     listed = system.call("GET", "/api/v1/funding/budgets?year=2026&source=special_fund&page=2&page_size=5",
                          token=staff_token())
     assert listed.status_code == 200
@@ -881,6 +886,7 @@ def test_funding_budgets_are_listed_and_reversed(system, token):
 
 
 def test_only_an_admin_changes_the_funding_policy(system, token):
+    make_account(system, token)  # the staff tokens below name this account: it is read at every request
     assert system.call("GET", "/api/v1/funding/policy", token=staff_token()).json()["version"] == 0
     body = {"allocation": {"activities": ["public_fund"]}}
     assert_error(system.call("PUT", "/api/v1/funding/policy", token=staff_token(), json=body), 403, "forbidden")
@@ -908,6 +914,7 @@ def test_funding_statement_as_json_and_as_a_workbook(system, token):
 
 
 def test_funding_dues(system, token):
+    make_account(system, token)  # the staff tokens below name this account: it is read at every request
     fixed = system.call("POST", "/api/v1/funding/dues/rates", token=token, json={"year": 2026})
     assert fixed.status_code == 200 and fixed.json()["by"] == "admin"
     named = system.call("POST", "/api/v1/funding/dues/rates", token=token, json={"year": 2026, "from_month": 4})
@@ -1208,8 +1215,8 @@ def test_an_admin_sets_a_password_and_deactivates_an_account(system, token):
     inactive = system.call("POST", "/api/v1/auth/token", json={"username": "clerk", "password": "管理员给的新密码 given"})
     wrong = system.call("POST", "/api/v1/auth/token", json={"username": "admin", "password": "not-it"})
     assert assert_error(inactive, 401, "unauthorized") == assert_error(wrong, 401, "unauthorized")
-    # a token issued before keeps working until it expires (no database read per request)
-    assert system.call("GET", "/api/v1/branches", token=clerk_token).status_code == 200
+    # a token issued before the reset and the deactivation is refused at once (issue 11)
+    assert_error(system.call("GET", "/api/v1/branches", token=clerk_token), 401, "unauthorized")
 
     promoted = system.call("PATCH", f"/api/v1/accounts/{clerk['id']}", token=token,
                            json={"active": True, "role": "admin", "display_name": "王主任"})
@@ -1263,3 +1270,116 @@ def test_the_document_and_swagger_ui_are_public_and_served_locally(system):
         assert answer.status_code == 200 and len(answer.content) > 100, asset
     assert "SwaggerUIBundle" in system.call("GET", "/api/docs/swagger-ui-bundle.js").text
     assert_error(system.call("GET", "/api/docs/secret.txt"), 404, "not_found")
+
+
+# -- revocation and the audit log (issue 11) -----------------------------------------
+
+def audit_log(system, token, **filters):
+    answer = system.call("GET", "/api/v1/audit-log", token=token, params=filters)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_a_demoted_admins_old_token_cannot_make_an_admin(system, token):
+    boss = make_account(system, token, username="boss", role="admin")
+    boss_token = system.login("boss", CLERK_PASSWORD)
+    assert system.call("GET", "/api/v1/accounts", token=boss_token).status_code == 200
+    assert system.call("PATCH", f"/api/v1/accounts/{boss['id']}", token=token, json={"role": "staff"}).status_code == 200
+
+    attempt = system.call("POST", "/api/v1/accounts", token=boss_token,
+                          json={"username": "mole", "password": CLERK_PASSWORD, "role": "admin"})
+    assert_error(attempt, 403, "forbidden")
+    assert_error(system.call("GET", "/api/v1/accounts", token=boss_token), 403, "forbidden")
+    assert system.call("GET", "/api/v1/branches", token=boss_token).status_code == 200  # still staff
+    [entry] = audit_log(system, token, actor="boss", action="create_account")["items"]
+    assert (entry["role"], entry["status"], entry["path"]) == ("staff", 403, "/api/v1/accounts")
+
+
+def test_a_deactivated_accounts_token_is_refused_at_its_next_request(system, token):
+    clerk = make_account(system, token)
+    clerk_token = system.login("clerk", CLERK_PASSWORD)
+    budget = {"year": 2026, "source": "special_fund", "amount": "100.00"}
+    assert system.call("POST", "/api/v1/funding/budgets", token=clerk_token, json=budget).status_code == 201
+    system.call("PATCH", f"/api/v1/accounts/{clerk['id']}", token=token, json={"active": False})
+
+    assert_error(system.call("POST", "/api/v1/funding/budgets", token=clerk_token, json=budget), 401, "unauthorized")
+    assert_error(system.call("GET", "/api/v1/branches", token=clerk_token), 401, "unauthorized")
+    statuses = [e["status"] for e in audit_log(system, token, actor="clerk", action="add_budget")["items"]]
+    assert statuses == [401, 201]  # newest first
+
+
+def test_after_a_password_change_the_old_token_is_refused_and_the_new_one_works(system, token):
+    clerk = make_account(system, token)
+    old = system.login("clerk", CLERK_PASSWORD)
+    chosen = "自己选的新密码 chosen"
+    changed = system.call("POST", "/api/v1/auth/password", token=old,
+                          json={"current_password": CLERK_PASSWORD, "new_password": chosen})
+    assert changed.status_code == 200
+    assert_error(system.call("GET", "/api/v1/branches", token=old), 401, "unauthorized")
+    new = system.login("clerk", chosen)
+    assert system.call("GET", "/api/v1/branches", token=new).status_code == 200
+
+    # an admin's reset ends the tokens too
+    reset = system.call("POST", f"/api/v1/accounts/{clerk['id']}/password", token=token,
+                        json={"new_password": "管理员给的新密码 given"})
+    assert reset.status_code == 200
+    assert_error(system.call("GET", "/api/v1/branches", token=new), 401, "unauthorized")
+    assert system.call("GET", "/api/v1/branches", token=system.login("clerk", "管理员给的新密码 given")).status_code == 200
+
+
+def test_logins_money_and_health_reads_are_in_the_audit_log(system, token):
+    make_account(system, token)
+    assert_error(system.call("POST", "/api/v1/auth/token", json={"username": "clerk", "password": "wrong"}),
+                 401, "unauthorized")
+    clerk_token = system.login("clerk", CLERK_PASSWORD)
+    booked = system.call("POST", "/api/v1/funding/budgets", token=clerk_token,
+                         json={"year": 2026, "source": "special_fund", "amount": "100.00"})
+    assert booked.status_code == 201
+    assert system.call("GET", "/api/v1/members/3/health-events", token=clerk_token,
+                       headers={"Idempotency-Key": "read-1"}).status_code == 200
+    assert system.call("GET", "/api/v1/branches", token=clerk_token).status_code == 200  # not audited
+
+    entries = audit_log(system, token, actor="clerk")["items"]
+    assert [(e["action"], e["role"], e["status"], e["member_id"]) for e in entries] == [
+        ("list_health_events", "staff", 200, 3),
+        ("add_budget", "staff", 201, None),
+        ("issue_token", "staff", 200, None),
+        ("issue_token", None, 401, None),
+    ]
+    read = entries[0]
+    assert (read["method"], read["path"], read["request_id"]) == ("GET", "/api/v1/members/3/health-events", "read-1")
+    assert dt.datetime.fromisoformat(read["at"]).tzinfo is not None
+    assert all(len(e["request_id"]) == 36 for e in entries[1:])  # made up: no Idempotency-Key
+
+
+def test_only_admins_read_the_audit_log_and_its_filters_work(system, token):
+    make_account(system, token)
+    clerk_token = system.login("clerk", CLERK_PASSWORD)
+    assert_error(system.call("GET", "/api/v1/audit-log", token=clerk_token), 403, "forbidden")
+    assert_error(system.call("GET", "/api/v1/audit-log"), 401, "unauthorized")
+    system.call("GET", "/api/v1/members/3/health-events", token=token)
+    system.call("GET", "/api/v1/members/4/history", token=token)
+
+    everything = audit_log(system, token)  # the logins, the account made, the two reads
+    assert everything["total"] == 5 and (everything["page"], everything["page_size"]) == (1, 20)
+    assert [e["action"] for e in audit_log(system, token, member_id=3)["items"]] == ["list_health_events"]
+    assert audit_log(system, token, action="member_history")["items"][0]["member_id"] == 4
+    assert [e["actor"] for e in audit_log(system, token, action="issue_token")["items"]] == ["clerk", "admin"]
+    today = dt.date.today().isoformat()
+    assert audit_log(system, token, date_from=today, date_to=today)["total"] == 5
+    assert audit_log(system, token, date_to="2020-01-01")["total"] == 0
+    assert audit_log(system, token, date_from="2999-01-01")["total"] == 0
+    assert len(audit_log(system, token, page_size=1)["items"]) == 1
+    assert "date_from" in assert_error(system.call("GET", "/api/v1/audit-log?date_from=yesterday", token=token),
+                                       400, "invalid_input")["fields"]
+    assert_error(system.call("GET", "/api/v1/audit-log?member_id=0", token=token), 400, "invalid_input")
+    assert_error(system.call("GET", "/api/v1/audit-log?who=admin", token=token), 400, "invalid_input")
+
+
+def test_no_route_changes_or_deletes_an_entry(system, token):
+    system.call("GET", "/api/v1/members/3/health-events", token=token)
+    [entry] = audit_log(system, token, action="list_health_events")["items"]
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        assert_error(system.call(method, "/api/v1/audit-log", token=token, json={}), 405, "method_not_allowed")
+        assert_error(system.call(method, f"/api/v1/audit-log/{entry['id']}", token=token, json={}), 404, "not_found")
+    assert audit_log(system, token, action="list_health_events")["items"] == [entry]
