@@ -1,12 +1,14 @@
 """The gateway's own database: logging in, passwords, accounts (admins only)."""
-from gateway import handlers, schemas
+from gateway import addresses, handlers, schemas
 from gateway.auth import ADMIN, PUBLIC, STAFF
 from gateway.routes.table import Route
+from wuji_infra import config
 from wuji_infra.types import utc_now
 
 
 def issue_token(c):
-    account = handlers.log_in(c.service.db, c.body, utc_now())
+    address = addresses.client_address(c.request, addresses.trusted_proxies(config.env("TRUSTED_PROXIES")))
+    account = handlers.log_in(c.service.db, c.body, utc_now(), address)
     return c.service.tokens(account.username, account.role)
 
 

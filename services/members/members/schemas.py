@@ -319,3 +319,20 @@ class EngagementOut(Schema):
     advice = fields.String()
     recorded_by = fields.String()
     created_at = fields.AwareDateTime()
+
+
+class ImportJobOut(Schema):
+    """An import job (answered by the handler as built; this names its fields)."""
+    id = fields.Integer()
+    filename = fields.String()
+    status = fields.String(metadata={"description": "queued, running, done, failed, cancelled"})
+    total_rows = fields.Integer(allow_none=True)
+    processed_rows = fields.Integer()
+    progress = fields.Integer(metadata={"description": "percent"})
+    created = fields.Integer()
+    updated = fields.Integer()
+    rejected = fields.Integer()
+    error = fields.String(allow_none=True, metadata={"description": "why it failed or who cancelled it"})
+    started_by = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)
