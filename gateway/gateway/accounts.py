@@ -4,7 +4,10 @@ Plain functions, no SQL and no nameko: handlers.py applies them to the
 gateway's database.
 """
 import datetime as dt
+import functools
+import gzip
 import math
+import pathlib
 import re
 
 from gateway.errors import TooManyAttempts
@@ -36,6 +39,26 @@ def password_problems(password, username, current=None):
     return problems
 
 
+# The 19,640 most common passwords, lowercased: Django's list (BSD licence),
+# copied from django/contrib/auth/common-passwords.txt.gz of Django 5.2.
+COMMON_PASSWORDS = pathlib.Path(__file__).with_name("common-passwords.txt.gz")
+COMMON = "常见密码, 容易被猜中 (a commonly used password, easily guessed)"
+
+
+@functools.cache
+def _common_passwords():
+    return frozenset(gzip.decompress(COMMON_PASSWORDS.read_bytes()).decode().split())
+
+
+def new_password_problems(password, username, current=None):
+    """password_problems, and a password on the list of common ones (checked as
+    an account is made or a password set or changed, not at each login)."""
+    problems = password_problems(password, username, current)
+    if password.strip().casefold() in _common_passwords():
+        problems.append(COMMON)
+    return problems
+
+
 # -- the last admin -----------------------------------------------------------
 
 LAST_ADMIN = "不能停用或降级最后一位在用的管理员 (the last active admin cannot be deactivated or demoted)"
@@ -50,36 +73,46 @@ def takes_away_an_admin(account, changes):
 
 
 # -- login throttling ---------------------------------------------------------
-# Per username (known or not, so the answer tells nothing about which exist):
-# after MAX_FAILURES failed logins within WINDOW of the first, every attempt is
-# refused for LOCKOUT, even with the right password. A successful login clears
-# the count.
+# Three counts (a username known or not, so the answer tells nothing about which
+# exist): a username from one client address (MAX_FAILURES), one address over
+# every username (MAX_ADDRESS_FAILURES: spraying), and a username over every
+# address (MAX_USERNAME_FAILURES: a distributed guess). When one reaches its
+# limit within WINDOW of its first failure, every attempt it covers is refused
+# for LOCKOUT, even with the right password. A stranger elsewhere thus locks a
+# user out only from the stranger's own address, until the generous per-username
+# limit. A successful login clears its username's counts at that address and
+# overall, and takes itself off the address's count.
 #
 # An attempt is counted *before* its password is checked, and the count is
 # cleared when it succeeds: so attempts sent all at once cannot each pass the
 # check before any is counted.
 
 MAX_FAILURES = 5
+MAX_ADDRESS_FAILURES = 20
+MAX_USERNAME_FAILURES = 100
 WINDOW = dt.timedelta(minutes=15)
 LOCKOUT = dt.timedelta(minutes=15)
 
 
-def count_attempt(entry, now):
-    """Count one more login attempt on ``entry`` (a username's ``failures``,
+def count_attempt(entry, now, limit=MAX_FAILURES, field="username"):
+    """Count one more login attempt on ``entry`` (its ``failures``,
     ``window_started_at``, ``locked_until``), as failed until it succeeds.
 
-    Raises TooManyAttempts (429), counting nothing, while the username is locked.
+    Raises TooManyAttempts (429), counting nothing, while the entry is locked;
+    ``field`` is what it names: ``username``, or ``address`` (the client's).
     """
     if entry.locked_until is not None and now < entry.locked_until:
         seconds = math.ceil((entry.locked_until - now).total_seconds())
         minutes = math.ceil(seconds / 60)
+        where_cn, where_en = ("此地址", " from this address") if field == "address" else ("", "")
         raise TooManyAttempts(
-            f"登录失败次数过多, 请{minutes}分钟后再试 (too many failed logins, try again in {minutes} minutes)",
-            {"username": [f"已暂时锁定{minutes}分钟 (locked for {minutes} more minutes)"]},
+            f"{where_cn}登录失败次数过多, 请{minutes}分钟后再试"
+            f" (too many failed logins{where_en}, try again in {minutes} minutes)",
+            {field: [f"已暂时锁定{minutes}分钟 (locked for {minutes} more minutes)"]},
             retry_after=seconds,
         )
     if entry.locked_until is not None or now >= entry.window_started_at + WINDOW:
         entry.failures, entry.window_started_at, entry.locked_until = 0, now, None
     entry.failures += 1
-    if entry.failures >= MAX_FAILURES:
+    if entry.failures >= limit:
         entry.locked_until = now + LOCKOUT

@@ -14,7 +14,7 @@ from nameko.amqp.publish import get_connection
 from nameko.rpc import Client, ServiceRpc
 from nameko.web.handlers import HttpRequestHandler
 
-from gateway import auth, handlers
+from gateway import addresses, auth, handlers
 from gateway.errors import ServiceUnavailable
 from wuji_infra import config
 from wuji_infra.db import Database
@@ -35,6 +35,7 @@ class AccountsDatabase(Database):
 
     def setup(self):
         super().setup()
+        addresses.trusted_proxies(config.env("TRUSTED_PROXIES"))  # a bad value stops the gateway here
         username = config.env("ADMIN_USERNAME")
         password = auth.check_admin_password(config.env("ADMIN_PASSWORD"))
         try:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from gateway import accounts, auth
 from gateway.errors import Unauthorized
-from gateway.models import Account, LoginThrottle
+from gateway.models import Account, AddressThrottle, LoginThrottle, PairThrottle
 from gateway.schemas import ACCOUNT_OUT, AccountChange, AccountIn, PasswordChange, PasswordSet, TokenIn
 from wuji_infra.db import insert_unless_present
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
@@ -19,6 +19,7 @@ from wuji_infra.validation import load, page_of
 audit = logging.getLogger("wuji.audit")  # who changed which account; never a password
 
 HEALTH_DEADLINE_SECONDS = 2.0
+UNKNOWN_ADDRESS = "unknown"
 
 
 def ensure_admin(session, username, password=None):
@@ -37,14 +38,15 @@ def ensure_admin(session, username, password=None):
     return generated
 
 
-def log_in(store, data, now):
+def log_in(store, data, now, address=None):
     """The account that ``{"username", "password"}`` names; one answer (401) for
     a wrong password, an unknown user and an inactive account; 429 while the
-    username is locked (accounts.count_attempt)."""
+    username at the client ``address``, the address, or the username is locked
+    (accounts.count_attempt)."""
     values = load(TokenIn(), data)
-    username = values["username"]
+    username, address = values["username"], (address or UNKNOWN_ADDRESS)[:64]
     with store.transaction() as tx:
-        _count_attempt(tx.session, username, now)
+        _count_attempt(tx.session, username, address, now)
         account = tx.session.scalar(sa.select(Account).where(Account.username == username))
     # argon2 runs outside any transaction: no lock is held while it works
     if account is None:
@@ -54,23 +56,34 @@ def log_in(store, data, now):
     if not valid:
         raise Unauthorized("用户名或密码错误 (wrong username or password)")
     with store.transaction() as tx:
+        tx.session.execute(sa.delete(PairThrottle).where(PairThrottle.username == username,
+                                                         PairThrottle.address == address))
         tx.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.username == username))
+        # the address keeps its earlier failures: a login that works is just not one of them
+        tx.session.execute(sa.update(AddressThrottle).where(
+            AddressThrottle.address == address, AddressThrottle.failures > 0)
+            .values(failures=AddressThrottle.failures - 1))
     return auth.Caller(account.username, account.role, account.token_version)
 
 
-def _count_attempt(session, username, now):
-    # forget the counts of other usernames whose window and lockout are over
-    session.execute(sa.delete(LoginThrottle).where(
-        LoginThrottle.username != username,
-        LoginThrottle.window_started_at < now - accounts.WINDOW,
-        sa.or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now)))
-    # the row exists first, then is locked: two gateway processes counting the
-    # same username wait for each other instead of both writing the same count
-    session.execute(insert_unless_present(session, LoginThrottle.__table__),
-                    {"username": username, "failures": 0, "window_started_at": now, "locked_until": None})
-    entry = session.scalar(
-        sa.select(LoginThrottle).where(LoginThrottle.username == username).with_for_update())
-    accounts.count_attempt(entry, now)  # raises TooManyAttempts, and the transaction rolls back
+def _count_attempt(session, username, address, now):
+    counts = [  # always locked in this order, so that two logins never wait for each other in a circle
+        (AddressThrottle, {"address": address}, accounts.MAX_ADDRESS_FAILURES, "address"),
+        (PairThrottle, {"username": username, "address": address}, accounts.MAX_FAILURES, "username"),
+        (LoginThrottle, {"username": username}, accounts.MAX_USERNAME_FAILURES, "username"),
+    ]
+    for model, key, limit, field in counts:
+        # forget the counts whose window and lockout are over
+        session.execute(sa.delete(model).where(
+            sa.not_(sa.and_(*(getattr(model, name) == value for name, value in key.items()))),
+            model.window_started_at < now - accounts.WINDOW,
+            sa.or_(model.locked_until.is_(None), model.locked_until <= now)))
+        # the row exists first, then is locked: two gateway processes counting the
+        # same key wait for each other instead of both writing the same count
+        session.execute(insert_unless_present(session, model.__table__),
+                        {**key, "failures": 0, "window_started_at": now, "locked_until": None})
+        entry = session.scalar(sa.select(model).filter_by(**key).with_for_update())
+        accounts.count_attempt(entry, now, limit, field)  # raises TooManyAttempts: the transaction rolls back
 
 
 # -- accounts, managed by admins ----------------------------------------------
@@ -134,6 +147,7 @@ def set_password(session, account_id, data, set_by):
     account.password_changed_at = None  # given, not chosen: the owner should change it
     account.token_version += 1
     session.execute(sa.delete(LoginThrottle).where(LoginThrottle.username == account.username))
+    session.execute(sa.delete(PairThrottle).where(PairThrottle.username == account.username))
     session.flush()
     audit.info("password of account %s set by %s", account.username, set_by)
     return {"changed": True}
@@ -147,7 +161,7 @@ def change_own_password(session, username, data, now):
     if account is None or not account.active:  # the token outlived the account
         raise Unauthorized("账号不存在或已停用 (the account is gone or inactive)")
     problems = {}
-    reasons = accounts.password_problems(values["new_password"], username, current=values["current_password"])
+    reasons = accounts.new_password_problems(values["new_password"], username, current=values["current_password"])
     if reasons:
         problems["new_password"] = reasons
     if not auth.verify_password(account.password_hash, values["current_password"]):
@@ -170,7 +184,7 @@ def _account(session, account_id):
 
 
 def _check_password(field, password, username):
-    reasons = accounts.password_problems(password, username)
+    reasons = accounts.new_password_problems(password, username)
     if reasons:
         raise InvalidInput("密码不符合要求 (the password does not meet the policy)", {field: reasons})
 

@@ -1,5 +1,5 @@
 """Tables of the gateway (its own database): the accounts that may log in, the
-count of failed logins per username (accounts.py has the rules), and the audit log."""
+counts of failed logins (accounts.py has the rules), and the audit log."""
 import datetime as dt
 from typing import Optional
 
@@ -33,14 +33,32 @@ class Account(Base):
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
-class LoginThrottle(Base):
-    """Login attempts of one username (known or not) in the current window."""
-    __tablename__ = "login_throttle"
-
-    username: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+class _Counts:
     failures: Mapped[int]
     window_started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     locked_until: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime, nullable=True)
+
+
+class LoginThrottle(_Counts, Base):
+    """Login attempts of one username (known or not) from any address, in the current window."""
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+
+
+class PairThrottle(_Counts, Base):
+    """Login attempts of one username from one client address."""
+    __tablename__ = "login_throttle_pairs"
+
+    username: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+
+
+class AddressThrottle(_Counts, Base):
+    """Login attempts from one client address, whatever the username."""
+    __tablename__ = "login_throttle_addresses"
+
+    address: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
 
 
 class AuditEntry(Base):

@@ -23,6 +23,8 @@ SETTINGS = {
     "ADMIN_USERNAME": ("admin", ("gateway",), "the first admin account"),
     "ADMIN_PASSWORD": (None, ("gateway",), "its password [generated at first start, printed once]"),
     "JWT_SECRET": (None, ("gateway",), "token signing secret [generated, kept under var/]"),
+    "TRUSTED_PROXIES": ("", ("gateway",), "proxies whose X-Forwarded-For names the client of a login: "
+                                          "comma-separated addresses or networks [none]"),
     "RPC_TIMEOUT_SECONDS": ("5", ("gateway",), "deadline of every call from the gateway to a service"),
     "HOSPITAL_VISIT_DUE_DAYS": ("3", ("welfare",), "days from admission to the hospital visit's due date"),
     "DISCHARGE_VISIT_DUE_DAYS": ("7", ("welfare",), "days from discharge to the home follow-up visit's due date"),

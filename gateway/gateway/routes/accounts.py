@@ -1,15 +1,17 @@
 """The gateway's own database: logging in, passwords, accounts (admins only)."""
-from gateway import audit, errors, handlers, schemas
+from gateway import addresses, audit, errors, handlers, schemas
 from gateway.auth import ADMIN, PUBLIC, STAFF
 from gateway.errors import TooManyAttempts, Unauthorized
 from gateway.routes.table import Route
+from wuji_infra import config
 from wuji_infra.types import utc_now
 
 
 def issue_token(c):
     # every login and failed login is recorded (a malformed body names nobody: it is not)
+    address = addresses.client_address(c.request, addresses.trusted_proxies(config.env("TRUSTED_PROXIES")))
     try:
-        account = handlers.log_in(c.service.db, c.body, utc_now())
+        account = handlers.log_in(c.service.db, c.body, utc_now(), address)
     except (Unauthorized, TooManyAttempts) as exc:
         status, _ = errors.describe(exc)
         audit.record(c.service.db, c.request, c.route.name, status, c.body["username"])

@@ -16,6 +16,10 @@ def start_import(c):
     return c.rpc(c.body, c.filters.get("filename"), actor=c.actor)
 
 
+def cancel_import(c):
+    return c.rpc(*c.ids, actor=c.actor)
+
+
 def import_errors_workbook(c):
     return download(c.rpc(*c.ids), f"导入错误行_{c.ids[0]}.xlsx")
 
@@ -63,6 +67,8 @@ ROUTES = [
           status=202, deadline=FILE_RPC_SECONDS),
     Route("GET", "/api/v1/members/imports/<id:job_id>", STAFF, "导入任务进度", rpc="members.get_import",
           call=fetch, answer=ms.ImportJobOut),
+    Route("POST", "/api/v1/members/imports/<id:job_id>/cancel", STAFF, "取消导入任务 (已提交的行保留)",
+          rpc="members.cancel_import", call=cancel_import, answer=ms.ImportJobOut),
     Route("GET", "/api/v1/members/imports/<id:job_id>/errors", STAFF, "导入错误行",
           rpc="members.list_import_errors", call=listing, answer=ms.ImportErrorOut),
     Route("GET", "/api/v1/members/imports/<id:job_id>/errors.xlsx", STAFF, "下载导入错误行",

@@ -7,10 +7,11 @@ writing the template, the export and the workbook of rejected rows.
 import datetime as dt
 import decimal
 import io
-import time
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
+
+from members.workbook_limits import Refused, check_archive, check_row_count
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,7 +48,7 @@ HEADING_OF = {field: heading for heading, field, _ in COLUMNS}
 HEADING_OF["branch_id"] = "党支部"
 REQUIRED = ("name", "gender", "id_number", "birth_date", "branch", "retirement_kind")
 ERRORS_HEADING = "错误原因"
-YIELD_EVERY = 200  # rows between two yields to the eventlet hub (time.sleep is patched in a service)
+YIELD_EVERY = 50  # rows between two yields to the eventlet hub (time.sleep is patched in a service)
 
 _CHOICES = {
     "gender": {"男": "male", "女": "female"},
@@ -60,29 +61,26 @@ _FLAGS = {"是": True, "否": False, "Y": True, "N": False, "1": True, "0": Fals
 _LIST_SEPARATORS = ("、", "，", ",", ";", "；")
 
 
-class BadHeadings(ValueError):
+class BadHeadings(Refused):
     pass
 
 
 def read_rows(content):
     """``(headings, [(row_number, values)])`` of the first sheet; blank rows skipped.
 
-    Raises BadHeadings when the file is not an .xlsx or a required heading is missing.
+    Raises BadHeadings when the file is not an .xlsx or a required heading is
+    missing, Refused when it is too large (workbook_limits). CPU work of seconds
+    that never yields: a service runs it in a thread (eventlet.tpool).
     """
+    workbook, sheet = _open(content)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise BadHeadings(f"不是有效的 .xlsx 文件 (not an .xlsx workbook: {type(exc).__name__})")
-    try:
-        sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None) or ()
         headings = [str(h).strip() if h is not None else "" for h in header]
         _check_headings(headings)
         data = []
         for number, values in enumerate(rows, start=2):
-            if number % YIELD_EVERY == 0:
-                time.sleep(0)  # parsing is CPU work: let the service's other greenlets run
+            check_row_count(number)  # counted as read: the sheet's declared size may lie
             if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
             data.append((number, tuple(values)))
@@ -101,18 +99,31 @@ def cell_json(value):
 
 
 def read_headings(content):
-    """The first row's headings; raises BadHeadings as read_rows does."""
+    """The first row's headings; raises BadHeadings and Refused as read_rows does."""
+    workbook, sheet = _open(content)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:
-        raise BadHeadings(f"不是有效的 .xlsx 文件 (not an .xlsx workbook: {type(exc).__name__})")
-    try:
-        header = next(workbook.worksheets[0].iter_rows(max_row=1, values_only=True), None) or ()
+        header = next(sheet.iter_rows(max_row=1, values_only=True), None) or ()
     finally:
         workbook.close()
     headings = [str(h).strip() if h is not None else "" for h in header]
     _check_headings(headings)
     return headings
+
+
+def _open(content):
+    """``(workbook, first sheet)``, read-only, once the file has passed the size checks."""
+    check_archive(content)
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise BadHeadings(f"不是有效的 .xlsx 文件 (not an .xlsx workbook: {type(exc).__name__})")
+    try:
+        check_row_count(sheet.max_row)  # the size the sheet declares (its dimension), when it does
+    except Refused:
+        workbook.close()
+        raise
+    return workbook, sheet
 
 
 def _check_headings(headings):

@@ -194,7 +194,7 @@ class ImportJob(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(sa.String(200))
     content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
-    status: Mapped[str] = mapped_column(sa.String(10), default="queued", index=True)  # queued, running, done, failed
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued", index=True)  # queued, running, done, failed, cancelled
     headings: Mapped[list] = mapped_column(sa.JSON, default=list)
     total_rows: Mapped[int | None] = mapped_column()
     processed_rows: Mapped[int] = mapped_column(default=0)

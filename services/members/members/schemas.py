@@ -346,7 +346,7 @@ class ImportJobOut(Schema):
     """An import job and how far it has got (``progress`` in percent)."""
     id = fields.Integer()
     filename = fields.String()
-    status = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    status = fields.String(metadata={"enum": ["queued", "running", "done", "failed", "cancelled"]})
     total_rows = fields.Integer(allow_none=True)
     processed_rows = fields.Integer()
     progress = fields.Integer()

@@ -166,6 +166,12 @@ class MembersService(ServiceBase):
             return imports.get_import(session, job_id)
 
     @rpc(expected_exceptions=EXPECTED)
+    def cancel_import(self, job_id, actor=None):
+        """Stop a queued or running import before its next chunk; committed rows stay."""
+        with self.db.transaction() as tx:
+            return imports.cancel_import(tx, job_id, self.clock.now(), actor)
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_import_errors(self, job_id, filters=None, page=1, page_size=20):
         with self.db.read() as session:
             return imports.list_import_errors(session, job_id, filters, page, page_size)

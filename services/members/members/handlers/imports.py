@@ -4,13 +4,17 @@ bad rows listed by row and column), the template, the export.
 An import is a job: ``start_import`` stores the file and answers at once; the
 service's timer runs ``run_next_import``, which commits every chunk of rows
 with the job's progress, so a reader sees how far it has got and a crash
-resumes after the last committed chunk.
+resumes after the last committed chunk. Reading the workbook is seconds of CPU
+in openpyxl that never yields: it runs in a thread (eventlet.tpool) so that the
+service answers other calls meanwhile. Staff may cancel a job: it stops before
+its next chunk, and the chunks already committed stay.
 """
 import base64
 import datetime as dt
 import time
 
 import sqlalchemy as sa
+from eventlet import tpool
 
 from members import excel
 from members.domain.imports import import_progress, repeated_row_problem
@@ -22,13 +26,14 @@ from members.handlers.roster import (
 from members.models import Branch, ImportJob, ImportRejection, Member, MemberSpecialty
 from members.schemas import ImportErrorOut, ImportJobOut, MemberFilters, MemberIn, MemberOut, NoFilters
 from wuji_infra.db import get_or_404
-from wuji_infra.errors import InvalidInput
+from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, paging
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CHUNK_ROWS = 500
 STALE_SECONDS = 120  # a running job not advanced for this long was left by a stopped process
 IMPORT_JOB = ("导入任务", "import job")
+_ENDED = {"done": "已完成", "failed": "已失败", "cancelled": "已取消"}
 _MEMBER_IN = MemberIn()  # one instance for every row: making a schema costs more than a load
 _JOB_OUT = ImportJobOut()
 
@@ -55,11 +60,12 @@ def start_import(tx, content_base64, filename=None, actor=None):
         raise InvalidInput("请上传 .xlsx 文件 (send an .xlsx file)", {"file": ["必填 (required)"]})
     if len(content) > MAX_FILE_BYTES:
         raise InvalidInput("文件超过 20 MiB (the file is over 20 MiB)", {"file": ["too large"]})
+    filename = (filename or "import.xlsx")[:200]
     try:
-        headings = excel.read_headings(content)
-    except excel.BadHeadings as exc:
-        raise InvalidInput(str(exc), {"file": [str(exc)]})
-    job = ImportJob(filename=(filename or "import.xlsx")[:200], content=content, headings=headings,
+        headings = tpool.execute(excel.read_headings, content)
+    except excel.Refused as exc:
+        raise InvalidInput(f"{filename}: {exc}", {"file": [str(exc)]})
+    job = ImportJob(filename=filename, content=content, headings=headings,
                     started_by=actor, status="queued")
     tx.session.add(job)
     tx.session.flush()
@@ -68,6 +74,26 @@ def start_import(tx, content_base64, filename=None, actor=None):
 
 def get_import(session, job_id):
     return job_out(get_or_404(session, ImportJob, job_id, IMPORT_JOB))
+
+
+def cancel_import(tx, job_id, now, actor=None):
+    """Stop a queued or running job before its next chunk; the rows already committed stay."""
+    job = tx.session.get(ImportJob, job_id, with_for_update=True)
+    if job is None:
+        get_or_404(tx.session, ImportJob, job_id, IMPORT_JOB)
+    if job.status not in ("queued", "running"):
+        raise Conflict(f"导入任务{_ENDED.get(job.status, job.status)}, 不能取消 (the job is {job.status}: nothing to cancel)",
+                       {"status": [job.status]})
+    job.status, job.finished_at, job.content = "cancelled", now, b""
+    job.error = f"已由 {actor or '?'} 取消, 已提交的行保留 (cancelled by {actor or '?'}; rows already committed stay)"
+    tx.session.flush()
+    return job_out(job)
+
+
+def _running(tx, job_id):
+    """The job, locked, unless it was cancelled meanwhile (None)."""
+    job = tx.session.get(ImportJob, job_id, with_for_update=True)
+    return None if job.status == "cancelled" else job
 
 
 def _claim_next(store, now):
@@ -107,14 +133,18 @@ def run_import(store, job_id, chunk_rows=CHUNK_ROWS, *, clock):
         rejected_rows = set(session.scalars(
             sa.select(ImportRejection.row_number).where(ImportRejection.job_id == job_id)))
     try:
-        headings, rows = excel.read_rows(content)
-    except excel.BadHeadings as exc:
+        headings, rows = tpool.execute(excel.read_rows, content)
+    except excel.Refused as exc:
         with store.transaction() as tx:
-            job = tx.session.get(ImportJob, job_id)
-            job.status, job.error, job.finished_at = "failed", str(exc), clock.now()
+            job = _running(tx, job_id)
+            if job is not None:
+                job.status, job.error, job.finished_at = "failed", f"{job.filename}: {exc}", clock.now()
         return
     with store.transaction() as tx:
-        tx.session.get(ImportJob, job_id).total_rows = len(rows)
+        job = _running(tx, job_id)
+        if job is None:
+            return
+        job.total_rows = len(rows)
 
     first_row_of = {}  # ID number -> the row that had it first: a later row with it is refused
     for start in range(0, len(rows), chunk_rows):
@@ -126,15 +156,19 @@ def run_import(store, job_id, chunk_rows=CHUNK_ROWS, *, clock):
                     first_row_of.setdefault(data["id_number"].upper(), number)
             continue
         with store.transaction() as tx:
+            job = _running(tx, job_id)  # locked first: a cancel waits for this chunk, or this sees it
+            if job is None:
+                return
             counts = _import_chunk(tx, job_id, headings, chunk, branches, first_row_of, today)
-            job = tx.session.get(ImportJob, job_id)
             job.processed_rows = start + len(chunk)
             job.created_count += counts["created"]
             job.updated_count += counts["updated"]
             job.rejected_count += counts["rejected"]
         time.sleep(0)  # let other greenlets run between chunks
     with store.transaction() as tx:
-        job = tx.session.get(ImportJob, job_id)
+        job = _running(tx, job_id)
+        if job is None:
+            return
         job.status, job.finished_at = "done", clock.now()
         job.content = b""  # needed only to resume; the rejected rows are kept on their own
 
@@ -205,12 +239,16 @@ def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of, today):
 
 def _write_effects(tx, new_members, updates, started_by, today):
     session = tx.session
-    for member in new_members:
+    for index, member in enumerate(new_members):
+        if index % excel.YIELD_EVERY == 0:
+            time.sleep(0)
         session.add_all(MemberSpecialty(member_id=member.id, specialty=specialty)
                         for specialty in dict.fromkeys(member.specialties or []))
         record_creation(session, member, started_by, "import")
     tx.emit_many("member_registered", [member_facts(member) for member in new_members])
-    for member, snapshot, before, specialties_given in updates:
+    for index, (member, snapshot, before, specialties_given) in enumerate(updates):
+        if index % excel.YIELD_EVERY == 0:
+            time.sleep(0)
         if not record_changes(session, member.id, snapshot, history_snapshot(member), started_by, "import"):
             continue
         if specialties_given:

@@ -181,3 +181,35 @@ def test_an_excel_import_runs_as_a_job_and_its_progress_is_read(members):
     assert members.list_members({"branch_id": branch["id"]}, 1, 1)["total"] == 1188
     assert base64.b64decode(members.import_errors_workbook(job["id"]))[:2] == b"PK"
     assert base64.b64decode(members.export_members({"branch_id": branch["id"]}))[:2] == b"PK"
+
+
+def test_an_import_cancelled_stops_and_keeps_only_its_committed_chunks(members):
+    import base64
+    import io
+
+    import eventlet
+    from openpyxl import Workbook
+
+    from members import excel
+    from wuji_infra.errors import NotFound
+
+    branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
+    book = Workbook()
+    book.active.append(excel.HEADINGS[:6])
+    for i in range(1, 3001):
+        born = dt.date(1935, 1, 1) + dt.timedelta(days=i)
+        book.active.append([f"党员{i}", "男", id_number_for(born, i % 1000), born, branch["name"], "退休"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    job = members.start_import(base64.b64encode(buffer.getvalue()).decode(), "名册.xlsx", actor="clerk1")
+    cancelled = members.cancel_import(job["id"], actor="clerk2")  # queued, or running its first chunks
+    assert cancelled["status"] == "cancelled" and "clerk2" in cancelled["error"]
+    eventlet.sleep(2.5)  # past the next chunk and the timer's next turn
+    state = members.get_import(job["id"])
+    assert state["status"] == "cancelled" and state["processed_rows"] % 500 == 0 and state["processed_rows"] < 3000
+    assert members.list_members({"branch_id": branch["id"]}, 1, 1)["total"] == state["created"]
+    with pytest.raises(Conflict):
+        members.cancel_import(job["id"], actor="clerk2")
+    with pytest.raises(NotFound):
+        members.cancel_import(10 ** 6)
