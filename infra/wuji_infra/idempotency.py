@@ -143,8 +143,8 @@ def main(argv=None):
     from sqlalchemy.orm import sessionmaker
 
     from wuji_infra import config
-    from wuji_infra.db import Store
-    engine = sa.create_engine(config.database_url(args.process))
+    from wuji_infra.db import Store, make_engine  # db imports this module: imported here
+    engine = make_engine(config.database_url(args.process))
     try:
         pruned = prune(Store(sessionmaker(engine), args.process), args.days)
     finally:

@@ -2,7 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from members.domain import committees, health, honors, roster
-from wuji_infra.validation import Id, Money
+from wuji_infra.validation import Id, Money, keyed_schema
 
 _REQUIRED = {"required": "必填 (required)"}
 
@@ -322,9 +322,8 @@ class CommitteeOut(Schema):
     has_secretary = fields.Boolean()
 
 
-HonorsByLevelOut = type("HonorsByLevelOut", (Schema,), {
-    "__module__": __name__, "__doc__": "The year's honors counted by level: every level, 0 when none.",
-    **{level: fields.Integer() for level in honors.HONOR_LEVELS}})
+# the year's honors counted by level: every level, 0 when none
+HonorsByLevelOut = keyed_schema("HonorsByLevelOut", __name__, honors.HONOR_LEVELS, fields.Integer)
 
 
 class FiguresOut(Schema):

@@ -1,4 +1,4 @@
-"""The roster import job: its progress and the rule on repeated rows."""
+"""The roster import job: its progress, the rule on repeated rows, and when it may be cancelled."""
 
 
 def import_progress(status, processed_rows, total_rows):
@@ -13,3 +13,13 @@ def repeated_row_problem(first_row):
     if first_row is None:
         return None
     return f"与第 {first_row} 行的身份证号重复 (repeats row {first_row})"
+
+
+_ENDED = {"done": "已完成", "failed": "已失败", "cancelled": "已取消"}
+
+
+def cancel_problem(status):
+    """Why a job in ``status`` cannot be cancelled (it has ended), or None (queued or running)."""
+    if status in ("queued", "running"):
+        return None
+    return f"导入任务{_ENDED.get(status, status)}, 不能取消 (the job is {status}: nothing to cancel)"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from eventlet import tpool
 
 from members import excel
-from members.domain.imports import import_progress, repeated_row_problem
+from members.domain.imports import cancel_problem, import_progress, repeated_row_problem
 from members.domain.roster import community_for, member_problems, with_member_defaults
 from members.handlers.roster import (
     emit_transferred, history_snapshot, index_specialties, member_facts, member_query, record_changes,
@@ -33,7 +33,6 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 CHUNK_ROWS = 500
 STALE_SECONDS = 120  # a running job not advanced for this long was left by a stopped process
 IMPORT_JOB = ("导入任务", "import job")
-_ENDED = {"done": "已完成", "failed": "已失败", "cancelled": "已取消"}
 _MEMBER_IN = MemberIn()  # one instance for every row: making a schema costs more than a load
 _JOB_OUT = ImportJobOut()
 
@@ -78,12 +77,10 @@ def get_import(session, job_id):
 
 def cancel_import(tx, job_id, now, actor=None):
     """Stop a queued or running job before its next chunk; the rows already committed stay."""
-    job = tx.session.get(ImportJob, job_id, with_for_update=True)
-    if job is None:
-        get_or_404(tx.session, ImportJob, job_id, IMPORT_JOB)
-    if job.status not in ("queued", "running"):
-        raise Conflict(f"导入任务{_ENDED.get(job.status, job.status)}, 不能取消 (the job is {job.status}: nothing to cancel)",
-                       {"status": [job.status]})
+    job = get_or_404(tx.session, ImportJob, job_id, IMPORT_JOB, lock=True)
+    problem = cancel_problem(job.status)
+    if problem:
+        raise Conflict(problem, {"status": [job.status]})
     job.status, job.finished_at, job.content = "cancelled", now, b""
     job.error = f"已由 {actor or '?'} 取消, 已提交的行保留 (cancelled by {actor or '?'}; rows already committed stay)"
     tx.session.flush()
