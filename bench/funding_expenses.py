@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+import limits  # noqa: E402  (bench/limits.py)
 from funding.domain import ledger  # noqa: E402
 from wuji_infra import testing  # noqa: E402
 
@@ -95,6 +96,8 @@ def main():
             answer = api.post("/funding/budgets", {"year": YEAR, "source": source, "amount": args.budget})
             assert answer.status_code == 201, answer.text
         token = api.session.headers["Authorization"].split()[1]
+        limit_text, limit = limits.describe(amqp_uri, limits.scratch_postgres_url(), clients=args.clients)
+        print(limit_text, flush=True)
 
         results = []
         stop_at = time.perf_counter() + args.seconds
@@ -116,6 +119,10 @@ def main():
         print(f"  expenses/s served: {len(results) / elapsed:.0f}   booked/s: {len(booked) / elapsed:.0f}")
         print(f"  latency ms: p50 {statistics.median(latencies):.1f}  p95 {percentile(latencies, 0.95):.1f}"
               f"  p99 {percentile(latencies, 0.99):.1f}  max {max(latencies):.1f}")
+        commits = limit["postgres_many"]["per_second"]
+        print(f"  against the limit: {len(results) / elapsed:.0f} expenses/s is {len(results) / elapsed / commits:.1%} of"
+              f" PostgreSQL's {commits:.0f} commits/s on {args.clients} connections; p50"
+              f" {statistics.median(latencies) / limit['postgres_one']['p50_ms']:.0f}x one bare commit")
         print("books after the run:")
         problems = check_books(system.env["FUNDING_DATABASE_URL"])
         if other:

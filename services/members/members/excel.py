@@ -207,9 +207,28 @@ def heading_of(field):
 
 # -- writing ------------------------------------------------------------------
 
+# columns whose values are wider than their headings (in Excel's character widths; a Chinese
+# character is two): an ID number or a date cut off is of no use to whoever reads the sheet
+WIDTHS = {"身份证号": 22, "出生日期": 12, "离退休日期": 12, "入党日期": 12, "党支部": 24, "原单位": 24,
+          "原职务": 16, "所在社区": 16, "联系电话": 16, "住址": 32, "紧急联系人": 22, "专长": 20, "职称": 16,
+          ERRORS_HEADING: 60}
+
+
+def _width(heading):
+    return WIDTHS.get(heading, max(8, 2 * len(heading) + 2))
+
+
 def _workbook(headings):
+    """A write-only workbook of one sheet: bold headings that stay in view, columns wide enough."""
+    from openpyxl.utils import get_column_letter
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("党员名册")
+    for number, heading in enumerate(headings, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = _width(heading)
+    sheet.freeze_panes = "A2"
+    # printed: landscape, at a size that can be read, the headings again on every page
+    sheet.page_setup.orientation = "landscape"
+    sheet.print_title_rows = "1:1"
     bold = Font(bold=True)
     from openpyxl.cell import WriteOnlyCell
     cells = []

@@ -246,6 +246,14 @@ def test_text_that_looks_like_a_formula_is_written_as_text(build):
     assert all(cell.data_type == "s" for cell in texts)
 
 
+@pytest.mark.parametrize("build", [excel.template, lambda: excel.export([]), lambda: excel.rejected(excel.HEADINGS, [])])
+def test_a_written_workbook_shows_whole_id_numbers_and_dates_under_headings_that_stay(build):
+    sheet = load_workbook(io.BytesIO(build())).active
+    widths = {cell.value: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]}
+    assert widths["身份证号"] >= 20 and widths["出生日期"] >= 11 and widths["党支部"] >= 20
+    assert sheet.freeze_panes == "A2" and sheet.print_title_rows == "$1:$1"
+
+
 # -- spreadsheet bombs ------------------------------------------------------------------
 
 
