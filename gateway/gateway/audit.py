@@ -19,7 +19,7 @@ from wuji_infra.validation import as_id, page_of
 
 log = logging.getLogger("wuji.gateway")
 
-_INSERT = sa.insert(AuditEntry)
+_INSERT = sa.insert(AuditEntry.__table__)  # the table, not the ORM class: no ORM bulk-insert machinery per request
 _ENTRY_OUT = AuditEntryOut()
 
 
