@@ -37,7 +37,6 @@ CALLER = "wuji.caller"  # the authenticated caller, in the request's WSGI enviro
 REQUEST_ID = "wuji.request_id"  # the id made up for a request without an Idempotency-Key
 
 log = logging.getLogger("wuji.gateway")
-audit = logging.getLogger("wuji.audit")
 
 
 # -- answers ------------------------------------------------------------------
@@ -187,11 +186,6 @@ http = ApiEndpoint.decorator
 def caller(request):
     """The authenticated ``auth.Caller`` of this request."""
     return request.environ[CALLER]
-
-
-def audit_read(caller, what, count):
-    """The one line on ``wuji.audit`` for a read of sensitive facts: who read what, how much."""
-    audit.info("%s read by %s (role %s): %s", what, caller.username, caller.role, count)
 
 
 def json_body(request):

@@ -13,7 +13,7 @@ import functools
 import re
 from typing import Any, Callable
 
-from gateway import auth, gate, web
+from gateway import audit, auth, gate, web
 from gateway.dependencies import CLIENT_KEY
 from wuji_infra import idempotency
 
@@ -181,7 +181,7 @@ def dispatch(service, route, request, values):
     payload = route.call(ctx)
     if route.audit:
         count = f"{len(payload['items'])} of {payload['total']}" if route.paged else 1
-        web.audit_read(ctx.caller, route.audit.format(filters=filters, **values), count)
+        audit.read_line(ctx.caller, route.audit.format(filters=filters, **values), count)
     if isinstance(payload, web.Response):
         return payload
     return web.json_response(payload, status=route.status)
