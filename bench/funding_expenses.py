@@ -49,11 +49,6 @@ def client(base_url, token, stop_at, seed, results):
         results.append((answer.status_code, time.perf_counter() - started))
 
 
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
 def check_books(db_url):
     """Problems found in the database: a source below zero, a balance not equal to its ledger."""
     engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
@@ -117,8 +112,8 @@ def main():
         print(f"{args.clients} clients, {elapsed:.1f} s: {len(results)} answers "
               f"({len(booked)} booked, {len(refused)} refused 409, {len(other)} other)")
         print(f"  expenses/s served: {len(results) / elapsed:.0f}   booked/s: {len(booked) / elapsed:.0f}")
-        print(f"  latency ms: p50 {statistics.median(latencies):.1f}  p95 {percentile(latencies, 0.95):.1f}"
-              f"  p99 {percentile(latencies, 0.99):.1f}  max {max(latencies):.1f}")
+        print(f"  latency ms: p50 {statistics.median(latencies):.1f}  p95 {limits.percentile(latencies, 95):.1f}"
+              f"  p99 {limits.percentile(latencies, 99):.1f}  max {max(latencies):.1f}")
         commits = limit["postgres_many"]["per_second"]
         print(f"  against the limit: {len(results) / elapsed:.0f} expenses/s is {len(results) / elapsed / commits:.1%} of"
               f" PostgreSQL's {commits:.0f} commits/s on {args.clients} connections; p50"

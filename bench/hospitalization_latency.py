@@ -113,11 +113,6 @@ def cpu_by_process(system):
     return used
 
 
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def run_rate(system, listener, member_ids, rate, seconds, token):
     """Send ``rate`` hospitalizations a second for ``seconds``; return the figures."""
     import requests
@@ -154,9 +149,9 @@ def run_rate(system, listener, member_ids, rate, seconds, token):
     return {
         "rate": rate, "sent": count, "achieved_rate": count / sending,
         "http_errors": sum(1 for s in statuses if s != 201), "arrived": len(latencies),
-        "p50": percentile(latencies, 50) if latencies else None,
-        "p95": percentile(latencies, 95) if latencies else None,
-        "p99": percentile(latencies, 99) if latencies else None,
+        "p50": limits.percentile(latencies, 50) if latencies else None,
+        "p95": limits.percentile(latencies, 95) if latencies else None,
+        "p99": limits.percentile(latencies, 99) if latencies else None,
         "mean": statistics.fmean(latencies) if latencies else None,
     }
 
