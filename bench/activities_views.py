@@ -110,7 +110,8 @@ def timed(function, runs):
 
 def over_rpc(url, runs, today):
     """The same calls over RPC to the activities process started from its Procfile line."""
-    from nameko.standalone.rpc import ServiceRpcClient
+    from wuji_infra.testing import signed_context
+from nameko.standalone.rpc import ServiceRpcClient
 
     with testing.fresh_vhost("wuji-bench") as amqp_uri, tempfile.TemporaryDirectory() as var_dir:
         env = dict(os.environ, AMQP_URI=amqp_uri, ACTIVITIES_DATABASE_URL=url, WUJI_VAR_DIR=var_dir)
@@ -119,7 +120,7 @@ def over_rpc(url, runs, today):
         with open(os.path.join(var_dir, "activities.log"), "wb") as log:
             process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            with ServiceRpcClient("activities", uri=amqp_uri, timeout=30) as rpc:
+            with ServiceRpcClient("activities", uri=amqp_uri, timeout=30, context_data=signed_context()) as rpc:
                 deadline = time.monotonic() + 60
                 while True:
                     try:

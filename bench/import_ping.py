@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 
+from wuji_infra.testing import signed_context
 from nameko.standalone.rpc import ServiceRpcClient
 
 from roster_import import BRANCHES, generate  # bench/ is on the path when this runs
@@ -57,7 +58,7 @@ def members_process(amqp_uri, url, var_dir):
 
 
 def measure(amqp_uri, content, idle_seconds):
-    with ServiceRpcClient("members", uri=amqp_uri, timeout=120) as rpc:
+    with ServiceRpcClient("members", uri=amqp_uri, timeout=120, context_data=signed_context()) as rpc:
         testing.wait_until(lambda: _answers(rpc), "the members process to answer", seconds=60, interval=0.5)
         for name in BRANCHES:
             rpc.create_branch({"name": name, "unit": "市住房和城乡建设局"})
@@ -69,7 +70,7 @@ def measure(amqp_uri, content, idle_seconds):
         uploaded = {}
 
         def upload():  # on a client of its own: this one keeps pinging meanwhile
-            with ServiceRpcClient("members", uri=amqp_uri, timeout=120) as uploader:
+            with ServiceRpcClient("members", uri=amqp_uri, timeout=120, context_data=signed_context()) as uploader:
                 started = time.perf_counter()
                 uploaded["job"] = uploader.start_import(content, "bench.xlsx", "bench")
                 uploaded["seconds"] = time.perf_counter() - started

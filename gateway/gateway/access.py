@@ -11,7 +11,7 @@ from gateway.models import Account
 
 # on the table, not the ORM class: a plain statement, compiled once and cached (it runs on every request)
 _ACCOUNTS = Account.__table__
-_ACCOUNT = sa.select(_ACCOUNTS.c.role, _ACCOUNTS.c.active, _ACCOUNTS.c.token_version).where(
+_ACCOUNT = sa.select(_ACCOUNTS.c.role, _ACCOUNTS.c.active, _ACCOUNTS.c.token_version, _ACCOUNTS.c.branch_ids).where(
     _ACCOUNTS.c.username == sa.bindparam("username"))
 
 NO_LONGER_VALID = "登录已失效, 请重新登录 (the account was deactivated or its password changed: log in again)"
@@ -24,4 +24,4 @@ def current_caller(store, caller):
         account = session.execute(_ACCOUNT, {"username": caller.username}).one_or_none()
     if account is None or not account.active or account.token_version != caller.version:
         raise Unauthorized(NO_LONGER_VALID)
-    return caller._replace(role=account.role)
+    return caller._replace(role=account.role, branch_ids=account.branch_ids)

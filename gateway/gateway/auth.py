@@ -4,7 +4,6 @@ Plain functions, no nameko: web.py asks ``authenticate`` before a worker
 starts, handlers.py hashes and checks passwords.
 """
 import collections
-import os
 import secrets
 import time
 
@@ -40,7 +39,8 @@ SECRET_FILE = "jwt_secret"
 
 # version: the account's token version the token was issued under (access.py); a token
 # from before versions counts as 0, the version of a password never changed since
-Caller = collections.namedtuple("Caller", "username role version", defaults=(0,))
+# branch_ids: the branches of a secretary's account, as read on each request (access.py)
+Caller = collections.namedtuple("Caller", "username role version branch_ids", defaults=(0, None))
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended cost
 
@@ -138,40 +138,10 @@ def check_admin_password(password):
 
 # -- the signing secret -------------------------------------------------------
 
-MIN_SECRET_CHARACTERS = 32         # HS256 wants a key of at least 256 bits
 MIN_ADMIN_PASSWORD_CHARACTERS = 12
 
 
 def signing_secret():
-    """JWT_SECRET, or a secret generated once and kept in var/jwt_secret (mode 0600).
-
-    A JWT_SECRET shorter than 32 characters stops the gateway at start (ValueError):
-    a short secret can be guessed offline from any token."""
-    configured = config.env("JWT_SECRET")
-    if configured:
-        if len(configured) < MIN_SECRET_CHARACTERS:
-            raise ValueError(f"JWT_SECRET must have at least {MIN_SECRET_CHARACTERS} characters "
-                             f"(it has {len(configured)}); leave it unset to have one generated")
-        return configured
-    path = os.path.join(config.var_dir(), SECRET_FILE)
-    if not os.path.exists(path):
-        _write_once(path, secrets.token_urlsafe(48))
-    with open(path, encoding="ascii") as file:
-        return file.read().strip()
-
-
-def _write_once(path, text):
-    """Write ``path`` whole, unless another process got there first."""
-    scratch = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
-    descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(text + "\n")
-            file.flush()
-            os.fsync(file.fileno())
-        try:
-            os.link(scratch, path)  # atomic, and fails when the file exists
-        except FileExistsError:
-            pass
-    finally:
-        os.unlink(scratch)
+    """JWT_SECRET, or a secret generated once and kept in var/jwt_secret; one shorter
+    than 32 characters stops the gateway at start (ValueError)."""
+    return config.secret("JWT_SECRET", SECRET_FILE)

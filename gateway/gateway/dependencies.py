@@ -16,13 +16,24 @@ from nameko.web.handlers import HttpRequestHandler
 
 from gateway import addresses, auth, handlers
 from gateway.errors import ServiceUnavailable
-from wuji_infra import config
+from wuji_infra import access, config
 from wuji_infra.db import Database
 from wuji_infra.rpc import DEADLINE_CONTEXT_KEY
 
 log = logging.getLogger("wuji.gateway")
 
 CLIENT_KEY = "wuji.client_key"  # in a request's WSGI environ: its idempotency.ClientKey, if it changes state
+SIGNED = "wuji.signed"  # in a request's WSGI environ: the caller of a genuine token, as its account was read
+
+
+def caller_access(request):
+    """The wuji_infra.access.Access a service is told calls: the request's account (a
+    secretary with the branches on it), or SYSTEM for the gateway's own calls (health)."""
+    caller = None if request is None else request.environ.get(SIGNED)
+    if caller is None:
+        return access.SYSTEM
+    branches = frozenset(caller.branch_ids or ()) if caller.role == access.SECRETARY else None
+    return access.Access(caller.username, caller.role, branches)
 
 
 class AccountsDatabase(Database):
@@ -97,6 +108,7 @@ class ServiceClient(ServiceRpc):
 
     def setup(self):
         self.deadline = float(config.env("RPC_TIMEOUT_SECONDS"))
+        self.secret = access.context_secret()
         super().setup()
         self.publisher.declare = [ReplyQueue.like(queue) for queue in self.publisher.declare]
         # The reply queue exists before any entrypoint starts: else a request sent while the
@@ -142,7 +154,10 @@ class DeadlineClient:
         publish = functools.partial(
             self._provider.publisher.publish, expiration=self.deadline, delivery_mode=TRANSIENT)
         # the service drops the request if it only gets to it after the deadline (wuji_infra.rpc)
-        context = dict(self._context_data, **{DEADLINE_CONTEXT_KEY: time.time() + self.deadline})
+        deadline = time.time() + self.deadline
+        context = dict(self._context_data, **{DEADLINE_CONTEXT_KEY: deadline})
+        # who calls, signed: the service acts on nothing else (wuji_infra.access)
+        context.update(access.context(self._provider.secret, caller_access(self._request), deadline))
         client_key = None if self._request is None else self._request.environ.get(CLIENT_KEY)
         if client_key is not None:  # a state-changing request: the service does it once per key
             context.update(client_key.context(f"{self.service}.{method}", args, kwargs))

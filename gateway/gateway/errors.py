@@ -11,16 +11,12 @@ import kombu.exceptions
 from nameko.exceptions import UnknownService
 from werkzeug import exceptions as http_exceptions
 
-from wuji_infra.errors import Conflict, DatabaseUnavailable, InvalidInput, NotFound, WujiError
+from wuji_infra.errors import Conflict, DatabaseUnavailable, Forbidden, InvalidInput, NotFound, WujiError
 
 
 class Unauthorized(WujiError):
     """No token, or a forged or expired one; also a wrong username or password."""
     code = "unauthorized"
-
-
-class Forbidden(WujiError):
-    code = "forbidden"
 
 
 class PayloadTooLarge(WujiError):

@@ -6,9 +6,7 @@ and an entry in the audit log after every answer of an audited route.
 routes/table.py makes one per declared route.
 """
 from gateway import access, audit, web
-from gateway.dependencies import AccountsDatabase
-
-SIGNED = "wuji.signed"  # the caller of a genuine token, as its account was read (the token's, if refused)
+from gateway.dependencies import SIGNED, AccountsDatabase
 
 
 class GatewayEndpoint(web.ApiEndpoint):

@@ -31,6 +31,8 @@ class Account(Base):
     # tokens carry the version they were issued under; a new password (chosen or given)
     # counts it up, so every token issued before is refused at its next request
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # a secretary's branches (a list of ids); None for the roles that see every branch
+    branch_ids: Mapped[Optional[list]] = mapped_column(sa.JSON, nullable=True)
 
 
 class _Counts:

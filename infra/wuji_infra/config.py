@@ -4,6 +4,7 @@ No other module reads ``os.environ`` for settings: a test checks that, and that
 docker-compose.yml gives each process the variables it reads here.
 """
 import os
+import secrets
 import time
 
 SERVICES = ("members", "activities", "welfare", "funding")
@@ -25,6 +26,9 @@ SETTINGS = {
     "JWT_SECRET": (None, ("gateway",), "token signing secret [generated, kept under var/]"),
     "TRUSTED_PROXIES": ("", ("gateway",), "proxies whose X-Forwarded-For names the client of a login: "
                                           "comma-separated addresses or networks [none]"),
+    "WUJI_CONTEXT_SECRET": (None, PROCESSES, "key of the call context the gateway signs and the services check "
+                                             "(at least 32 characters; the same in every process) [generated, "
+                                             "kept under var/]"),
     "RPC_TIMEOUT_SECONDS": ("5", ("gateway",), "deadline of every call from the gateway to a service"),
     "HOSPITAL_VISIT_DUE_DAYS": ("3", ("welfare",), "days from admission to the hospital visit's due date"),
     "DISCHARGE_VISIT_DUE_DAYS": ("7", ("welfare",), "days from discharge to the home follow-up visit's due date"),
@@ -82,3 +86,41 @@ def amqp_uri():
 
 def settings_read_by(process):
     return sorted(name for name, (_, readers, _) in SETTINGS.items() if process in readers)
+
+
+MIN_SECRET_CHARACTERS = 32  # an HMAC-SHA256 key of at least 256 bits
+
+
+def secret(name, filename):
+    """The setting ``name``, or a secret generated once and kept in var/``filename`` (mode 0600).
+
+    A configured secret shorter than 32 characters stops the process at start
+    (ValueError): a short key can be guessed offline from what it signed."""
+    configured = env(name)
+    if configured:
+        if len(configured) < MIN_SECRET_CHARACTERS:
+            raise ValueError(f"{name} must have at least {MIN_SECRET_CHARACTERS} characters "
+                             f"(it has {len(configured)}); leave it unset to have one generated")
+        return configured
+    path = os.path.join(var_dir(), filename)
+    if not os.path.exists(path):
+        _write_once(path, secrets.token_urlsafe(48))
+    with open(path, encoding="ascii") as file:
+        return file.read().strip()
+
+
+def _write_once(path, text):
+    """Write ``path`` whole, unless another process got there first."""
+    scratch = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+    descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(text + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(scratch, path)  # atomic, and fails when the file exists
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(scratch)

@@ -32,6 +32,13 @@ class NotFound(WujiError):
 
 
 @deserialize_to_instance
+class Forbidden(WujiError):
+    """The caller's role or branches do not allow this (403); also a call without a
+    context the gateway signed (wuji_infra.access)."""
+    code = "forbidden"
+
+
+@deserialize_to_instance
 class Conflict(WujiError):
     """The request conflicts with the current state (a duplicate, a second completion)."""
     code = "conflict"
@@ -44,4 +51,4 @@ class DatabaseUnavailable(WujiError):
     code = "service_unavailable"
 
 
-EXPECTED = (InvalidInput, NotFound, Conflict)
+EXPECTED = (InvalidInput, NotFound, Forbidden, Conflict)

@@ -1,11 +1,12 @@
 """Health probe for compose: ``python -m wuji_infra.health members`` exits 0 when healthy."""
 import json
 import sys
+import time
 import urllib.request
 
 from nameko.standalone.rpc import ClusterRpcClient
 
-from wuji_infra import config
+from wuji_infra import access, config
 
 
 def check(process, timeout=5):
@@ -13,7 +14,8 @@ def check(process, timeout=5):
         url = f"http://127.0.0.1:{config.env('GATEWAY_PORT')}/health"
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return json.load(response)["status"] in ("ok", "degraded")
-    with ClusterRpcClient(uri=config.amqp_uri(), timeout=timeout) as cluster:
+    context = access.context(access.context_secret(), access.SYSTEM, time.time() + timeout)
+    with ClusterRpcClient(uri=config.amqp_uri(), timeout=timeout, context_data=context) as cluster:
         return cluster[process].ping()["status"] == "ok"
 
 

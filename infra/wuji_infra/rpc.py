@@ -12,13 +12,19 @@ A request the service started just before the deadline may still finish after
 the 503; its retry with the same key gets the answer kept for it instead of a
 second effect (wuji_infra.idempotency). Here the stored answer of a retry is
 sent as its result, and the answer of a first run is kept before it is sent.
+
+A request is acted on only when its context carries the caller signed by the
+gateway (wuji_infra.access); else it is answered Forbidden. ``Caller`` gives the
+worker that caller (``self.caller``), or ``access.SYSTEM`` in an event handler.
 """
 import logging
 import time
 
+from nameko.extensions import DependencyProvider
 from nameko.messaging import decode_from_headers
 from nameko.rpc import Rpc
 
+from wuji_infra import access
 from wuji_infra.db import Database
 from wuji_infra.idempotency import Answered
 
@@ -45,12 +51,23 @@ class DeadlineRpc(Rpc):
         # a retry answered from its stored answer is no error: logged as a warning, not a traceback
         super().__init__(expected_exceptions=expected_exceptions + (Answered,), **kwargs)
 
+    def setup(self):
+        self.secret = access.context_secret()
+        super().setup()
+
     def handle_message(self, body, message):
-        if deadline_passed(decode_from_headers(message.headers)):
+        context_data = decode_from_headers(message.headers)
+        if deadline_passed(context_data):
             log.warning("%s.%s: request past its deadline dropped (the caller has answered 503)",
                         self.container.service_name, self.method_name)
             self.rpc_consumer.consumer.ack_message(message)
             return
+        try:
+            access.from_context(self.secret, context_data)
+        except access.Forbidden:
+            log.warning("%s.%s: a call without a context signed by the gateway refused",
+                        self.container.service_name, self.method_name)
+            raise  # nameko's RPC consumer answers the caller with the error
         super().handle_message(body, message)
 
     def handle_result(self, message, worker_ctx, result, exc_info):
@@ -64,3 +81,16 @@ class DeadlineRpc(Rpc):
 
 
 rpc = DeadlineRpc.decorator
+
+
+class Caller(DependencyProvider):
+    """``self.caller``: the wuji_infra.access.Access of the call (checked by DeadlineRpc
+    before the worker started), or access.SYSTEM for an event handler or a timer."""
+
+    def setup(self):
+        self.secret = access.context_secret()
+
+    def get_dependency(self, worker_ctx):
+        if isinstance(worker_ctx.entrypoint, DeadlineRpc):
+            return access.from_context(self.secret, worker_ctx.context_data, check_deadline=False)
+        return access.SYSTEM

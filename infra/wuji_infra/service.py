@@ -1,7 +1,7 @@
-"""What every Wuji service has: its database, its clock and a health probe."""
+"""What every Wuji service has: its database, its clock, its caller and a health probe."""
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
-from wuji_infra.rpc import rpc
+from wuji_infra.rpc import Caller, rpc
 
 from wuji_infra.clock import ServiceClock
 from wuji_infra.db import Database
@@ -10,6 +10,7 @@ from wuji_infra.db import Database
 class ServiceBase:
     db = Database()
     clock = ServiceClock()
+    caller = Caller()  # who calls an RPC, as the gateway signed it (wuji_infra.access)
 
     @rpc
     def ping(self):

@@ -241,6 +241,16 @@ def running_system(root, amqp_uri, admin_password, prefix="wuji_e2e"):
             system.stop_all()
 
 
+def signed_context(role="staff", branch_ids=None, user="tester", seconds=3600, **extra):
+    """An RPC context as the gateway signs it (wuji_infra.access), for tests and tools that
+    call services directly: ``ServiceRpcClient("members", uri=..., context_data=signed_context())``.
+    ``extra``: more context entries (a deadline, a request key)."""
+    from wuji_infra import access
+
+    caller = access.Access(user, role, branch_ids)
+    return dict(access.context(access.context_secret(), caller, time.time() + seconds), **extra)
+
+
 def wait_until(find, what="the condition", seconds=20, interval=0.05):
     """Poll ``find()`` until it returns something truthy, and return that.
 

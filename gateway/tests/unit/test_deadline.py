@@ -3,9 +3,13 @@ import eventlet
 import pytest
 from eventlet.event import Event
 from nameko.amqp.publish import UndeliverableMessage
+from nameko.messaging import decode_from_headers
 
 from gateway.dependencies import DeadlineClient
 from gateway.errors import ServiceUnavailable
+from wuji_infra import access
+from wuji_infra.errors import Forbidden
+from wuji_infra.rpc import DEADLINE_CONTEXT_KEY
 
 
 class FakePublisher:
@@ -36,6 +40,7 @@ class FakeReplyListener:
 
 class FakeProvider:
     target_service = "members"
+    secret = "k" * 40
 
     def __init__(self, reply=None, unroutable=False):
         self.publisher = FakePublisher(unroutable)
@@ -51,6 +56,11 @@ def test_an_answered_call_returns_the_result_and_sends_the_expiration():
     assert payload == {"args": (1,), "kwargs": {}}
     assert options["routing_key"] == "members.get_branch"
     assert options["expiration"] == 5  # seconds: kombu sends it to the broker in ms
+    # the gateway's own call (no request) is signed as SYSTEM, valid until its deadline
+    headers = decode_from_headers(options["extra_headers"])
+    assert access.from_context(FakeProvider.secret, headers) == access.SYSTEM
+    with pytest.raises(Forbidden):
+        access.verify(FakeProvider.secret, headers[access.CONTEXT_KEY], now=headers[DEADLINE_CONTEXT_KEY] + 1)
 
 
 def test_an_unanswered_call_is_service_unavailable_and_forgotten():

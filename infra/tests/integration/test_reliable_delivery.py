@@ -19,7 +19,7 @@ from wuji_infra.db import Database
 from wuji_infra.handlers import event_handler
 from wuji_infra.outbox import pending_count
 from wuji_infra.tables import inbox, metadata as infra_metadata, outbox
-from wuji_infra.testing import wait_until
+from wuji_infra.testing import wait_until, signed_context
 
 pytestmark = pytest.mark.integration
 
@@ -203,7 +203,7 @@ def test_an_event_left_in_the_outbox_by_a_crash_is_published_by_the_poller(
 def source_rpc(nameko_config):
     from nameko.standalone.rpc import ClusterRpcClient
 
-    return ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10)
+    return ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10, context_data=signed_context())
 
 
 @pytest.mark.parametrize("raw", [b'{"event_id": "x", "data": ', b"\xff\xfe not utf-8"])

@@ -4,6 +4,8 @@ import pytest
 import sqlalchemy as sa
 from nameko.standalone.rpc import ServiceRpcClient
 
+from wuji_infra.testing import signed_context
+
 from wuji_infra import idempotency
 from wuji_infra.db import Database
 from wuji_infra.errors import EXPECTED, Conflict
@@ -39,7 +41,7 @@ def probe(container_factory, nameko_config, service_db):
 
 def call(amqp_uri, text, key=idempotency.ClientKey("admin", "note-1")):
     context = key.context("funding.add_note", [text], {})
-    with ServiceRpcClient("funding", uri=amqp_uri, timeout=20, context_data=context) as client:
+    with ServiceRpcClient("funding", uri=amqp_uri, timeout=20, context_data=signed_context(**context)) as client:
         try:
             return client.add_note(text)
         except Conflict as conflict:
@@ -65,6 +67,6 @@ def test_concurrent_duplicates_of_one_key_make_one_effect(probe, amqp_uri):
 
 
 def test_a_call_without_a_request_key_is_served_as_before(probe, amqp_uri):
-    with ServiceRpcClient("funding", uri=amqp_uri, timeout=20) as client:
+    with ServiceRpcClient("funding", uri=amqp_uri, timeout=20, context_data=signed_context()) as client:
         assert client.add_note("a")["text"] == "a" and client.add_note("a")["text"] == "a"
     assert count(probe) == 2

@@ -20,7 +20,7 @@ from funding.service import FundingService
 from wuji_infra import db, events
 from wuji_infra.errors import InvalidInput
 from wuji_infra.tables import outbox
-from wuji_infra.testing import handled, publish_message, wait_until
+from wuji_infra.testing import handled, publish_message, wait_until, signed_context
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +65,7 @@ def subsidy_checked_messages(amqp_uri):
 
 
 def list_checks(amqp_uri, **filters):
-    with ClusterRpcClient(uri=amqp_uri, timeout=10) as client:
+    with ClusterRpcClient(uri=amqp_uri, timeout=10, context_data=signed_context()) as client:
         return client.funding.list_subsidy_checks({k: str(v) for k, v in filters.items()})
 
 
@@ -198,7 +198,7 @@ def test_the_subsidy_follows_the_settings_until_the_funding_policy_sets_it(
     monkeypatch.setenv("SUBSIDY_AMOUNT", "600.00")
     container = container_factory(FundingService, nameko_config)
     container.start()
-    with ClusterRpcClient(uri=amqp_uri, timeout=10) as client:
+    with ClusterRpcClient(uri=amqp_uri, timeout=10, context_data=signed_context()) as client:
         shown = client.funding.get_policy()
         assert (shown["version"], shown["subsidy_min_age"], shown["subsidy_amount"], shown["subsidy_from_settings"]) == (
             0, 85, "600.00", True)
@@ -212,7 +212,7 @@ def test_the_subsidy_follows_the_settings_until_the_funding_policy_sets_it(
         return check
 
     before = check_of(3301, dt.date(1944, 1, 1))          # 82 on 2026-03-10
-    with ClusterRpcClient(uri=amqp_uri, timeout=10) as client:
+    with ClusterRpcClient(uri=amqp_uri, timeout=10, context_data=signed_context()) as client:
         with pytest.raises(InvalidInput) as raised:
             client.funding.set_policy({"allocation": allocation, "subsidy_yearly_cap": "100.00"}, "admin")
         assert "subsidy_amount" in raised.value.fields          # the cap is below the amount in force

@@ -18,7 +18,7 @@ from funding.domain import ledger
 from funding.models import LedgerEntry, SourceBalance
 from wuji_infra import events
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
-from wuji_infra.testing import handled
+from wuji_infra.testing import handled, signed_context
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +26,7 @@ DEADLINE_SECONDS = 30
 
 
 def rpc(amqp_uri):
-    return ClusterRpcClient(uri=amqp_uri, timeout=20)
+    return ClusterRpcClient(uri=amqp_uri, timeout=20, context_data=signed_context())
 
 
 def ledger_totals(db_url, year):

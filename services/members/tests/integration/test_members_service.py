@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from kombu import Connection, Exchange, Queue
+from wuji_infra.testing import signed_context
 from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_hook, replace_dependencies
 
@@ -22,7 +23,7 @@ def members(container_factory, nameko_config, service_db):
     service_db("members")
     container = container_factory(MembersService, nameko_config)
     container.start()
-    with ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10) as cluster:
+    with ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10, context_data=signed_context()) as cluster:
         yield cluster.members
 
 
@@ -35,7 +36,7 @@ def clocked(container_factory, nameko_config, service_db):
     clock.today.return_value = dt.date(2026, 11, 26)
     clock.now.side_effect = utc_now  # moments stay real: only the day moves
     container.start()
-    with ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10) as cluster:
+    with ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10, context_data=signed_context()) as cluster:
         yield container, clock, cluster.members
 
 

@@ -17,7 +17,7 @@ from wuji_infra import events
 from wuji_infra.clock import FixedClock
 from wuji_infra.db import Store, make_engine
 from wuji_infra.tables import outbox
-from wuji_infra.testing import publish_message, start_service
+from wuji_infra.testing import publish_message, start_service, signed_context
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,7 @@ def welfare(container_factory, nameko_config, welfare_url, amqp_uri):
 
 @pytest.fixture
 def rpc(welfare, amqp_uri):
-    with ServiceRpcClient("welfare", uri=amqp_uri, timeout=20) as client:
+    with ServiceRpcClient("welfare", uri=amqp_uri, timeout=20, context_data=signed_context()) as client:
         yield client
 
 

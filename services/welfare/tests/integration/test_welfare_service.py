@@ -18,7 +18,7 @@ from welfare.handlers import tasks as handlers
 from welfare.service import WelfareService
 from wuji_infra import deadletters, events
 from wuji_infra.errors import Conflict, InvalidInput
-from wuji_infra.testing import publish_message, start_service, wait_until
+from wuji_infra.testing import publish_message, start_service, wait_until, signed_context
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ def welfare(container_factory, nameko_config, service_db, amqp_uri):
 
 @pytest.fixture
 def rpc(welfare, amqp_uri):
-    with ServiceRpcClient("welfare", uri=amqp_uri, timeout=20) as client:
+    with ServiceRpcClient("welfare", uri=amqp_uri, timeout=20, context_data=signed_context()) as client:
         yield client
 
 

@@ -1,0 +1,61 @@
+"""The caller a service trusts: signed by the gateway, scoped to branches, masked by role."""
+import pytest
+import sqlalchemy as sa
+
+from wuji_infra import access
+from wuji_infra.access import Access
+from wuji_infra.errors import Forbidden, NotFound
+
+SECRET = "s" * 40
+
+
+def test_a_signed_context_names_its_caller_and_nothing_else_passes():
+    secretary = Access("li", access.SECRETARY, {3, 1})
+    signed = access.sign(SECRET, secretary, deadline=200.0)
+    assert access.verify(SECRET, signed, now=100.0) == secretary
+    body, mac = signed.rsplit(".", 1)
+    other = access.sign(SECRET, Access("li", access.ADMIN), deadline=200.0).rsplit(".", 1)[0]
+    for bad in (None, "", "garbage", f"{other}.{mac}", access.sign("t" * 40, secretary, 200.0)):
+        with pytest.raises(Forbidden):
+            access.verify(SECRET, bad, now=100.0)
+    with pytest.raises(Forbidden):
+        access.verify(SECRET, signed, now=201.0)  # a captured context dies with its call
+    assert access.verify(SECRET, signed, now=201.0, check_deadline=False) == secretary
+
+
+def test_a_secretary_sees_only_their_branches():
+    secretary = Access("li", access.SECRETARY, [1])
+    assert secretary.covers(1) and not secretary.covers(2)
+    assert secretary.scope_branches(None) == [1]
+    assert secretary.scope_branches([2]) == []
+    assert access.SYSTEM.scope_branches([2]) == [2] and access.SYSTEM.scope_branches(None) is None
+    with pytest.raises(NotFound):
+        secretary.check_read(2)
+    with pytest.raises(Forbidden):
+        secretary.check_write(2)
+    secretary.check_read(1), secretary.check_write(1)
+    column = sa.column("branch_id")
+    assert str(secretary.branch_clause(column).compile(compile_kwargs={"literal_binds": True})) == "branch_id IN (1)"
+    assert Access("w", access.STAFF).branch_clause(column) is None
+
+
+@pytest.mark.parametrize("role, plain", [
+    (access.ADMIN, set(access.SENSITIVE)),
+    (access.STAFF, set(access.SENSITIVE)),
+    (access.SECRETARY, {access.CONTACT, access.HEALTH}),
+    (access.VIEWER, set()),
+    (access.APPROVER, set(access.SENSITIVE)),
+])
+def test_who_reads_which_personal_facts(role, plain):
+    assert {kind for kind in access.SENSITIVE if Access("x", role).sees(kind)} == plain
+
+
+def test_masked_values_tell_records_apart_but_are_not_usable():
+    assert access.mask(access.ID_NUMBER, "11010119380315123X") == "110101********123X"
+    assert access.mask(access.CONTACT, "13812345678") == "138****5678"
+    assert access.mask(access.CONTACT, "北京市西城区月坛南街1号") == "***"
+    assert access.mask(access.PENSION, "6200.00") == "***"
+    assert access.mask(access.HEALTH, None) is None
+    viewer = Access("v", access.VIEWER)
+    assert access.masked(viewer, access.HEALTH, "市第一医院") == "***"
+    assert access.masked(access.SYSTEM, access.HEALTH, "市第一医院") == "市第一医院"
