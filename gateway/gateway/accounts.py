@@ -59,6 +59,43 @@ def new_password_problems(password, username, current=None):
     return problems
 
 
+MIN_ADMIN_PASSWORD_CHARACTERS = 12
+
+
+def check_admin_password(password, username):
+    """ADMIN_PASSWORD, when given: at least 12 characters and not a common password
+    (ValueError at start otherwise)."""
+    if not password:
+        return password
+    problems = new_password_problems(password, username)
+    if len(password) < MIN_ADMIN_PASSWORD_CHARACTERS:
+        problems.insert(0, f"at least {MIN_ADMIN_PASSWORD_CHARACTERS} characters (it has {len(password)})")
+    if problems:
+        raise ValueError(f"ADMIN_PASSWORD is refused: {'; '.join(problems)}. "
+                         f"Leave it unset to have one generated and printed")
+    return password
+
+
+# -- a secretary's branches ----------------------------------------------------
+
+NEEDS_BRANCHES = "支部书记账号须指定所管党支部 (a secretary's account names their branches)"
+NO_BRANCHES = "只有支部书记账号按党支部限定 (only a secretary's account is limited to branches)"
+
+
+def branches_problem(role, branch_ids):
+    """Why ``branch_ids`` cannot go with ``role``, or None. Stored: the sorted distinct ids
+    for a secretary, None for every other role (they see every branch)."""
+    if role == "secretary" and not branch_ids:
+        return NEEDS_BRANCHES
+    if role != "secretary" and branch_ids:
+        return NO_BRANCHES
+    return None
+
+
+def stored_branches(role, branch_ids):
+    return sorted(set(branch_ids)) if role == "secretary" else None
+
+
 # -- the last admin -----------------------------------------------------------
 
 LAST_ADMIN = "不能停用或降级最后一位在用的管理员 (the last active admin cannot be deactivated or demoted)"

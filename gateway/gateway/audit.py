@@ -20,6 +20,7 @@ from wuji_infra.validation import as_id, page_of
 log = logging.getLogger("wuji.gateway")
 lines = logging.getLogger("wuji.audit")
 
+BODY_MEMBER_ID = "wuji.body_member_id"  # in a request's WSGI environ: the member_id its JSON body names
 _INSERT = sa.insert(AuditEntry.__table__)  # the table, not the ORM class: no ORM bulk-insert machinery per request
 _ENTRY_OUT = AuditEntryOut()
 
@@ -34,7 +35,8 @@ def record(store, request, action, status, actor, role=None):
         "action": action,
         "method": request.method,
         "path": request.path[:500],
-        "member_id": as_id(path_values.get("member_id", request.args.get("member_id"))),
+        "member_id": as_id(path_values.get("member_id", request.args.get("member_id",
+                                                                           request.environ.get(BODY_MEMBER_ID)))),
         "status": status,
         "request_id": web.request_id(request),
     }

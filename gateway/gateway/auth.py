@@ -13,11 +13,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from eventlet import tpool
 
 from gateway.errors import Forbidden, Unauthorized
-from wuji_infra import config
+from wuji_infra import access, config
 
-ROLES = ("admin", "staff")
-STAFF = frozenset(ROLES)  # the office's staff, and the admins
-ADMIN = frozenset({"admin"})
+ROLES = access.ROLES
+ADMIN = frozenset({access.ADMIN})
+STAFF = frozenset({access.ADMIN, access.STAFF})  # the office: every branch, every write
+# reads: the office, the leadership (viewer, masked) and the approver of money, every branch;
+# a secretary only their branches (the services scope what they answer)
+READERS = frozenset(ROLES)
+OFFICE_READERS = READERS - {access.SECRETARY}   # office-wide figures and money: not a branch's
+BRANCH_WRITERS = STAFF | {access.SECRETARY}    # a branch's daily work: the office, or its secretary
+APPROVERS = STAFF | {access.APPROVER}          # money approvals (funding decides, by policy, who of them)
+ANY_ACCOUNT = READERS                          # what every account does for itself (its password)
 
 
 class _Public:
@@ -116,30 +123,18 @@ def authenticate(secret, roles, authorization, current=None):
     ``roles`` None (a route nobody declared) is refused to everyone.
 
     ``current(caller)``: the caller as its account is now (access.py), 401 when the
-    token may no longer be used. The token's role is checked first, so a role it
-    never had is refused without reading the account; then the current role."""
+    token may no longer be used. Only the account's current role counts: a promoted
+    account acts in its new role at once, a demoted one loses the old at once."""
     if roles is PUBLIC:
         return None
     caller = read_token(secret, bearer_token(authorization))
-    authorize(caller, roles)
     if current is not None:
         caller = current(caller)
-        authorize(caller, roles)
+    authorize(caller, roles)
     return caller
 
 
-def check_admin_password(password):
-    """ADMIN_PASSWORD, when given, has at least 12 characters (ValueError at start otherwise)."""
-    if password and len(password) < MIN_ADMIN_PASSWORD_CHARACTERS:
-        raise ValueError(f"ADMIN_PASSWORD must have at least {MIN_ADMIN_PASSWORD_CHARACTERS} characters "
-                         f"(it has {len(password)}); leave it unset to have one generated and printed")
-    return password
-
-
 # -- the signing secret -------------------------------------------------------
-
-MIN_ADMIN_PASSWORD_CHARACTERS = 12
-
 
 def signing_secret():
     """JWT_SECRET, or a secret generated once and kept in var/jwt_secret; one shorter

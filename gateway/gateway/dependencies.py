@@ -14,7 +14,7 @@ from nameko.amqp.publish import get_connection
 from nameko.rpc import Client, ServiceRpc
 from nameko.web.handlers import HttpRequestHandler
 
-from gateway import addresses, auth, handlers
+from gateway import accounts, addresses, auth, handlers
 from gateway.errors import ServiceUnavailable
 from wuji_infra import access, config
 from wuji_infra.db import Database
@@ -48,7 +48,7 @@ class AccountsDatabase(Database):
         super().setup()
         addresses.trusted_proxies(config.env("TRUSTED_PROXIES"))  # a bad value stops the gateway here
         username = config.env("ADMIN_USERNAME")
-        password = auth.check_admin_password(config.env("ADMIN_PASSWORD"))
+        password = accounts.check_admin_password(config.env("ADMIN_PASSWORD"), username)
         try:
             with self.get_dependency(None).transaction() as tx:
                 generated = handlers.ensure_admin(tx.session, username, password)

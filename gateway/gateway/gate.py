@@ -28,12 +28,13 @@ class GatewayEndpoint(web.ApiEndpoint):
     def handle_request(self, request):
         response = super().handle_request(request)
         # recorded: every answer once a genuine token's account was read, so also a 401
-        # for a deactivated account and a 403 for a role taken away; not a request
-        # without a good token, nor one its token's role never allowed (refused unread)
+        # for a deactivated account and a 403 for a role that may not; not a request
+        # without a good token (nobody to name)
         caller = request.environ.get(SIGNED)
         if self.audited and caller is not None:
             audit.record(self.accounts(), request, self.method_name, response.status_code,
                          caller.username, caller.role)
+        response.headers["X-Request-Id"] = web.request_id(request)  # the id the audit log knows it by
         return response
 
 

@@ -89,13 +89,15 @@ def _count_attempt(session, username, address, now):
 # -- accounts, managed by admins ----------------------------------------------
 
 def create_account(session, data, created_by):
-    """A new account from ``{"username", "password", "role", "display_name"?}``."""
+    """A new account from ``{"username", "password", "role", "display_name"?, "branch_ids"?}``."""
     values = load(AccountIn(), data)
+    _check_branches(values["role"], values.get("branch_ids"))
     _check_password("password", values["password"], values["username"])
     if session.scalar(sa.select(Account.id).where(Account.username == values["username"])):
         raise _username_taken()
     account = Account(username=values["username"], role=values["role"],
                       display_name=values.get("display_name"),
+                      branch_ids=accounts.stored_branches(values["role"], values.get("branch_ids")),
                       password_hash=auth.hash_password(values["password"]))
     session.add(account)
     try:
@@ -117,9 +119,15 @@ def list_accounts(session, query, page, page_size):
 
 
 def update_account(session, account_id, data, changed_by):
-    """Change ``{"role"?, "display_name"?, "active"?}``; never the last active admin's role or activity."""
+    """Change ``{"role"?, "branch_ids"?, "display_name"?, "active"?}``; never the last active
+    admin's role or activity. The branches go with the role: a secretary always has some."""
     values = load(AccountChange(), data)
     account = _account(session, account_id)
+    if "role" in values or "branch_ids" in values:
+        role = values.get("role", account.role)
+        branch_ids = values.get("branch_ids", account.branch_ids if role == account.role else None)
+        _check_branches(role, branch_ids)
+        values["branch_ids"] = accounts.stored_branches(role, branch_ids)
     if accounts.takes_away_an_admin(account, values):
         # every active admin row locked, in one order: of two admins taken away at
         # the same moment, the second waits and then counts without the first
@@ -187,6 +195,12 @@ def _check_password(field, password, username):
     reasons = accounts.new_password_problems(password, username)
     if reasons:
         raise InvalidInput("密码不符合要求 (the password does not meet the policy)", {field: reasons})
+
+
+def _check_branches(role, branch_ids):
+    problem = accounts.branches_problem(role, branch_ids)
+    if problem:
+        raise InvalidInput(problem, {"branch_ids": [problem]})
 
 
 def _username_taken():

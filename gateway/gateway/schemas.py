@@ -9,7 +9,9 @@ from gateway import accounts, auth
 from wuji_infra.validation import Id
 
 _REQUIRED = {"required": "必填 (required)"}
-_ROLE = validate.OneOf(auth.ROLES, error="角色应为 admin 或 staff (role is admin or staff)")
+_ROLE = validate.OneOf(auth.ROLES, error="角色应为 " + ", ".join(auth.ROLES) + " 之一 (role is one of them)")
+_BRANCH_IDS = {"metadata": {"description": "a secretary's branches (required for role secretary, "
+                                            "empty or absent for the others)"}}
 _DISPLAY_NAME = validate.Length(min=1, max=100)
 
 
@@ -33,10 +35,12 @@ class AccountIn(Schema):
     password = fields.String(required=True, error_messages=_REQUIRED)
     role = fields.String(required=True, validate=_ROLE, error_messages=_REQUIRED)
     display_name = fields.String(validate=_DISPLAY_NAME, allow_none=True)
+    branch_ids = fields.List(Id(), validate=validate.Length(max=100), **_BRANCH_IDS)
 
 
 class AccountChange(Schema):
     role = fields.String(validate=_ROLE)
+    branch_ids = fields.List(Id(), validate=validate.Length(max=100), **_BRANCH_IDS)
     display_name = fields.String(validate=_DISPLAY_NAME, allow_none=True)  # null clears it
     active = JsonBoolean()
 
@@ -55,7 +59,9 @@ class AccountOut(Schema):
     id = fields.Integer()
     username = fields.String()
     display_name = fields.String(allow_none=True)
-    role = fields.String()
+    role = fields.String(metadata={"enum": list(auth.ROLES)})
+    branch_ids = fields.List(fields.Integer(), allow_none=True,
+                             metadata={"description": "a secretary's branches; null for the others (every branch)"})
     active = fields.Boolean()
     created_at = fields.DateTime()
     password_changed_at = fields.DateTime(allow_none=True)   # null until the first change

@@ -19,10 +19,13 @@ Events and the services' own chores act as ``SYSTEM``: every branch, every fact.
 """
 import base64
 import dataclasses
+import functools
 import hashlib
 import hmac
 import json
 import time
+
+from marshmallow import Schema
 
 from wuji_infra import config
 from wuji_infra.errors import Forbidden, NotFound
@@ -118,6 +121,55 @@ def mask(kind, value):
 
 def masked(access, kind, value):
     return value if access.sees(kind) else mask(kind, value)
+
+
+def sees_everything(access):
+    return all(access.sees(kind) for kind in SENSITIVE)
+
+
+def mask_answer(schema, payload, access):
+    """``payload`` (dumped by ``schema``, a marshmallow schema class or instance) with each
+    field whose metadata says ``{"sensitive": KIND}`` masked for ``access``, in nested
+    schemas too. The payload is changed in place and returned."""
+    plan = _plan(schema if isinstance(schema, type) else type(schema))
+    if plan and not sees_everything(access):
+        _apply(plan, payload, access)
+    return payload
+
+
+def _apply(plan, value, access):
+    if isinstance(value, list):
+        for item in value:
+            _apply(plan, item, access)
+    elif isinstance(value, dict):
+        for key, what in plan.items():
+            if key not in value:
+                continue
+            if isinstance(what, str):
+                value[key] = masked(access, what, value[key])
+            else:
+                _apply(what, value[key], access)
+
+
+@functools.cache
+def _plan(schema_class):
+    """``{answer key: KIND or the plan of a nested schema}`` of the fields that hold personal facts."""
+    plan = {}
+    for name, field in schema_class._declared_fields.items():
+        key = field.data_key or name
+        kind = field.metadata.get("sensitive")
+        if kind is not None:
+            if kind not in SENSITIVE:
+                raise ValueError(f"{schema_class.__name__}.{name}: unknown sensitive kind {kind!r}")
+            plan[key] = kind
+            continue
+        inner = getattr(field, "inner", field)  # a List's items
+        nested = getattr(inner, "nested", None)
+        if isinstance(nested, Schema):
+            nested = type(nested)
+        if isinstance(nested, type) and issubclass(nested, Schema) and _plan(nested):
+            plan[key] = _plan(nested)
+    return plan
 
 
 # -- the signed context ------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The gateway's own database: logging in, passwords, accounts (admins only)."""
 from gateway import addresses, audit, errors, handlers, schemas
-from gateway.auth import ADMIN, PUBLIC, STAFF
+from gateway.auth import ADMIN, ANY_ACCOUNT, PUBLIC
 from gateway.errors import TooManyAttempts, Unauthorized
 from gateway.routes.table import Route
 from wuji_infra import config
@@ -45,7 +45,7 @@ ROUTES = [
     Route("POST", "/api/v1/auth/token", PUBLIC, "登录, 取得令牌", name="issue_token", call=issue_token,
           body=schemas.TokenIn, answer=schemas.TokenOut),
     # each changes its own password; only admins make and change accounts
-    Route("POST", "/api/v1/auth/password", STAFF, "修改自己的密码", name="change_own_password",
+    Route("POST", "/api/v1/auth/password", ANY_ACCOUNT, "修改自己的密码", name="change_own_password",
           call=change_own_password, body=schemas.PasswordChange, answer=schemas.ChangedOut, audit_write=True),
     Route("POST", "/api/v1/accounts", ADMIN, "新建账号", name="create_account", call=create_account,
           body=schemas.AccountIn, answer=schemas.AccountOut, status=201, audit_write=True),

@@ -3,7 +3,7 @@ the year's statement (funding service)."""
 from funding import schemas as fs
 from marshmallow import fields
 
-from gateway.auth import ADMIN, STAFF
+from gateway.auth import ADMIN, APPROVERS, BRANCH_WRITERS, OFFICE_READERS, READERS, STAFF
 from gateway.routes.table import Route, fetch, listing, view, write
 from gateway.web import download
 from wuji_infra.errors import InvalidInput
@@ -29,51 +29,51 @@ def get_statement(c):
 
 
 ROUTES = [
-    Route("GET", "/api/v1/subsidy-checks", STAFF, "补助核查列表", rpc="funding.list_subsidy_checks",
+    Route("GET", "/api/v1/subsidy-checks", READERS, "补助核查列表", rpc="funding.list_subsidy_checks",
           call=listing, query=fs.SubsidyCheckFilters, answer=fs.SubsidyCheckOut, audit="subsidy checks {filters}"),
-    Route("GET", "/api/v1/subsidy-checks/<id:check_id>", STAFF, "补助核查详情", rpc="funding.get_subsidy_check",
+    Route("GET", "/api/v1/subsidy-checks/<id:check_id>", READERS, "补助核查详情", rpc="funding.get_subsidy_check",
           call=fetch, answer=fs.SubsidyCheckOut, audit="subsidy check {check_id}"),
-    Route("POST", "/api/v1/subsidy-checks/<id:check_id>/approve", STAFF, "批准补助",
+    Route("POST", "/api/v1/subsidy-checks/<id:check_id>/approve", APPROVERS, "批准补助",
           rpc="funding.approve_subsidy", call=approve_subsidy, answer=fs.SubsidyCheckOut, audit_write=True),
-    Route("POST", "/api/v1/subsidy-checks/<id:check_id>/reject", STAFF, "不予补助",
+    Route("POST", "/api/v1/subsidy-checks/<id:check_id>/reject", APPROVERS, "不予补助",
           rpc="funding.reject_subsidy", call=write, body=fs.RejectionIn, answer=fs.SubsidyCheckOut, audit_write=True),
     Route("POST", "/api/v1/funding/budgets", STAFF, "录入预算", rpc="funding.add_budget", call=write,
           body=fs.BudgetIn, answer=fs.BudgetAddedOut, status=201, audit_write=True),
-    Route("GET", "/api/v1/funding/budgets", STAFF, "预算列表", rpc="funding.list_budgets", call=listing,
+    Route("GET", "/api/v1/funding/budgets", OFFICE_READERS, "预算列表", rpc="funding.list_budgets", call=listing,
           query=fs.BudgetFilters, answer=fs.BudgetOut),
-    Route("POST", "/api/v1/funding/budgets/<id:budget_id>/reverse", STAFF, "冲销预算",
+    Route("POST", "/api/v1/funding/budgets/<id:budget_id>/reverse", APPROVERS, "冲销预算",
           rpc="funding.reverse_budget", call=write, body=fs.RejectionIn, answer=fs.BudgetOut, audit_write=True),
-    Route("GET", "/api/v1/funding/balances", STAFF, "各经费来源余额", rpc="funding.get_balances", call=view,
+    Route("GET", "/api/v1/funding/balances", OFFICE_READERS, "各经费来源余额", rpc="funding.get_balances", call=view,
           query=fs.BalancesQuery, answer=fs.BalancesOut),
     Route("POST", "/api/v1/funding/expenses", STAFF, "记支出", rpc="funding.book_expense", call=write,
           body=fs.ExpenseIn, answer=fs.ExpenseOut, status=201, audit_write=True),
-    Route("GET", "/api/v1/funding/expenses/<id:expense_id>", STAFF, "支出详情", rpc="funding.get_expense",
+    Route("GET", "/api/v1/funding/expenses/<id:expense_id>", OFFICE_READERS, "支出详情", rpc="funding.get_expense",
           call=fetch, answer=fs.ExpenseDetailOut),
-    Route("POST", "/api/v1/funding/expenses/<id:expense_id>/reverse", STAFF, "冲销支出",
+    Route("POST", "/api/v1/funding/expenses/<id:expense_id>/reverse", APPROVERS, "冲销支出",
           rpc="funding.reverse_expense", call=write, body=fs.RejectionIn,
           answer=fs.ExpenseDetailOut, audit_write=True),
-    Route("GET", "/api/v1/funding/ledger", STAFF, "经费台账", rpc="funding.list_ledger", call=listing,
+    Route("GET", "/api/v1/funding/ledger", OFFICE_READERS, "经费台账", rpc="funding.list_ledger", call=listing,
           query=fs.LedgerFilters, answer=fs.LedgerEntryOut),
-    Route("GET", "/api/v1/funding/policy", STAFF, "经费分配政策", rpc="funding.get_policy", call=fetch,
+    Route("GET", "/api/v1/funding/policy", OFFICE_READERS, "经费分配政策", rpc="funding.get_policy", call=fetch,
           answer=fs.PolicyOut, name="get_funding_policy"),
     # the allocation policy says where the money goes: only an admin changes it
     Route("PUT", "/api/v1/funding/policy", ADMIN, "修改经费分配政策 (管理员)", rpc="funding.set_policy",
           call=write, body=fs.PolicyIn, answer=fs.PolicyOut, name="set_funding_policy", audit_write=True),
-    Route("GET", "/api/v1/funding/policy/history", STAFF, "经费政策历次版本", rpc="funding.list_policy_history",
+    Route("GET", "/api/v1/funding/policy/history", OFFICE_READERS, "经费政策历次版本", rpc="funding.list_policy_history",
           call=listing, answer=fs.PolicyOut),
     Route("POST", "/api/v1/funding/dues/rates", STAFF, "核定年度党费", rpc="funding.fix_dues", call=write,
           body=fs.FixDuesIn, answer=fs.DuesFixedOut, audit_write=True),
-    Route("GET", "/api/v1/funding/dues/rates", STAFF, "党费标准", rpc="funding.list_dues_rates", call=listing,
+    Route("GET", "/api/v1/funding/dues/rates", READERS, "党费标准", rpc="funding.list_dues_rates", call=listing,
           query=fs.ArrearsQuery, answer=fs.DuesRateOut),
     Route("POST", "/api/v1/funding/dues/adjustments", STAFF, "调整党费标准", rpc="funding.adjust_dues",
           call=write, body=fs.DuesAdjustmentIn, answer=fs.DuesRateOut, status=201, audit_write=True),
-    Route("POST", "/api/v1/funding/dues/payments", STAFF, "记党费缴纳", rpc="funding.pay_dues", call=write,
+    Route("POST", "/api/v1/funding/dues/payments", BRANCH_WRITERS, "记党费缴纳", rpc="funding.pay_dues", call=write,
           body=fs.DuesPaymentIn, answer=fs.DuesPaymentOut, status=201, audit_write=True),
-    Route("GET", "/api/v1/funding/dues/payments", STAFF, "党费缴纳记录", rpc="funding.list_dues_payments",
+    Route("GET", "/api/v1/funding/dues/payments", READERS, "党费缴纳记录", rpc="funding.list_dues_payments",
           call=listing, query=fs.ArrearsQuery, answer=fs.DuesPaymentOut),
-    Route("GET", "/api/v1/funding/dues/arrears", STAFF, "欠缴党费", rpc="funding.dues_arrears", call=listing,
+    Route("GET", "/api/v1/funding/dues/arrears", READERS, "欠缴党费", rpc="funding.dues_arrears", call=listing,
           query=fs.ArrearsQuery, answer=fs.ArrearsOut),
-    Route("GET", "/api/v1/funding/statement", STAFF, "年度经费报表 (format=xlsx 下载)",
+    Route("GET", "/api/v1/funding/statement", OFFICE_READERS, "年度经费报表 (format=xlsx 下载)",
           rpc=("funding.get_statement", "funding.get_statement_xlsx"), call=get_statement,
           query=StatementFormatQuery, answer=fs.StatementOut),
 ]

@@ -2,7 +2,7 @@
 every read is audited (members service)."""
 from members import schemas as ms
 
-from gateway.auth import ADMIN, STAFF
+from gateway.auth import ADMIN, BRANCH_WRITERS, READERS
 from gateway.routes.table import Route, idempotent_write, listing
 
 
@@ -12,10 +12,10 @@ def list_health_events(c):
 
 
 ROUTES = [
-    Route("POST", "/api/v1/members/<id:member_id>/health-events", STAFF, "记录健康事件 (住院, 病故...)",
+    Route("POST", "/api/v1/members/<id:member_id>/health-events", BRANCH_WRITERS, "记录健康事件 (住院, 病故...)",
           rpc="members.record_health_event", call=idempotent_write, idempotent=True,
           body=ms.HealthEventIn, answer=ms.HealthEventOut, status=201),
-    Route("GET", "/api/v1/members/<id:member_id>/health-events", STAFF, "健康事件 (每次查看都留痕)",
+    Route("GET", "/api/v1/members/<id:member_id>/health-events", READERS, "健康事件 (每次查看都留痕)",
           rpc="members.list_health_events", call=list_health_events, paged=True, answer=ms.HealthEventOut,
           audit="health events of member {member_id}"),
     # who read whose health events: for admins (the office's supervisors)

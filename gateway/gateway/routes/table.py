@@ -13,9 +13,11 @@ import functools
 import re
 from typing import Any, Callable
 
+from marshmallow import Schema
+
 from gateway import audit, auth, gate, web
-from gateway.dependencies import CLIENT_KEY
-from wuji_infra import idempotency
+from gateway.dependencies import CLIENT_KEY, caller_access
+from wuji_infra import access, idempotency
 
 FILE_RPC_SECONDS = 60  # building or storing a workbook of 10,000 rows takes seconds, not milliseconds
 XLSX = "xlsx"          # body or answer: an .xlsx file, not JSON
@@ -27,7 +29,7 @@ _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 class Route:
     method: str
     path: str                       # werkzeug rule: "/api/v1/members/<id:member_id>"
-    roles: Any                      # auth.PUBLIC, auth.STAFF or auth.ADMIN: never left out
+    roles: Any                      # auth.PUBLIC or a role set of auth.py (STAFF, READERS...): never left out
     summary: str                    # a short Chinese summary, for the document
     call: Callable                  # Ctx -> payload
     rpc: tuple | str = ()           # "service.method" names the call may use (the first is Ctx.rpc)
@@ -44,7 +46,7 @@ class Route:
 
     def __post_init__(self):
         if self.roles is None or not (self.roles is auth.PUBLIC or isinstance(self.roles, frozenset)):
-            raise ValueError(f"{self.key}: declare its roles (auth.PUBLIC, STAFF or ADMIN), not {self.roles!r}")
+            raise ValueError(f"{self.key}: declare its roles (auth.PUBLIC or a role set of auth.py), not {self.roles!r}")
         object.__setattr__(self, "rpc", (self.rpc,) if isinstance(self.rpc, str) else tuple(self.rpc))
         if self.name is None:
             if not self.rpc:
@@ -178,12 +180,16 @@ def dispatch(service, route, request, values):
     ids = tuple(values[name] for name, _ in route.params)
     ctx = Ctx(service, route, request, ids, values, filters, page, page_size, body)
     ctx.client_key  # a bad Idempotency-Key is a 400 before anything is done
+    if isinstance(body, dict):
+        request.environ[audit.BODY_MEMBER_ID] = body.get("member_id")
     payload = route.call(ctx)
     if route.audit:
         count = f"{len(payload['items'])} of {payload['total']}" if route.paged else 1
         audit.read_line(ctx.caller, route.audit.format(filters=filters, **values), count)
     if isinstance(payload, web.Response):
         return payload
+    if isinstance(route.answer, (type, Schema)):  # personal facts masked for who may not read them
+        access.mask_answer(route.answer, payload["items"] if route.paged else payload, caller_access(request))
     return web.json_response(payload, status=route.status)
 
 

@@ -113,12 +113,31 @@ def listing(store, page=1, page_size=20, **query):
 
 def test_an_admin_makes_an_account_that_logs_in_and_is_answered_without_its_hash(store):
     made = create(store, username="zhang.wei", password=GOOD, role="staff", display_name="张伟 (二支部书记)")
-    assert set(made) == {"id", "username", "display_name", "role", "active", "created_at", "password_changed_at"}
+    assert set(made) == {"id", "username", "display_name", "role", "branch_ids", "active", "created_at", "password_changed_at"}
     assert made["username"] == "zhang.wei" and made["role"] == "staff" and made["active"] is True
     assert made["display_name"] == "张伟 (二支部书记)"
     assert made["password_changed_at"] is None  # given by an admin, not chosen by its owner
     assert dt.datetime.fromisoformat(made["created_at"]).tzinfo is not None
     assert log_in(store, "zhang.wei", GOOD) == auth.Caller("zhang.wei", "staff")
+
+
+def test_a_secretary_account_names_its_branches_and_no_other_role_does(store):
+    made = create(store, username="wang.fang", password=GOOD, role="secretary", branch_ids=[3, 1, 3])
+    assert made["branch_ids"] == [1, 3] and made["role"] == "secretary"
+    for role, branch_ids in (("secretary", None), ("secretary", []), ("staff", [1]), ("viewer", [2])):
+        data = {"branch_ids": branch_ids} if branch_ids is not None else {}
+        with pytest.raises(InvalidInput) as excinfo:
+            create(store, username=f"x.{role}", password=GOOD, role=role, **data)
+        assert list(excinfo.value.fields) == ["branch_ids"], (role, branch_ids)
+    staff = create(store, username="zhao.lei", password=GOOD, role="staff")
+    assert staff["branch_ids"] is None
+    with pytest.raises(InvalidInput):
+        update(store, staff["id"], {"role": "secretary"})  # which branches?
+    assert update(store, staff["id"], {"role": "secretary", "branch_ids": [2]})["branch_ids"] == [2]
+    assert update(store, staff["id"], {"branch_ids": [2, 4]})["branch_ids"] == [2, 4]
+    assert update(store, staff["id"], {"role": "viewer"})["branch_ids"] is None  # sees every branch again
+    with pytest.raises(InvalidInput):
+        update(store, made["id"], {"branch_ids": []})
 
 
 def test_an_admin_account_can_be_made(store):

@@ -76,12 +76,12 @@ def test_a_token_from_before_a_password_change_or_reset_is_401(store):
     assert authenticate(store, token_of(store, password=GOOD + "3")).version == 2
 
 
-def test_a_role_the_token_never_had_is_refused_without_reading_the_account():
-    def no_read(caller):
-        raise AssertionError("the account was read")
+def test_only_the_accounts_current_role_counts():
     token = "Bearer " + auth.issue_token(SECRET, "clerk", "staff")["access_token"]
+    promoted = auth.authenticate(SECRET, auth.ADMIN, token, lambda caller: caller._replace(role="admin"))
+    assert promoted.role == "admin"  # at once, without logging in again
     with pytest.raises(Forbidden):
-        auth.authenticate(SECRET, auth.ADMIN, token, no_read)
+        auth.authenticate(SECRET, auth.STAFF, token, lambda caller: caller._replace(role="viewer"))
 
 
 # -- the audit log ------------------------------------------------------------------

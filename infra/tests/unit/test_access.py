@@ -59,3 +59,35 @@ def test_masked_values_tell_records_apart_but_are_not_usable():
     viewer = Access("v", access.VIEWER)
     assert access.masked(viewer, access.HEALTH, "市第一医院") == "***"
     assert access.masked(access.SYSTEM, access.HEALTH, "市第一医院") == "市第一医院"
+
+
+def test_an_answer_is_masked_by_what_its_schema_marks():
+    from marshmallow import Schema, fields
+
+    class Event(Schema):
+        kind = fields.String()
+        hospital = fields.String(metadata={"sensitive": access.HEALTH})
+
+    class Member(Schema):
+        name = fields.String()
+        id_number = fields.String(data_key="idNumber", metadata={"sensitive": access.ID_NUMBER})
+        phone = fields.String(metadata={"sensitive": access.CONTACT})
+        events = fields.List(fields.Nested(Event))
+        last = fields.Nested(Event())
+
+    def answer():
+        return {"name": "王建国", "idNumber": "11010119380315123X", "phone": "13812345678",
+                "events": [{"kind": "hospitalized", "hospital": "市第一医院"}], "last": {"hospital": "协和"}}
+
+    assert access.mask_answer(Member, answer(), access.SYSTEM) == answer()
+    assert access.mask_answer(Member(), answer(), Access("v", access.VIEWER)) == {
+        "name": "王建国", "idNumber": "110101********123X", "phone": "138****5678",
+        "events": [{"kind": "hospitalized", "hospital": "***"}], "last": {"hospital": "***"}}
+    secretary = access.mask_answer(Member, answer(), Access("s", access.SECRETARY, [1]))
+    assert secretary["idNumber"] == "110101********123X" and secretary["phone"] == "13812345678"
+    assert secretary["events"][0]["hospital"] == "市第一医院"
+
+    class Wrong(Schema):
+        x = fields.String(metadata={"sensitive": "shoe size"})
+    with pytest.raises(ValueError):
+        access.mask_answer(Wrong, {"x": 1}, Access("v", access.VIEWER))
