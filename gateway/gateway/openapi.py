@@ -130,12 +130,23 @@ def decimal_as_text(self, field, **kwargs):
     return {}
 
 
+def sensitive_marked(self, field, **kwargs):
+    """An apispec attribute function: a personal fact says so, and that it may come masked."""
+    kind = field.metadata.get("sensitive")
+    if kind is None:
+        return {}
+    note = f"personal fact ({kind}): masked for roles that may not read it, e.g. \"***\""
+    described = field.metadata.get("description")
+    return {"x-sensitive": kind, "description": f"{described}; {note}" if described else note}
+
+
 def build(routes=ROUTES):
     plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec(title="五基 Wuji API", version="1", openapi_version=OPENAPI_VERSION, plugins=[plugin],
                    info={"description": "离退休党员服务平台的 HTTP 接口 (the gateway); every error answers "
                                         "`{\"error\", \"message\", \"fields\"}`."})
     plugin.converter.add_attribute_function(decimal_as_text)
+    plugin.converter.add_attribute_function(sensitive_marked)
     spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Error", {"type": "object", "required": ["error", "message", "fields"], "properties": {
         "error": {"type": "string", "example": "invalid_input"},
