@@ -229,6 +229,14 @@ def test_the_export_masks_what_the_role_may_not_read(store, world, role, id_numb
     assert cells["出生日期"] == "1942-03-15" and cells["姓名"] == "党员甲"
 
 
+def test_only_a_role_that_reads_id_numbers_finds_members_by_them(store, world):
+    digits = ID_A[6:14]  # the masked part
+    assert read(store, roster.list_members, {"q": digits}, access=STAFF)["total"] == 1
+    assert read(store, roster.list_members, {"q": digits}, access=VIEWER)["total"] == 0
+    assert read(store, roster.list_members, {"q": digits}, access=world["secretary"])["total"] == 0
+    assert read(store, roster.list_members, {"q": "党员甲"}, access=VIEWER)["total"] == 1
+
+
 def _history(store, who, member_id):
     return read(store, roster.member_history, member_id, access=who)["items"]
 
