@@ -2,6 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from members.domain import committees, health, honors, roster
+from wuji_infra import access
 from wuji_infra.validation import Id, Money, keyed_schema
 
 _REQUIRED = {"required": "必填 (required)"}
@@ -91,7 +92,7 @@ class MemberOut(Schema):
     id = fields.Integer()
     name = fields.String()
     gender = fields.String()
-    id_number = fields.String()
+    id_number = fields.String(metadata={"sensitive": access.ID_NUMBER})
     birth_date = fields.Date()
     branch_id = fields.Integer()
     retirement_kind = fields.String()
@@ -102,10 +103,10 @@ class MemberOut(Schema):
     joined_party_on = fields.Date()
     org_relation = fields.String()
     community = fields.String()
-    phone = fields.String()
-    address = fields.String()
-    emergency_contact = fields.String()
-    pension_monthly = fields.Decimal(places=2, as_string=True)
+    phone = fields.String(metadata={"sensitive": access.CONTACT})
+    address = fields.String(metadata={"sensitive": access.CONTACT})
+    emergency_contact = fields.String(metadata={"sensitive": access.CONTACT})
+    pension_monthly = fields.Decimal(places=2, as_string=True, metadata={"sensitive": access.PENSION})
     lives_alone = fields.Boolean()
     children_away = fields.Boolean()
     mobility_limited = fields.Boolean()
@@ -145,9 +146,9 @@ class HealthEventOut(Schema):
     member_id = fields.Integer()
     kind = fields.String()
     date = fields.Date()
-    hospital = fields.String()
-    ward = fields.String()
-    note = fields.String()
+    hospital = fields.String(metadata={"sensitive": access.HEALTH})
+    ward = fields.String(metadata={"sensitive": access.HEALTH})
+    note = fields.String(metadata={"sensitive": access.HEALTH})
     created_at = fields.AwareDateTime()
 
 

@@ -29,76 +29,79 @@ class MembersService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def list_branches(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return committees.list_branches(session, filters, page, page_size, today=self.clock.today())
+            return committees.list_branches(session, filters, page, page_size, today=self.clock.today(),
+                                            access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_branch(self, branch_id):
         with self.db.read() as session:
-            return committees.get_branch(session, branch_id, today=self.clock.today())
+            return committees.get_branch(session, branch_id, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def elect_committee(self, branch_id, data, actor=None):
         with self.db.transaction() as tx:
-            return committees.elect_committee(tx, branch_id, data, actor, today=self.clock.today())
+            return committees.elect_committee(tx, branch_id, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_terms(self, branch_id, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return committees.list_terms(session, branch_id, filters, page, page_size, today=self.clock.today())
+            return committees.list_terms(session, branch_id, filters, page, page_size, today=self.clock.today(),
+                                         access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_committee(self, branch_id):
         with self.db.read() as session:
-            return committees.get_committee(session, branch_id, today=self.clock.today())
+            return committees.get_committee(session, branch_id, today=self.clock.today(), access=self.caller)
 
     # -- the roster ------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def create_member(self, data, actor=None):
         with self.db.transaction() as tx:
-            return roster.create_member(tx, data, actor, today=self.clock.today())
+            return roster.create_member(tx, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_members(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return roster.list_members(session, filters, page, page_size)
+            return roster.list_members(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_member(self, member_id):
         with self.db.read() as session:
-            return roster.get_member(session, member_id)
+            return roster.get_member(session, member_id, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_member(self, member_id, data, actor=None):
         with self.db.transaction() as tx:
-            return roster.update_member(tx, member_id, data, actor, today=self.clock.today())
+            return roster.update_member(tx, member_id, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def member_history(self, member_id, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return roster.member_history(session, member_id, filters, page, page_size)
+            return roster.member_history(session, member_id, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def transfer_member(self, member_id, data, actor=None):
         with self.db.transaction() as tx:
-            return roster.transfer_member(tx, member_id, data, actor, today=self.clock.today())
+            return roster.transfer_member(tx, member_id, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_transfers(self, member_id, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return roster.list_transfers(session, member_id, filters, page, page_size)
+            return roster.list_transfers(session, member_id, filters, page, page_size, access=self.caller)
 
     # -- health events -----------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def record_health_event(self, member_id, data, actor=None, request_id=None):
         with self.db.transaction() as tx:
-            return health.record_health_event(tx, member_id, data, actor, request_id, today=self.clock.today())
+            return health.record_health_event(tx, member_id, data, actor, request_id, today=self.clock.today(),
+                                              access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_health_events(self, member_id, filters=None, page=1, page_size=20, actor=None):
         with self.db.transaction() as tx:  # a write: the read is recorded
-            return health.list_health_events(tx, member_id, filters, page, page_size, actor)
+            return health.list_health_events(tx, member_id, filters, page, page_size, actor, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_health_reads(self, member_id, filters=None, page=1, page_size=20):
@@ -110,38 +113,38 @@ class MembersService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def add_honor(self, member_id, data, actor=None):
         with self.db.transaction() as tx:
-            return honors.add_honor(tx, member_id, data, actor)
+            return honors.add_honor(tx, member_id, data, actor, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_honors(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return honors.list_honors(session, filters, page, page_size)
+            return honors.list_honors(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def record_engagement(self, member_id, data, actor=None):
         with self.db.transaction() as tx:
-            return honors.record_engagement(tx, member_id, data, actor, today=self.clock.today())
+            return honors.record_engagement(tx, member_id, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_engagements(self, member_id, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return honors.list_engagements(session, member_id, filters, page, page_size)
+            return honors.list_engagements(session, member_id, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def add_social_role(self, member_id, data, actor=None):
         with self.db.transaction() as tx:
-            return honors.add_social_role(tx, member_id, data, actor)
+            return honors.add_social_role(tx, member_id, data, actor, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_social_roles(self, member_id, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return honors.list_social_roles(session, member_id, filters, page, page_size)
+            return honors.list_social_roles(session, member_id, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def headline_figures(self, query=None):
         """For the yearly report: ``query`` may hold ``on`` (a date) and ``year``."""
         with self.db.read() as session:
-            return figures.headline_figures(session, query, today=self.clock.today())
+            return figures.headline_figures(session, query, today=self.clock.today(), access=self.caller)
 
     # -- Excel in and out ----------------------------------------------------------------
 
@@ -179,9 +182,9 @@ class MembersService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def import_errors_workbook(self, job_id):
         with self.db.read() as session:
-            return imports.import_errors_workbook(session, job_id)
+            return imports.import_errors_workbook(session, job_id, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def export_members(self, filters=None):
         with self.db.read() as session:
-            return imports.export_members(session, filters)
+            return imports.export_members(session, filters, access=self.caller)

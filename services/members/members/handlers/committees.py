@@ -5,7 +5,9 @@ from members.domain.committees import (
     default_term_end, has_secretary, seat_problem, term_reminder_due, term_start_problem, term_state,
 )
 from members.models import Branch, CommitteeSeat, Member, Term, TermReminder
+from members.handlers.roster import in_branches
 from members.schemas import BranchFilters, BranchIn, BranchOut, CommitteeOut, NoFilters, TermIn, TermOut
+from wuji_infra.access import SYSTEM
 from wuji_infra.db import get_or_404
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, page_of, paging
@@ -44,19 +46,26 @@ def _branch_now(session, branch, today):
     return _branch_out(branch, None if term is None else _term_out(session, term, today))
 
 
-def get_branch(session, branch_id, *, today):
-    return _branch_now(session, get_or_404(session, Branch, branch_id, BRANCH), today)
+def branch_to_read(session, branch_id, access):
+    """The branch ``branch_id``, NotFound as well when it is not one of the caller's."""
+    branch = get_or_404(session, Branch, branch_id, BRANCH)
+    access.check_read(branch.id, "党支部信息")
+    return branch
 
 
-def list_branches(session, filters=None, page=1, page_size=20, *, today):
-    """Branches by id; filter ``without_secretary`` (true: only those without one)."""
+def get_branch(session, branch_id, *, today, access=SYSTEM):
+    return _branch_now(session, branch_to_read(session, branch_id, access), today)
+
+
+def list_branches(session, filters=None, page=1, page_size=20, *, today, access=SYSTEM):
+    """The caller's branches by id; filter ``without_secretary`` (true: only those without one)."""
     chosen = load(BranchFilters(), filters or {})
+    query = in_branches(sa.select(Branch).order_by(Branch.id), Branch.id, access)
     if "without_secretary" not in chosen:
-        return page_of(session, sa.select(Branch).order_by(Branch.id),
-                       lambda branch: _branch_now(session, branch, today), page, page_size)
+        return page_of(session, query, lambda branch: _branch_now(session, branch, today), page, page_size)
     page, page_size = paging(page, page_size)
     # a city bureau has tens of branches: the flag is worked out for each
-    every = [_branch_now(session, branch, today) for branch in session.scalars(sa.select(Branch).order_by(Branch.id))]
+    every = [_branch_now(session, branch, today) for branch in session.scalars(query)]
     chosen_ones = [b for b in every if b["has_secretary"] is not chosen["without_secretary"]]
     start = (page - 1) * page_size
     return {"items": chosen_ones[start:start + page_size], "total": len(chosen_ones), "page": page,
@@ -87,10 +96,11 @@ def _term_out(session, term, today):
     }
 
 
-def elect_committee(tx, branch_id, data, actor=None, *, today):
+def elect_committee(tx, branch_id, data, actor=None, *, today, access=SYSTEM):
     """Record a newly elected committee as a new term (换届); earlier terms are kept."""
-    values = load(TermIn(), data)
     branch = get_or_404(tx.session, Branch, branch_id, BRANCH)
+    access.check_write(branch.id)
+    values = load(TermIn(), data)
     starts_on = values["starts_on"]
     ends_on = values.get("ends_on") or default_term_end(starts_on)
     latest = _current_term(tx.session, branch.id)
@@ -112,19 +122,19 @@ def elect_committee(tx, branch_id, data, actor=None, *, today):
     return _TERM_OUT.dump(_term_out(tx.session, term, today))
 
 
-def get_committee(session, branch_id, *, today):
+def get_committee(session, branch_id, *, today, access=SYSTEM):
     """The branch's current committee; ``term`` is None and ``has_secretary`` false when none is recorded."""
-    branch = get_or_404(session, Branch, branch_id, BRANCH)
+    branch = branch_to_read(session, branch_id, access)
     term = _current_term(session, branch.id)
     out = None if term is None else _term_out(session, term, today)
     return CommitteeOut().dump({"branch_id": branch.id, "term": out,
                                 "has_secretary": out is not None and out["has_secretary"]})
 
 
-def list_terms(session, branch_id, filters=None, page=1, page_size=20, *, today):
+def list_terms(session, branch_id, filters=None, page=1, page_size=20, *, today, access=SYSTEM):
     """All terms of a branch, the latest first."""
     load(NoFilters(), filters or {})
-    branch = get_or_404(session, Branch, branch_id, BRANCH)
+    branch = branch_to_read(session, branch_id, access)
     query = sa.select(Term).where(Term.branch_id == branch.id).order_by(Term.starts_on.desc(), Term.id.desc())
     return page_of(session, query, lambda term: _TERM_OUT.dump(_term_out(session, term, today)), page, page_size)
 

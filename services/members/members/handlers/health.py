@@ -4,10 +4,12 @@ import sqlalchemy as sa
 from members.domain.health import (
     HEALTH_EVENT_TYPES, health_event_data, health_event_problem, status_after_health_event,
 )
-from members.handlers.roster import MEMBER, history_snapshot, member_facts, member_rows, record_changes, refuse_future_date
-from members.models import HealthEvent, HealthRead, Member
+from members.handlers.roster import (
+    history_snapshot, member_facts, member_rows, member_to_change, record_changes, refuse_future_date,
+)
+from members.models import HealthEvent, HealthRead
 from members.schemas import HealthEventIn, HealthEventOut, HealthReadOut
-from wuji_infra.db import get_or_404
+from wuji_infra.access import SYSTEM
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import as_id, load
 
@@ -16,18 +18,18 @@ _HEALTH_EVENT_IN = HealthEventIn()
 _HEALTH_EVENT_OUT = HealthEventOut()
 
 
-def record_health_event(tx, member_id, data, actor=None, request_id=None, *, today):
+def record_health_event(tx, member_id, data, actor=None, request_id=None, *, today, access=SYSTEM):
     """Record a health event and dispatch its event, once per ``request_id``."""
+    member = member_to_change(tx.session, member_id, access)
     values = load(_HEALTH_EVENT_IN, data)
     if not request_id:  # the key is what makes a retried request record the event once
         raise InvalidInput("缺少请求编号 (an idempotency key is required)", {"request_id": ["必填 (required)"]})
     existing = tx.session.scalar(sa.select(HealthEvent).where(HealthEvent.request_id == request_id))
     if existing is not None:
-        if existing.member_id != as_id(member_id):
+        if existing.member_id != member.id:
             raise Conflict("请求编号已用于其他党员 (request id already used)", {"request_id": ["reused"]})
         return _HEALTH_EVENT_OUT.dump(existing)
 
-    member = get_or_404(tx.session, Member, member_id, MEMBER)
     reason = health_event_problem(member.status)
     if reason:
         raise Conflict(reason, {"kind": [reason]})
@@ -45,10 +47,10 @@ def record_health_event(tx, member_id, data, actor=None, request_id=None, *, tod
     return _HEALTH_EVENT_OUT.dump(event)
 
 
-def list_health_events(tx, member_id, filters=None, page=1, page_size=20, actor=None):
+def list_health_events(tx, member_id, filters=None, page=1, page_size=20, actor=None, *, access=SYSTEM):
     """A member's health events; the read itself is recorded (who read whose, how many)."""
     events = member_rows(tx.session, HealthEvent, member_id, filters, page, page_size, _HEALTH_EVENT_OUT.dump,
-                         HealthEvent.date.desc(), HealthEvent.id.desc())
+                         HealthEvent.date.desc(), HealthEvent.id.desc(), access=access)
     tx.session.add(HealthRead(member_id=as_id(member_id), read_by=actor, events_shown=len(events["items"])))
     return events
 

@@ -1,12 +1,13 @@
 """Honors, service at review meetings (engagements) and roles in society: what members bring."""
 import sqlalchemy as sa
 
-from members.handlers.roster import MEMBER, member_rows, refuse_future_date
-from members.models import Engagement, Honor, Member, SocialRole
+from members.handlers.roster import member_rows, member_to_change, of_members_in_branches, refuse_future_date
+from members.models import Engagement, Honor, SocialRole
 from members.schemas import (
     EngagementIn, EngagementOut, HonorFilters, HonorIn, HonorOut, SocialRoleIn, SocialRoleOut,
 )
-from wuji_infra.db import get_or_404, where_chosen
+from wuji_infra.access import SYSTEM
+from wuji_infra.db import where_chosen
 from wuji_infra.validation import load, page_of
 
 
@@ -18,37 +19,38 @@ def _add(tx, model, member, values, actor, out):
     return out.dump(row)
 
 
-def add_honor(tx, member_id, data, actor=None):
-    values = load(HonorIn(), data)
-    return _add(tx, Honor, get_or_404(tx.session, Member, member_id, MEMBER), values, actor, HonorOut())
+def add_honor(tx, member_id, data, actor=None, *, access=SYSTEM):
+    member = member_to_change(tx.session, member_id, access)
+    return _add(tx, Honor, member, load(HonorIn(), data), actor, HonorOut())
 
 
-def list_honors(session, filters=None, page=1, page_size=20):
+def list_honors(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
     """Honors, the latest year first; filters ``member_id``, ``level``, ``year``."""
     chosen = load(HonorFilters(), filters or {})
     query = sa.select(Honor).order_by(Honor.year.desc(), Honor.id.desc())
     query = where_chosen(query, Honor, chosen, equal=("member_id", "level", "year"))
+    query = of_members_in_branches(query, Honor.member_id, access)
     return page_of(session, query, HonorOut().dump, page, page_size)
 
 
-def record_engagement(tx, member_id, data, actor=None, *, today):
+def record_engagement(tx, member_id, data, actor=None, *, today, access=SYSTEM):
     """A member served at a review meeting or seminar: when, which, and the advice given."""
+    member = member_to_change(tx.session, member_id, access)
     values = load(EngagementIn(), data)
-    member = get_or_404(tx.session, Member, member_id, MEMBER)
     refuse_future_date(values["date"], today)
     return _add(tx, Engagement, member, values, actor, EngagementOut())
 
 
-def list_engagements(session, member_id, filters=None, page=1, page_size=20):
+def list_engagements(session, member_id, filters=None, page=1, page_size=20, *, access=SYSTEM):
     return member_rows(session, Engagement, member_id, filters, page, page_size, EngagementOut().dump,
-                       Engagement.date.desc(), Engagement.id.desc())
+                       Engagement.date.desc(), Engagement.id.desc(), access=access)
 
 
-def add_social_role(tx, member_id, data, actor=None):
-    values = load(SocialRoleIn(), data)
-    return _add(tx, SocialRole, get_or_404(tx.session, Member, member_id, MEMBER), values, actor, SocialRoleOut())
+def add_social_role(tx, member_id, data, actor=None, *, access=SYSTEM):
+    member = member_to_change(tx.session, member_id, access)
+    return _add(tx, SocialRole, member, load(SocialRoleIn(), data), actor, SocialRoleOut())
 
 
-def list_social_roles(session, member_id, filters=None, page=1, page_size=20):
+def list_social_roles(session, member_id, filters=None, page=1, page_size=20, *, access=SYSTEM):
     return member_rows(session, SocialRole, member_id, filters, page, page_size, SocialRoleOut().dump,
-                       SocialRole.starts_on.desc(), SocialRole.id.desc())
+                       SocialRole.starts_on.desc(), SocialRole.id.desc(), access=access)

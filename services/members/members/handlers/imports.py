@@ -20,11 +20,12 @@ from members import excel
 from members.domain.imports import cancel_problem, import_progress, repeated_row_problem
 from members.domain.roster import community_for, member_problems, with_member_defaults
 from members.handlers.roster import (
-    emit_transferred, history_snapshot, index_specialties, member_facts, member_query, record_changes,
-    record_creation, where,
+    SENSITIVE_FIELDS, emit_transferred, history_snapshot, index_specialties, masked_member, member_facts,
+    member_query, record_changes, record_creation, where,
 )
 from members.models import Branch, ImportJob, ImportRejection, Member, MemberSpecialty
 from members.schemas import ImportErrorOut, ImportJobOut, MemberFilters, MemberIn, MemberOut, NoFilters
+from wuji_infra.access import SYSTEM, masked
 from wuji_infra.db import get_or_404
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, paging
@@ -274,12 +275,19 @@ def list_import_errors(session, job_id, filters=None, page=1, page_size=20):
             "page_size": page_size}
 
 
-def import_errors_workbook(session, job_id):
-    """The rejected rows as an .xlsx (base64), each with its row number and reasons."""
+def import_errors_workbook(session, job_id, *, access=SYSTEM):
+    """The rejected rows as an .xlsx (base64), each with its row number and reasons; the
+    personal facts ``access`` may not read masked."""
     job = get_or_404(session, ImportJob, job_id, IMPORT_JOB)
     rejections = session.scalars(
         sa.select(ImportRejection).where(ImportRejection.job_id == job_id).order_by(ImportRejection.row_number)).all()
-    content = excel.rejected(job.headings, [(r.row_number, r.cells, r.problems) for r in rejections])
+    field_of = {heading: field for heading, field, _ in excel.COLUMNS}
+    kind_at = {index: SENSITIVE_FIELDS[field_of[heading]] for index, heading in enumerate(job.headings)
+               if field_of.get(heading) in SENSITIVE_FIELDS}
+    rows = [(r.row_number,
+             [masked(access, kind_at[i], cell) if i in kind_at else cell for i, cell in enumerate(r.cells)],
+             r.problems) for r in rejections]
+    content = excel.rejected(job.headings, rows)
     return base64.b64encode(content).decode("ascii")
 
 
@@ -287,15 +295,16 @@ def import_template():
     return base64.b64encode(excel.template()).decode("ascii")
 
 
-def export_members(session, filters=None):
-    """The roster matching the list filters, as an .xlsx (base64)."""
+def export_members(session, filters=None, *, access=SYSTEM):
+    """The roster matching the list filters in the caller's branches, as an .xlsx (base64); the
+    personal facts ``access`` may not read masked."""
     chosen = load(MemberFilters(), filters or {})
     branch_names = dict(session.execute(sa.select(Branch.id, Branch.name)).all())
     dump = MemberOut().dump
     rows = []
-    for index, member in enumerate(session.scalars(member_query(chosen))):
+    for index, member in enumerate(session.scalars(member_query(chosen, access))):
         if index % excel.YIELD_EVERY == 0:
             time.sleep(0)
-        out = dump(member)
+        out = masked_member(dump(member), access)
         rows.append(excel.member_row(out, branch_names) + [excel.STATUS_LABELS.get(out["status"], out["status"])])
     return base64.b64encode(excel.export(rows)).decode("ascii")

@@ -10,6 +10,7 @@ from members.domain.roster import (
 )
 from members.models import Branch, Member, MemberChange, MemberSpecialty, Transfer
 from members.schemas import MemberChangeOut, MemberFilters, MemberIn, MemberOut, NoFilters, TransferIn, TransferOut
+from wuji_infra.access import ID_NUMBER, SYSTEM, masked
 from wuji_infra.db import get_or_404, where_chosen
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, page_of
@@ -17,6 +18,9 @@ from wuji_infra.validation import load, page_of
 MEMBER = ("党员", "member")
 _NOT_HISTORY = ("id", "created_at", "updated_at")
 _MEMBER_OUT = MemberOut()  # one instance: making a schema costs more than using it
+# the member's personal facts, by field: the kind (wuji_infra.access) MemberOut marks each with
+SENSITIVE_FIELDS = {name: field.metadata["sensitive"] for name, field in _MEMBER_OUT.fields.items()
+                    if "sensitive" in field.metadata}
 
 
 def member_facts(member):
@@ -33,6 +37,46 @@ def member_facts(member):
 def where(member):
     """(org_relation, community, status): where a member's membership is."""
     return member.org_relation, member.community, member.status
+
+
+# -- the caller's branches ----------------------------------------------------
+# A branch's members are the members rows: every other record reaches its branch through its member.
+
+def in_branches(query, column, access, asked=None):
+    """``query`` kept to the rows whose branch (``column``) is one of ``asked`` (a list, None: every
+    branch) that ``access`` sees."""
+    branches = access.scope_branches(asked)
+    return query if branches is None else query.where(column.in_(branches))
+
+
+def of_members_in_branches(query, member_id, access, asked=None):
+    """``query`` kept to the rows whose member (the column ``member_id``) is in a branch of
+    ``asked`` (None: every branch) that ``access`` sees."""
+    branches = access.scope_branches(asked)
+    if branches is None:
+        return query
+    return query.where(member_id.in_(sa.select(Member.id).where(Member.branch_id.in_(branches))))
+
+
+def member_to_read(session, member_id, access):
+    """The member ``member_id``, NotFound as well when outside the caller's branches."""
+    member = get_or_404(session, Member, member_id, MEMBER)
+    access.check_read(member.branch_id, "党员信息")
+    return member
+
+
+def member_to_change(session, member_id, access):
+    """The member ``member_id`` (NotFound), Forbidden when outside the caller's branches."""
+    member = get_or_404(session, Member, member_id, MEMBER)
+    access.check_write(member.branch_id)
+    return member
+
+
+def masked_member(out, access):
+    """A dumped member (MemberOut) with the personal facts ``access`` may not read masked:
+    for what the gateway cannot mask by schema (a file, a history entry's values)."""
+    return {name: masked(access, SENSITIVE_FIELDS[name], value) if name in SENSITIVE_FIELDS else value
+            for name, value in out.items()}
 
 
 def refuse_future_date(day, today):
@@ -67,8 +111,10 @@ def index_specialties(session, member):
                     for specialty in dict.fromkeys(member.specialties or []))
 
 
-def create_member(tx, data, actor=None, *, today):
-    member = Member(**with_member_defaults(load(MemberIn(), data)))
+def create_member(tx, data, actor=None, *, today, access=SYSTEM):
+    values = load(MemberIn(), data)
+    access.check_write(values["branch_id"])
+    member = Member(**with_member_defaults(values))
     _check_member(tx.session, member, today)
     tx.session.add(member)
     tx.session.flush()
@@ -78,9 +124,11 @@ def create_member(tx, data, actor=None, *, today):
     return _MEMBER_OUT.dump(member)
 
 
-def update_member(tx, member_id, data, actor=None, *, today):
+def update_member(tx, member_id, data, actor=None, *, today, access=SYSTEM):
+    member = member_to_change(tx.session, member_id, access)
     values = load(MemberIn(), data, partial=True)
-    member = get_or_404(tx.session, Member, member_id, MEMBER)
+    if "branch_id" in values:  # moved to another branch: that one must be the caller's too
+        access.check_write(values["branch_id"])
     snapshot, before = history_snapshot(member), where(member)
     for field, value in values.items():
         setattr(member, field, value)
@@ -111,24 +159,27 @@ def emit_transferred(tx, member, before, date):
     })
 
 
-def get_member(session, member_id):
-    return _MEMBER_OUT.dump(get_or_404(session, Member, member_id, MEMBER))
+def get_member(session, member_id, *, access=SYSTEM):
+    return _MEMBER_OUT.dump(member_to_read(session, member_id, access))
 
 
-def list_members(session, filters=None, page=1, page_size=20):
+def list_members(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
     chosen = load(MemberFilters(), filters or {})
-    return page_of(session, member_query(chosen), _MEMBER_OUT.dump, page, page_size)
+    return page_of(session, member_query(chosen, access), _MEMBER_OUT.dump, page, page_size)
 
 
-def member_query(chosen):
-    """The members matching checked MemberFilters, by id."""
+def member_query(chosen, access):
+    """The members matching checked MemberFilters in the caller's branches, by id."""
     query = sa.select(Member).order_by(Member.id)
-    query = where_chosen(query, Member, chosen, equal=("branch_id", "org_relation", "status"))
+    query = in_branches(query, Member.branch_id, access, [chosen["branch_id"]] if "branch_id" in chosen else None)
+    query = where_chosen(query, Member, chosen, equal=("org_relation", "status"))
     if "q" in chosen:
         # % and _ typed by the office are searched for as themselves, not as wildcards
         text = chosen["q"]
-        query = query.where(sa.or_(Member.name.contains(text, autoescape=True),
-                                   Member.id_number.contains(text, autoescape=True)))
+        searched = [Member.name.contains(text, autoescape=True)]
+        if access.sees(ID_NUMBER):  # else a search would tell the masked digits one by one
+            searched.append(Member.id_number.contains(text, autoescape=True))
+        query = query.where(sa.or_(*searched))
     if "specialty" in chosen:
         query = query.where(sa.exists().where(
             MemberSpecialty.member_id == Member.id, MemberSpecialty.specialty == chosen["specialty"]))
@@ -163,33 +214,41 @@ def record_changes(session, member_id, before, after, actor, reason):
     return changes
 
 
-def _change_out(change):
+def _change_out(change, access):
+    """A history entry; its values masked as the member's fields they are (``field``, or every
+    field of the record as first entered, ``*``) where ``access`` may not read them."""
     out = MemberChangeOut().dump(change)
-    out["old_value"] = json.loads(change.old_value) if change.old_value is not None else None
-    out["new_value"] = json.loads(change.new_value) if change.new_value is not None else None
+    for key in ("old_value", "new_value"):
+        value = json.loads(getattr(change, key)) if getattr(change, key) is not None else None
+        if change.field == "*" and isinstance(value, dict):
+            value = masked_member(value, access)
+        elif change.field in SENSITIVE_FIELDS:
+            value = masked(access, SENSITIVE_FIELDS[change.field], value)
+        out[key] = value
     return out
 
 
-def member_rows(session, model, member_id, filters, page, page_size, dump, *order):
-    """A page of a member's rows of ``model`` (lists of a member have no filters), in ``order``."""
+def member_rows(session, model, member_id, filters, page, page_size, dump, *order, access=SYSTEM):
+    """A page of a member's rows of ``model`` (lists of a member have no filters), in ``order``;
+    NotFound for a member outside the caller's branches."""
     load(NoFilters(), filters or {})
-    member = get_or_404(session, Member, member_id, MEMBER)
+    member = member_to_read(session, member_id, access)
     query = sa.select(model).where(model.member_id == member.id).order_by(*order)
     return page_of(session, query, dump, page, page_size)
 
 
-def member_history(session, member_id, filters=None, page=1, page_size=20):
+def member_history(session, member_id, filters=None, page=1, page_size=20, *, access=SYSTEM):
     """Every recorded change of a member, newest first."""
-    return member_rows(session, MemberChange, member_id, filters, page, page_size, _change_out,
-                       MemberChange.id.desc())
+    return member_rows(session, MemberChange, member_id, filters, page, page_size,
+                       lambda change: _change_out(change, access), MemberChange.id.desc(), access=access)
 
 
 # -- organizational relationship ----------------------------------------------
 
-def transfer_member(tx, member_id, data, actor=None, *, today):
+def transfer_member(tx, member_id, data, actor=None, *, today, access=SYSTEM):
     """Move a member between the bureau's branch and a community, or out of the system."""
+    member = member_to_change(tx.session, member_id, access)
     values = load(TransferIn(), data)
-    member = get_or_404(tx.session, Member, member_id, MEMBER)
     refuse_future_date(values["date"], today)
     before = where(member)
     after = after_transfer(*before, values["target"], values.get("community"))
@@ -211,6 +270,6 @@ def transfer_member(tx, member_id, data, actor=None, *, today):
     return TransferOut().dump(transfer)
 
 
-def list_transfers(session, member_id, filters=None, page=1, page_size=20):
+def list_transfers(session, member_id, filters=None, page=1, page_size=20, *, access=SYSTEM):
     return member_rows(session, Transfer, member_id, filters, page, page_size, TransferOut().dump,
-                       Transfer.date.desc(), Transfer.id.desc())
+                       Transfer.date.desc(), Transfer.id.desc(), access=access)

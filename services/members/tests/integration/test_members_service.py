@@ -11,7 +11,7 @@ from nameko.testing.services import entrypoint_hook, replace_dependencies
 from members.domain.roster import id_number_for
 from members.service import MembersService
 from wuji_infra import events
-from wuji_infra.errors import Conflict, InvalidInput
+from wuji_infra.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wuji_infra.types import utc_now
 
 pytestmark = pytest.mark.integration
@@ -91,6 +91,36 @@ def test_errors_cross_the_wire_with_their_fields(members):
     branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
     with pytest.raises(Conflict):
         members.create_branch({"name": branch["name"], "unit": "市住建局"})
+
+
+def test_a_secretary_reaches_only_their_branch_over_rpc(members, nameko_config):
+    """The caller the gateway signed reaches the handlers: a secretary of branch A sees A's members
+    only, not B's, and may not write on B's."""
+    made = {}
+    for key, sequence in (("a", 21), ("b", 22)):
+        branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
+        made[key] = members.create_member({
+            "name": f"党员{key}", "gender": "male", "id_number": id_number_for(dt.date(1944, 2, 3), sequence),
+            "birth_date": "1944-02-03", "branch_id": branch["id"], "retirement_kind": "tuixiu",
+            "pension_monthly": "6000.00"})
+    a, b = made["a"], made["b"]
+    context = signed_context(role="secretary", branch_ids=[a["branch_id"]], user="sec_a")
+    with ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10, context_data=context) as cluster:
+        secretary = cluster.members
+        listed = secretary.list_members({}, 1, 100)
+        assert [m["id"] for m in listed["items"]] == [a["id"]] and listed["total"] == 1
+        assert secretary.list_members({"branch_id": b["branch_id"]}, 1, 100)["total"] == 0
+        assert [x["id"] for x in secretary.list_branches()["items"]] == [a["branch_id"]]
+        assert secretary.headline_figures()["members_total"] == 1
+        assert secretary.get_member(a["id"])["id"] == a["id"]
+        with pytest.raises(NotFound):
+            secretary.get_member(b["id"])
+        with pytest.raises(Forbidden):
+            secretary.update_member(b["id"], {"name": "改名"}, actor="sec_a")
+        with pytest.raises(Forbidden):
+            secretary.update_member(a["id"], {"branch_id": b["branch_id"]}, actor="sec_a")
+    assert members.list_members({}, 1, 100)["total"] >= 2  # staff see both
+    assert members.get_member(b["id"])["name"] == "党员b"
 
 
 def test_ping_answers_when_the_database_does(members):
