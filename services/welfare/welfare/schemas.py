@@ -2,6 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from welfare.domain import festivals, help_cases, pairings, tasks
+from wuji_infra import access
 from wuji_infra.validation import Id, Money
 
 _REQUIRED = {"required": "必填 (required)"}
@@ -16,12 +17,16 @@ def _text(max_length):
     return fields.String(validate=[validate.Length(min=1, max=max_length), _not_blank])
 
 
+# a health fact in an answer (wuji_infra.access): the gateway masks it for a caller who may not read it
+HEALTH = {"sensitive": access.HEALTH}
+
+
 class VisitRecordOut(Schema):
     visited_on = fields.Date()
-    kind = fields.String()
+    kind = fields.String(metadata=HEALTH)  # "hospital": the member was in hospital
     visitors = fields.List(fields.String())
-    notes = fields.String()
-    needs = fields.List(fields.String())
+    notes = fields.String(metadata=HEALTH)
+    needs = fields.List(fields.String(), metadata=HEALTH)
     cash = fields.Decimal(places=2, as_string=True)
     goods_value = fields.Decimal(places=2, as_string=True)
     completed_at = fields.AwareDateTime()
@@ -42,15 +47,15 @@ class VisitTaskOut(Schema):
     id = fields.Integer()
     member_id = fields.Integer()
     branch_id = fields.Integer()
-    cause = fields.String()
+    cause = fields.String(metadata=HEALTH)  # hospitalized, serious_illness ...
     cause_date = fields.Date()
-    reason = fields.String()
+    reason = fields.String(metadata=HEALTH)  # names the hospital
     due_date = fields.Date()
     status = fields.String()
     assignee = fields.String()
     source_event_id = fields.String()
     created_at = fields.AwareDateTime()
-    cancel_note = fields.String()
+    cancel_note = fields.String(metadata=HEALTH)
     cancelled_at = fields.AwareDateTime()
     cancelled_by = fields.String()
     visit = fields.Nested(VisitRecordOut, attribute="record", allow_none=True)
@@ -122,11 +127,11 @@ class PairingOut(Schema):
     helper_id = fields.Integer()
     helper_name = fields.String(attribute="helper.name")
     member_id = fields.Integer()
-    reason = fields.String()
-    note = fields.String()
+    reason = fields.String(metadata=HEALTH)  # serious_illness ...
+    note = fields.String(metadata=HEALTH)
     started_on = fields.Date()
     ended_on = fields.Date()
-    end_reason = fields.String()
+    end_reason = fields.String(metadata=HEALTH)
     active = fields.Function(lambda pairing: pairing.active_member_id is not None, metadata={"type": "boolean"})
 
 
@@ -140,7 +145,7 @@ class PairingTalkOut(Schema):
     id = fields.Integer()
     talked_on = fields.Date()
     how = fields.String()
-    notes = fields.String()
+    notes = fields.String(metadata=HEALTH)
     logged_by = fields.String()
     logged_at = fields.AwareDateTime()
 
@@ -176,7 +181,7 @@ class UnpairedFilters(Schema):
 
 class HelpCaseNoteOut(Schema):
     id = fields.Integer()
-    note = fields.String()
+    note = fields.String(metadata=HEALTH)
     written_by = fields.String()
     written_at = fields.AwareDateTime()
 
@@ -185,15 +190,16 @@ class HelpCaseOut(Schema):
     id = fields.Integer()
     member_id = fields.Integer()
     task_id = fields.Integer(allow_none=True)
-    title = fields.String()
-    description = fields.String(allow_none=True)
+    # a member's problem, often a visit's need: may tell of an illness or a disability
+    title = fields.String(metadata=HEALTH)
+    description = fields.String(allow_none=True, metadata=HEALTH)
     status = fields.String()
     assignee = fields.String(allow_none=True)
     opened_on = fields.Date()
     opened_by = fields.String(allow_none=True)
     # null while the case is open
     closed_on = fields.Date(allow_none=True)
-    result = fields.String(allow_none=True)
+    result = fields.String(allow_none=True, metadata=HEALTH)
     solved = fields.Boolean(allow_none=True)
     closed_by = fields.String(allow_none=True)
     notes = fields.List(fields.Nested(HelpCaseNoteOut))
@@ -262,7 +268,7 @@ class UnpairedMemberOut(Schema):
     member_id = fields.Integer()
     name = fields.String()
     branch_id = fields.Integer()
-    needs = fields.List(fields.String(metadata={"enum": list(pairings.NEEDS)}))
+    needs = fields.List(fields.String(metadata={"enum": list(pairings.NEEDS)}), metadata=HEALTH)  # serious_illness
 
 
 class FestivalPolicyOut(Schema):

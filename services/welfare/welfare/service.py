@@ -65,27 +65,29 @@ class WelfareService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def list_visit_tasks(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return tasks.list_visit_tasks(session, filters, page, page_size, today=self.clock.today())
+            return tasks.list_visit_tasks(session, filters, page, page_size, today=self.clock.today(),
+                                          access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_visit_task(self, task_id):
         with self.db.read() as session:
-            return tasks.get_visit_task(session, task_id, today=self.clock.today())
+            return tasks.get_visit_task(session, task_id, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def complete_visit_task(self, task_id, data, actor=None):
         with self.db.transaction() as tx:
-            return tasks.complete_visit_task(tx, task_id, data, actor, today=self.clock.today())
+            return tasks.complete_visit_task(tx, task_id, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def cancel_visit_task(self, task_id, data, actor=None):
         with self.db.transaction() as tx:
-            return tasks.cancel_visit_task(tx, task_id, data, actor, today=self.clock.today(), now=self.clock.now())
+            return tasks.cancel_visit_task(tx, task_id, data, actor, today=self.clock.today(), now=self.clock.now(),
+                                           access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def change_assignee(self, task_id, data, actor=None):
         with self.db.transaction() as tx:
-            return tasks.change_assignee(tx, task_id, data, actor, today=self.clock.today())
+            return tasks.change_assignee(tx, task_id, data, actor, today=self.clock.today(), access=self.caller)
 
     # -- visitors and pairings ----------------------------------------------------
 
@@ -102,64 +104,64 @@ class WelfareService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def list_pairings(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return pairings.list_pairings(session, filters, page, page_size)
+            return pairings.list_pairings(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def create_pairing(self, data, actor=None):
         with self.db.transaction() as tx:
-            return pairings.create_pairing(tx, data, actor, today=self.clock.today())
+            return pairings.create_pairing(tx, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_pairing(self, pairing_id):
         with self.db.read() as session:
-            return pairings.get_pairing(session, pairing_id)
+            return pairings.get_pairing(session, pairing_id, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def end_pairing(self, pairing_id, data, actor=None):
         with self.db.transaction() as tx:
-            return pairings.end_pairing(tx, pairing_id, data, actor, today=self.clock.today())
+            return pairings.end_pairing(tx, pairing_id, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def log_pairing_talk(self, pairing_id, data, actor=None):
         with self.db.transaction() as tx:
-            return pairings.log_talk(tx, pairing_id, data, actor, today=self.clock.today())
+            return pairings.log_talk(tx, pairing_id, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def members_without_pairing(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return pairings.members_without_pairing(session, filters, page, page_size)
+            return pairings.members_without_pairing(session, filters, page, page_size, access=self.caller)
 
     # -- help cases -----------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def open_help_case(self, data, actor=None):
         with self.db.transaction() as tx:
-            return help_cases.open_help_case(tx, data, actor, today=self.clock.today())
+            return help_cases.open_help_case(tx, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_help_cases(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return help_cases.list_help_cases(session, filters, page, page_size)
+            return help_cases.list_help_cases(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_help_case(self, case_id):
         with self.db.read() as session:
-            return help_cases.get_help_case(session, case_id)
+            return help_cases.get_help_case(session, case_id, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def assign_help_case(self, case_id, data, actor=None):
         with self.db.transaction() as tx:
-            return help_cases.assign_help_case(tx, case_id, data, actor)
+            return help_cases.assign_help_case(tx, case_id, data, actor, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def add_help_case_note(self, case_id, data, actor=None):
         with self.db.transaction() as tx:
-            return help_cases.add_help_case_note(tx, case_id, data, actor)
+            return help_cases.add_help_case_note(tx, case_id, data, actor, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def close_help_case(self, case_id, data, actor=None):
         with self.db.transaction() as tx:
-            return help_cases.close_help_case(tx, case_id, data, actor, today=self.clock.today())
+            return help_cases.close_help_case(tx, case_id, data, actor, today=self.clock.today(), access=self.caller)
 
     # -- festivals --------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from nameko.testing.services import entrypoint_waiter
 from welfare.handlers import tasks as handlers
 from welfare.service import WelfareService
 from wuji_infra import deadletters, events
-from wuji_infra.errors import Conflict, InvalidInput
+from wuji_infra.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wuji_infra.testing import publish_message, start_service, wait_until, signed_context
 
 pytestmark = pytest.mark.integration
@@ -50,11 +50,11 @@ def publish(welfare, amqp_uri):
     return functools.partial(publish_message, amqp_uri, "members")
 
 
-def hospitalized(member_id, date=None, hospital="市第一人民医院"):
+def hospitalized(member_id, date=None, hospital="市第一人民医院", branch_id=1):
     return events.to_message(events.new_event("member_hospitalized", {
         "member_id": member_id, "health_event_id": member_id * 10,
         "date": date or dt.date.today() - dt.timedelta(days=1), "hospital": hospital,
-        "branch_id": 1, "birth_date": dt.date(1938, 3, 8), "hardship": True, "lives_alone": False,
+        "branch_id": branch_id, "birth_date": dt.date(1938, 3, 8), "hardship": True, "lives_alone": False,
     }, source="members"))
 
 
@@ -209,3 +209,24 @@ def test_a_handler_that_always_fails_ends_in_dead_letters_and_can_be_replayed(
         assert deadletters.replay("welfare", {message["event_id"]}, amqp_uri) == 1
     assert len(tasks_of(rpc, member_id)) == 1
     assert dead_letters_of(amqp_uri, message) == []
+
+
+def test_a_secretary_reaches_only_their_branch_over_rpc(welfare, rpc, publish, amqp_uri, member_id):
+    other = next(_member_ids)
+    with entrypoint_waiter(welfare, HANDLER, callback=succeeded(2)):
+        publish(hospitalized(member_id, branch_id=1))
+        publish(hospitalized(other, branch_id=2))
+    [theirs] = tasks_of(rpc, other)
+    assert rpc.list_visit_tasks()["total"] == 2  # staff: every branch
+
+    secretary_context = signed_context(role="secretary", branch_ids=[1], user="sec1")
+    with ServiceRpcClient("welfare", uri=amqp_uri, timeout=20, context_data=secretary_context) as secretary:
+        listed = secretary.list_visit_tasks()
+        assert ([task["member_id"] for task in listed["items"]], listed["total"]) == ([member_id], 1)
+        with pytest.raises(NotFound):
+            secretary.get_visit_task(theirs["id"])
+        with pytest.raises(Forbidden):
+            secretary.cancel_visit_task(theirs["id"], {"note": "x"}, "sec1")
+        with pytest.raises(Forbidden):
+            secretary.open_help_case({"member_id": other, "title": "x"}, "sec1")
+    assert rpc.get_visit_task(theirs["id"])["status"] == "open"

@@ -4,6 +4,7 @@ from nameko.testing.services import worker_factory
 
 from welfare.models import Base
 from welfare.service import WelfareService
+from wuji_infra import access
 from wuji_infra.clock import FixedClock
 from wuji_infra.testing import in_memory_store
 
@@ -18,4 +19,4 @@ def store():
 @pytest.fixture
 def service(store, request):
     return worker_factory(WelfareService, db=store, hospital_visit_due_days=3, rule_due_days=RULE_DUE_DAYS,
-                          clock=FixedClock(request.module.TODAY))
+                          clock=FixedClock(request.module.TODAY), caller=access.SYSTEM)

@@ -12,7 +12,7 @@ from welfare.domain import daily, pairings as pairing_rules, tasks as task_rules
 from welfare.handlers import daily as daily_work, pairings as pairing_handlers, tasks
 from welfare.models import MemberFact, Pairing, TaskReminder, VisitTask
 from welfare.service import WelfareService
-from wuji_infra import events
+from wuji_infra import access, events
 from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.testing import emitted_events
@@ -41,7 +41,7 @@ def clock():
 @pytest.fixture
 def service(store, clock):
     return worker_factory(WelfareService, db=store, hospital_visit_due_days=3,
-                          rule_due_days=DUE_DAYS, clock=clock)
+                          rule_due_days=DUE_DAYS, clock=clock, caller=access.SYSTEM)
 
 
 def facts(member_id=7, **change):

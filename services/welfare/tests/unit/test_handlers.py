@@ -10,7 +10,7 @@ from nameko.testing.services import worker_factory
 from welfare.handlers import tasks as handlers
 from welfare.models import VisitRecord, VisitTask
 from welfare.service import WelfareService
-from wuji_infra import events
+from wuji_infra import access, events
 from wuji_infra.clock import Clock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.tables import inbox
@@ -24,7 +24,8 @@ CONTRACT_KEYS = {"id", "member_id", "cause", "reason", "due_date", "status", "as
 @pytest.fixture
 def service(store):
     return worker_factory(WelfareService, db=store, hospital_visit_due_days=3,
-                          rule_due_days={"discharged": 7, "serious_illness": 3, "deceased": 2}, clock=Clock())
+                          rule_due_days={"discharged": 7, "serious_illness": 3, "deceased": 2}, clock=Clock(),
+                          caller=access.SYSTEM)
 
 
 def hospitalized(member_id=7, date=ADMITTED, hospital="市第一人民医院"):

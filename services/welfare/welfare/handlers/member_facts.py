@@ -21,3 +21,20 @@ def record_death(tx, member_id, occurred_at):
 
 def is_deceased(session, member_id):
     return session.scalar(sa.select(MemberFact.status).where(MemberFact.member_id == member_id)) == DECEASED
+
+
+# -- a record's branch through its member (the copy's branch_id) ----------------
+
+def branch_of(session, member_id):
+    """The member's branch in the copy; None for a member welfare has not heard of,
+    who is then in no secretary's branches."""
+    return session.scalar(sa.select(MemberFact.branch_id).where(MemberFact.member_id == member_id))
+
+
+def members_in_scope(access, member_column):
+    """A WHERE clause keeping the rows whose member (``member_column``) is of the
+    caller's branches; None when the caller sees every branch (add nothing)."""
+    branches = access.branch_clause(MemberFact.branch_id)
+    if branches is None:
+        return None
+    return member_column.in_(sa.select(MemberFact.member_id).where(branches))

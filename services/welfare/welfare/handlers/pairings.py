@@ -6,12 +6,14 @@ import sqlalchemy as sa
 
 from welfare.domain import pairings as rules
 from welfare.domain.dates import date_problem
+from welfare.handlers.member_facts import branch_of, members_in_scope
 from welfare.models import MemberFact, Pairing, PairingTalk, Visitor, VisitTask
 from welfare.refusals import conflict, refuse
 from welfare.schemas import (
     PairingDetailOut, PairingEndIn, PairingFilters, PairingIn, PairingOut, TalkIn, UnpairedFilters, UnpairedMemberOut,
     VisitorFilters, VisitorIn, VisitorOut,
 )
+from wuji_infra import access
 from wuji_infra.db import get_or_404, where_chosen
 from wuji_infra.validation import load, page_of, paging
 
@@ -78,10 +80,14 @@ def end_pairings_of_the_deceased(tx, member_id, died_on):
         pairing.active_member_id, pairing.ended_on, pairing.end_reason = None, died_on, rules.DECEASED_END_REASON
 
 
-def list_pairings(session, filters=None, page=1, page_size=20):
-    """Pairings, newest first; filters ``member_id``, ``helper_id``, ``active``."""
+def list_pairings(session, filters=None, page=1, page_size=20, *, access=access.SYSTEM):
+    """Pairings, newest first; filters ``member_id``, ``helper_id``, ``active``.
+    Only those of members of the caller's branches."""
     chosen = load(PairingFilters(), filters or {})
     query = sa.select(Pairing).order_by(Pairing.id.desc())
+    in_scope = members_in_scope(access, Pairing.member_id)
+    if in_scope is not None:
+        query = query.where(in_scope)
     query = where_chosen(query, Pairing, chosen, equal=("member_id", "helper_id"))
     if chosen.get("active") is True:
         query = query.where(Pairing.active_member_id.is_not(None))
@@ -90,12 +96,16 @@ def list_pairings(session, filters=None, page=1, page_size=20):
     return page_of(session, query, PairingOut().dump, page, page_size)
 
 
-def create_pairing(tx, data, actor=None, *, today):
-    """Pair a member with a helper by hand (a member living alone, lonely ...)."""
+def create_pairing(tx, data, actor=None, *, today, access=access.SYSTEM):
+    """Pair a member with a helper by hand (a member living alone, lonely ...);
+    both of the caller's branches."""
     values = load(PairingIn(), data)
+    access.check_write(branch_of(tx.session, values["member_id"]))
+    helper = tx.session.get(Visitor, values["helper_id"])
+    if helper is not None:
+        access.check_write(helper.branch_id)
     started_on = values.get("started_on", today)
     refuse(date_problem(started_on, None, today, "开始日期"), "started_on")
-    helper = tx.session.get(Visitor, values["helper_id"])
     refuse(rules.helper_problem(helper and helper.active, helper and helper.member_id, values["member_id"]),
            "helper_id")
     conflict(rules.pairing_problem(_has_active_pairing(tx.session, values["member_id"])), "member_id")
@@ -107,20 +117,23 @@ def create_pairing(tx, data, actor=None, *, today):
     return PairingDetailOut().dump(pairing)
 
 
-def get_pairing(session, pairing_id):
-    return PairingDetailOut().dump(get_or_404(session, Pairing, pairing_id, PAIRING))
+def get_pairing(session, pairing_id, *, access=access.SYSTEM):
+    pairing = get_or_404(session, Pairing, pairing_id, PAIRING)
+    access.check_read(branch_of(session, pairing.member_id), PAIRING[0])
+    return PairingDetailOut().dump(pairing)
 
 
-def _running_pairing(tx, pairing_id, field):
-    """The pairing, locked, if it has not ended; else Conflict on ``field``."""
+def _pairing_to_change(tx, pairing_id, access):
+    """The pairing, locked; Forbidden when its member is outside the caller's branches."""
     pairing = get_or_404(tx.session, Pairing, pairing_id, PAIRING, lock=True)
-    conflict(rules.ended_problem(pairing.active_member_id), field)
+    access.check_write(branch_of(tx.session, pairing.member_id))
     return pairing
 
 
-def end_pairing(tx, pairing_id, data, actor=None, *, today):
+def end_pairing(tx, pairing_id, data, actor=None, *, today, access=access.SYSTEM):
+    pairing = _pairing_to_change(tx, pairing_id, access)
     values = load(PairingEndIn(), data)
-    pairing = _running_pairing(tx, pairing_id, "ended_on")
+    conflict(rules.ended_problem(pairing.active_member_id), "ended_on")
     ended_on = values.get("ended_on", today)
     refuse(date_problem(ended_on, pairing.started_on, today, "结束日期"), "ended_on")
     pairing.active_member_id, pairing.ended_on, pairing.end_reason = None, ended_on, values["reason"].strip()
@@ -129,10 +142,11 @@ def end_pairing(tx, pairing_id, data, actor=None, *, today):
     return PairingDetailOut().dump(pairing)
 
 
-def log_talk(tx, pairing_id, data, actor=None, *, today):
+def log_talk(tx, pairing_id, data, actor=None, *, today, access=access.SYSTEM):
     """A talk of the helper with the member; only while the pairing runs."""
+    pairing = _pairing_to_change(tx, pairing_id, access)
     values = load(TalkIn(), data)
-    pairing = _running_pairing(tx, pairing_id, "talked_on")
+    conflict(rules.ended_problem(pairing.active_member_id), "talked_on")
     refuse(date_problem(values["talked_on"], pairing.started_on, today, "谈心日期"), "talked_on")
     tx.session.add(PairingTalk(pairing_id=pairing.id, logged_by=actor, **values))
     tx.session.flush()
@@ -143,9 +157,10 @@ def log_talk(tx, pairing_id, data, actor=None, *, today):
 _UNPAIRED_OUT = UnpairedMemberOut(many=True)
 
 
-def members_without_pairing(session, filters=None, page=1, page_size=20):
+def members_without_pairing(session, filters=None, page=1, page_size=20, *, access=access.SYSTEM):
     """Active members in need (seriously ill, living alone, children away, in
-    hardship) who have no active pairing; each with why they are in need."""
+    hardship) who have no active pairing; each with why they are in need.
+    Only the caller's branches (``branch_id``, if given, among them)."""
     chosen = load(UnpairedFilters(), filters or {})
     ill = sa.exists().where(VisitTask.member_id == MemberFact.member_id, VisitTask.cause == "serious_illness")
     paired = sa.exists().where(Pairing.active_member_id == MemberFact.member_id)
@@ -153,8 +168,9 @@ def members_without_pairing(session, filters=None, page=1, page_size=20):
              .where(MemberFact.status == "active", ~paired,
                     sa.or_(MemberFact.hardship, MemberFact.lives_alone, MemberFact.children_away, ill))
              .order_by(MemberFact.member_id))
-    if "branch_id" in chosen:
-        query = query.where(MemberFact.branch_id == chosen["branch_id"])
+    branches = access.scope_branches([chosen["branch_id"]] if "branch_id" in chosen else None)
+    if branches is not None:
+        query = query.where(MemberFact.branch_id.in_(branches))
     page, page_size = paging(page, page_size)
     total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     items = []
