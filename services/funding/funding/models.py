@@ -135,6 +135,8 @@ class FundingPolicy(Base):
     subsidy_min_age: Mapped[int | None]
     subsidy_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
     subsidy_yearly_cap: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    # separation of duties (domain.duties): only an approver reviews subsidies and reverses money
+    separation_of_duties: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     note: Mapped[str] = mapped_column(sa.String(300), default="")
     created_by: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)

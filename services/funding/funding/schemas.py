@@ -2,6 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from funding.domain.ledger import CATEGORIES, MAX_YEAR, MIN_YEAR, SOURCES
+from wuji_infra import access
 from wuji_infra.errors import InvalidInput
 from wuji_infra.validation import Id, Money, keyed_schema
 
@@ -21,14 +22,16 @@ class SubsidyCheckOut(Schema):
     cause = fields.String()
     eligible = fields.Boolean()
     amount = fields.Decimal(places=2, as_string=True)
-    reason = fields.String()
+    # the decision's grounds: hardship, age, and the hospitalization or illness
+    reason = fields.String(metadata={"sensitive": access.HEALTH})
     status = fields.String()
     event_date = fields.Date()
     decided_at = fields.AwareDateTime()
     policy_version = fields.Integer()
     reviewed_by = fields.String()
     reviewed_at = fields.AwareDateTime()
-    review_note = fields.String()
+    # why staff rejected it: may tell of the illness or other help received
+    review_note = fields.String(metadata={"sensitive": access.HEALTH})
     expense_id = fields.Integer()
 
 
@@ -147,6 +150,8 @@ class PolicyIn(Schema):
     subsidy_min_age = fields.Integer(strict=True, error_messages={"invalid": "应为整数周岁 (a whole number of years)"})
     subsidy_amount = Money(positive=True)
     subsidy_yearly_cap = Money(positive=True)
+    # absent: as in force (off while no version set it)
+    separation_of_duties = fields.Boolean(error_messages={"invalid": "应为 true 或 false (true or false)"})
     note = fields.String(load_default="", **_TEXT)
 
 
@@ -165,6 +170,8 @@ class PolicyOut(Schema):
     subsidy_amount = fields.Decimal(places=2, as_string=True)
     subsidy_yearly_cap = fields.Decimal(places=2, as_string=True)
     subsidy_from_settings = fields.Boolean()
+    # only an approver reviews subsidies and reverses budget entries and expenses, never their own
+    separation_of_duties = fields.Boolean()
 
 
 class RejectionIn(Schema):
@@ -218,9 +225,11 @@ class DuesRateOut(Schema):
     year = fields.Integer()
     from_month = fields.Integer()
     monthly_amount = fields.Decimal(places=2, as_string=True)
-    pension_basis = fields.Decimal(places=2, as_string=True)
+    # the pension the rate was fixed from; null for an adjustment
+    pension_basis = fields.Decimal(places=2, as_string=True, allow_none=True, metadata={"sensitive": access.PENSION})
     kind = fields.String()
-    reason = fields.String()
+    # a fixed rate's reason names the pension ("按月基本养老金 4800.00 元核定")
+    reason = fields.String(metadata={"sensitive": access.PENSION})
     recorded_by = fields.String(allow_none=True)
     recorded_at = fields.AwareDateTime()
 
@@ -232,7 +241,8 @@ class DuesPaymentOut(Schema):
     month = fields.Integer()
     amount = fields.Decimal(places=2, as_string=True)
     paid_by = fields.String()
-    payer_name = fields.String()
+    # the relative who paid for the member (null: the member)
+    payer_name = fields.String(allow_none=True, metadata={"sensitive": access.CONTACT})
     paid_on = fields.Date()
     rebate = fields.Decimal(places=2, as_string=True)
     recorded_by = fields.String(allow_none=True)

@@ -32,22 +32,23 @@ class FundingService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def list_subsidy_checks(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return subsidies.list_subsidy_checks(session, filters, page, page_size)
+            return subsidies.list_subsidy_checks(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_subsidy_check(self, check_id):
         with self.db.read() as session:
-            return subsidies.get_subsidy_check(session, check_id)
+            return subsidies.get_subsidy_check(session, check_id, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def approve_subsidy(self, check_id, actor=None):
         with self.db.transaction() as tx:
-            return subsidies.approve_subsidy(tx, check_id, actor, today=self.clock.today(), now=self.clock.now())
+            return subsidies.approve_subsidy(tx, check_id, actor, today=self.clock.today(), now=self.clock.now(),
+                                             access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def reject_subsidy(self, check_id, data, actor=None):
         with self.db.transaction() as tx:
-            return subsidies.reject_subsidy(tx, check_id, data, actor, now=self.clock.now())
+            return subsidies.reject_subsidy(tx, check_id, data, actor, now=self.clock.now(), access=self.caller)
 
     # -- budgets, expenses, the ledger ----------------------------------------------
 
@@ -64,7 +65,7 @@ class FundingService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def reverse_budget(self, budget_id, data, actor=None):
         with self.db.transaction() as tx:
-            return ledger.reverse_budget(tx, budget_id, data, actor, today=self.clock.today())
+            return ledger.reverse_budget(tx, budget_id, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_balances(self, query=None):
@@ -84,7 +85,8 @@ class FundingService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def reverse_expense(self, expense_id, data, actor=None):
         with self.db.transaction() as tx:
-            return ledger.reverse_expense(tx, expense_id, data, actor, today=self.clock.today(), now=self.clock.now())
+            return ledger.reverse_expense(tx, expense_id, data, actor, today=self.clock.today(), now=self.clock.now(),
+                                          access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_ledger(self, filters=None, page=1, page_size=20):
@@ -118,7 +120,7 @@ class FundingService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def list_dues_rates(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return dues.list_dues_rates(session, filters, page, page_size)
+            return dues.list_dues_rates(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def adjust_dues(self, data, actor=None):
@@ -128,17 +130,18 @@ class FundingService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def pay_dues(self, data, actor=None):
         with self.db.transaction() as tx:
-            return dues.pay_dues(tx, data, actor, today=self.clock.today())
+            return dues.pay_dues(tx, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_dues_payments(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return dues.list_dues_payments(session, filters, page, page_size)
+            return dues.list_dues_payments(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def dues_arrears(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return dues.dues_arrears(session, filters, page, page_size, today=self.clock.today())
+            return dues.dues_arrears(session, filters, page, page_size, today=self.clock.today(),
+                                     access=self.caller)
 
     # -- the yearly statement -------------------------------------------------------
 

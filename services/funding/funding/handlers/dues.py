@@ -4,11 +4,13 @@ import sqlalchemy as sa
 
 from funding.domain import dues, ledger
 from funding.handlers.ledger import add_income
+from funding.handlers.member_facts import branch_of, scoped_to_members
 from funding.handlers.policy import current_rebate_ratio
 from funding.models import DuesPayment, DuesRate, LedgerEntry, MemberFact
 from funding.schemas import (
     ArrearsOut, ArrearsQuery, DuesAdjustmentIn, DuesFixedOut, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn,
 )
+from wuji_infra.access import SYSTEM
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, page_of, paging
 
@@ -78,23 +80,27 @@ def adjust_dues(tx, data, actor=None):
     return DuesRateOut().dump(rate)
 
 
-def list_dues_rates(session, filters=None, page=1, page_size=20):
+def list_dues_rates(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
+    """A year's rates; only of the members of the caller's branches."""
     chosen = load(ArrearsQuery(), filters or {})
     query = sa.select(DuesRate).where(DuesRate.year == chosen["year"]).order_by(DuesRate.member_id, DuesRate.id)
+    query = scoped_to_members(query, access, DuesRate.member_id)
     if "member_id" in chosen:
         query = query.where(DuesRate.member_id == chosen["member_id"])
     return page_of(session, query, DuesRateOut().dump, page, page_size)
 
 
-def pay_dues(tx, data, actor=None, *, today):
+def pay_dues(tx, data, actor=None, *, today, access=SYSTEM):
     """A month's dues paid, by the member or a relative; at most 6 months late.
 
     The share set by policy is income of the dues_rebate source, in the same
     transaction. The member's rate rows are locked, so two payments of one
-    month at once cannot both be recorded.
+    month at once cannot both be recorded. A secretary records the dues of the
+    members of their branches only (403).
     """
     chosen = load(DuesPaymentIn(), data)
     member_id, year, month = chosen["member_id"], chosen["year"], chosen["month"]
+    access.check_write(branch_of(tx.session, member_id))
     paid_on = chosen["paid_on"] or today
     problem = dues.payment_timing_problem(year, month, paid_on)
     if problem:
@@ -122,21 +128,25 @@ def pay_dues(tx, data, actor=None, *, today):
     return DuesPaymentOut().dump(payment)
 
 
-def list_dues_payments(session, filters=None, page=1, page_size=20):
+def list_dues_payments(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
+    """A year's payments; only of the members of the caller's branches."""
     chosen = load(ArrearsQuery(), filters or {})
     query = sa.select(DuesPayment).where(DuesPayment.year == chosen["year"]).order_by(
         DuesPayment.member_id, DuesPayment.month)
+    query = scoped_to_members(query, access, DuesPayment.member_id)
     if "member_id" in chosen:
         query = query.where(DuesPayment.member_id == chosen["member_id"])
     return page_of(session, query, DuesPaymentOut().dump, page, page_size)
 
 
-def dues_arrears(session, filters=None, page=1, page_size=20, *, today):
-    """Per member whose dues are fixed for the year: the months due so far and unpaid."""
+def dues_arrears(session, filters=None, page=1, page_size=20, *, today, access=SYSTEM):
+    """Per member whose dues are fixed for the year: the months due so far and unpaid;
+    only the members of the caller's branches."""
     chosen = load(ArrearsQuery(), filters or {})
     page, page_size = paging(page, page_size)
     year = chosen["year"]
     query = sa.select(DuesRate).where(DuesRate.year == year).order_by(DuesRate.member_id, DuesRate.id)
+    query = scoped_to_members(query, access, DuesRate.member_id)
     if "member_id" in chosen:
         query = query.where(DuesRate.member_id == chosen["member_id"])
     rates = {}

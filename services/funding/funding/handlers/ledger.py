@@ -9,12 +9,13 @@ import logging
 import sqlalchemy as sa
 
 from funding.domain import ledger
-from funding.handlers.policy import current_allocation
+from funding.handlers.policy import check_duties, current_allocation
 from funding.models import BudgetReversal, Expense, ExpenseReversal, LedgerEntry, SourceBalance, fen_to_yuan, yuan_to_fen
 from funding.schemas import (
     BalancesOut, BalancesQuery, BudgetAddedOut, BudgetFilters, BudgetIn, BudgetOut, ExpenseDetailOut, ExpenseIn,
     ExpenseOut, LedgerEntryOut, LedgerFilters, RejectionIn, whole_id,
 )
+from wuji_infra.access import SYSTEM
 from wuji_infra.db import dialect_insert, get_or_404
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.validation import load, page_of, paging
@@ -87,7 +88,7 @@ def list_budgets(session, filters=None, page=1, page_size=20):
             "page": page, "page_size": page_size}
 
 
-def reverse_budget(tx, budget_id, data, actor=None, *, today):
+def reverse_budget(tx, budget_id, data, actor=None, *, today, access=SYSTEM):
     """Correct a budget entry by a reversing entry: the source's income goes down by it; once per entry.
 
     Nothing is edited: the budget entry stays and a ``budget_reversal`` entry
@@ -95,13 +96,15 @@ def reverse_budget(tx, budget_id, data, actor=None, *, today):
     second finds the first), then its source's balance row, the one row an
     expense of that source also locks, so no expense can spend the money while
     the reversal checks it is still there. Refused (409, nothing written) when
-    the balance is less than the budget: some of it is already spent.
+    the balance is less than the budget: some of it is already spent. Under
+    separation of duties only an approver who did not enter the budget reverses it (403).
     """
     whole_id(budget_id, "budget_id")
-    reason = load(RejectionIn(), data)["reason"]
     entry = get_or_404(tx.session, LedgerEntry, budget_id, BUDGET_ENTRY, lock=True)
     if entry.kind != ledger.BUDGET:      # an expense's or a rebate's entry is no budget entry
         raise NotFound(f"预算 {budget_id} 不存在 (no such budget entry)")
+    check_duties(tx.session, access, booked_by=entry.recorded_by)
+    reason = load(RejectionIn(), data)["reason"]
     reversed_already = tx.session.scalar(sa.select(BudgetReversal.id).where(BudgetReversal.budget_entry_id == budget_id))
     problem = ledger.reversal_problem("预算", budget_id, "budget_id", reversed_already is not None)
     if problem:
@@ -248,16 +251,18 @@ def get_expense(session, expense_id):
     return _expense_out(session, expense)
 
 
-def reverse_expense(tx, expense_id, data, actor=None, *, today, now):
+def reverse_expense(tx, expense_id, data, actor=None, *, today, now, access=SYSTEM):
     """Correct an expense by reversing entries: each source gets its part back; once per expense.
 
     Nothing is edited: the expense and its entries stay, and a reversal entry
     per source is added. The expense row is locked, so two reversals at once
-    make one; the balance rows are updated in the fixed lock order.
+    make one; the balance rows are updated in the fixed lock order. Under
+    separation of duties only an approver who did not book the expense reverses it (403).
     """
     whole_id(expense_id, "expense_id")
-    reason = load(RejectionIn(), data)["reason"]
     expense = get_or_404(tx.session, Expense, expense_id, EXPENSE, lock=True)
+    check_duties(tx.session, access, booked_by=expense.booked_by)
+    reason = load(RejectionIn(), data)["reason"]
     reversed_already = tx.session.scalar(sa.select(ExpenseReversal.id).where(ExpenseReversal.expense_id == expense_id))
     problem = ledger.reversal_problem("支出", expense_id, "expense_id", reversed_already is not None)
     if problem:

@@ -1,6 +1,11 @@
 """Funding's copy of the roster facts (member_facts), kept by the one rule of
 ``wuji_infra.member_facts``; funding adds ``left_on``, the day a member died or
-left the system (no dues fall due after that month)."""
+left the system (no dues fall due after that month).
+
+The copy also says which branch a member is in: a secretary sees the records
+of the members of their branches only (``scoped_to_members``, ``branch_of``)."""
+import sqlalchemy as sa
+
 from funding.domain import dues
 from funding.models import MemberFact
 from wuji_infra.member_facts import apply_facts, apply_status
@@ -36,3 +41,18 @@ def record_member_status(tx, member_id, status, occurred_at, left_on=None):
         if fact is not None and left_on is not None and fact.status == status:
             fact.left_on = left_on
     tx.session.flush()
+
+
+def scoped_to_members(query, access, member_id_column):
+    """``query`` keeping the rows whose member (``member_id_column``) is in ``access``'s
+    branches by this copy; unchanged for a caller who sees every branch. A member funding
+    has not heard of is in no branch: only such callers see their rows."""
+    branches = access.branch_clause(MemberFact.branch_id)
+    if branches is None:
+        return query
+    return query.where(member_id_column.in_(sa.select(MemberFact.member_id).where(branches)))
+
+
+def branch_of(session, member_id):
+    """The member's branch by this copy (None: a member funding has not heard of)."""
+    return session.scalar(sa.select(MemberFact.branch_id).where(MemberFact.member_id == member_id))

@@ -10,10 +10,10 @@ import logging
 
 import sqlalchemy as sa
 
-from funding.domain import ledger, policy, subsidy
+from funding.domain import duties, ledger, policy, subsidy
 from funding.models import FundingPolicy
 from funding.schemas import PolicyHistoryFilters, PolicyIn, PolicyOut
-from wuji_infra.errors import InvalidInput
+from wuji_infra.errors import Forbidden, InvalidInput
 from wuji_infra.validation import load, page_of
 
 log = logging.getLogger(__name__)
@@ -34,9 +34,10 @@ def _subsidy_of(row, settings):
 
 
 _POLICY_OUT = PolicyOut()
-_VERSION_FIELDS = ("id", "allocation", "dues_rebate_ratio", "note", "created_by", "created_at")
+_VERSION_FIELDS = ("id", "allocation", "dues_rebate_ratio", "separation_of_duties", "note", "created_by", "created_at")
 _DEFAULT_VERSION = {"id": 0, "allocation": policy.DEFAULT_ALLOCATION, "dues_rebate_ratio": policy.DEFAULT_DUES_REBATE_RATIO,
-                    "note": "默认政策 (the default policy)", "created_by": None, "created_at": None}
+                    "separation_of_duties": False, "note": "默认政策 (the default policy)", "created_by": None,
+                    "created_at": None}
 
 
 def _policy_out(row, settings):
@@ -65,6 +66,16 @@ def current_allocation(session):
     return row.allocation if row is not None else policy.DEFAULT_ALLOCATION
 
 
+def check_duties(session, access, booked_by=None):
+    """Forbidden when the policy in force separates duties and ``access`` may not review or
+    reverse this money (domain.duties); ``booked_by``: who booked what is reversed."""
+    row = _current_policy_row(session)
+    separated = row is not None and row.separation_of_duties
+    problem = duties.duty_problem(separated, access.role, access.user, booked_by)
+    if problem:
+        raise Forbidden(problem)
+
+
 def get_policy(session, *, settings):
     """The policy in force: the newest version, or the default while none was set (version 0)."""
     row = _current_policy_row(session)
@@ -75,9 +86,9 @@ def set_policy(tx, data, actor=None, *, settings):
     """A new version of the policy; the old ones stay as its history.
 
     What the body omits is taken from the version in force: the rebate ratio,
-    and the subsidy policy (while no version set the subsidy, it stays with
-    the settings). Setting one of the three subsidy fields sets all three,
-    the others as they are in force.
+    separation of duties, and the subsidy policy (while no version set the
+    subsidy, it stays with the settings). Setting one of the three subsidy
+    fields sets all three, the others as they are in force.
     """
     chosen = load(PolicyIn(), data)
     in_force = _current_policy_row(tx.session)
@@ -97,8 +108,10 @@ def set_policy(tx, data, actor=None, *, settings):
         own_subsidy = (None, None, None)
     if problems:
         raise InvalidInput("经费政策有误 (invalid funding policy)", problems)
+    separated = chosen.get("separation_of_duties", in_force is not None and in_force.separation_of_duties)
     allocation = {category: list(chosen["allocation"][category]) for category in ledger.CATEGORIES}
-    row = FundingPolicy(allocation=allocation, dues_rebate_ratio=ratio, note=chosen["note"], created_by=actor,
+    row = FundingPolicy(allocation=allocation, dues_rebate_ratio=ratio, separation_of_duties=separated,
+                        note=chosen["note"], created_by=actor,
                         subsidy_min_age=own_subsidy[0], subsidy_amount=own_subsidy[1], subsidy_yearly_cap=own_subsidy[2])
     tx.session.add(row)
     tx.session.flush()

@@ -8,9 +8,11 @@ import sqlalchemy as sa
 
 from funding.domain import ledger, subsidy
 from funding.handlers.ledger import book, not_enough_funds
-from funding.handlers.policy import subsidy_policy_in_force
+from funding.handlers.member_facts import branch_of, scoped_to_members
+from funding.handlers.policy import check_duties, subsidy_policy_in_force
 from funding.models import SubsidyCheck
 from funding.schemas import RejectionIn, SubsidyCheckFilters, SubsidyCheckOut, whole_id
+from wuji_infra.access import SYSTEM
 from wuji_infra.db import get_or_404
 from wuji_infra.errors import Conflict
 from wuji_infra.validation import load, page_of
@@ -80,13 +82,15 @@ def _check_to_review(tx, check_id):
     return check
 
 
-def approve_subsidy(tx, check_id, actor=None, *, today, now):
+def approve_subsidy(tx, check_id, actor=None, *, today, now, access=SYSTEM):
     """Approve a pending check: its amount is booked as a hardship_subsidy expense.
 
     The check row is locked, so of two approvals at once the second finds it
     approved (409). When the sources cannot cover it, 409 with their
-    balances, and the check stays pending.
+    balances, and the check stays pending. Under separation of duties only an
+    approver approves (403).
     """
+    check_duties(tx.session, access)
     check = _check_to_review(tx, check_id)
     try:
         expense = book(
@@ -105,8 +109,10 @@ def approve_subsidy(tx, check_id, actor=None, *, today, now):
     return SubsidyCheckOut().dump(check)
 
 
-def reject_subsidy(tx, check_id, data, actor=None, *, now):
-    """Reject a pending check with a reason a person can read; its decision and reason stay."""
+def reject_subsidy(tx, check_id, data, actor=None, *, now, access=SYSTEM):
+    """Reject a pending check with a reason a person can read; its decision and reason stay.
+    Under separation of duties only an approver rejects (403)."""
+    check_duties(tx.session, access)
     chosen = load(RejectionIn(), data)
     check = _check_to_review(tx, check_id)
     check.status = subsidy.REJECTED
@@ -117,15 +123,18 @@ def reject_subsidy(tx, check_id, data, actor=None, *, now):
     return SubsidyCheckOut().dump(check)
 
 
-def get_subsidy_check(session, check_id):
+def get_subsidy_check(session, check_id, *, access=SYSTEM):
+    """One check; one of a member outside the caller's branches is not found."""
     whole_id(check_id, "check_id")
-    return SubsidyCheckOut().dump(get_or_404(session, SubsidyCheck, check_id, CHECK))
+    check = get_or_404(session, SubsidyCheck, check_id, CHECK)
+    access.check_read(branch_of(session, check.member_id), CHECK[0])
+    return SubsidyCheckOut().dump(check)
 
 
-def list_subsidy_checks(session, filters=None, page=1, page_size=20):
-    """Newest first."""
+def list_subsidy_checks(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
+    """Newest first; only of the members of the caller's branches."""
     chosen = load(SubsidyCheckFilters(), filters or {})
-    query = sa.select(SubsidyCheck).order_by(SubsidyCheck.id.desc())
+    query = scoped_to_members(sa.select(SubsidyCheck).order_by(SubsidyCheck.id.desc()), access, SubsidyCheck.member_id)
     if "member_id" in chosen:
         query = query.where(SubsidyCheck.member_id == chosen["member_id"])
     if "status" in chosen:

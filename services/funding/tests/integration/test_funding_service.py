@@ -18,7 +18,7 @@ from nameko.testing.services import entrypoint_waiter
 
 from funding.service import FundingService
 from wuji_infra import db, events
-from wuji_infra.errors import InvalidInput
+from wuji_infra.errors import Forbidden, InvalidInput, NotFound
 from wuji_infra.tables import outbox
 from wuji_infra.testing import handled, publish_message, wait_until, signed_context
 
@@ -33,6 +33,14 @@ def hospitalized(member_id, date=dt.date(2026, 3, 10), birth_date=dt.date(1941, 
         "member_id": member_id, "health_event_id": member_id * 10, "date": date,
         "hospital": "市第一人民医院", "branch_id": 1, "birth_date": birth_date,
         "hardship": hardship, "lives_alone": True,
+    }, source="members")
+
+
+def registered(member_id, branch_id):
+    return events.new_event("member_registered", {
+        "member_id": member_id, "branch_id": branch_id, "name": f"党员{member_id}", "birth_date": dt.date(1941, 1, 15),
+        "status": "active", "hardship": True, "lives_alone": True, "children_away": False,
+        "mobility_limited": False, "org_relation": "unit", "pension_monthly": "4000.00",
     }, source="members")
 
 
@@ -225,3 +233,25 @@ def test_the_subsidy_follows_the_settings_until_the_funding_policy_sets_it(
         False, 0, "不符合条件：非生活困难党员，且未满85周岁（82岁）")
     assert (after["eligible"], after["amount"], after["policy_version"], after["reason"]) == (
         True, "700.00", 1, "年满80周岁（82岁），住院补助 700.00 元")
+
+
+def test_a_secretary_sees_and_records_only_their_branch_through_rpc(funding, amqp_uri):
+    container, _ = funding
+    ours, theirs = 3401, 3402
+    for member_id, branch_id in ((ours, 41), (theirs, 42)):
+        for event, method in ((registered(member_id, branch_id), "on_member_registered"),
+                              (hospitalized(member_id), "on_member_hospitalized")):
+            with entrypoint_waiter(container, method, timeout=DEADLINE_SECONDS, callback=handled(event)):
+                publish(amqp_uri, event)
+    checks = {c["member_id"]: c["id"] for c in list_checks(amqp_uri)["items"]}
+    assert set(checks) == {ours, theirs}          # the office sees both branches
+
+    secretary = signed_context(role="secretary", branch_ids=[41], user="li")
+    with ClusterRpcClient(uri=amqp_uri, timeout=10, context_data=secretary) as client:
+        page = client.funding.list_subsidy_checks({})
+        assert ([c["member_id"] for c in page["items"]], page["total"]) == ([ours], 1)
+        assert client.funding.get_subsidy_check(checks[ours])["member_id"] == ours
+        with pytest.raises(NotFound):
+            client.funding.get_subsidy_check(checks[theirs])
+        with pytest.raises(Forbidden):
+            client.funding.pay_dues({"member_id": theirs, "year": 2026, "month": 1, "paid_by": "member"}, "li")
