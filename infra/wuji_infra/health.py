@@ -13,7 +13,7 @@ def check(process, timeout=5):
         url = f"http://127.0.0.1:{config.env('GATEWAY_PORT')}/health"
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return json.load(response)["status"] in ("ok", "degraded")
-    with ClusterRpcClient(uri=config.amqp_uri(), timeout=timeout) as cluster:
+    with ClusterRpcClient(uri=config.amqp_uri(process), timeout=timeout) as cluster:
         return cluster[process].ping()["status"] == "ok"
 
 
