@@ -16,9 +16,12 @@ COPY services /src/services
 COPY gateway /src/gateway
 RUN pip install --no-deps /src/infra /src/services/members /src/services/activities /src/services/welfare /src/services/funding /src/gateway
 
-# run as an unprivileged user from /app; var/ holds the gateway's generated secrets (a volume)
+# run as an unprivileged user from /app; var/ holds the gateway's generated secrets (a volume);
+# broker/ the broker passwords (docker-compose.yml: volumes made from these folders are wuji's)
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app wuji \
- && mkdir -p /app/var && chown wuji /app/var
+ && mkdir -p /app/var /app/broker/members /app/broker/activities /app/broker/welfare \
+             /app/broker/funding /app/broker/gateway /app/broker/rabbitmq \
+ && chown -R wuji /app/var /app/broker
 USER wuji
 WORKDIR /app
 

@@ -3,6 +3,7 @@ docker-compose.yml, the postgres init script, the Makefile, the Dockerfile and .
 
 Plain file checks: no docker, broker or database needed.
 """
+import os
 import re
 import shlex
 from pathlib import Path
@@ -15,8 +16,9 @@ from wuji_infra import config
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Fault injection for the tests: never set in a deployment.
-NEVER_DEPLOYED = {"WUJI_FAILPOINTS"}
+# Fault injection for the tests: never set in a deployment. AMQP_URI: the shared
+# broker URI (guest) that each process's own <PROCESS>_AMQP_URI replaces.
+NEVER_DEPLOYED = {"WUJI_FAILPOINTS", "AMQP_URI"}
 # Where each process's package lives, and the shared infrastructure's.
 PACKAGE_DIRS = {name: f"services/{name}" for name in config.SERVICES} | {"gateway": "gateway", "infra": "infra"}
 
@@ -98,7 +100,7 @@ def test_the_environment_check_would_see_a_read():
 
 def test_compose_has_the_broker_the_database_and_one_service_per_process():
     assert "version" not in COMPOSE, "the Compose spec has no version key"
-    assert set(SERVICES) == {"rabbitmq", "postgres", *config.PROCESSES}
+    assert set(SERVICES) == {"broker-users", "rabbitmq", "postgres", *config.PROCESSES}
     assert SERVICES["rabbitmq"]["image"].startswith("rabbitmq:3.13")
     assert SERVICES["postgres"]["image"].startswith("postgres:15")
     for name in ("rabbitmq", "postgres"):
@@ -161,7 +163,8 @@ def test_the_knobs_default_to_the_defaults_of_config():
 @pytest.mark.parametrize("process", config.PROCESSES)
 def test_each_process_talks_to_the_compose_broker_and_its_own_database(process):
     env = environment(process)
-    assert sa.engine.make_url(env["AMQP_URI"]).host == "rabbitmq"
+    broker = sa.engine.make_url(env[f"{process.upper()}_AMQP_URI"])
+    assert (broker.host, broker.username, broker.password) == ("rabbitmq", f"wuji-{process}", None)
     database = sa.engine.make_url(env[f"{process.upper()}_DATABASE_URL"])
     assert (database.get_backend_name(), database.host, database.database) == ("postgresql", "postgres", process)
     postgres = {name: with_defaults(value) for name, value in SERVICES["postgres"]["environment"].items()}
@@ -176,6 +179,47 @@ def test_the_postgres_init_script_creates_every_database_compose_uses():
     assert used <= created
     mounts = SERVICES["postgres"]["volumes"]
     assert any(m.startswith("./docker/postgres-init.sql:/docker-entrypoint-initdb.d/") for m in mounts)
+
+
+def mounts(service):
+    """{path in the container: volume or host path} of a compose service."""
+    return {m.split(":")[1]: m.split(":")[0] for m in SERVICES[service].get("volumes", [])}
+
+
+@pytest.mark.parametrize("process", config.PROCESSES)
+def test_each_process_reads_its_own_broker_password_and_no_other(process):
+    password_file = environment(process)["AMQP_PASSWORD_FILE"]
+    folder = os.path.dirname(password_file)
+    own = f"broker-{process}"
+    assert mounts(process).get(folder) == own
+    assert f"{own}:{folder}:ro" in SERVICES[process]["volumes"]
+    assert {volume for volume in mounts(process).values() if volume.startswith("broker-")} == {own}
+    # broker-users keeps the password there: --passwords DIR, DIR/<process>/password
+    command = shlex.split(SERVICES["broker-users"]["command"])
+    passwords = command[command.index("--passwords") + 1]
+    assert mounts("broker-users")[f"{passwords}/{process}"] == own
+    assert os.path.basename(password_file) == "password"
+
+
+def test_the_broker_loads_the_definitions_broker_users_writes_before_it_starts():
+    command = shlex.split(SERVICES["broker-users"]["command"])
+    assert command[:4] == ["python", "-m", "wuji_infra.broker_users", "definitions"]
+    output = command[command.index("--output") + 1]
+    volume = mounts("broker-users")[os.path.dirname(output)]
+    config_file = next(path for path, source in mounts("rabbitmq").items() if source == "./docker/rabbitmq.conf")
+    assert config_file.startswith("/etc/rabbitmq/conf.d/")
+    loaded = re.search(r"^load_definitions\s*=\s*(\S+)", (ROOT / "docker/rabbitmq.conf").read_text(), re.MULTILINE).group(1)
+    assert mounts("rabbitmq")[os.path.dirname(loaded)] == volume
+    assert os.path.basename(loaded) == os.path.basename(output)
+    assert SERVICES["rabbitmq"]["depends_on"]["broker-users"]["condition"] == "service_completed_successfully"
+    for name in {volume, *(f"broker-{process}" for process in config.PROCESSES)}:
+        assert name in COMPOSE["volumes"]
+
+
+def test_the_image_makes_the_broker_folders_its_users_own():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for folder in mounts("broker-users"):
+        assert folder in dockerfile, f"{folder}: a new volume there would be root's, unwritable by the wuji user"
 
 
 def test_the_gateway_is_published_on_its_port():

@@ -6,6 +6,7 @@ docker-compose.yml gives each process the variables it reads here.
 import os
 import secrets
 import time
+import urllib.parse
 
 SERVICES = ("members", "activities", "welfare", "funding")
 PROCESSES = SERVICES + ("gateway",)
@@ -14,7 +15,15 @@ DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 
 # name -> (default, the processes that read it, what it is)
 SETTINGS = {
-    "AMQP_URI": (DEFAULT_AMQP_URI, PROCESSES, "RabbitMQ broker"),
+    "AMQP_URI": (DEFAULT_AMQP_URI, PROCESSES, "RabbitMQ broker, for a process without its own URI"),
+    # each process's own broker user (python -m wuji_infra.broker_users)
+    "MEMBERS_AMQP_URI": (None, ("members",), "members' own broker user [AMQP_URI]"),
+    "ACTIVITIES_AMQP_URI": (None, ("activities",), "activities' own broker user [AMQP_URI]"),
+    "WELFARE_AMQP_URI": (None, ("welfare",), "welfare's own broker user [AMQP_URI]"),
+    "FUNDING_AMQP_URI": (None, ("funding",), "funding's own broker user [AMQP_URI]"),
+    "GATEWAY_AMQP_URI": (None, ("gateway",), "the gateway's own broker user [AMQP_URI]"),
+    "AMQP_PASSWORD_FILE": (None, PROCESSES, "a file holding the password of the process's broker user, "
+                                            "put into its AMQP URI [the URI's own]"),
     "MEMBERS_DATABASE_URL": (None, ("members",), "members database [sqlite file under var/]"),
     "ACTIVITIES_DATABASE_URL": (None, ("activities",), "activities database [sqlite file under var/]"),
     "WELFARE_DATABASE_URL": (None, ("welfare",), "welfare database [sqlite file under var/]"),
@@ -80,8 +89,24 @@ def use_office_time_zone():
     time.tzset()
 
 
-def amqp_uri():
-    return env("AMQP_URI")
+def amqp_uri(process=None):
+    """``<PROCESS>_AMQP_URI``, else ``AMQP_URI``; with the password of ``AMQP_PASSWORD_FILE`` if set."""
+    own = f"{process.upper()}_AMQP_URI" if process else None
+    uri = (own in SETTINGS and env(own)) or env("AMQP_URI")
+    password_file = env("AMQP_PASSWORD_FILE")
+    if password_file:
+        with open(password_file, encoding="utf-8") as file:
+            password = urllib.parse.quote(file.read().strip(), safe="")
+        parts = urllib.parse.urlsplit(uri)
+        user = urllib.parse.quote(parts.username or "", safe="")
+        host = parts.netloc.rpartition("@")[2]
+        uri = urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}"))
+    return uri
+
+
+def use_process_amqp_uri(process):
+    """Make the process's own URI its ``AMQP_URI``, which nameko's config (nameko.yaml) reads."""
+    os.environ["AMQP_URI"] = amqp_uri(process)
 
 
 def settings_read_by(process):

@@ -15,7 +15,7 @@ import sys
 from kombu import Connection, Producer
 
 from wuji_infra import config
-from wuji_infra.handlers import ATTEMPTS_HEADER, dead_letter_queue
+from wuji_infra.handlers import ATTEMPTS_HEADER, dead_letter_queue, retry_exchange
 
 
 def _take_all(channel, service):
@@ -47,7 +47,7 @@ def _describe(message):
 
 
 def list_dead_letters(service, amqp_uri=None):
-    with Connection(amqp_uri or config.amqp_uri()) as connection:
+    with Connection(amqp_uri or config.amqp_uri(service)) as connection:
         channel = connection.channel()
         messages = _take_all(channel, service)
         described = [_describe(message) for message in messages]
@@ -58,22 +58,28 @@ def list_dead_letters(service, amqp_uri=None):
 def replay(service, event_ids=None, amqp_uri=None):
     """Replay all dead letters of ``service``, or those with the given event ids."""
     replayed = 0
-    uri = amqp_uri or config.amqp_uri()
+    uri = amqp_uri or config.amqp_uri(service)
     with Connection(uri, transport_options={"confirm_publish": True}) as connection:
         channel = connection.channel()
         producer = Producer(connection.channel())
+        exchange = retry_exchange(service)
+        bound = set()
         for message in _take_all(channel, service):
             described = _describe(message)
             if event_ids is not None and described["event_id"] not in event_ids:
                 continue
             if not described["queue"]:
                 continue
+            if described["queue"] not in bound:
+                # parked before queues were bound to <service>.retry, or the queue is gone: say so
+                channel.queue_bind(described["queue"], exchange.name, routing_key=described["queue"])
+                bound.add(described["queue"])
             headers = {
                 key: value for key, value in (message.headers or {}).items()
                 if not key.startswith("x-wuji-")
             }
             producer.publish(
-                message.payload, exchange="", routing_key=described["queue"],
+                message.payload, exchange=exchange, routing_key=described["queue"],
                 headers=headers, serializer="json", delivery_mode=2,
             )
             message.ack()

@@ -23,7 +23,11 @@ transient database error would silently drop the message. This entrypoint:
   ``<service>.dead-letters``, where ``python -m wuji_infra.deadletters`` lists
   and replays it;
 - uses SERVICE_POOL, durable queues declared when the service starts, so
-  events published while the service is down wait for it.
+  events published while the service is down wait for it;
+- sends retries and dead letters through the service's own exchange
+  ``<service>.retry`` (each of its queues bound there by name), not the default
+  exchange: a broker user allowed to write to that could put a forged event
+  in any service's queue (wuji_infra.broker_users).
 """
 import datetime as dt
 import functools
@@ -31,7 +35,7 @@ import logging
 import traceback
 
 import eventlet
-from kombu import Queue
+from kombu import Exchange, Queue, binding
 from nameko.amqp.publish import Publisher, get_connection
 from nameko.events import SERVICE_POOL, EventHandler
 
@@ -44,8 +48,14 @@ RETRY_DELAYS_CONFIG_KEY = "EVENT_RETRY_DELAYS"
 DEFAULT_RETRY_DELAYS = (0.5, 2.0, 5.0, 15.0)  # seconds before attempts 2, 3, 4, 5
 
 
+def retry_exchange(service_name):
+    """Where a service sends messages back to its own queues: each is bound there by its name."""
+    return Exchange(f"{service_name}.retry", type="direct", durable=True)
+
+
 def dead_letter_queue(service_name):
-    return Queue(f"{service_name}.dead-letters", durable=True, auto_delete=False)
+    name = f"{service_name}.dead-letters"
+    return Queue(name, exchange=retry_exchange(service_name), routing_key=name, durable=True, auto_delete=False)
 
 
 class ReliableEventHandler(EventHandler):
@@ -64,6 +74,12 @@ class ReliableEventHandler(EventHandler):
 
         self.retry_delays = tuple(config.get(RETRY_DELAYS_CONFIG_KEY, DEFAULT_RETRY_DELAYS))
         self.dead_letters = dead_letter_queue(self.container.service_name)
+        self.retries = retry_exchange(self.container.service_name)
+        # both bindings listed: kombu drops a queue's own exchange binding when it has others
+        self.queue.bindings = {
+            binding(self.queue.exchange, routing_key=self.queue.routing_key),
+            binding(self.retries, routing_key=self.queue.name),
+        }
         self.publisher = Publisher(self.amqp_uri, use_confirms=True)
 
     def start(self):
@@ -126,7 +142,8 @@ class ReliableEventHandler(EventHandler):
         headers = dict(message.headers)
         headers[ATTEMPTS_HEADER] = attempts
         self.publisher.publish(
-            message.payload, exchange="", routing_key=self.queue.name, headers=headers,
+            message.payload, exchange=self.retries, routing_key=self.queue.name, headers=headers,
+            mandatory=True,  # unroutable: an error, so the message is requeued, not lost
         )
 
     def _dead_letter(self, body, message, reason, attempts, raw=False):
@@ -140,8 +157,8 @@ class ReliableEventHandler(EventHandler):
         # raw: the bytes as they came, unchanged (they cannot be serialized again)
         as_sent = {"content_type": "application/octet-stream", "content_encoding": "binary"} if raw else {}
         self.publisher.publish(
-            body, exchange="", routing_key=self.dead_letters.name,
-            headers=headers, declare=[self.dead_letters], **as_sent,
+            body, exchange=self.retries, routing_key=self.dead_letters.name,
+            headers=headers, declare=[self.dead_letters], mandatory=True, **as_sent,
         )
 
 

@@ -15,7 +15,7 @@ def check(process, timeout=5):
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return json.load(response)["status"] in ("ok", "degraded")
     context = access.context(access.context_secret(), access.SYSTEM, time.time() + timeout)
-    with ClusterRpcClient(uri=config.amqp_uri(), timeout=timeout, context_data=context) as cluster:
+    with ClusterRpcClient(uri=config.amqp_uri(process), timeout=timeout, context_data=context) as cluster:
         return cluster[process].ping()["status"] == "ok"
 
 

@@ -6,6 +6,7 @@ This is what each Procfile line and each compose service runs.
 """
 import logging
 import os
+import re
 import sys
 import time
 
@@ -19,6 +20,11 @@ NAMEKO_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nameko
 BROKER_WAIT_SECONDS = 60
 
 
+def shown(uri):
+    """The URI with its password hidden, for the log."""
+    return re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", uri)
+
+
 def wait_for_broker(uri, seconds=BROKER_WAIT_SECONDS):
     deadline = time.monotonic() + seconds
     while True:
@@ -28,8 +34,8 @@ def wait_for_broker(uri, seconds=BROKER_WAIT_SECONDS):
             return
         except Exception as exc:
             if time.monotonic() > deadline:
-                raise SystemExit(f"no RabbitMQ at {uri} after {seconds}s: {exc}")
-            log.info("waiting for RabbitMQ at %s ...", uri)
+                raise SystemExit(f"no RabbitMQ at {shown(uri)} after {seconds}s: {exc}")
+            log.info("waiting for RabbitMQ at %s ...", shown(uri))
             time.sleep(1)
 
 
@@ -40,7 +46,8 @@ def main(argv=None):
     if len(argv) != 1 or argv[0] not in config.PROCESSES:
         raise SystemExit(f"usage: python -m wuji_infra.run {{{','.join(config.PROCESSES)}}}")
     process = argv[0]
-    wait_for_broker(config.amqp_uri())
+    config.use_process_amqp_uri(process)  # its own broker user, inherited by the exec below
+    wait_for_broker(config.amqp_uri(process))
     log.info("%s: migrating %s", process, config.database_url(process).split("@")[-1])
     migrations.upgrade(process)
     os.execvp(sys.executable, [

@@ -49,6 +49,27 @@ def fresh_vhost(prefix="wuji-test"):
 
 
 @contextlib.contextmanager
+def process_users(amqp_uri, password_dir):
+    """Each process's own broker user (wuji_infra.broker_users) on the vhost of ``amqp_uri``,
+    named after this run (users are global to the broker); yield {process: its URI}."""
+    from wuji_infra import broker_users
+    from wuji_infra.config import PROCESSES
+
+    parts = urllib.parse.urlsplit(amqp_uri)
+    vhost = urllib.parse.unquote(parts.path[1:]) or "/"
+    prefix = f"wuji-t{run_id()}"
+    try:
+        passwords = broker_users.apply(vhost, password_dir, prefix=prefix)
+        yield {process: broker_users.uri(process, passwords[process], f"{parts.hostname}:{parts.port or 5672}",
+                                         vhost, prefix=prefix)
+               for process in PROCESSES}
+    finally:
+        for process in PROCESSES:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                _rabbitmqctl("delete_user", broker_users.user(process, prefix))
+
+
+@contextlib.contextmanager
 def fresh_databases(names, prefix="wuji_test"):
     """Yield ``{name: url}`` of new PostgreSQL databases, dropped afterwards."""
     admin_url = env("WUJI_TEST_POSTGRES_URL")
@@ -207,8 +228,9 @@ class Api:
 
 
 @contextlib.contextmanager
-def running_system(root, amqp_uri, admin_password, prefix="wuji_e2e"):
-    """Start every Procfile process on fresh databases and ``amqp_uri``; yield a System."""
+def running_system(root, amqp_uri, admin_password, prefix="wuji_e2e", extra_env=None):
+    """Start every Procfile process on fresh databases and ``amqp_uri``; yield a System.
+    ``extra_env``: more settings for every process (e.g. each one's ``<PROCESS>_AMQP_URI``)."""
     import os
     import sys
     import tempfile
@@ -231,6 +253,7 @@ def running_system(root, amqp_uri, admin_password, prefix="wuji_e2e"):
         })
         for process, url in urls.items():
             env[f"{process.upper()}_DATABASE_URL"] = url
+        env.update(extra_env or {})
         system = System(root, env, var_dir)
         try:
             for name in system.commands:
