@@ -28,7 +28,7 @@ import time
 from marshmallow import Schema
 
 from wuji_infra import config
-from wuji_infra.errors import Forbidden, NotFound
+from wuji_infra.errors import Forbidden, no_such
 
 CONTEXT_KEY = "wuji_access"  # in an RPC's context (nameko sends context as message headers)
 SECRET_FILE = "context_secret"
@@ -81,10 +81,11 @@ class Access:
             return None
         return column.in_(sorted(self.branch_ids))
 
-    def check_read(self, branch_id, what="记录 (record)"):
-        """NotFound (404) for a record outside this caller's branches: they are not told it exists."""
+    def check_read(self, branch_id, what, key):
+        """For record ``key`` of ``branch_id``: outside this caller's branches, the very NotFound
+        (404) of a record that does not exist (``what`` as for db.get_or_404): nothing tells it does."""
         if not self.covers(branch_id):
-            raise NotFound(f"没有这条{what} (no such record)")
+            raise no_such(what, key)
 
     def check_write(self, branch_id):
         """Forbidden (403) for a change in a branch outside this caller's."""
@@ -108,12 +109,16 @@ SYSTEM = Access("system", SYSTEM_ROLE)
 
 def mask(kind, value):
     """``value`` as a caller who may not read ``kind`` sees it: enough to tell records
-    apart, not enough to use. ``110101193803151234`` → ``110101********1234``."""
+    apart, not enough to use. ``11010119380315123X`` → ``110101***********X``: the area and
+    the check character, not the sequence, since the birth date is shown beside it. A list
+    is masked item by item."""
     if value is None or value == "":
         return value
+    if isinstance(value, list):
+        return [mask(kind, item) for item in value]
     text = str(value)
-    if kind == ID_NUMBER and len(text) > 10:
-        return text[:6] + "*" * (len(text) - 10) + text[-4:]
+    if kind == ID_NUMBER and len(text) > 7:
+        return text[:6] + "*" * (len(text) - 7) + text[-1:]
     if kind == CONTACT and text.isascii() and len(text) > 7:  # a phone number
         return text[:3] + "*" * (len(text) - 7) + text[-4:]
     return "***"

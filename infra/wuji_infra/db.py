@@ -31,7 +31,7 @@ from sqlalchemy.orm import sessionmaker
 
 from wuji_infra import config as settings
 from wuji_infra import events, failpoints, idempotency
-from wuji_infra.errors import DatabaseUnavailable, NotFound
+from wuji_infra.errors import DatabaseUnavailable, NotFound, no_such
 from wuji_infra.outbox import OutboxRelay, outbox_row
 from wuji_infra.tables import inbox, outbox
 from wuji_infra.validation import as_id
@@ -105,8 +105,7 @@ def get_or_404(session, model, key, what, lock=False):
     number = as_id(key)
     found = None if number is None else session.get(model, number, with_for_update=lock or None)
     if found is None:
-        chinese, english = what
-        raise NotFound(f"{chinese} {key} 不存在 (no such {english})")
+        raise no_such(what, key)
     return found
 
 

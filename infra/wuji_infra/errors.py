@@ -31,6 +31,13 @@ class NotFound(WujiError):
     code = "not_found"
 
 
+def no_such(what, key):
+    """The NotFound of record ``key``; ``what`` names it, Chinese then English:
+    ``("走访任务", "visit task")`` → "走访任务 7 不存在 (no such visit task)"."""
+    chinese, english = what
+    return NotFound(f"{chinese} {key} 不存在 (no such {english})")
+
+
 @deserialize_to_instance
 class Forbidden(WujiError):
     """The caller's role or branches do not allow this (403); also a call without a

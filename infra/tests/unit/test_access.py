@@ -29,11 +29,12 @@ def test_a_secretary_sees_only_their_branches():
     assert secretary.scope_branches(None) == [1]
     assert secretary.scope_branches([2]) == []
     assert access.SYSTEM.scope_branches([2]) == [2] and access.SYSTEM.scope_branches(None) is None
-    with pytest.raises(NotFound):
-        secretary.check_read(2)
+    with pytest.raises(NotFound) as refused:
+        secretary.check_read(2, ("走访任务", "visit task"), 7)
+    assert str(refused.value) == "走访任务 7 不存在 (no such visit task)"  # as if there were none
     with pytest.raises(Forbidden):
         secretary.check_write(2)
-    secretary.check_read(1), secretary.check_write(1)
+    secretary.check_read(1, ("走访任务", "visit task"), 7), secretary.check_write(1)
     column = sa.column("branch_id")
     assert str(secretary.branch_clause(column).compile(compile_kwargs={"literal_binds": True})) == "branch_id IN (1)"
     assert Access("w", access.STAFF).branch_clause(column) is None
@@ -51,11 +52,14 @@ def test_who_reads_which_personal_facts(role, plain):
 
 
 def test_masked_values_tell_records_apart_but_are_not_usable():
-    assert access.mask(access.ID_NUMBER, "11010119380315123X") == "110101********123X"
+    # the area and the check character only: the birth date, shown beside, and the
+    # sequence would otherwise give the whole number back
+    assert access.mask(access.ID_NUMBER, "11010119380315123X") == "110101***********X"
     assert access.mask(access.CONTACT, "13812345678") == "138****5678"
     assert access.mask(access.CONTACT, "北京市西城区月坛南街1号") == "***"
     assert access.mask(access.PENSION, "6200.00") == "***"
     assert access.mask(access.HEALTH, None) is None
+    assert access.mask(access.HEALTH, ["wheelchair", "meals"]) == ["***", "***"]  # a list stays a list
     viewer = Access("v", access.VIEWER)
     assert access.masked(viewer, access.HEALTH, "市第一医院") == "***"
     assert access.masked(access.SYSTEM, access.HEALTH, "市第一医院") == "市第一医院"
@@ -81,10 +85,10 @@ def test_an_answer_is_masked_by_what_its_schema_marks():
 
     assert access.mask_answer(Member, answer(), access.SYSTEM) == answer()
     assert access.mask_answer(Member(), answer(), Access("v", access.VIEWER)) == {
-        "name": "王建国", "idNumber": "110101********123X", "phone": "138****5678",
+        "name": "王建国", "idNumber": "110101***********X", "phone": "138****5678",
         "events": [{"kind": "hospitalized", "hospital": "***"}], "last": {"hospital": "***"}}
     secretary = access.mask_answer(Member, answer(), Access("s", access.SECRETARY, [1]))
-    assert secretary["idNumber"] == "110101********123X" and secretary["phone"] == "13812345678"
+    assert secretary["idNumber"] == "110101***********X" and secretary["phone"] == "13812345678"
     assert secretary["events"][0]["hospital"] == "市第一医院"
 
     class Wrong(Schema):

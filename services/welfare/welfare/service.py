@@ -99,7 +99,7 @@ class WelfareService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def list_visitors(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return pairings.list_visitors(session, filters, page, page_size)
+            return pairings.list_visitors(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_pairings(self, filters=None, page=1, page_size=20):

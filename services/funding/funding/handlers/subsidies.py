@@ -127,7 +127,7 @@ def get_subsidy_check(session, check_id, *, access=SYSTEM):
     """One check; one of a member outside the caller's branches is not found."""
     whole_id(check_id, "check_id")
     check = get_or_404(session, SubsidyCheck, check_id, CHECK)
-    access.check_read(branch_of(session, check.member_id), CHECK[0])
+    access.check_read(branch_of(session, check.member_id), CHECK, check_id)
     return SubsidyCheckOut().dump(check)
 
 

@@ -49,7 +49,7 @@ def _branch_now(session, branch, today):
 def branch_to_read(session, branch_id, access):
     """The branch ``branch_id``, NotFound as well when it is not one of the caller's."""
     branch = get_or_404(session, Branch, branch_id, BRANCH)
-    access.check_read(branch.id, "党支部信息")
+    access.check_read(branch.id, BRANCH, branch_id)
     return branch
 
 

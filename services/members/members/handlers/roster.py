@@ -61,7 +61,7 @@ def of_members_in_branches(query, member_id, access, asked=None):
 def member_to_read(session, member_id, access):
     """The member ``member_id``, NotFound as well when outside the caller's branches."""
     member = get_or_404(session, Member, member_id, MEMBER)
-    access.check_read(member.branch_id, "党员信息")
+    access.check_read(member.branch_id, MEMBER, member_id)
     return member
 
 

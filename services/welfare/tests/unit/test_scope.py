@@ -219,3 +219,11 @@ def test_the_answers_mark_their_health_facts(schema):
               if "sensitive" in field.metadata}
     assert marked == dict.fromkeys(MARKED[schema], access.HEALTH)
 
+
+
+def test_a_secretary_lists_the_visitors_of_their_branches_and_the_offices_own(service, world):
+    office = service.add_visitor({"name": "李干事", "role": "staff", "pairs": False})
+    seen = {v["id"] for v in as_(service, SECRETARY_A).list_visitors()["items"]}
+    assert seen == {world[A]["helper"], office["id"]}
+    assert as_(service, SECRETARY_A).list_visitors({"branch_id": str(B)})["total"] == 0
+    assert as_(service, STAFF).list_visitors()["total"] == 3

@@ -47,7 +47,7 @@ def open_help_case(tx, data, actor=None, *, today, access=access.SYSTEM):
 
 def get_help_case(session, case_id, *, access=access.SYSTEM):
     case = get_or_404(session, HelpCase, case_id, HELP_CASE)
-    access.check_read(branch_of(session, case.member_id), HELP_CASE[0])
+    access.check_read(branch_of(session, case.member_id), HELP_CASE, case_id)
     return HelpCaseOut().dump(case)
 
 

@@ -36,10 +36,15 @@ def add_visitor(tx, data, actor=None):
     return VisitorOut().dump(visitor)
 
 
-def list_visitors(session, filters=None, page=1, page_size=20):
+def list_visitors(session, filters=None, page=1, page_size=20, *, access=access.SYSTEM):
+    """The visitors; a secretary's list holds those of their branches and the office's own
+    (no branch), who visit everywhere."""
     chosen = load(VisitorFilters(), filters or {})
     query = sa.select(Visitor).order_by(Visitor.id)
     query = where_chosen(query, Visitor, chosen, equal=("role", "branch_id", "pairs", "active"))
+    scope = access.branch_clause(Visitor.branch_id)
+    if scope is not None:
+        query = query.where(sa.or_(scope, Visitor.branch_id.is_(None)))
     return page_of(session, query, VisitorOut().dump, page, page_size)
 
 
@@ -119,7 +124,7 @@ def create_pairing(tx, data, actor=None, *, today, access=access.SYSTEM):
 
 def get_pairing(session, pairing_id, *, access=access.SYSTEM):
     pairing = get_or_404(session, Pairing, pairing_id, PAIRING)
-    access.check_read(branch_of(session, pairing.member_id), PAIRING[0])
+    access.check_read(branch_of(session, pairing.member_id), PAIRING, pairing_id)
     return PairingDetailOut().dump(pairing)
 
 

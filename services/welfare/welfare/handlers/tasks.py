@@ -150,7 +150,7 @@ def on_member_deceased(tx, data, source_event_id=None, occurred_at=None, *, due_
 
 def get_visit_task(session, task_id, *, today, access=access.SYSTEM):
     task = get_or_404(session, VisitTask, task_id, TASK)
-    access.check_read(task.branch_id, TASK[0])
+    access.check_read(task.branch_id, TASK, task_id)
     return dump_task(task, today)
 
 
