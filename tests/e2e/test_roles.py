@@ -279,3 +279,27 @@ def test_every_answer_names_its_request_id(world):
     answer = world["apis"][access.STAFF].get("/members", headers={"Idempotency-Key": "matrix-read-1"})
     assert answer.headers["X-Request-Id"] == "matrix-read-1"
     assert len(world["apis"][access.STAFF].get("/members").headers["X-Request-Id"]) == 36
+
+
+def test_with_duties_separated_only_an_approver_approves_and_never_their_own(world):
+    admin, staff, approver = (world["apis"][role] for role in ("admin", access.STAFF, access.APPROVER))
+    policy = admin.get("/funding/policy").json()
+    separated = {"allocation": policy["allocation"], "separation_of_duties": True, "note": "分岗审批"}
+    assert admin.request("PUT", "/funding/policy", json=separated).status_code == 200
+    try:
+        check = world["own"]["check_id"]
+        refused = staff.post(f"/subsidy-checks/{check}/approve")
+        assert refused.status_code == 403, refused.text
+        approved = approver.post(f"/subsidy-checks/{check}/approve")
+        assert approved.status_code == 200, approved.text
+        expense = approved.json()["expense_id"]
+        own = approver.post(f"/funding/expenses/{expense}/reverse", {"reason": "自己批的"})
+        assert own.status_code == 403, own.text  # the approver booked that expense by approving
+        theirs = approver.post(f"/funding/expenses/{world['own']['expense_id']}/reverse", {"reason": "录错了"})
+        assert theirs.status_code == 200, theirs.text
+        assert staff.post("/funding/expenses", {"year": YEAR, "category": "activities", "amount": "1.00",
+                                                "description": "x"}).status_code == 201
+        assert approver.post("/funding/expenses", {"year": YEAR, "category": "activities", "amount": "1.00",
+                                                   "description": "x"}).status_code == 403
+    finally:
+        admin.request("PUT", "/funding/policy", json=dict(separated, separation_of_duties=False, note="合岗"))
