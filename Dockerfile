@@ -17,11 +17,11 @@ COPY gateway /src/gateway
 RUN pip install --no-deps /src/infra /src/services/members /src/services/activities /src/services/welfare /src/services/funding /src/gateway
 
 # run as an unprivileged user from /app; var/ holds the gateway's generated secrets (a volume);
-# broker/ the broker passwords (docker-compose.yml: volumes made from these folders are wuji's)
+# context/ the key of the signed call context (one volume for all); broker/ the broker passwords (docker-compose.yml: volumes made from these folders are wuji's)
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app wuji \
- && mkdir -p /app/var /app/broker/members /app/broker/activities /app/broker/welfare \
+ && mkdir -p /app/var /app/context /app/broker/members /app/broker/activities /app/broker/welfare \
              /app/broker/funding /app/broker/gateway /app/broker/rabbitmq \
- && chown -R wuji /app/var /app/broker
+ && chown -R wuji /app/var /app/context /app/broker
 USER wuji
 WORKDIR /app
 

@@ -180,7 +180,7 @@ def _plan(schema_class):
 # -- the signed context ------------------------------------------------------------------
 
 def context_secret():
-    return config.secret("WUJI_CONTEXT_SECRET", SECRET_FILE)
+    return config.secret("WUJI_CONTEXT_SECRET", config.env("WUJI_CONTEXT_SECRET_FILE") or SECRET_FILE)
 
 
 def _encode(payload):

@@ -37,7 +37,9 @@ SETTINGS = {
                                           "comma-separated addresses or networks [none]"),
     "WUJI_CONTEXT_SECRET": (None, PROCESSES, "key of the call context the gateway signs and the services check "
                                              "(at least 32 characters; the same in every process) [generated, "
-                                             "kept under var/]"),
+                                             "kept in WUJI_CONTEXT_SECRET_FILE]"),
+    "WUJI_CONTEXT_SECRET_FILE": (None, PROCESSES, "where the generated context key is kept when WUJI_CONTEXT_SECRET "
+                                                  "is unset: one file every process reads [var/context_secret]"),
     "RPC_TIMEOUT_SECONDS": ("5", ("gateway",), "deadline of every call from the gateway to a service"),
     "HOSPITAL_VISIT_DUE_DAYS": ("3", ("welfare",), "days from admission to the hospital visit's due date"),
     "DISCHARGE_VISIT_DUE_DAYS": ("7", ("welfare",), "days from discharge to the home follow-up visit's due date"),
@@ -117,7 +119,8 @@ MIN_SECRET_CHARACTERS = 32  # an HMAC-SHA256 key of at least 256 bits
 
 
 def secret(name, filename):
-    """The setting ``name``, or a secret generated once and kept in var/``filename`` (mode 0600).
+    """The setting ``name``, or a secret generated once and kept in ``filename`` (mode 0600;
+    a relative name is under var/).
 
     A configured secret shorter than 32 characters stops the process at start
     (ValueError): a short key can be guessed offline from what it signed."""
