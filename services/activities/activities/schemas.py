@@ -6,6 +6,7 @@ from activities.domain.bulletins import BULLETIN_ITEM_KINDS
 from activities.domain.contacts import CONTACT_CHANNELS, CONTACT_LEVELS
 from activities.domain.review_meetings import REVIEW_MEETING_KINDS
 from activities.domain.study import CATCH_UP_METHODS
+from wuji_infra import access
 from wuji_infra.validation import Id, Money
 
 _REQUIRED = {"required": "必填 (required)"}
@@ -50,15 +51,19 @@ class CatchUpIn(Schema):
 
 
 class AttendanceOut(Schema):
-    """A member expected at a session: attended or caught up, with their name and mobility (送学上门)."""
+    """A member expected at a session: attended or caught up, with their name and mobility (送学上门).
+
+    Health facts (masked by the gateway for whoever may not read them): the catch-up's note
+    (often why the member could not come: an illness, a stay in hospital) and ``mobility_limited``.
+    """
     member_id = fields.Integer()
     attended = fields.Boolean()
     catch_up_method = fields.String(allow_none=True)
     catch_up_on = fields.Date(allow_none=True)
     catch_up_by = fields.String(allow_none=True)
-    catch_up_note = fields.String(allow_none=True)
+    catch_up_note = fields.String(allow_none=True, metadata={"sensitive": access.HEALTH})
     name = fields.String(allow_none=True)
-    mobility_limited = fields.Boolean()
+    mobility_limited = fields.Boolean(metadata={"sensitive": access.HEALTH})
 
 
 class StudySessionOut(Schema):
@@ -123,6 +128,8 @@ class ContactIn(Schema):
 
 
 class ContactOut(Schema):
+    """A contact logged. ``learned`` is keyed by topic: its health topics
+    (``domain.contacts.HEALTH_TOPICS``) are masked by the service, not here."""
     id = fields.Integer()
     branch_id = fields.Integer()
     level = fields.String()

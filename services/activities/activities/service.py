@@ -33,114 +33,115 @@ class ActivitiesService(ServiceBase):
     @rpc(expected_exceptions=EXPECTED)
     def record_study_session(self, data, actor=None):
         with self.db.transaction() as tx:
-            return study.record_study_session(tx, data, actor, today=self.clock.today())
+            return study.record_study_session(tx, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_study_sessions(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return study.list_study_sessions(session, filters, page, page_size)
+            return study.list_study_sessions(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_study_session(self, session_id):
         with self.db.read() as session:
-            return study.get_study_session(session, session_id)
+            return study.get_study_session(session, session_id, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def record_catch_up(self, session_id, data, actor=None):
         with self.db.transaction() as tx:
-            return study.record_catch_up(tx, session_id, data, actor, today=self.clock.today())
+            return study.record_catch_up(tx, session_id, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_absences(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return study.list_absences(session, filters, page, page_size)
+            return study.list_absences(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def study_compliance(self, query=None):
         with self.db.read() as session:
-            return study.study_compliance(session, query, today=self.clock.today())
+            return study.study_compliance(session, query, today=self.clock.today(), access=self.caller)
 
     # -- three contacts --------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def log_contact(self, data, actor=None, request_id=None):
         with self.db.transaction() as tx:
-            return contacts.log_contact(tx, data, actor, request_id, today=self.clock.today())
+            return contacts.log_contact(tx, data, actor, request_id, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_contacts(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return contacts.list_contacts(session, filters, page, page_size)
+            return contacts.list_contacts(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def contact_coverage(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return contacts.contact_coverage(session, filters, page, page_size, today=self.clock.today())
+            return contacts.contact_coverage(session, filters, page, page_size, today=self.clock.today(),
+                                             access=self.caller)
 
     # -- activities ------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def record_activity(self, data, actor=None, request_id=None):
         with self.db.transaction() as tx:
-            return activities.record_activity(tx, data, actor, request_id, today=self.clock.today())
+            return activities.record_activity(tx, data, actor, request_id, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_activities(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return activities.list_activities(session, filters, page, page_size)
+            return activities.list_activities(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_activity(self, activity_id):
         with self.db.read() as session:
-            return activities.get_activity(session, activity_id)
+            return activities.get_activity(session, activity_id, access=self.caller)
 
     # -- study bulletins -------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def publish_bulletin(self, data, actor=None):
         with self.db.transaction() as tx:
-            return bulletins.publish_bulletin(tx, data, actor, today=self.clock.today())
+            return bulletins.publish_bulletin(tx, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_bulletins(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return bulletins.list_bulletins(session, filters, page, page_size)
+            return bulletins.list_bulletins(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_bulletin(self, bulletin_id):
         with self.db.read() as session:
-            return bulletins.get_bulletin(session, bulletin_id)
+            return bulletins.get_bulletin(session, bulletin_id, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def bulletin_gaps(self, query=None):
         with self.db.read() as session:
-            return bulletins.bulletin_gaps(session, query, today=self.clock.today())
+            return bulletins.bulletin_gaps(session, query, today=self.clock.today(), access=self.caller)
 
     # -- review meetings -------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def record_review_meeting(self, data, actor=None):
         with self.db.transaction() as tx:
-            return review_meetings.record_review_meeting(tx, data, actor, today=self.clock.today())
+            return review_meetings.record_review_meeting(tx, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_review_meetings(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return review_meetings.list_review_meetings(session, filters, page, page_size)
+            return review_meetings.list_review_meetings(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_review_meeting(self, meeting_id):
         with self.db.read() as session:
-            return review_meetings.get_review_meeting(session, meeting_id)
+            return review_meetings.get_review_meeting(session, meeting_id, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_experts(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
-            return review_meetings.list_experts(session, filters, page, page_size)
+            return review_meetings.list_experts(session, filters, page, page_size, access=self.caller)
 
     # -- the yearly report -----------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def statistics(self, query=None):
         with self.db.read() as session:
-            return statistics.statistics(session, query)
+            return statistics.statistics(session, query, access=self.caller)

@@ -1,5 +1,5 @@
-"""What the handlers share: filters by equality and period, the days not in the future, writes keyed
-by an Idempotency-Key or under a unique constraint, and paging over several columns."""
+"""What the handlers share: filters by equality and period, the caller's branches, the days not in the
+future, writes keyed by an Idempotency-Key or under a unique constraint, and paging over several columns."""
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +18,12 @@ def filtered(query, model, chosen, fields, date_column=None):
 def in_period(query, column, chosen):
     """``query`` limited to ``date_from`` / ``date_to`` of the ``chosen`` filters, both included."""
     return where_chosen(query, None, chosen, period=(column, "date_from", "date_to"))
+
+
+def visible(query, clause):
+    """``query`` kept to the caller's branches by ``clause`` (``Access.branch_clause`` or
+    ``member_facts.member_clause``; None when the caller sees every branch)."""
+    return query if clause is None else query.where(clause)
 
 
 def already_done(session, model, request_id):

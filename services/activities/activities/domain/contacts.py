@@ -8,6 +8,9 @@ CONTACT_LEVELS = (
     "member_member",       # 党员 -> 党员/其他离退休干部
 )
 CONTACT_CHANNELS = ("visit", "phone", "wechat", "meeting")
+# what a contact learns of a member's life tells of their health (illness, a stay in hospital):
+# masked for whoever may not read health facts
+HEALTH_TOPICS = ("life",)
 
 COVERAGE_MONTHS = 3  # "the last quarter": the three months up to the day asked about
 

@@ -2,19 +2,22 @@
 import sqlalchemy as sa
 
 from activities.domain.activities import cost_of
-from activities.handlers.member_facts import refuse_participants
+from activities.handlers.member_facts import check_members_writable, refuse_participants
 from activities.models import Activity
 from activities.schemas import ActivityFilters, ActivityIn, ActivityOut
-from activities.shared import already_done, filtered, flush_once, refuse_future
+from activities.shared import already_done, filtered, flush_once, refuse_future, visible
+from wuji_infra.access import SYSTEM
 from wuji_infra.db import get_or_404
 from wuji_infra.validation import load, page_of
 
 ACTIVITY = ("活动", "activity")
 
 
-def record_activity(tx, data, actor=None, request_id=None, *, today):
+def record_activity(tx, data, actor=None, request_id=None, *, today, access=SYSTEM):
     """Record an activity and announce its cost, once per ``request_id``."""
     values = load(ActivityIn(), data)
+    access.check_write(values["branch_id"])
+    check_members_writable(tx.session, access, values["participants"])
     refuse_future(values["date"], today)
     existing = already_done(tx.session, Activity, request_id)
     if existing is not None:
@@ -37,13 +40,16 @@ def record_activity(tx, data, actor=None, request_id=None, *, today):
     return ActivityOut().dump(activity)
 
 
-def get_activity(session, activity_id):
-    return ActivityOut().dump(get_or_404(session, Activity, activity_id, ACTIVITY))
+def get_activity(session, activity_id, *, access=SYSTEM):
+    activity = get_or_404(session, Activity, activity_id, ACTIVITY)
+    access.check_read(activity.branch_id, ACTIVITY[0])
+    return ActivityOut().dump(activity)
 
 
-def list_activities(session, filters=None, page=1, page_size=20):
+def list_activities(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
     """Activities, latest first; filters ``branch_id``, ``kind``, ``date_from``, ``date_to``."""
     chosen = load(ActivityFilters(), filters or {})
     query = sa.select(Activity).order_by(Activity.date.desc(), Activity.id.desc())
+    query = visible(query, access.branch_clause(Activity.branch_id))
     query = filtered(query, Activity, chosen, ("branch_id", "kind"), Activity.date)
     return page_of(session, query, ActivityOut().dump, page, page_size)

@@ -6,7 +6,8 @@ from activities.domain import bulletins as rules
 from activities.handlers.member_facts import first_member_on
 from activities.models import Bulletin
 from activities.schemas import BulletinFilters, BulletinIn, BulletinOut, ComplianceQuery
-from activities.shared import filtered, flush_unique, refuse_future
+from activities.shared import filtered, flush_unique, refuse_future, visible
+from wuji_infra.access import SYSTEM
 from wuji_infra.db import get_or_404
 from wuji_infra.errors import Conflict
 from wuji_infra.validation import load, page_of
@@ -14,9 +15,10 @@ from wuji_infra.validation import load, page_of
 BULLETIN = ("学习园地", "bulletin issue")
 
 
-def publish_bulletin(tx, data, actor=None, *, today):
+def publish_bulletin(tx, data, actor=None, *, today, access=SYSTEM):
     """An issue of the study bulletin; its number is unique per branch and year."""
     values = load(BulletinIn(), data)
+    access.check_write(values["branch_id"])
     refuse_future(values["date"], today)
     branch_id, number, year = values["branch_id"], values["number"], values["date"].year
     problem = rules.number_problem(tx.session.scalar(sa.select(Bulletin.id).where(
@@ -37,28 +39,34 @@ def publish_bulletin(tx, data, actor=None, *, today):
     return BulletinOut().dump(bulletin)
 
 
-def get_bulletin(session, bulletin_id):
-    return BulletinOut().dump(get_or_404(session, Bulletin, bulletin_id, BULLETIN))
+def get_bulletin(session, bulletin_id, *, access=SYSTEM):
+    bulletin = get_or_404(session, Bulletin, bulletin_id, BULLETIN)
+    access.check_read(bulletin.branch_id, BULLETIN[0])
+    return BulletinOut().dump(bulletin)
 
 
-def list_bulletins(session, filters=None, page=1, page_size=20):
+def list_bulletins(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
     """Issues, latest first; filters ``branch_id``, ``year``, ``date_from``, ``date_to``."""
     chosen = load(BulletinFilters(), filters or {})
     query = sa.select(Bulletin).order_by(Bulletin.date.desc(), Bulletin.id.desc())
+    query = visible(query, access.branch_clause(Bulletin.branch_id))
     query = filtered(query, Bulletin, chosen, ("branch_id", "year"), Bulletin.date)
     return page_of(session, query, BulletinOut().dump, page, page_size)
 
 
-def bulletin_gaps(session, query=None, *, today):
+def bulletin_gaps(session, query=None, *, today, access=SYSTEM):
     """For a branch and a year: the ISO weeks that ended without an issue
-    (``domain.bulletins.weeks_without_issue``), and how many issues and items there were."""
+    (``domain.bulletins.weeks_without_issue``), and how many issues and items there were.
+    A branch outside the caller's is seen as one without members or issues, like a branch
+    that does not exist."""
     chosen = load(ComplianceQuery(), query or {})
     branch_id, year = chosen["branch_id"], chosen["year"]
+    branches = access.scope_branches([branch_id])
     weeks = rules.iso_weeks(year)
     monday, sunday = weeks[0][0], weeks[-1][1]
     rows = session.execute(sa.select(Bulletin.date, Bulletin.item_count).where(
-        Bulletin.branch_id == branch_id, Bulletin.date >= monday, Bulletin.date <= sunday)).all()
-    missing = rules.weeks_without_issue(year, [r.date for r in rows], first_member_on(session, branch_id), today)
+        Bulletin.branch_id.in_(branches), Bulletin.date >= monday, Bulletin.date <= sunday)).all()
+    missing = rules.weeks_without_issue(year, [r.date for r in rows], first_member_on(session, branches), today)
     in_year = [r for r in rows if r.date.year == year]
     return BulletinGapsOut().dump({
         "branch_id": branch_id, "year": year,

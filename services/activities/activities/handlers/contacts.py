@@ -2,28 +2,40 @@
 import sqlalchemy as sa
 
 from activities.answers import UncontactedMemberOut
-from activities.domain.contacts import coverage_window, learned_of
+from activities.domain.contacts import HEALTH_TOPICS, coverage_window, learned_of
 from activities.domain.member_facts import active_member_problem
-from activities.handlers.member_facts import facts_of, refuse_participants
+from activities.handlers.member_facts import check_members_writable, facts_of, refuse_participants
 from activities.models import Contact, MemberFact
 from activities.schemas import ContactFilters, ContactIn, ContactOut, CoverageQuery
-from activities.shared import already_done, filtered, flush_once, refuse_future
+from activities.shared import already_done, filtered, flush_once, refuse_future, visible
+from wuji_infra.access import HEALTH, SYSTEM, masked
 from wuji_infra.errors import InvalidInput
 from wuji_infra.validation import load, page_of, paging
 
 _UNCONTACTED_OUT = UncontactedMemberOut(many=True)
 
 
-def log_contact(tx, data, actor=None, request_id=None, *, today):
+def dump_contact(contact, access):
+    """A contact as the caller may read it: ``learned`` is keyed by topic, so the gateway cannot
+    mask its health topics by schema; they are masked here."""
+    answer = ContactOut().dump(contact)
+    for topic in HEALTH_TOPICS:
+        if topic in answer["learned"]:
+            answer["learned"][topic] = masked(access, HEALTH, answer["learned"][topic])
+    return answer
+
+
+def log_contact(tx, data, actor=None, request_id=None, *, today, access=SYSTEM):
     """Log a contact, once per ``request_id`` (a retry answers the contact logged first)."""
     values = load(ContactIn(), data)
+    branch_id, by_id = values["branch_id"], values.get("contact_by_member_id")
+    access.check_write(branch_id)
+    check_members_writable(tx.session, access, [m for m in (values["member_id"], by_id) if m is not None])
     refuse_future(values["date"], today)
     existing = already_done(tx.session, Contact, request_id)
     if existing is not None:
-        return ContactOut().dump(existing)
-    branch_id = values["branch_id"]
+        return dump_contact(existing, access)
     refuse_participants(tx.session, branch_id, [values["member_id"]], "member_id")
-    by_id = values.get("contact_by_member_id")
     if by_id is not None:
         by = tx.session.get(MemberFact, by_id)
         problem = active_member_problem(by_id, by and facts_of(by))
@@ -41,18 +53,19 @@ def log_contact(tx, data, actor=None, request_id=None, *, today):
         "contact_id": contact.id, "branch_id": branch_id, "level": contact.level,
         "date": contact.date, "member_id": contact.member_id,
     })
-    return ContactOut().dump(contact)
+    return dump_contact(contact, access)
 
 
-def list_contacts(session, filters=None, page=1, page_size=20):
+def list_contacts(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
     """Contacts, latest first; filters ``branch_id``, ``member_id``, ``level``, ``date_from``, ``date_to``."""
     chosen = load(ContactFilters(), filters or {})
     query = sa.select(Contact).order_by(Contact.date.desc(), Contact.id.desc())
+    query = visible(query, access.branch_clause(Contact.branch_id))
     query = filtered(query, Contact, chosen, ("branch_id", "member_id", "level"), Contact.date)
-    return page_of(session, query, ContactOut().dump, page, page_size)
+    return page_of(session, query, lambda contact: dump_contact(contact, access), page, page_size)
 
 
-def contact_coverage(session, filters=None, page=1, page_size=20, *, today):
+def contact_coverage(session, filters=None, page=1, page_size=20, *, today, access=SYSTEM):
     """The active members not contacted in the last quarter (``domain.contacts.coverage_window``
     up to the filter ``as_of``, default today), per branch; filter ``branch_id``.
 
@@ -71,6 +84,9 @@ def contact_coverage(session, filters=None, page=1, page_size=20, *, today):
                                              Contact.date >= start, Contact.date <= end)
                  .correlate(MemberFact).exists())
     active = sa.and_(MemberFact.status == "active", MemberFact.registered_on <= end)
+    scope = access.branch_clause(MemberFact.branch_id)
+    if scope is not None:
+        active = sa.and_(active, scope)
     if "branch_id" in chosen:
         active = sa.and_(active, MemberFact.branch_id == chosen["branch_id"])
 

@@ -1,4 +1,5 @@
-"""Activities' copy of the roster, from members' events, and the checks on who takes part."""
+"""Activities' copy of the roster, from members' events, the checks on who takes part, and the
+branches of the members a record names (the caller's scope of a record without a branch of its own)."""
 import sqlalchemy as sa
 
 from activities.domain.member_facts import MemberFacts, participant_problems, specialties_of
@@ -51,6 +52,23 @@ def refuse_participants(session, branch_id, member_ids, field):
                            {field: reasons})
 
 
-def first_member_on(session, branch_id):
-    """The day the branch's first member counts from, or None."""
-    return session.scalar(sa.select(sa.func.min(MemberFact.registered_on)).where(MemberFact.branch_id == branch_id))
+def first_member_on(session, branch_ids):
+    """The day the first member of the branches counts from, or None."""
+    return session.scalar(sa.select(sa.func.min(MemberFact.registered_on)).where(MemberFact.branch_id.in_(branch_ids)))
+
+
+def member_clause(access, column):
+    """A WHERE clause keeping the rows whose member (``column``) is of the caller's branches in
+    activities' copy of the roster; None when the caller sees every branch."""
+    clause = access.branch_clause(MemberFact.branch_id)
+    if clause is None:
+        return None
+    return column.in_(sa.select(MemberFact.member_id).where(clause))
+
+
+def check_members_writable(session, access, member_ids):
+    """Forbidden when a write names a member of a branch outside the caller's. A member activities
+    does not know is left to the rules (InvalidInput: no such member)."""
+    if access.scoped and member_ids:
+        for fact in known_facts(session, member_ids).values():
+            access.check_write(fact.branch_id)

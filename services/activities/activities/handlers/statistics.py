@@ -6,49 +6,61 @@ import sqlalchemy as sa
 from activities.answers import StatisticsOut
 from activities.domain.activities import ACTIVITY_KINDS, NO_COST, NO_HOURS
 from activities.domain.contacts import CONTACT_LEVELS
+from activities.handlers.member_facts import member_clause
 from activities.models import Activity, Bulletin, Contact, MemberFact, ReviewMeeting, ReviewParticipant, StudySession
 from activities.schemas import YearQuery
+from activities.shared import visible
+from wuji_infra.access import SYSTEM
 from wuji_infra.validation import load
 
 
-def statistics(session, query=None):
+def statistics(session, query=None, *, access=SYSTEM):
     """What the yearly report needs from activities, for one year: study
     sessions per branch and month, bulletin issues and items, contacts by
     level, activities by kind (count, cost, volunteer hours), review-meeting
-    participation (meetings, members who took part, participations)."""
+    participation (meetings, members who took part, participations).
+    A secretary's figures count only their branches (review meetings: their
+    members' participations, and the meetings they took part in)."""
     year = load(YearQuery(), query or {})["year"]
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
 
     month = sa.extract("month", StudySession.date)
     sessions = {}
-    for branch_id, month_number, count in session.execute(
+    for branch_id, month_number, count in session.execute(visible(
             sa.select(StudySession.branch_id, month, sa.func.count())
-            .where(StudySession.date.between(first, last)).group_by(StudySession.branch_id, month)):
+            .where(StudySession.date.between(first, last)).group_by(StudySession.branch_id, month),
+            access.branch_clause(StudySession.branch_id))):
         sessions.setdefault(branch_id, {})[int(month_number)] = count
     # every branch with active members is in the report, also one that held no session
-    for branch_id in session.scalars(sa.select(MemberFact.branch_id).where(MemberFact.status == "active").distinct()):
+    for branch_id in session.scalars(visible(
+            sa.select(MemberFact.branch_id).where(MemberFact.status == "active").distinct(),
+            access.branch_clause(MemberFact.branch_id))):
         sessions.setdefault(branch_id, {})
     study_by_branch = [{"branch_id": b, "sessions": sum(months.values()),
                         "months": {str(m): months.get(m, 0) for m in range(1, 13)},
                         "months_held": len(months)} for b, months in sorted(sessions.items())]
 
-    bulletins = session.execute(
+    bulletins = session.execute(visible(
         sa.select(Bulletin.branch_id, sa.func.count(), sa.func.sum(Bulletin.item_count))
-        .where(Bulletin.year == year).group_by(Bulletin.branch_id).order_by(Bulletin.branch_id)).all()
+        .where(Bulletin.year == year).group_by(Bulletin.branch_id).order_by(Bulletin.branch_id),
+        access.branch_clause(Bulletin.branch_id))).all()
 
-    contacts = dict(session.execute(
-        sa.select(Contact.level, sa.func.count()).where(Contact.date.between(first, last)).group_by(Contact.level)).all())
+    contacts = dict(session.execute(visible(
+        sa.select(Contact.level, sa.func.count()).where(Contact.date.between(first, last)).group_by(Contact.level),
+        access.branch_clause(Contact.branch_id))).all())
 
     kinds = {kind: {"count": count, "cost": cost or NO_COST, "volunteer_hours": hours or NO_HOURS}
-             for kind, count, cost, hours in session.execute(
+             for kind, count, cost, hours in session.execute(visible(
                  sa.select(Activity.kind, sa.func.count(), sa.func.sum(Activity.cost), sa.func.sum(Activity.volunteer_hours))
-                 .where(Activity.date.between(first, last)).group_by(Activity.kind))}
+                 .where(Activity.date.between(first, last)).group_by(Activity.kind),
+                 access.branch_clause(Activity.branch_id)))}
 
-    meetings, members, participations = session.execute(
+    meetings, members, participations = session.execute(visible(
         sa.select(sa.func.count(sa.distinct(ReviewMeeting.id)), sa.func.count(sa.distinct(ReviewParticipant.member_id)),
                   sa.func.count(ReviewParticipant.member_id))
         .select_from(ReviewMeeting).outerjoin(ReviewParticipant)
-        .where(ReviewMeeting.date.between(first, last))).one()
+        .where(ReviewMeeting.date.between(first, last)),
+        member_clause(access, ReviewParticipant.member_id))).one()
 
     no_activity = {"count": 0, "cost": NO_COST, "volunteer_hours": NO_HOURS}
     return StatisticsOut().dump({

@@ -5,12 +5,13 @@ import sqlalchemy as sa
 
 from activities.answers import AbsenceOut, StudyComplianceOut
 from activities.domain import study as rules
-from activities.handlers.member_facts import facts_of, first_member_on, refuse_participants
+from activities.handlers.member_facts import check_members_writable, facts_of, first_member_on, refuse_participants
 from activities.models import Attendance, MemberFact, StudySession
 from activities.schemas import (
     AbsenceFilters, CatchUpIn, ComplianceQuery, StudySessionFilters, StudySessionIn, StudySessionOut,
 )
-from activities.shared import filtered, flush_unique, in_period, paged_rows, refuse_future
+from activities.shared import filtered, flush_unique, in_period, paged_rows, refuse_future, visible
+from wuji_infra.access import SYSTEM
 from wuji_infra.db import get_or_404
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, page_of, paging
@@ -20,11 +21,13 @@ _SESSION_OUT = StudySessionOut()
 _ABSENCES_OUT = AbsenceOut(many=True)
 
 
-def record_study_session(tx, data, actor=None, *, today):
+def record_study_session(tx, data, actor=None, *, today, access=SYSTEM):
     """A study session with its attendance: every expected member of the branch
     who is not an attendee is an absentee, to catch up."""
     values = load(StudySessionIn(), data)
     branch_id, day = values["branch_id"], values["date"]
+    access.check_write(branch_id)
+    check_members_writable(tx.session, access, values["attendees"])
     refuse_future(day, today)
     refuse_participants(tx.session, branch_id, values["attendees"], "attendees")
     problem = rules.session_day_problem(tx.session.scalar(sa.select(StudySession.id).where(
@@ -71,14 +74,16 @@ def dump_study_session(session, study):
     })
 
 
-def record_catch_up(tx, session_id, data, actor=None, *, today):
+def record_catch_up(tx, session_id, data, actor=None, *, today, access=SYSTEM):
     """An absentee caught up: how (送学上门 for the housebound), when, by whom.
 
     ``actor`` is accepted as for every write; no column keeps who recorded a catch-up.
     """
-    values = load(CatchUpIn(), data)
-    refuse_future(values["date"], today)
     study = get_or_404(tx.session, StudySession, session_id, STUDY_SESSION, lock=True)
+    access.check_write(study.branch_id)  # before the body: another branch's session is 403 whatever it says
+    values = load(CatchUpIn(), data)
+    check_members_writable(tx.session, access, [values["member_id"]])
+    refuse_future(values["date"], today)
     row = tx.session.get(Attendance, (study.id, values["member_id"]), with_for_update=True)
     problem = rules.catch_up_problems(None if row is None else row.attended, study.date, values)
     if problem:
@@ -95,19 +100,22 @@ def record_catch_up(tx, session_id, data, actor=None, *, today):
     return dump_study_session(tx.session, study)
 
 
-def get_study_session(session, session_id):
-    return dump_study_session(session, get_or_404(session, StudySession, session_id, STUDY_SESSION))
+def get_study_session(session, session_id, *, access=SYSTEM):
+    study = get_or_404(session, StudySession, session_id, STUDY_SESSION)
+    access.check_read(study.branch_id, STUDY_SESSION[0])
+    return dump_study_session(session, study)
 
 
-def list_study_sessions(session, filters=None, page=1, page_size=20):
+def list_study_sessions(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
     """Sessions, latest first; filters ``branch_id``, ``date_from``, ``date_to``."""
     chosen = load(StudySessionFilters(), filters or {})
     query = sa.select(StudySession).order_by(StudySession.date.desc(), StudySession.id.desc())
+    query = visible(query, access.branch_clause(StudySession.branch_id))
     query = filtered(query, StudySession, chosen, ("branch_id",), StudySession.date)
     return page_of(session, query, lambda study: dump_study_session(session, study), page, page_size)
 
 
-def list_absences(session, filters=None, page=1, page_size=20):
+def list_absences(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
     """Absentees of study sessions, latest session first, to catch up: filters
     ``branch_id``, ``member_id``, ``caught_up`` (true/false), ``date_from``,
     ``date_to``. ``caught_up=false`` with a member's ``mobility_limited`` tells
@@ -118,6 +126,7 @@ def list_absences(session, filters=None, page=1, page_size=20):
              .outerjoin(MemberFact, MemberFact.member_id == Attendance.member_id)
              .where(Attendance.attended.is_(False))
              .order_by(StudySession.date.desc(), StudySession.id.desc(), Attendance.member_id))
+    query = visible(query, access.branch_clause(StudySession.branch_id))
     if "branch_id" in chosen:
         query = query.where(StudySession.branch_id == chosen["branch_id"])
     if "member_id" in chosen:
@@ -134,20 +143,22 @@ def list_absences(session, filters=None, page=1, page_size=20):
     return {"items": _ABSENCES_OUT.dump(items), "total": total, "page": page, "page_size": page_size}
 
 
-def study_compliance(session, query=None, *, today):
+def study_compliance(session, query=None, *, today, access=SYSTEM):
     """For a branch and a year, each month: whether it had a session.
 
     ``{"branch_id", "year", "months": [{"month", "status", "sessions": [{"id", "date", "topic"}]}],
-    "held", "missing"}``; statuses in ``domain.study.month_status``.
+    "held", "missing"}``; statuses in ``domain.study.month_status``. A branch outside the
+    caller's is seen as one without members or sessions, like a branch that does not exist.
     """
     chosen = load(ComplianceQuery(), query or {})
     branch_id, year = chosen["branch_id"], chosen["year"]
+    branches = access.scope_branches([branch_id])
     rows = session.execute(
         sa.select(StudySession.id, StudySession.date, StudySession.topic)
-        .where(StudySession.branch_id == branch_id,
+        .where(StudySession.branch_id.in_(branches),
                StudySession.date >= dt.date(year, 1, 1), StudySession.date <= dt.date(year, 12, 31))
         .order_by(StudySession.date)).all()
-    first_on = first_member_on(session, branch_id)
+    first_on = first_member_on(session, branches)
     months = []
     for month in range(1, 13):
         held = [r for r in rows if r.date.month == month]

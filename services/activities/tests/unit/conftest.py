@@ -4,6 +4,7 @@ from nameko.testing.services import worker_factory
 
 from activities.models import Base
 from activities.service import ActivitiesService
+from wuji_infra.access import SYSTEM
 from wuji_infra.clock import FixedClock
 from wuji_infra.testing import in_memory_store
 
@@ -15,4 +16,4 @@ def store():
 
 @pytest.fixture
 def service(store, request):
-    return worker_factory(ActivitiesService, db=store, clock=FixedClock(request.module.TODAY))
+    return worker_factory(ActivitiesService, db=store, clock=FixedClock(request.module.TODAY), caller=SYSTEM)
