@@ -18,7 +18,7 @@ from nameko.testing.services import entrypoint_waiter
 from activities.service import ActivitiesService
 from wuji_infra import deadletters, events
 from wuji_infra.clock import Clock
-from wuji_infra.errors import Conflict, InvalidInput
+from wuji_infra.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wuji_infra.testing import publish_message, start_service, wait_until, signed_context
 
 pytestmark = pytest.mark.integration
@@ -193,6 +193,34 @@ def test_statistics_on_postgresql(activities, rpc, publish, branch_id):
     assert mine["months"][str(Clock().today().month)] == 1
     assert figures["activities"]["by_kind"]["culture_show"]["count"] >= 1
     assert figures["review_meetings"]["participations"] >= 2
+
+
+def test_a_secretary_sees_and_writes_only_their_branch_through_rpc(activities, rpc, publish, amqp_uri, branch_id):
+    other = next(_ids)
+    mine, theirs = register(activities, publish, branch_id, count=1), register(activities, publish, other, count=1)
+    today = Clock().today().isoformat()
+    for branch, members in ((branch_id, mine), (other, theirs)):
+        rpc.record_activity({"branch_id": branch, "kind": "culture_show", "date": today, "title": "书画展",
+                             "place": "活动中心", "organizer": "王书记", "participants": members})
+        rpc.log_contact({"branch_id": branch, "level": "committee_member", "contact_by": "王书记",
+                         "member_id": members[0], "date": today, "channel": "visit",
+                         "learned": {"life": "住院治疗中"}})
+    other_activity = rpc.list_activities({"branch_id": str(other)})["items"][0]["id"]
+
+    context = signed_context(role="secretary", branch_ids=[branch_id], user="sec")
+    with ServiceRpcClient("activities", uri=amqp_uri, timeout=20, context_data=context) as secretary:
+        listed = secretary.list_activities({})
+        assert {a["branch_id"] for a in listed["items"]} == {branch_id} and listed["total"] == 1
+        assert secretary.list_contacts({"branch_id": str(other)})["total"] == 0
+        assert [b["branch_id"] for b in secretary.contact_coverage({})["branches"]] == [branch_id]
+        with pytest.raises(NotFound):
+            secretary.get_activity(other_activity)
+        with pytest.raises(Forbidden):
+            secretary.publish_bulletin({"branch_id": other, "number": 1, "date": today,
+                                        "items": [{"title": "x", "kind": "notice", "text": "y"}]})
+    with ServiceRpcClient("activities", uri=amqp_uri, timeout=20,
+                          context_data=signed_context(role="viewer", user="leader")) as viewer:
+        assert viewer.list_contacts({"branch_id": str(branch_id)})["items"][0]["learned"] == {"life": "***"}
 
 
 def test_a_member_event_that_breaks_the_contract_goes_to_the_dead_letters(activities, rpc, publish, amqp_uri, branch_id):
