@@ -42,7 +42,7 @@ def record_activity(tx, data, actor=None, request_id=None, *, today, access=SYST
 
 def get_activity(session, activity_id, *, access=SYSTEM):
     activity = get_or_404(session, Activity, activity_id, ACTIVITY)
-    access.check_read(activity.branch_id, ACTIVITY[0])
+    access.check_read(activity.branch_id, ACTIVITY, activity_id)
     return ActivityOut().dump(activity)
 
 

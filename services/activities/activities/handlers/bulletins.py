@@ -41,7 +41,7 @@ def publish_bulletin(tx, data, actor=None, *, today, access=SYSTEM):
 
 def get_bulletin(session, bulletin_id, *, access=SYSTEM):
     bulletin = get_or_404(session, Bulletin, bulletin_id, BULLETIN)
-    access.check_read(bulletin.branch_id, BULLETIN[0])
+    access.check_read(bulletin.branch_id, BULLETIN, bulletin_id)
     return BulletinOut().dump(bulletin)
 
 

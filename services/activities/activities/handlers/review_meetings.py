@@ -15,7 +15,7 @@ from activities.schemas import ExpertFilters, ReviewMeetingFilters, ReviewMeetin
 from activities.shared import filtered, paged_rows, refuse_future, visible
 from wuji_infra.access import SYSTEM
 from wuji_infra.db import get_or_404
-from wuji_infra.errors import InvalidInput, NotFound
+from wuji_infra.errors import InvalidInput, no_such
 from wuji_infra.validation import load, page_of, paging
 
 REVIEW_MEETING = ("论证会/研讨会", "review meeting")
@@ -59,7 +59,7 @@ def get_review_meeting(session, meeting_id, *, access=SYSTEM):
     meeting = get_or_404(session, ReviewMeeting, meeting_id, REVIEW_MEETING)
     answer = dump_review_meeting(session, meeting, access)
     if not answer["participants"]:  # none of the caller's members took part: not theirs to see
-        raise NotFound(f"{REVIEW_MEETING[0]} {meeting_id} 不存在 (no such {REVIEW_MEETING[1]})")
+        raise no_such(REVIEW_MEETING, meeting_id)
     return answer
 
 

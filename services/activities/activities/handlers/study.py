@@ -102,7 +102,7 @@ def record_catch_up(tx, session_id, data, actor=None, *, today, access=SYSTEM):
 
 def get_study_session(session, session_id, *, access=SYSTEM):
     study = get_or_404(session, StudySession, session_id, STUDY_SESSION)
-    access.check_read(study.branch_id, STUDY_SESSION[0])
+    access.check_read(study.branch_id, STUDY_SESSION, session_id)
     return dump_study_session(session, study)
 
 

@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from activities.handlers import bulletins, contacts, study
+from activities.handlers import activities, bulletins, contacts, review_meetings, study
 from wuji_infra import events
 from wuji_infra.access import SYSTEM, Access
-from wuji_infra.errors import Forbidden, InvalidInput, NotFound
+from wuji_infra.errors import Forbidden, InvalidInput, NotFound, no_such
 
 T0 = dt.datetime(2025, 6, 2, 9, 0).astimezone()
 TODAY = dt.date(2026, 11, 26)
@@ -98,15 +98,18 @@ def test_a_secretary_lists_only_their_branches_and_staff_list_every_branch(servi
 
 
 def test_a_secretary_does_not_find_another_branchs_record(service, world):
-    gets = ((service.get_study_session, "session"), (service.get_activity, "activity"),
-            (service.get_bulletin, "bulletin"))
+    gets = ((service.get_study_session, "session", study.STUDY_SESSION),
+            (service.get_activity, "activity", activities.ACTIVITY),
+            (service.get_bulletin, "bulletin", bulletins.BULLETIN))
     as_caller(service, SECRETARY)
-    for get, kind in gets:
+    for get, kind, what in gets:
         assert get(world[A][kind]["id"]) == world[A][kind]
-        with pytest.raises(NotFound):
-            get(world[B][kind]["id"])
+        theirs = world[B][kind]["id"]
+        with pytest.raises(NotFound) as caught:
+            get(theirs)
+        assert str(caught.value) == str(no_such(what, theirs))  # the very answer of a record that does not exist
     as_caller(service, STAFF)
-    for get, kind in gets:
+    for get, kind, _ in gets:
         assert get(world[B][kind]["id"]) == world[B][kind]
 
 
@@ -115,8 +118,9 @@ def test_a_secretary_sees_the_review_meetings_their_members_took_part_in_and_onl
     as_caller(service, SECRETARY)
     seen = service.get_review_meeting(both["id"])
     assert seen["participants"] == [{"member_id": 1, "advice": "建议1"}]  # not B's expert's advice
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as caught:
         service.get_review_meeting(b_only["id"])
+    assert str(caught.value) == str(no_such(review_meetings.REVIEW_MEETING, b_only["id"]))
     listed = service.list_review_meetings({})
     assert (listed["total"], listed["items"]) == (1, [seen])
     assert service.list_review_meetings({"member_id": "3"})["total"] == 0  # B's expert, though at a meeting A saw
