@@ -209,12 +209,14 @@ def test_a_secretary_creates_in_their_branch_and_nowhere_else(world):
     secretary = world["apis"][access.SECRETARY]
     own, other = world["own"], world["other"]
     for branch, status in ((own["branch_id"], 201), (other["branch_id"], 403)):
-        answer = secretary.post("/study-sessions", {"branch_id": branch, "date": "2026-01-05", "topic": "学习"})
+        answer = secretary.post("/study-sessions", {"branch_id": branch, "date": "2026-01-05", "topic": "学习",
+                                                     "attendees": [own["member_id"]]})
         assert answer.status_code == status, answer.text
     for member, status in ((own["member_id"], 201), (other["member_id"], 403)):
         answer = secretary.post("/contacts", {"branch_id": own["branch_id"], "level": "committee_member",
                                               "contact_by": "王书记", "member_id": member,
-                                              "date": TODAY.isoformat(), "channel": "phone"})
+                                              "date": TODAY.isoformat(), "channel": "phone",
+                                              "learned": {"life": "安好"}})
         assert answer.status_code == status, answer.text
         paid = secretary.post("/funding/dues/payments", {"member_id": member, "year": YEAR, "month": TODAY.month,
                                                           "paid_by": "relative", "payer_name": "矩阵家属"})
