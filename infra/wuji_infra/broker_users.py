@@ -115,29 +115,12 @@ def password(directory, process):
     path = password_path(directory, process)
     if not os.path.exists(path):
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        _write_once(path, secrets.token_hex(24))  # hex: never starts with "-" (an option to rabbitmqctl)
+        config.write_once(path, secrets.token_hex(24))  # hex: never starts with "-" (an option to rabbitmqctl)
     with open(path, encoding="utf-8") as file:
         value = file.read().strip()
     if not value:
         raise SystemExit(f"{path} is empty")
     return value
-
-
-def _write_once(path, text):
-    """Write ``path`` whole, unless another process got there first."""
-    scratch = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
-    descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text + "\n")
-            file.flush()
-            os.fsync(file.fileno())
-        try:
-            os.link(scratch, path)  # atomic, and fails when the file exists
-        except FileExistsError:
-            pass
-    finally:
-        os.unlink(scratch)
 
 
 def uri(process, user_password, host="localhost:5672", vhost="/", prefix="wuji"):

@@ -132,12 +132,12 @@ def secret(name, filename):
         return configured
     path = os.path.join(var_dir(), filename)
     if not os.path.exists(path):
-        _write_once(path, secrets.token_urlsafe(48))
+        write_once(path, secrets.token_urlsafe(48))
     with open(path, encoding="ascii") as file:
         return file.read().strip()
 
 
-def _write_once(path, text):
+def write_once(path, text):
     """Write ``path`` whole, unless another process got there first."""
     scratch = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
     descriptor = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
