@@ -100,3 +100,20 @@ def apply_status(session, model, member_id, status, occurred_at):
     fact.as_of = max(fact.as_of, occurred_at)
     session.flush()
     return fact
+
+
+# -- a caller's branches, by the copy ---------------------------------------------------
+
+def members_clause(access, facts, member_column):
+    """A WHERE clause keeping the rows whose member (``member_column``) is in ``access``'s
+    branches by the copy ``facts``; None when the caller sees every branch (add nothing).
+    A member the service has not heard of is in no branch."""
+    branches = access.branch_clause(facts.branch_id)
+    if branches is None:
+        return None
+    return member_column.in_(sa.select(facts.member_id).where(branches))
+
+
+def branch_of(session, facts, member_id):
+    """The member's branch by the copy ``facts``; None for a member the service has not heard of."""
+    return session.scalar(sa.select(facts.branch_id).where(facts.member_id == member_id))

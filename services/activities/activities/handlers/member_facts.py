@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from activities.domain.member_facts import MemberFacts, participant_problems, specialties_of
 from activities.models import MemberFact, MemberSpecialty
 from wuji_infra.errors import InvalidInput
+from wuji_infra import member_facts
 from wuji_infra.member_facts import apply_facts, apply_status
 
 KEPT = ("mobility_limited", "specialties")
@@ -60,10 +61,7 @@ def first_member_on(session, branch_ids):
 def member_clause(access, column):
     """A WHERE clause keeping the rows whose member (``column``) is of the caller's branches in
     activities' copy of the roster; None when the caller sees every branch."""
-    clause = access.branch_clause(MemberFact.branch_id)
-    if clause is None:
-        return None
-    return column.in_(sa.select(MemberFact.member_id).where(clause))
+    return member_facts.members_clause(access, MemberFact, column)
 
 
 def check_members_writable(session, access, member_ids):

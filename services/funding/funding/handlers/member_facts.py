@@ -4,10 +4,10 @@ left the system (no dues fall due after that month).
 
 The copy also says which branch a member is in: a secretary sees the records
 of the members of their branches only (``scoped_to_members``, ``branch_of``)."""
-import sqlalchemy as sa
 
 from funding.domain import dues
 from funding.models import MemberFact
+from wuji_infra import member_facts
 from wuji_infra.member_facts import apply_facts, apply_status
 from wuji_infra.types import office_date
 
@@ -47,12 +47,10 @@ def scoped_to_members(query, access, member_id_column):
     """``query`` keeping the rows whose member (``member_id_column``) is in ``access``'s
     branches by this copy; unchanged for a caller who sees every branch. A member funding
     has not heard of is in no branch: only such callers see their rows."""
-    branches = access.branch_clause(MemberFact.branch_id)
-    if branches is None:
-        return query
-    return query.where(member_id_column.in_(sa.select(MemberFact.member_id).where(branches)))
+    clause = member_facts.members_clause(access, MemberFact, member_id_column)
+    return query if clause is None else query.where(clause)
 
 
 def branch_of(session, member_id):
     """The member's branch by this copy (None: a member funding has not heard of)."""
-    return session.scalar(sa.select(MemberFact.branch_id).where(MemberFact.member_id == member_id))
+    return member_facts.branch_of(session, MemberFact, member_id)

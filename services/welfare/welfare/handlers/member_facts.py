@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 
 from welfare.models import MemberFact
+from wuji_infra import member_facts
 from wuji_infra.member_facts import DECEASED, apply_facts, apply_status
 
 # the facts welfare keeps beside branch_id, name and status
@@ -28,13 +29,10 @@ def is_deceased(session, member_id):
 def branch_of(session, member_id):
     """The member's branch in the copy; None for a member welfare has not heard of,
     who is then in no secretary's branches."""
-    return session.scalar(sa.select(MemberFact.branch_id).where(MemberFact.member_id == member_id))
+    return member_facts.branch_of(session, MemberFact, member_id)
 
 
 def members_in_scope(access, member_column):
     """A WHERE clause keeping the rows whose member (``member_column``) is of the
     caller's branches; None when the caller sees every branch (add nothing)."""
-    branches = access.branch_clause(MemberFact.branch_id)
-    if branches is None:
-        return None
-    return member_column.in_(sa.select(MemberFact.member_id).where(branches))
+    return member_facts.members_clause(access, MemberFact, member_column)
