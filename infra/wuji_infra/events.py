@@ -41,6 +41,8 @@ class MemberFacts(Schema):
     org_relation = fields.String(required=True)
     pension_monthly = _money(allow_none=True, load_default=None)
     specialties = fields.List(fields.String(), load_default=list)
+    # the day the member counts from (入册日期); older producers send none
+    counts_from = fields.Date(allow_none=True, load_default=None)
 
 
 class MemberHealthEvent(Schema):

@@ -9,9 +9,12 @@ What they keep differs, how they keep it does not:
   nothing, so a late or redelivered older event never undoes a newer one;
 - death is final: once a member is known dead, no later event brings them
   back (a late update cannot revive a task or a dues rate);
-- ``registered_on``, where a service keeps it, is the office's day the
-  service first heard of the member, or member_registered's own day when that
-  comes later (an update that overtook it does not move the day).
+- ``registered_on``, where a service keeps it, is the day the member counts
+  from: the ``counts_from`` members sends (入册日期, given at go-live for
+  members who were in the branch long before the system, and correctable);
+  from an older producer without it, the office's day the service first heard
+  of the member, or member_registered's own day when that comes later (an
+  update that overtook it does not move the day).
 
 Each service declares its table with ``MemberFactsColumns`` and its own
 columns beside them, and calls ``apply_facts`` / ``apply_status`` from its
@@ -57,15 +60,16 @@ def apply_facts(session, model, data, occurred_at, names, registered=False):
     """
     values = {name: data[name] for name in {"branch_id", "name", "status", *names}}
     day = office_date(occurred_at)
+    counts_from = data.get("counts_from")
     fact = session.get(model, data["member_id"], with_for_update=True)
     if fact is None:
         fact = model(member_id=data["member_id"], as_of=occurred_at, **values)
         if hasattr(model, "registered_on"):
-            fact.registered_on = day
+            fact.registered_on = counts_from or day
         session.add(fact)
         session.flush()
         return fact
-    if registered and hasattr(model, "registered_on"):
+    if registered and hasattr(model, "registered_on") and counts_from is None:
         fact.registered_on = min(fact.registered_on or day, day)
     if not is_newer(occurred_at, fact.as_of):
         log.info("member %s: facts of %s not newer than those of %s, ignored",
@@ -76,6 +80,8 @@ def apply_facts(session, model, data, occurred_at, names, registered=False):
         values["status"] = DECEASED
     for name, value in values.items():
         setattr(fact, name, value)
+    if counts_from is not None and hasattr(model, "registered_on"):
+        fact.registered_on = counts_from
     fact.as_of = occurred_at
     session.flush()
     return fact

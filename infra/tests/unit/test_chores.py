@@ -189,3 +189,12 @@ def test_where_chosen_filters_by_equal_columns_and_an_inclusive_period(store):
         assert ids({}, equal=("event_id",)) == [1, 2, 3, 4, 5, 6]
         assert ids({"a": 2, "b": 4}, period=(Handled.id, "a", "b")) == [2, 3, 4]
         assert ids({"event_id": "e0", "a": 3}, equal=("event_id",), period=(Handled.id, "a", "b")) == [4, 6]
+
+
+def test_counts_from_sets_the_day_the_member_counts_from_and_a_newer_update_corrects_it(store):
+    apply(store, at(5), registered=True, counts_from=dt.date(2019, 7, 1))
+    assert stored(store).registered_on == dt.date(2019, 7, 1)
+    apply(store, at(3), registered=True)          # an older event without it moves nothing
+    assert stored(store).registered_on == dt.date(2019, 7, 1)
+    apply(store, at(6), counts_from=dt.date(2018, 1, 1))
+    assert stored(store).registered_on == dt.date(2018, 1, 1)
