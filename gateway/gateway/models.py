@@ -80,6 +80,19 @@ class AuditEntry(Base):
     request_id: Mapped[str] = mapped_column(sa.String(64))
 
 
+class ScorecardPolicy(Base):
+    """One version of the office's scorecard policy (reports/scorecard.py): the newest
+    is in force. Only ever added, so the scorecard of any version can be read again."""
+    __tablename__ = "scorecard_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # the version
+    items: Mapped[list] = mapped_column(sa.JSON)  # [{"key", "title", "max_points", "per_miss", "enabled"}]
+    star_thresholds: Mapped[list] = mapped_column(sa.JSON)
+    note: Mapped[Optional[str]] = mapped_column(sa.String(500), nullable=True)
+    set_by: Mapped[str] = mapped_column(sa.String(100))
+    set_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
 # the gateway's own writes are done once per request key too (wuji_infra.idempotency): the
 # table of every service, without their outbox and inbox
 tables.request_keys.to_metadata(Base.metadata)

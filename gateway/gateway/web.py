@@ -67,15 +67,21 @@ def created(payload):
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def download(content_base64, filename, content_type=XLSX):
-    """A file a service sent as base64 (RPC carries JSON only), as an attachment;
-    the Chinese file name goes in filename* (RFC 6266), with an ASCII fallback."""
+    """A file a service sent as base64 (RPC carries JSON only), as an attachment."""
+    return attachment(base64.b64decode(content_base64), filename, content_type)
+
+
+def attachment(content, filename, content_type=XLSX):
+    """``content`` (bytes) as a file to save; the Chinese file name goes in filename*
+    (RFC 6266), with an ASCII fallback."""
     from urllib.parse import quote
     fallback = filename if filename.isascii() else "download" + os.path.splitext(filename)[1]
     return Response(
-        base64.b64decode(content_base64), status=200, content_type=content_type,
+        content, status=200, content_type=content_type,
         headers=_no_store({"Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"}),
     )
 

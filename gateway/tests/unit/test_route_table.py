@@ -9,7 +9,12 @@ from werkzeug.wrappers import Request
 from gateway import auth, openapi, web
 from gateway.routes import ROUTES
 from gateway.routes.table import Route, fetch
+from gateway.models import Base
 from gateway.service import GatewayService, build
+from wuji_infra.testing import in_memory_store
+
+from . import report_fakes
+from .test_reports import FakeClock
 
 SECRET = "unit-test-secret-of-enough-length-for-hs256"
 
@@ -59,6 +64,9 @@ funding.list_policy_history(filters, page, page_size) funding.fix_dues(data, act
 funding.list_dues_rates(filters, page, page_size) funding.adjust_dues(data, actor) funding.pay_dues(data, actor)
 funding.list_dues_payments(filters, page, page_size) funding.dues_arrears(filters, page, page_size)
 funding.get_statement(query) funding.get_statement_xlsx(query)
+members.annual_figures(query) activities.annual_figures(query) welfare.annual_figures(query)
+funding.annual_figures(query) members.scorecard_items(query) activities.scorecard_items(query)
+activities.organization_life_items(query) welfare.scorecard_items(query) funding.scorecard_items(query)
 """
 EXPECTED = {name: tuple(a.strip() for a in args.split(",") if a.strip())
             for name, args in re.findall(r"([\w.]+)\(([^)]*)\)", RPCS)}
@@ -72,7 +80,7 @@ def entrypoints():
 
 def test_the_table_calls_exactly_the_rpc_list():
     declared = {name for route in ROUTES for name in route.rpc}
-    assert len(EXPECTED) == 96
+    assert len(EXPECTED) == 105
     assert declared - PINGS == set(EXPECTED)
 
 
@@ -124,6 +132,8 @@ class Recorder:
                 return {"content_base64": "UEs=", "filename": "x.xlsx"}
             if method in ("import_template", "import_errors_workbook", "export_members"):
                 return "UEs="
+            if method in ("annual_figures", "scorecard_items", "organization_life_items"):
+                return report_fakes.answer(f"{self.service}.{method}", args[0])
             return {"items": [], "total": 0, "page": 1, "page_size": 20}
         return call
 
@@ -145,11 +155,13 @@ def request_for(route, path, query=""):
 def test_each_route_calls_its_rpc_with_the_listed_arguments(route):
     calls = []
     service = type("Service", (), {name: Recorder(name, calls) for name in ("members", "activities", "welfare", "funding")})()
+    service.clock, service.db = FakeClock(), in_memory_store("gateway", Base.metadata)
     values = {name: 7 if converter == "id" else "spring_festival" for name, converter in route.params}
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route.path)
-    query = "format=xlsx" if "get_statement_xlsx" in str(route.rpc) else ""
+    queries = {"GET /api/v1/funding/statement": ["format=xlsx", ""], "GET /api/v1/reports/annual": ["year=2025"],
+               "GET /api/v1/reports/scorecard": ["year=2025"]}
     from gateway.routes.table import dispatch
-    for q in ([query, ""] if query else [""]):
+    for q in queries.get(route.key, [""]):
         dispatch(service, route, request_for(route, path, q), values)
     assert {name for name, _, _ in calls} == set(route.rpc)
     for name, args, kwargs in calls:
