@@ -49,6 +49,7 @@ CENSUS_COLUMNS = (("total", "合计"), ("lixiu", "离休"), ("tuixiu", "退休")
 CHANGES = (("joined", "本年新增"), ("deceased", "本年逝世"), ("transferred_out", "本年转出"))
 MONTHS = [f"{month}月" for month in range(1, 13)]
 REVIEW_KINDS = {"lunzheng": "论证会", "yantao": "研讨会"}
+HONOR_LEVELS = {"provincial": "省级", "municipal": "市级", "bureau": "局级"}
 NO_MONEY = "经费由老干部工作部门统一管理，本支部报告不含经费收支情况。"
 
 
@@ -145,7 +146,8 @@ def annual_docx(report):
            [[b["name"], b.get("unit") or "", b["members_total"]] for b in report["branches"]])
     if report["honorees"]:
         _paragraph(document, f"本年度共有{len(report['honorees'])}人次获得表彰：")
-        _table(document, ["姓名", "称号", "级别"], [[h["name"], h["title"], h["level"]] for h in report["honorees"]])
+        _table(document, ["姓名", "称号", "级别"], [[h["name"], h["title"], HONOR_LEVELS.get(h["level"], h["level"])]
+                                                   for h in report["honorees"]])
     else:
         _paragraph(document, "本年度暂无表彰记录。")
 
@@ -270,7 +272,7 @@ def annual_xlsx(report):
     for key, label in CHANGES:
         sheet.append([label, census["changes"][key]])
     _sheet(workbook, "表彰", f"{year}年度先进典型", ["姓名", "称号", "级别", "年度"],
-           [[h["name"], h["title"], h["level"], h["year"]] for h in report["honorees"]])
+           [[h["name"], h["title"], HONOR_LEVELS.get(h["level"], h["level"]), h["year"]] for h in report["honorees"]])
     _sheet(workbook, "活动", f"{year}年度活动（按类型）", ["活动类型", "次数", "参加人次", "志愿服务（小时）", "费用（元）",
                                                     "已入账（元）", "经费不足未入账（元）"],
            [[a["label"], a["count"], a["participants"], a["volunteer_hours"], a["cost"], a["cost_booked"],

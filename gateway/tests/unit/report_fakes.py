@@ -12,7 +12,7 @@ def counts(total, **more):
 ANNUAL = {
     "members.annual_figures": {
         "members_total": 3, "in_communities": 1, "in_unit": 2, "average_age": 84.3, "branches": 2, "committees": 1,
-        "honorees": [{"member_id": 1, "name": "王建国", "title": "星级模范党员", "level": "市级", "year": 2025}],
+        "honorees": [{"member_id": 1, "name": "王建国", "title": "星级模范党员", "level": "municipal", "year": 2025}],
         "branch_list": [{"branch_id": 1, "name": "第一党支部", "unit": "住建局", "members_total": 2},
                         {"branch_id": 2, "name": "第二党支部", "unit": "住建局", "members_total": 1},
                         {"branch_id": 3, "name": "第三党支部", "unit": "住建局", "members_total": 0}],

@@ -147,7 +147,7 @@ def test_the_word_document_is_organized_by_the_five_basics_with_the_figures_fill
     assert "共有离退休干部党员3人，其中党组织关系转入社区1人，本单位党员2人，平均年龄84.3岁" in text
     assert "共计0.23万元" in text and "庆祝建党104周年" in text
     tables = ["\n".join(cell.text for row in table.rows for cell in row.cells) for table in document.tables]
-    assert any("星级模范党员" in table for table in tables)
+    assert any("星级模范党员\n市级" in table for table in tables)
     assert any("专项经费" in table and "7,655.00" in table for table in tables)
 
 
