@@ -42,6 +42,7 @@ COLUMNS = [
     ("专长", "specialties", "list"),
     ("职称", "professional_titles", "list"),
     ("愿意发挥作用", "willing_to_serve", "flag"),
+    ("入册日期", "counts_from", "date"),  # from when the member counts (go-live); empty: the day imported
 ]
 HEADINGS = [heading for heading, _, _ in COLUMNS]
 HEADING_OF = {field: heading for heading, field, _ in COLUMNS}
@@ -265,7 +266,7 @@ def template():
     sheet.append(["张建国", "男", "11010519491231002X", "1949-12-31", "机关第一离退休党支部", "退休", "2009-12-31",
                   "市住房和城乡建设局", "规划处处长", "正处级", "1970-07-01", "本单位", None, "0571-87654321",
                   "杭州市西湖区北山街1号", "张明 13800000000", "6200.00", "否", "是", "否", "否",
-                  "城市规划、书法", "高级工程师", "是"])
+                  "城市规划、书法", "高级工程师", "是", "2010-01-01"])
     return _save(workbook)
 
 

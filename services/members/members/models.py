@@ -51,6 +51,8 @@ class Member(Base):
     professional_titles: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     willing_to_serve: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
     status: Mapped[str] = mapped_column(sa.String(16), default="active", index=True)
+    # the day the member counts from (入册日期): at go-live, long before the record was typed in
+    counts_from: Mapped[dt.date] = mapped_column(sa.Date)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now, onupdate=utc_now)
 

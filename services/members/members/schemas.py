@@ -78,6 +78,8 @@ class MemberIn(Schema):
                                       validate=validate.Length(max=20))
     willing_to_serve = fields.Boolean()
     status = fields.String(validate=validate.OneOf(roster.MEMBER_STATUSES))
+    counts_from = fields.Date(metadata={"description": "入册日期: the day the member counts from for study, "
+                                                       "contacts, dues and the report (default: the day registered)"})
 
     @validates_schema
     def _id_number(self, data, **kwargs):
@@ -115,6 +117,7 @@ class MemberOut(Schema):
     professional_titles = fields.List(fields.String())
     willing_to_serve = fields.Boolean()
     status = fields.String()
+    counts_from = fields.Date()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 

@@ -68,9 +68,10 @@ def average_age(birth_dates, day):
     return (Decimal(sum(ages)) / len(ages)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def with_member_defaults(values):
-    """A new member's values with the defaults filled in (no specialties, no titles)."""
-    return {**MEMBER_DEFAULTS, "specialties": [], "professional_titles": [], **values}
+def with_member_defaults(values, today):
+    """A new member's values with the defaults filled in (no specialties, no titles; counted
+    from the day registered)."""
+    return {**MEMBER_DEFAULTS, "specialties": [], "professional_titles": [], "counts_from": today, **values}
 
 
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
@@ -96,11 +97,19 @@ def member_problems(member, today):
     problem = id_number_problem(member.id_number, member.birth_date)
     if problem:
         problems["id_number"] = [problem]
-    for field in ("retired_on", "joined_party_on"):
+    for field in ("retired_on", "joined_party_on", "counts_from"):
         value = getattr(member, field)
         if value is not None and value < member.birth_date:
             problems[field] = ["不能早于出生日期 (before birth_date)"]
     return problems
+
+
+def counts_from_problem(values, today):
+    """Why the ``counts_from`` given (if any) cannot be: a member cannot count from a day to come."""
+    counts_from = values.get("counts_from")
+    if counts_from is not None and counts_from > today:
+        return {"counts_from": ["入册日期不能晚于今天 (counts_from is in the future)"]}
+    return {}
 
 
 # -- history: which member fields a change records ------------------------------

@@ -18,7 +18,7 @@ from eventlet import tpool
 
 from members import excel
 from members.domain.imports import cancel_problem, import_progress, repeated_row_problem
-from members.domain.roster import community_for, member_problems, with_member_defaults
+from members.domain.roster import community_for, counts_from_problem, member_problems, with_member_defaults
 from members.handlers.roster import (
     SENSITIVE_FIELDS, emit_transferred, history_snapshot, index_specialties, masked_member, member_facts,
     member_query, record_changes, record_creation, where,
@@ -203,8 +203,8 @@ def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of, today):
             first_row_of[id_number] = number
             member = existing.get(id_number)
             if member is None:
-                member = Member(**with_member_defaults(values_in))
-                problems = _cross_field_problems(member, today)
+                member = Member(**with_member_defaults(values_in, today))
+                problems = _cross_field_problems(member, today, values_in)
                 if not problems:
                     new_members.append(member)
                 else:
@@ -214,7 +214,7 @@ def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of, today):
                 for field, value in values_in.items():
                     setattr(member, field, value)
                 member.community = community_for(member.org_relation, member.community)
-                problems = _cross_field_problems(member, today)
+                problems = _cross_field_problems(member, today, values_in)
                 if problems:
                     session.expire(member)  # nothing of a refused row is kept
                     first_row_of.pop(id_number)
@@ -256,8 +256,9 @@ def _write_effects(tx, new_members, updates, started_by, today):
             emit_transferred(tx, member, before, today)
 
 
-def _cross_field_problems(member, today):
-    return {excel.heading_of(field): reasons for field, reasons in member_problems(member, today).items()}
+def _cross_field_problems(member, today, values=None):
+    problems = {**member_problems(member, today), **counts_from_problem(values or {}, today)}
+    return {excel.heading_of(field): reasons for field, reasons in problems.items()}
 
 
 def list_import_errors(session, job_id, filters=None, page=1, page_size=20):

@@ -5,8 +5,8 @@ import sqlalchemy as sa
 
 from members.domain.dates import future_date_problem
 from members.domain.roster import (
-    after_transfer, changed_fields, community_for, member_problems, patch_transfer_target, transfer_problem,
-    with_member_defaults,
+    after_transfer, changed_fields, community_for, counts_from_problem, member_problems, patch_transfer_target,
+    transfer_problem, with_member_defaults,
 )
 from members.models import Branch, Member, MemberChange, MemberSpecialty, Transfer
 from members.schemas import MemberChangeOut, MemberFilters, MemberIn, MemberOut, NoFilters, TransferIn, TransferOut
@@ -31,6 +31,7 @@ def member_facts(member):
         "lives_alone": member.lives_alone, "children_away": member.children_away,
         "mobility_limited": member.mobility_limited, "org_relation": member.org_relation,
         "pension_monthly": member.pension_monthly, "specialties": list(member.specialties or []),
+        "counts_from": member.counts_from,
     }
 
 
@@ -88,8 +89,8 @@ def refuse_future_date(day, today):
 
 # -- members ------------------------------------------------------------------
 
-def _check_member(session, member, today, exclude_id=None):
-    problems = member_problems(member, today)
+def _check_member(session, member, today, exclude_id=None, values=None):
+    problems = {**member_problems(member, today), **counts_from_problem(values or {}, today)}
     if problems:
         raise InvalidInput("输入有误 (invalid input)", problems)
     if session.get(Branch, member.branch_id) is None:
@@ -114,8 +115,8 @@ def index_specialties(session, member):
 def create_member(tx, data, actor=None, *, today, access=SYSTEM):
     values = load(MemberIn(), data)
     access.check_write(values["branch_id"])
-    member = Member(**with_member_defaults(values))
-    _check_member(tx.session, member, today)
+    member = Member(**with_member_defaults(values, today))
+    _check_member(tx.session, member, today, values=values)
     tx.session.add(member)
     tx.session.flush()
     index_specialties(tx.session, member)
@@ -133,7 +134,7 @@ def update_member(tx, member_id, data, actor=None, *, today, access=SYSTEM):
     for field, value in values.items():
         setattr(member, field, value)
     member.community = community_for(member.org_relation, member.community)
-    _check_member(tx.session, member, today, exclude_id=member.id)
+    _check_member(tx.session, member, today, exclude_id=member.id, values=values)
     tx.session.flush()
     if "specialties" in values:
         index_specialties(tx.session, member)

@@ -36,8 +36,10 @@ def test_a_patch_is_a_transfer_when_it_moves_the_member():
 
 def test_a_member_of_the_unit_has_no_community_and_defaults_fill_a_new_record():
     assert community_for("unit", "北山社区") is None and community_for("community", "北山社区") == "北山社区"
-    filled = with_member_defaults({"name": "x", "hardship": True})
+    filled = with_member_defaults({"name": "x", "hardship": True}, dt.date(2026, 3, 1))
     assert filled["hardship"] is True and filled["status"] == "active" and filled["specialties"] == []
+    assert filled["counts_from"] == dt.date(2026, 3, 1)
+    assert with_member_defaults({"counts_from": dt.date(2019, 1, 1)}, dt.date(2026, 3, 1))["counts_from"] == dt.date(2019, 1, 1)
 
 
 def test_committee_seats_go_to_active_members_of_the_branch():

@@ -11,13 +11,14 @@ import zipfile
 import eventlet
 
 import pytest
+import sqlalchemy as sa
 from eventlet import tpool
 from openpyxl import Workbook, load_workbook
 
 from members import excel, workbook_limits
 from members.handlers import committees, imports, roster
 from members.domain.roster import id_number_for
-from members.models import Base, ImportJob
+from members.models import Base, ImportJob, Member
 from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store
@@ -419,3 +420,16 @@ def test_reading_a_workbook_in_a_thread_leaves_the_hub_answering():
     # read on the hub, the ticker could not run until the read was over; how often it ran is a
     # matter of speed (bench/import_ping.py measures it), that it ran at all is not
     assert any(started < t < started + took for t in ticks), (took, ticks)
+
+
+def test_the_import_takes_the_day_a_member_counts_from_and_refuses_a_day_to_come(store):
+    job = run(store, workbook([
+        row("张建国", **{"入册日期": dt.date(2018, 5, 1)}),
+        row("李秀英", id_number=id_number_for(dt.date(1947, 2, 2), 2), born=dt.date(1947, 2, 2)),
+        row("王五", id_number=id_number_for(dt.date(1940, 2, 2), 3), born=dt.date(1940, 2, 2),
+            **{"入册日期": dt.date(2099, 1, 1)}),
+    ]))
+    assert (job["created"], job["rejected"]) == (2, 1)
+    with store.read() as session:
+        rows = dict(session.execute(sa.select(Member.name, Member.counts_from)).all())
+    assert rows == {"张建国": dt.date(2018, 5, 1), "李秀英": CLOCK.today()}

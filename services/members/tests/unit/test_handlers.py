@@ -25,7 +25,7 @@ def member_data(branch, **overrides):
 
 def create(store, data):
     with store.transaction() as tx:
-        return roster.create_member(tx, data, today=dt.date(2026, 12, 1))
+        return roster.create_member(tx, data, today=TODAY)
 
 
 def record(store, member_id, data, request_id="req-1"):
@@ -209,3 +209,23 @@ def test_a_birth_date_in_the_future_or_before_1900_is_refused(store, branch, bor
         create(store, member_data(branch, birth_date=born.isoformat(), id_number=id_number_for(born, 3)))
     assert error.value.fields["birth_date"] in (["出生日期不能晚于今天 (birth_date is in the future)"],
                                                ["出生日期不能早于1900年 (birth_date is before 1900)"])
+
+
+# -- go-live: the day a member counts from ------------------------------------------
+
+def test_a_member_counts_from_the_day_given_or_the_day_registered_and_others_hear_of_it(store, branch):
+    before_the_system = create(store, member_data(branch, counts_from="2019-01-01"))
+    typed_today = create(store, member_data(branch, id_number=id_number_for(dt.date(1942, 3, 15), 2)))
+    assert (before_the_system["counts_from"], typed_today["counts_from"]) == ("2019-01-01", TODAY.isoformat())
+    registered = [e.data for e in emitted_events(store) if e.event_type == "member_registered"]
+    assert [d["counts_from"] for d in registered] == [dt.date(2019, 1, 1), TODAY]
+    with store.transaction() as tx:  # a correction is an update others hear of
+        roster.update_member(tx, typed_today["id"], {"counts_from": "2020-07-01"}, today=TODAY)
+    assert emitted_events(store)[-1].data["counts_from"] == dt.date(2020, 7, 1)
+
+
+@pytest.mark.parametrize("day, reason", [("2027-01-01", "晚于今天"), ("1941-01-01", "出生日期")])
+def test_a_member_cannot_count_from_a_day_to_come_or_before_birth(store, branch, day, reason):
+    with pytest.raises(InvalidInput) as refused:
+        create(store, member_data(branch, counts_from=day))
+    assert reason in refused.value.fields["counts_from"][0]
