@@ -7,7 +7,7 @@ import decimal
 import re
 
 import sqlalchemy as sa
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from wuji_infra.errors import InvalidInput
 
@@ -137,6 +137,21 @@ def Id(**kwargs):
     """A field holding the id of a row: a whole number from 1 to MAX_ID."""
     kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ID, error="应为正整数编号 (a positive id)"))
     return fields.Integer(**kwargs)
+
+
+class ReportQuery(Schema):
+    """What the gateway asks every service for the yearly report and the scorecard: the year,
+    the day it is counted at (its last day, or today), and for the scorecard the branches
+    (None: every branch the caller sees)."""
+    year = fields.Integer(required=True, strict=True, error_messages={"required": "必填 (required)"},
+                          validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))
+    as_of = fields.Date(required=True, error_messages={"required": "必填 (required)"})
+    branch_ids = fields.List(Id(), allow_none=True, load_default=None)
+
+    @validates_schema
+    def _as_of_in_the_year(self, data, **kwargs):
+        if "year" in data and "as_of" in data and data["as_of"].year != data["year"]:
+            raise ValidationError("统计日期应在该年度内 (as_of is within the year)", "as_of")
 
 
 MAX_PAGE = 1_000_000  # far beyond any list here; a larger offset would overflow the database's integers

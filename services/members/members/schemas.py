@@ -367,3 +367,4 @@ class ImportErrorOut(Schema):
     row = fields.Integer()
     column = fields.String()
     reason = fields.String()
+

@@ -146,6 +146,18 @@ class MembersService(ServiceBase):
         with self.db.read() as session:
             return figures.headline_figures(session, query, today=self.clock.today(), access=self.caller)
 
+    @rpc(expected_exceptions=EXPECTED)
+    def annual_figures(self, query):
+        """The roster's part of the yearly report: ``{"year", "as_of"}``."""
+        with self.db.read() as session:
+            return figures.annual_figures(session, query, access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def scorecard_items(self, query):
+        """The committee's items of the scorecard: ``{"year", "as_of", "branch_ids"}``."""
+        with self.db.read() as session:
+            return figures.scorecard_items(session, query, access=self.caller)
+
     # -- Excel in and out ----------------------------------------------------------------
 
     @timer(interval=IMPORT_POLL_SECONDS)

@@ -86,3 +86,53 @@ def term_reminder_due(ends_on, today):
     if today >= add_months(ends_on, -6):
         return "branch_term_expiring", "6_months"
     return None
+
+
+# -- the scorecard's items of the committee (支部工作条例) ------------------------------
+
+ROLE_TITLES = {"secretary": "书记", "deputy_secretary": "副书记", "organization": "组织委员",
+               "propaganda": "宣传委员", "discipline": "纪检委员", "member": "委员"}
+FULL_COMMITTEE_FROM = 7      # a branch of 7 or more members elects a committee
+COMMITTEE_SIZE = (3, 5)      # of 3 to 5
+VACANCY_MONTHS = 3           # a vacant seat is filled within 3 months
+
+
+def term_on(terms, day):
+    """The term running on ``day`` (started by then, not yet ended), or None; ``terms`` by start."""
+    running = [term for term in terms if term.starts_on <= day <= term.ends_on]
+    return running[-1] if running else None
+
+
+def committee_gaps(term, seats, members_on_roster, day):
+    """What the committee running on ``day`` lacks, as texts. ``seats``: ``[(role, name, left_on)]``
+    (left_on: the day the holder died or left, None while serving)."""
+    if term is None:
+        return ["无现任支部班子"]
+    serving = [(role, name) for role, name, left_on in seats if left_on is None or left_on > day]
+    gaps = []
+    if not any(role == "secretary" for role, _ in serving):
+        gaps.append("书记空缺")
+    low, high = COMMITTEE_SIZE
+    if members_on_roster >= FULL_COMMITTEE_FROM and not low <= len(serving) <= high:
+        gaps.append(f"支部有 {members_on_roster} 名党员，班子现有 {len(serving)} 人（应 {low}–{high} 人）")
+    return gaps
+
+
+def overdue_gap(terms, day):
+    """Why the branch's term is overdue on ``day`` (换届逾期), or None. ``terms`` by start."""
+    started = [term for term in terms if term.starts_on <= day]
+    if not started:
+        return "尚未选举产生支部班子"
+    latest = started[-1]
+    if day <= latest.ends_on:
+        return None
+    return f"第{len(started)}届任期已于{latest.ends_on.isoformat()}届满，逾期 {(day - latest.ends_on).days} 天未换届"
+
+
+def vacancy_gaps(term, seats, day):
+    """The seats of the running term vacant for more than three months on ``day``."""
+    if term is None:
+        return []
+    return [f"{ROLE_TITLES.get(role, role)}（原{name}，{left_on.isoformat()}起）空缺超过{VACANCY_MONTHS}个月"
+            for role, name, left_on in seats
+            if left_on is not None and left_on <= day and add_months(left_on, VACANCY_MONTHS) < day]

@@ -1,13 +1,19 @@
-"""The roster's headline figures for the yearly report."""
+"""The roster's figures: the headline figures, its part of the yearly report, and the
+committee's items of the scorecard."""
+import datetime as dt
+
 import sqlalchemy as sa
 
+from members.domain import census
+from members.domain.committees import committee_gaps, overdue_gap, term_on, vacancy_gaps
 from members.domain.honors import HONOR_LEVELS
 from members.domain.roster import average_age
 from members.handlers.roster import in_branches, of_members_in_branches
-from members.models import Branch, Engagement, Honor, Member, Term
+from members.models import Branch, CommitteeSeat, Engagement, HealthEvent, Honor, Member, Term, Transfer
 from members.schemas import FiguresIn, FiguresOut
 from wuji_infra.access import SYSTEM
-from wuji_infra.validation import load
+from wuji_infra.types import office_date
+from wuji_infra.validation import ReportQuery, load
 
 
 def headline_figures(session, query=None, *, today, access=SYSTEM):
@@ -48,3 +54,125 @@ def headline_figures(session, query=None, *, today, access=SYSTEM):
         "honors_by_level": {level: honors.get(level, 0) for level in HONOR_LEVELS},
         "members_engaged": engaged, "engagements": engagements,
     })
+
+
+# -- the yearly report and the scorecard --------------------------------------------
+
+HONOR_RANK = {level: rank for rank, level in enumerate(HONOR_LEVELS)}
+
+
+def _leaving(session):
+    """``{member_id: (day left, "deceased" or "transferred_out")}`` of the members no longer on the
+    roster: the day of death, or of the transfer out; for a status set by hand without either,
+    the day the record was last changed."""
+    deaths = dict(session.execute(sa.select(HealthEvent.member_id, sa.func.min(HealthEvent.date))
+                                  .where(HealthEvent.kind == "deceased").group_by(HealthEvent.member_id)).all())
+    outs = dict(session.execute(sa.select(Transfer.member_id, sa.func.min(Transfer.date))
+                                .where(Transfer.target == "out").group_by(Transfer.member_id)).all())
+    gone = session.execute(sa.select(Member.id, Member.status, Member.updated_at).where(Member.status != "active"))
+    leaving = {}
+    for member_id, status, updated_at in gone:
+        day = deaths.get(member_id) if status == "deceased" else outs.get(member_id)
+        leaving[member_id] = (day or office_date(updated_at), status)
+    return leaving
+
+
+def _lives(session, access, asked, leaving):
+    """Every member of the branches asked (that ``access`` sees), as census.Life."""
+    moves = {}
+    for member_id, day, before in session.execute(
+            sa.select(Transfer.member_id, Transfer.date, Transfer.from_org_relation)
+            .where(Transfer.target.in_(("unit", "community"))).order_by(Transfer.date, Transfer.id)):
+        moves.setdefault(member_id, []).append((day, before))
+    rows = session.execute(in_branches(sa.select(
+        Member.id, Member.branch_id, Member.name, Member.birth_date, Member.gender, Member.retirement_kind,
+        Member.org_relation, Member.counts_from), Member.branch_id, access, asked))
+    return [census.Life(*row, *leaving.get(row[0], (None, None)), tuple(moves.get(row[0], ()))) for row in rows]
+
+
+def _branches(session, access, asked):
+    return session.execute(in_branches(sa.select(Branch.id, Branch.name, Branch.unit).order_by(Branch.id),
+                                       Branch.id, access, asked)).all()
+
+
+def _terms(session, branch_ids):
+    terms = {}
+    for term in session.scalars(sa.select(Term).where(Term.branch_id.in_(branch_ids)).order_by(Term.starts_on)):
+        terms.setdefault(term.branch_id, []).append(term)
+    return terms
+
+
+def annual_figures(session, query, *, access=SYSTEM):
+    """The roster's part of the yearly report, over the caller's branches: the members on the
+    roster at ``as_of``, branches and committees, the year's honorees and the statistics sheet."""
+    chosen = load(ReportQuery(), query or {})
+    year, day = chosen["year"], chosen["as_of"]
+    lives = _lives(session, access, None, _leaving(session))
+    on = [life for life in lives if census.on_roster(life, day)]
+    branches = _branches(session, access, None)
+    terms = _terms(session, [branch.id for branch in branches])
+    by_branch = {}
+    for life in lives:
+        by_branch.setdefault(life.branch_id, []).append(life)
+    totals = census.counts(on, day)
+    average = average_age([life.birth_date for life in on], day)
+    honorees = session.execute(of_members_in_branches(
+        sa.select(Honor.member_id, Member.name, Honor.title, Honor.level, Honor.year)
+        .join(Member, Member.id == Honor.member_id).where(Honor.year == year), Honor.member_id, access)).all()
+    return {
+        "members_total": totals["total"],
+        "in_communities": totals["community"],
+        "in_unit": totals["unit"],
+        "average_age": None if average is None else float(average),
+        "branches": len({life.branch_id for life in on}),
+        "committees": sum(1 for branch in branches if term_on(terms.get(branch.id, []), day)),
+        "honorees": [{"member_id": m, "name": name, "title": title, "level": level, "year": y}
+                     for m, name, title, level, y in sorted(honorees, key=lambda h: (HONOR_RANK.get(h[3], 9), h[1]))],
+        "branch_list": [{"branch_id": branch.id, "name": branch.name, "unit": branch.unit,
+                         "members_total": census.counts(by_branch.get(branch.id, []), day)["total"]}
+                        for branch in branches],
+        "census": {
+            "rows": [{"branch_id": branch.id, "name": branch.name, **census.counts(by_branch.get(branch.id, []), day)}
+                     for branch in branches],
+            "totals": totals,
+            "last_year": census.counts(lives, dt.date(year - 1, 12, 31)),
+            "changes": census.changes(lives, year, day),
+        },
+    }
+
+
+def scorecard_items(session, query, *, access=SYSTEM):
+    """The committee's items of the scorecard for each branch asked (that the caller sees):
+    complete, its term not overdue, no seat vacant for more than three months."""
+    chosen = load(ReportQuery(), query or {})
+    day = chosen["as_of"]
+    branches = _branches(session, access, chosen["branch_ids"])
+    leaving = _leaving(session)
+    on_roster = {}
+    for life in _lives(session, access, chosen["branch_ids"], leaving):
+        if census.on_roster(life, day):
+            on_roster[life.branch_id] = on_roster.get(life.branch_id, 0) + 1
+    terms = _terms(session, [branch.id for branch in branches])
+    running = {branch.id: term_on(terms.get(branch.id, []), day) for branch in branches}
+    seats = {}
+    for term_id, role, member_id, name in session.execute(
+            sa.select(CommitteeSeat.term_id, CommitteeSeat.role, CommitteeSeat.member_id, Member.name)
+            .join(Member, Member.id == CommitteeSeat.member_id)
+            .where(CommitteeSeat.term_id.in_([term.id for term in running.values() if term is not None]))):
+        seats.setdefault(term_id, []).append((role, name, leaving.get(member_id, (None,))[0]))
+    answer = []
+    for branch in branches:
+        term = running[branch.id]
+        held = seats.get(term.id, []) if term is not None else []
+        overdue = overdue_gap(terms.get(branch.id, []), day)
+        answer.append({"branch_id": branch.id, "name": branch.name, "items": [
+            item("committee_complete", committee_gaps(term, held, on_roster.get(branch.id, 0), day)),
+            item("term_current", [overdue] if overdue else []),
+            item("seat_vacancy", vacancy_gaps(term, held, day)),
+        ]})
+    return {"branches": answer}
+
+
+def item(key, missing):
+    """A scorecard item as every service answers it: met when nothing is missing."""
+    return {"key": key, "met": not missing, "missing": missing, "misses": len(missing)}
