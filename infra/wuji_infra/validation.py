@@ -139,6 +139,12 @@ def Id(**kwargs):
     return fields.Integer(**kwargs)
 
 
+def period_problem(data, from_key, to_key):
+    """In a schema's validates_schema: a period whose start is after its end is refused on ``to_key``."""
+    if data.get(from_key) is not None and data.get(to_key) is not None and data[from_key] > data[to_key]:
+        raise ValidationError(f"{to_key} 不能早于 {from_key} (the period ends before it starts)", to_key)
+
+
 class ReportQuery(Schema):
     """What the gateway asks every service for the yearly report and the scorecard: the year,
     the day it is counted at (its last day, or today), and for the scorecard the branches

@@ -60,6 +60,8 @@ class VisitRecord(Base):
     # funding's expense_refused for "visit:<task_id>": the money was not booked
     expense_refused_reason: Mapped[str | None] = mapped_column(sa.Text)
     expense_refused_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # funding's expense once booked (at once, or later by staff after a refusal)
+    expense_id: Mapped[int | None] = mapped_column()
 
     task: Mapped[VisitTask] = relationship(back_populates="record")
 
@@ -74,6 +76,8 @@ class MemberFact(MemberFactsColumns, Base):
     lives_alone: Mapped[bool] = mapped_column(sa.Boolean)
     children_away: Mapped[bool] = mapped_column(sa.Boolean)
     mobility_limited: Mapped[bool] = mapped_column(sa.Boolean)
+    # the day the member counts from (members' counts_from); None: heard of before it was kept
+    registered_on: Mapped[dt.date | None] = mapped_column(sa.Date)
 
 
 class Visitor(Base):

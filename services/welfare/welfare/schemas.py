@@ -1,9 +1,9 @@
 """marshmallow schemas at the welfare service's boundary: what comes in, what goes out."""
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from welfare.domain import festivals, help_cases, pairings, tasks
 from wuji_infra import access
-from wuji_infra.validation import Id, Money
+from wuji_infra.validation import Id, Money, period_problem
 
 _REQUIRED = {"required": "必填 (required)"}
 
@@ -36,10 +36,21 @@ class VisitRecordOut(Schema):
         "type": "object", "nullable": True,
         "properties": {"reason": {"type": "string"}, "at": {"type": "string", "format": "date-time"}}})
 
+    # none (no money given), pending (not yet heard from funding), booked, or refused
+    expense_status = fields.Method("_expense_status", metadata={
+        "type": "string", "enum": ["none", "pending", "booked", "refused"]})
+
     def _refused(self, record):
         if record.expense_refused_reason is None:
             return None
         return {"reason": record.expense_refused_reason, "at": record.expense_refused_at.isoformat()}
+
+    def _expense_status(self, record):
+        if record.expense_id is not None:
+            return "booked"
+        if record.expense_refused_reason is not None:
+            return "refused"
+        return "none" if record.cash + record.goods_value == 0 else "pending"
 
 
 class VisitTaskOut(Schema):
@@ -71,6 +82,12 @@ class VisitTaskFilters(Schema):
     overdue = fields.Boolean()
     due_after = fields.Date()
     due_before = fields.Date()
+    visited_from = fields.Date(metadata={"description": "done tasks visited on or after this day"})
+    visited_to = fields.Date(metadata={"description": "done tasks visited on or before this day"})
+
+    @validates_schema
+    def _visited_period(self, data, **kwargs):
+        period_problem(data, "visited_from", "visited_to")
 
 
 class VisitCompletionIn(Schema):
@@ -223,6 +240,12 @@ class HelpCaseFilters(Schema):
     assignee = fields.String(validate=validate.Length(min=1, max=100))
     opened_after = fields.Date()
     opened_before = fields.Date()
+    closed_from = fields.Date(metadata={"description": "closed on or after this day"})
+    closed_to = fields.Date(metadata={"description": "closed on or before this day"})
+
+    @validates_schema
+    def _closed_period(self, data, **kwargs):
+        period_problem(data, "closed_from", "closed_to")
 
 
 class NoteIn(Schema):

@@ -3,7 +3,7 @@ from wuji_infra.rpc import rpc
 from nameko.timer import timer
 
 from welfare.handlers import daily as daily_work
-from welfare.handlers import festivals, help_cases, member_facts, pairings, tasks
+from welfare.handlers import festivals, figures, help_cases, member_facts, pairings, tasks
 from wuji_infra.errors import EXPECTED
 from wuji_infra.handlers import event_handler
 from wuji_infra.service import ServiceBase, Setting
@@ -52,6 +52,10 @@ class WelfareService(ServiceBase):
     @event_handler("funding", "expense_refused")
     def on_expense_refused(self, tx, event):
         tasks.record_expense_refused(tx, event.data, event.occurred_at)
+
+    @event_handler("funding", "expense_booked")
+    def on_expense_booked(self, tx, event):
+        tasks.record_expense_booked(tx, event.data)
 
     # -- the daily timer --------------------------------------------------------
 
@@ -179,3 +183,17 @@ class WelfareService(ServiceBase):
     def run_festival_batch(self, data, actor=None):
         with self.db.transaction() as tx:
             return festivals.run_festival_batch(tx, data, actor, today=self.clock.today(), now=self.clock.now())
+
+    # -- the yearly report and the scorecard ------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def annual_figures(self, query):
+        """Care's part of the yearly report: ``{"year", "as_of"}``."""
+        with self.db.read() as session:
+            return figures.annual_figures(session, query, access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def scorecard_items(self, query):
+        """Care's items of the scorecard: ``{"year", "as_of", "branch_ids"}``."""
+        with self.db.read() as session:
+            return figures.scorecard_items(session, query, access=self.caller)

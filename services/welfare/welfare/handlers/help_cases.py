@@ -61,6 +61,7 @@ def list_help_cases(session, filters=None, page=1, page_size=20, *, access=acces
         query = query.where(in_scope)
     query = where_chosen(query, HelpCase, chosen, equal=("member_id", "status", "assignee"),
                          period=(HelpCase.opened_on, "opened_after", "opened_before"))
+    query = where_chosen(query, HelpCase, chosen, period=(HelpCase.closed_on, "closed_from", "closed_to"))
     return page_of(session, query, HelpCaseOut().dump, page, page_size)
 
 

@@ -190,6 +190,10 @@ def list_visit_tasks(session, filters=None, page=1, page_size=20, *, today, acce
         query = query.where(VisitTask.due_date >= chosen["due_after"])
     if "due_before" in chosen:
         query = query.where(VisitTask.due_date <= chosen["due_before"])
+    if "visited_from" in chosen or "visited_to" in chosen:  # by the day of the visit, as the report counts
+        visited = where_chosen(sa.select(VisitRecord.task_id), VisitRecord, chosen,
+                               period=(VisitRecord.visited_on, "visited_from", "visited_to"))
+        query = query.where(VisitTask.status == "done", VisitTask.id.in_(visited))
     return page_of(session, query, lambda task: dump_task(task, today), page, page_size)
 
 
@@ -243,6 +247,21 @@ def complete_visit_task(tx, task_id, data, actor=None, *, today, access=access.S
     return dump_task(task, today)
 
 
+def record_expense_booked(tx, data):
+    """On expense_booked with reference "visit:<task_id>" (at once, or later by staff after a
+    refusal): the visit shows its cash and goods were booked. Other references are not ours."""
+    task_id = rules.expense_reference_task(data.get("reference"))
+    if task_id is None:
+        return False
+    record = tx.session.get(VisitRecord, task_id, with_for_update=True)
+    if record is None:
+        log.warning("expense_booked for %s: no such visit", data.get("reference"))
+        return False
+    record.expense_id = data["expense_id"]
+    record.expense_refused_reason = record.expense_refused_at = None
+    return True
+
+
 def record_expense_refused(tx, data, refused_at):
     """On expense_refused with reference "visit:<task_id>": the visit shows that
     funding did not book its cash and goods. Other references are not ours."""
@@ -252,6 +271,8 @@ def record_expense_refused(tx, data, refused_at):
     record = tx.session.get(VisitRecord, task_id, with_for_update=True)
     if record is None:
         log.warning("expense_refused for %s: no such visit", data.get("reference"))
+        return False
+    if record.expense_id is not None:  # booked already: a late refusal of an earlier try changes nothing
         return False
     record.expense_refused_reason = data["reason"]
     record.expense_refused_at = refused_at

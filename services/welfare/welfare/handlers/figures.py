@@ -1,0 +1,117 @@
+"""Care's part of the yearly report (visits by the day they were made, help cases by the
+day they were closed) and its items of the scorecard."""
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from welfare.domain import standards
+from welfare.models import HelpCase, MemberFact, VisitRecord, VisitTask
+from wuji_infra.access import SYSTEM
+from wuji_infra.validation import ReportQuery, load
+
+ZERO = Decimal("0.00")
+
+
+def _in_branches(query, access, asked=None):
+    """``query`` of visit tasks kept to the branches asked that the caller sees."""
+    branches = access.scope_branches(asked)
+    return query if branches is None else query.where(VisitTask.branch_id.in_(branches))
+
+
+def annual_figures(session, query, *, access=SYSTEM):
+    """Visits with ``visited_on`` in the year up to ``as_of``, their cash and goods, the
+    members visited; help cases closed as solved in the year."""
+    chosen = load(ReportQuery(), query or {})
+    first, day = dt.date(chosen["year"], 1, 1), chosen["as_of"]
+    visits = _in_branches(
+        sa.select(VisitTask.cause, sa.func.count(), sa.func.count(sa.distinct(VisitTask.member_id)),
+                  sa.func.sum(VisitRecord.cash), sa.func.sum(VisitRecord.goods_value))
+        .join(VisitRecord, VisitRecord.task_id == VisitTask.id)
+        .where(VisitTask.status == "done", VisitRecord.visited_on.between(first, day))
+        .group_by(VisitTask.cause), access)
+    by_cause = session.execute(visits).all()
+    members_visited = session.scalar(_in_branches(
+        sa.select(sa.func.count(sa.distinct(VisitTask.member_id)))
+        .join(VisitRecord, VisitRecord.task_id == VisitTask.id)
+        .where(VisitTask.status == "done", VisitRecord.visited_on.between(first, day)), access))
+    solved = sa.select(sa.func.count()).select_from(HelpCase).where(
+        HelpCase.solved.is_(True), HelpCase.closed_on.between(first, day))
+    branches = access.scope_branches(None)
+    if branches is not None:
+        solved = solved.where(HelpCase.member_id.in_(
+            sa.select(MemberFact.member_id).where(MemberFact.branch_id.in_(branches))))
+    return {
+        "visits": sum(count for _, count, _, _, _ in by_cause),
+        "members_visited": members_visited,
+        "condolence_cash": _money(sum((cash or ZERO for _, _, _, cash, _ in by_cause), ZERO)),
+        "condolence_goods": _money(sum((goods or ZERO for _, _, _, _, goods in by_cause), ZERO)),
+        "help_cases_solved": session.scalar(solved),
+        "visits_by_cause": [{"cause": cause, "label": standards.CAUSE_LABELS.get(cause, cause), "visits": count,
+                             "members": members} for cause, count, members, _, _ in
+                            sorted(by_cause, key=lambda row: list(standards.CAUSE_LABELS).index(row[0])
+                                   if row[0] in standards.CAUSE_LABELS else 99)],
+    }
+
+
+def _money(amount):
+    return str(Decimal(amount).quantize(Decimal("0.01")))
+
+
+def scorecard_items(session, query, *, access=SYSTEM):
+    """Per branch: health-driven visits on time, festival batches covered, every member
+    visited twice in the year (judged in full at the year's end)."""
+    chosen = load(ReportQuery(), query or {})
+    year, day = chosen["year"], chosen["as_of"]
+    first = dt.date(year, 1, 1)
+    branches = access.scope_branches(chosen["branch_ids"])
+    names = dict(session.execute(sa.select(MemberFact.member_id, MemberFact.name)).all())
+    missing = {}  # (branch_id, key) -> [texts]
+
+    def add(branch_id, key, text):
+        if text:
+            missing.setdefault((branch_id, key), []).append(text)
+
+    tasks = _in_branches(
+        sa.select(VisitTask.branch_id, VisitTask.member_id, VisitTask.cause, VisitTask.due_date, VisitTask.cause_key,
+                  VisitRecord.visited_on)
+        .outerjoin(VisitRecord, VisitRecord.task_id == VisitTask.id)
+        .where(VisitTask.status != "cancelled", VisitTask.due_date.between(first, day),
+               VisitTask.cause.in_((*standards.TIMED_CAUSES, "festival")))
+        .order_by(VisitTask.due_date, VisitTask.id), access, chosen["branch_ids"])
+    unvisited = {}  # (branch_id, festival) -> [names]
+    for branch_id, member_id, cause, due_date, cause_key, visited_on in session.execute(tasks):
+        name = names.get(member_id, f"党员{member_id}")
+        if cause == "festival":
+            if visited_on is None or visited_on > day:
+                unvisited.setdefault((branch_id, standards.festival_of(cause_key)), []).append(name)
+        else:
+            add(branch_id, "visits_on_time", standards.lateness(name, cause, due_date, visited_on, day))
+    for (branch_id, festival), members in unvisited.items():
+        add(branch_id, "festival_visits", standards.festival_gap(festival, year, members))
+        missing[(branch_id, "festival_visits:misses")] = len(members)
+
+    counted = sa.select(VisitTask.member_id, sa.func.count()).join(VisitRecord, VisitRecord.task_id == VisitTask.id) \
+        .where(VisitTask.status == "done", VisitRecord.visited_on.between(first, day)).group_by(VisitTask.member_id)
+    visits = dict(session.execute(counted).all())
+    members = sa.select(MemberFact.member_id, MemberFact.branch_id, MemberFact.name).where(
+        MemberFact.status == "active", sa.or_(MemberFact.registered_on.is_(None), MemberFact.registered_on <= day)
+    ).order_by(MemberFact.member_id)
+    if branches is not None:
+        members = members.where(MemberFact.branch_id.in_(branches))
+    known = set()
+    for member_id, branch_id, name in session.execute(members):
+        known.add(branch_id)
+        if visits.get(member_id, 0) < standards.VISITS_A_YEAR:
+            add(branch_id, "visits_twice_yearly", standards.twice_a_year_gap(name, visits.get(member_id, 0)))
+
+    in_scope = set(branches) if branches is not None else known | {b for b, _ in missing if b is not None}
+    answer = []
+    for branch_id in sorted(b for b in in_scope if b is not None):
+        items = []
+        for key in ("visits_on_time", "festival_visits", "visits_twice_yearly"):
+            texts = missing.get((branch_id, key), [])
+            misses = missing.get((branch_id, f"{key}:misses"), len(texts))
+            items.append({"key": key, "met": not texts, "missing": texts, "misses": misses})
+        answer.append({"branch_id": branch_id, "items": items})
+    return {"branches": answer}
