@@ -12,6 +12,8 @@ import uuid
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from wuji_infra.validation import as_id
+
 ENVELOPE_VERSION = 1
 
 
@@ -123,6 +125,19 @@ class ExpenseBooked(Schema):
     # what the money paid for, e.g. "visit:12", "activity:5", "subsidy:3"; None when booked by hand
     reference = fields.String(allow_none=True, load_default=None)
     member_id = fields.Integer(allow_none=True, load_default=None)
+
+
+def expense_reference(kind, record_id):
+    """What an expense paid for, as funding's events say it: "visit:12", "activity:5"."""
+    return f"{kind}:{record_id}"
+
+
+def referenced_id(reference, kind):
+    """The record id in ``reference`` when it names a ``kind`` ("activity"), else None (not ours)."""
+    prefix, _, raw_id = (reference or "").partition(":")
+    if prefix != kind or not raw_id.isdigit():
+        return None
+    return as_id(raw_id)
 
 
 class ExpenseRefused(Schema):

@@ -18,6 +18,7 @@ from funding.schemas import (
 from wuji_infra.access import SYSTEM
 from wuji_infra.db import dialect_insert, get_or_404
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
+from wuji_infra.events import expense_reference
 from wuji_infra.validation import load, page_of, paging
 
 log = logging.getLogger(__name__)
@@ -329,7 +330,7 @@ def book_visit_expense(tx, data, *, now):
     if amount <= 0:
         return None
     return _book_for_cause(
-        tx, reference=f"visit:{data['task_id']}", year=data["visited_on"].year,
+        tx, reference=expense_reference("visit", data["task_id"]), year=data["visited_on"].year,
         category="visits_condolences", amount=amount, member_id=data["member_id"],
         description=f"走访慰问：慰问金 {data['cash']:.2f} 元，慰问品 {data['goods_value']:.2f} 元（走访任务 {data['task_id']}）",
         expense_date=data["visited_on"], now=now,
@@ -346,10 +347,10 @@ def book_activity_expense(tx, data, *, now):
         # activities sent a category outside the contract: say so, book nothing
         log.warning("activity %s: %s", data["activity_id"], reason)
         tx.emit("expense_refused", {"year": data["date"].year, "category": category, "amount": data["cost"],
-                                    "reason": reason, "reference": f"activity:{data['activity_id']}"})
+                                    "reason": reason, "reference": expense_reference("activity", data["activity_id"])})
         return None
     return _book_for_cause(
-        tx, reference=f"activity:{data['activity_id']}", year=data["date"].year, category=category,
+        tx, reference=expense_reference("activity", data["activity_id"]), year=data["date"].year, category=category,
         amount=data["cost"], member_id=None, expense_date=data["date"],
         description=f"组织活动：{data['kind']}（活动 {data['activity_id']}，{data['participants']} 人参加）", now=now,
     )

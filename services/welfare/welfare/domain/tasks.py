@@ -8,7 +8,7 @@ message that brought it, so a rule never makes the same task twice for one cause
 import dataclasses
 import datetime as dt
 
-from wuji_infra.validation import as_id
+from wuji_infra.events import referenced_id
 
 # causes of a visit task (birthdays: domain/daily.py, festival batches: domain/festivals.py)
 CAUSES = ("hospitalized", "discharged", "serious_illness", "deceased", "birthday", "festival")
@@ -126,7 +126,4 @@ def default_visit_kind(cause):
 
 def expense_reference_task(reference):
     """The task id of a funding reference "visit:<task_id>", or None for another one (not ours)."""
-    prefix, _, raw_id = (reference or "").partition(":")
-    if prefix != "visit" or not raw_id.isdigit():
-        return None
-    return as_id(raw_id)
+    return referenced_id(reference, "visit")
