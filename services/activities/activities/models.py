@@ -103,6 +103,11 @@ class Activity(Base):
     volunteer_hours: Mapped[Decimal] = mapped_column(sa.Numeric(10, 1))
     cost: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
     expense_category: Mapped[str] = mapped_column(sa.String(30))
+    # what funding did with the cost (domain.activities.COST_STATUSES), as its events tell
+    cost_status: Mapped[str] = mapped_column(sa.String(10), default="none", server_default="pending", index=True)
+    expense_id: Mapped[int | None] = mapped_column()
+    cost_refused_reason: Mapped[str | None] = mapped_column(sa.Text)
+    cost_refused_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # the Idempotency-Key of the request that recorded it: a retried request never
     # records (and funding never books) the cost twice
     request_id: Mapped[str | None] = mapped_column(sa.String(64))

@@ -1,7 +1,7 @@
 """marshmallow schemas at the activities service's boundary: what comes in, what goes out."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from activities.domain.activities import ACTIVITY_KINDS, DEFAULT_EXPENSE_CATEGORY, EXPENSE_CATEGORIES
+from activities.domain.activities import ACTIVITY_KINDS, COST_STATUSES, DEFAULT_EXPENSE_CATEGORY, EXPENSE_CATEGORIES
 from activities.domain.bulletins import BULLETIN_ITEM_KINDS
 from activities.domain.contacts import CONTACT_CHANNELS, CONTACT_LEVELS
 from activities.domain.review_meetings import REVIEW_MEETING_KINDS
@@ -188,6 +188,12 @@ class ActivityOut(Schema):
     volunteer_hours = fields.Decimal(places=1, as_string=True)
     cost = fields.Decimal(places=2, as_string=True)
     expense_category = fields.String()
+    cost_status = fields.String(metadata={"enum": list(COST_STATUSES), "description":
+                                          "none, pending (funding not heard yet), booked, refused (book it again "
+                                          "at /funding/refused-expenses once there is money)"})
+    expense_id = fields.Integer(allow_none=True)
+    cost_refused_reason = fields.String(allow_none=True)
+    cost_refused_at = fields.AwareDateTime(allow_none=True)
     recorded_by = fields.String()
     created_at = fields.AwareDateTime()
 
@@ -195,6 +201,7 @@ class ActivityOut(Schema):
 class ActivityFilters(Schema):
     branch_id = Id()
     kind = fields.String(validate=_one_of(ACTIVITY_KINDS))
+    cost_status = fields.String(validate=_one_of(COST_STATUSES))
     date_from = fields.Date()
     date_to = fields.Date()
 

@@ -1,7 +1,9 @@
 """nameko entrypoints of the activities service: thin, each calls a handler."""
 from wuji_infra.rpc import rpc
 
-from activities.handlers import activities, bulletins, contacts, member_facts, review_meetings, statistics, study
+from activities.handlers import (
+    activities, bulletins, contacts, figures, member_facts, review_meetings, statistics, study,
+)
 from wuji_infra.errors import EXPECTED
 from wuji_infra.handlers import event_handler
 from wuji_infra.service import ServiceBase
@@ -27,6 +29,16 @@ class ActivitiesService(ServiceBase):
     @event_handler("members", "member_transferred")
     def on_member_transferred(self, tx, event):
         member_facts.apply_member_status(tx, event.data["member_id"], event.data["status"], event.occurred_at)
+
+    # -- what funding did with an activity's cost ----------------------------------
+
+    @event_handler("funding", "expense_booked")
+    def on_expense_booked(self, tx, event):
+        activities.record_cost_booked(tx, event.data)
+
+    @event_handler("funding", "expense_refused")
+    def on_expense_refused(self, tx, event):
+        activities.record_cost_refused(tx, event.data, event.occurred_at)
 
     # -- monthly study ---------------------------------------------------------
 
@@ -145,3 +157,17 @@ class ActivitiesService(ServiceBase):
     def statistics(self, query=None):
         with self.db.read() as session:
             return statistics.statistics(session, query, access=self.caller)
+
+    # -- the yearly report and the scorecard ------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def annual_figures(self, query):
+        """Activities' part of the yearly report: ``{"year", "as_of"}``."""
+        with self.db.read() as session:
+            return figures.annual_figures(session, query, access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def scorecard_items(self, query):
+        """Activities' items of the scorecard: ``{"year", "as_of", "branch_ids"}``."""
+        with self.db.read() as session:
+            return figures.scorecard_items(session, query, access=self.caller)

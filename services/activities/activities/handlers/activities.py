@@ -1,14 +1,19 @@
 """Branch activities (活动): recorded once per request, with the cost funding books."""
+import logging
+
 import sqlalchemy as sa
 
-from activities.domain.activities import cost_of
+from activities.domain.activities import cost_of, first_cost_status
 from activities.handlers.member_facts import check_members_writable, refuse_participants
 from activities.models import Activity
 from activities.schemas import ActivityFilters, ActivityIn, ActivityOut
 from activities.shared import already_done, filtered, flush_once, refuse_future, visible
 from wuji_infra.access import SYSTEM
 from wuji_infra.db import get_or_404
+from wuji_infra.events import referenced_id
 from wuji_infra.validation import load, page_of
+
+log = logging.getLogger(__name__)
 
 ACTIVITY = ("活动", "activity")
 
@@ -28,7 +33,7 @@ def record_activity(tx, data, actor=None, request_id=None, *, today, access=SYST
         branch_id=values["branch_id"], kind=values["kind"], date=values["date"], title=values["title"],
         place=values["place"], organizer=values["organizer"], participant_ids=values["participants"],
         volunteer_hours=hours, cost=cost, expense_category=values["expense_category"],
-        recorded_by=actor, request_id=request_id,
+        cost_status=first_cost_status(cost), recorded_by=actor, request_id=request_id,
     )
     tx.session.add(activity)
     flush_once(tx.session)
@@ -47,9 +52,41 @@ def get_activity(session, activity_id, *, access=SYSTEM):
 
 
 def list_activities(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
-    """Activities, latest first; filters ``branch_id``, ``kind``, ``date_from``, ``date_to``."""
+    """Activities, latest first; filters ``branch_id``, ``kind``, ``cost_status``, ``date_from``, ``date_to``."""
     chosen = load(ActivityFilters(), filters or {})
     query = sa.select(Activity).order_by(Activity.date.desc(), Activity.id.desc())
     query = visible(query, access.branch_clause(Activity.branch_id))
-    query = filtered(query, Activity, chosen, ("branch_id", "kind"), Activity.date)
+    query = filtered(query, Activity, chosen, ("branch_id", "kind", "cost_status"), Activity.date)
     return page_of(session, query, ActivityOut().dump, page, page_size)
+
+
+# -- what funding did with the cost --------------------------------------------------
+
+def _costed_activity(tx, data, event_type):
+    activity_id = referenced_id(data.get("reference"), "activity")
+    if activity_id is None:
+        return None
+    activity = tx.session.get(Activity, activity_id, with_for_update=True)
+    if activity is None:
+        log.warning("%s for %s: no such activity", event_type, data.get("reference"))
+    return activity
+
+
+def record_cost_booked(tx, data):
+    """expense_booked of "activity:<id>" (at once, or by staff after a refusal): the cost is booked."""
+    activity = _costed_activity(tx, data, "expense_booked")
+    if activity is None:
+        return False
+    activity.cost_status, activity.expense_id = "booked", data["expense_id"]
+    activity.cost_refused_reason = activity.cost_refused_at = None
+    return True
+
+
+def record_cost_refused(tx, data, refused_at):
+    """expense_refused of "activity:<id>": the cost shows refused with funding's reason; a refusal
+    arriving after the booking (of an earlier try) changes nothing."""
+    activity = _costed_activity(tx, data, "expense_refused")
+    if activity is None or activity.cost_status == "booked":
+        return False
+    activity.cost_status, activity.cost_refused_reason, activity.cost_refused_at = "refused", data["reason"], refused_at
+    return True

@@ -1,0 +1,157 @@
+"""Activities' part of the yearly report (reusing the yearly statistics) and its items of the
+scorecard: a study session every month, every member contacted in the last quarter, a
+bulletin every week. Each item is a small function ``(session, branch_ids, year, as_of)
+-> {branch_id: (missing texts, misses)}`` (ITEMS); a new item is one line there."""
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from activities.domain import bulletins as bulletin_rules
+from activities.domain import study as study_rules
+from activities.domain.activities import ACTIVITY_KINDS, ACTIVITY_LABELS, NO_COST
+from activities.domain.contacts import coverage_window
+from activities.handlers.member_facts import member_clause
+from activities.handlers.statistics import statistics
+from activities.models import Activity, Bulletin, Contact, MemberFact, ReviewMeeting, ReviewParticipant, StudySession
+from activities.shared import visible
+from wuji_infra.access import SYSTEM
+from wuji_infra.validation import ReportQuery, load
+
+
+def annual_figures(session, query, *, access=SYSTEM):
+    """Study, bulletins, contacts, review meetings, volunteer hours, activities by kind with
+    their cost booked and refused, the study sessions of every branch month by month."""
+    chosen = load(ReportQuery(), query or {})
+    year = chosen["year"]
+    figures = statistics(session, {"year": year}, access=access)
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    by_kind = {}
+    for kind, participants, cost, status in session.execute(visible(
+            sa.select(Activity.kind, Activity.participant_ids, Activity.cost, Activity.cost_status)
+            .where(Activity.date.between(first, last)), access.branch_clause(Activity.branch_id))):
+        row = by_kind.setdefault(kind, {"participants": 0, "cost_booked": NO_COST, "cost_refused": NO_COST})
+        row["participants"] += len(participants)
+        if status in ("booked", "refused"):
+            row[f"cost_{status}"] += cost
+    kinds = figures["activities"]["by_kind"]
+    return {
+        "study_sessions": figures["study_sessions"]["total"],
+        "bulletin_issues": figures["bulletins"]["issues"],
+        "bulletin_items": figures["bulletins"]["items"],
+        "contacts": figures["contacts"]["total"],
+        "review_meetings": figures["review_meetings"]["meetings"],
+        "experts_engaged": figures["review_meetings"]["members"],
+        "volunteer_hours": float(Decimal(figures["activities"]["volunteer_hours"])),
+        "activities_by_kind": [
+            {"kind": kind, "label": ACTIVITY_LABELS[kind], "count": kinds[kind]["count"],
+             "participants": by_kind[kind]["participants"],
+             "volunteer_hours": float(Decimal(kinds[kind]["volunteer_hours"])), "cost": kinds[kind]["cost"],
+             "cost_booked": _money(by_kind[kind]["cost_booked"]), "cost_refused": _money(by_kind[kind]["cost_refused"])}
+            for kind in ACTIVITY_KINDS if kind in by_kind],
+        "study_by_branch": [{"branch_id": row["branch_id"], "months": [row["months"][str(m)] for m in range(1, 13)],
+                             "total": row["sessions"]} for row in figures["study_sessions"]["by_branch"]],
+        "review_meeting_list": review_meeting_list(session, first, last, access),
+    }
+
+
+def _money(amount):
+    return str(Decimal(amount).quantize(Decimal("0.01")))
+
+
+def review_meeting_list(session, first, last, access):
+    """The year's review meetings with the names of their experts (a secretary: those of their
+    branches, and the meetings they took part in)."""
+    rows = session.execute(visible(
+        sa.select(ReviewMeeting.id, ReviewMeeting.date, ReviewMeeting.kind, ReviewMeeting.topic, MemberFact.name)
+        .join(ReviewParticipant, ReviewParticipant.meeting_id == ReviewMeeting.id)
+        .join(MemberFact, MemberFact.member_id == ReviewParticipant.member_id, isouter=True)
+        .where(ReviewMeeting.date.between(first, last))
+        .order_by(ReviewMeeting.date, ReviewMeeting.id, ReviewParticipant.member_id),
+        member_clause(access, ReviewParticipant.member_id)))
+    meetings = {}
+    for meeting_id, day, kind, topic, name in rows:
+        meeting = meetings.setdefault(meeting_id, {"id": meeting_id, "date": day.isoformat(), "kind": kind,
+                                                   "topic": topic, "experts": []})
+        meeting["experts"].append(name or "")
+    return list(meetings.values())
+
+
+# -- the scorecard ----------------------------------------------------------------
+
+def _due_by(as_of):
+    """The "today" of the compliance rules for a day counted at: a month or week ending on
+    ``as_of`` is due too."""
+    return as_of + dt.timedelta(days=1)
+
+
+def _first_members(session, branch_ids):
+    """Each branch's first day with a member counted (before it, nothing is due)."""
+    return dict(session.execute(sa.select(MemberFact.branch_id, sa.func.min(MemberFact.registered_on))
+                                .where(MemberFact.branch_id.in_(branch_ids)).group_by(MemberFact.branch_id)).all())
+
+
+def study_monthly(session, branch_ids, year, as_of):
+    held = {}
+    for branch_id, day in session.execute(sa.select(StudySession.branch_id, StudySession.date).where(
+            StudySession.branch_id.in_(branch_ids), StudySession.date.between(dt.date(year, 1, 1), as_of))):
+        held.setdefault(branch_id, set()).add(day.month)
+    first_members = _first_members(session, branch_ids)
+    missing = {}
+    for branch_id in branch_ids:
+        months = [month for month in range(1, 13) if study_rules.month_status(
+            year, month, month in held.get(branch_id, ()), first_members.get(branch_id), _due_by(as_of)) == "missing"]
+        missing[branch_id] = ([f"{year}年{'、'.join(f'{m}月' for m in months)}无集体学习"] if months else [],
+                              len(months))
+    return missing
+
+
+def contacts_quarterly(session, branch_ids, year, as_of):
+    first, last = coverage_window(as_of)
+    latest = dict(session.execute(sa.select(Contact.member_id, sa.func.max(Contact.date))
+                                  .where(Contact.branch_id.in_(branch_ids), Contact.date <= last)
+                                  .group_by(Contact.member_id)).all())
+    missing = {branch_id: [] for branch_id in branch_ids}
+    for member_id, branch_id, name in session.execute(
+            sa.select(MemberFact.member_id, MemberFact.branch_id, MemberFact.name)
+            .where(MemberFact.branch_id.in_(branch_ids), MemberFact.status == "active",
+                   MemberFact.registered_on <= as_of).order_by(MemberFact.member_id)):
+        seen = latest.get(member_id)
+        if seen is None:
+            missing[branch_id].append(f"{name} 从未联系")
+        elif seen < first:
+            missing[branch_id].append(f"{name} 近三个月未联系（最近一次 {seen.isoformat()}）")
+    return {branch_id: (texts, len(texts)) for branch_id, texts in missing.items()}
+
+
+def bulletin_weekly(session, branch_ids, year, as_of):
+    weeks = bulletin_rules.iso_weeks(year)
+    dates = {}
+    for branch_id, day in session.execute(sa.select(Bulletin.branch_id, Bulletin.date).where(
+            Bulletin.branch_id.in_(branch_ids), Bulletin.date.between(weeks[0][0], weeks[-1][1]))):
+        dates.setdefault(branch_id, []).append(day)
+    first_members = _first_members(session, branch_ids)
+    missing = {}
+    for branch_id in branch_ids:
+        gaps = bulletin_rules.weeks_without_issue(year, dates.get(branch_id, []), first_members.get(branch_id),
+                                                  _due_by(as_of))
+        missing[branch_id] = ([f"{year}年第{'、'.join(str(g['week']) for g in gaps)}周无学习园地"] if gaps else [],
+                              len(gaps))
+    return missing
+
+
+ITEMS = {"study_monthly": study_monthly, "contacts_quarterly": contacts_quarterly, "bulletin_weekly": bulletin_weekly}
+
+
+def scorecard_items(session, query, *, access=SYSTEM, items=ITEMS):
+    """Each item of ``items`` for each branch asked that the caller sees."""
+    chosen = load(ReportQuery(), query or {})
+    branch_ids = access.scope_branches(chosen["branch_ids"])
+    if branch_ids is None:
+        branch_ids = sorted(session.scalars(sa.select(MemberFact.branch_id).distinct()))
+    judged = {key: judge(session, list(branch_ids), chosen["year"], chosen["as_of"]) for key, judge in items.items()}
+    return {"branches": [
+        {"branch_id": branch_id, "items": [
+            {"key": key, "met": not found[branch_id][0], "missing": found[branch_id][0], "misses": found[branch_id][1]}
+            for key, found in judged.items()]}
+        for branch_id in branch_ids]}
