@@ -7,7 +7,7 @@ import decimal
 import re
 
 import sqlalchemy as sa
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate
 
 from wuji_infra.errors import InvalidInput
 
@@ -143,21 +143,6 @@ def period_problem(data, from_key, to_key):
     """In a schema's validates_schema: a period whose start is after its end is refused on ``to_key``."""
     if data.get(from_key) is not None and data.get(to_key) is not None and data[from_key] > data[to_key]:
         raise ValidationError(f"{to_key} 不能早于 {from_key} (the period ends before it starts)", to_key)
-
-
-class ReportQuery(Schema):
-    """What the gateway asks every service for the yearly report and the scorecard: the year,
-    the day it is counted at (its last day, or today), and for the scorecard the branches
-    (None: every branch the caller sees)."""
-    year = fields.Integer(required=True, strict=True, error_messages={"required": "必填 (required)"},
-                          validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))
-    as_of = fields.Date(required=True, error_messages={"required": "必填 (required)"})
-    branch_ids = fields.List(Id(), allow_none=True, load_default=None)
-
-    @validates_schema
-    def _as_of_in_the_year(self, data, **kwargs):
-        if "year" in data and "as_of" in data and data["as_of"].year != data["year"]:
-            raise ValidationError("统计日期应在该年度内 (as_of is within the year)", "as_of")
 
 
 MAX_PAGE = 1_000_000  # far beyond any list here; a larger offset would overflow the database's integers

@@ -4,17 +4,13 @@ from funding import schemas as fs
 from marshmallow import fields
 
 from gateway.auth import ADMIN, APPROVERS, BRANCH_WRITERS, OFFICE_READERS, READERS, STAFF
-from gateway.routes.table import Route, fetch, listing, view, write
+from gateway.routes.table import Route, act, fetch, listing, view, write
 from gateway.web import download
 from wuji_infra.errors import InvalidInput
 
 
 class StatementFormatQuery(fs.StatementQuery):
     format = fields.String(metadata={"enum": ["json", "xlsx"], "description": "json (default) or an .xlsx file"})
-
-
-def approve_subsidy(c):
-    return c.rpc(*c.ids, actor=c.actor)
 
 
 def get_statement(c):
@@ -34,7 +30,7 @@ ROUTES = [
     Route("GET", "/api/v1/subsidy-checks/<id:check_id>", READERS, "补助核查详情", rpc="funding.get_subsidy_check",
           call=fetch, answer=fs.SubsidyCheckOut, audit="subsidy check {check_id}"),
     Route("POST", "/api/v1/subsidy-checks/<id:check_id>/approve", APPROVERS, "批准补助",
-          rpc="funding.approve_subsidy", call=approve_subsidy, answer=fs.SubsidyCheckOut, audit_write=True),
+          rpc="funding.approve_subsidy", call=act, answer=fs.SubsidyCheckOut, audit_write=True),
     Route("POST", "/api/v1/subsidy-checks/<id:check_id>/reject", APPROVERS, "不予补助",
           rpc="funding.reject_subsidy", call=write, body=fs.RejectionIn, answer=fs.SubsidyCheckOut, audit_write=True),
     Route("POST", "/api/v1/funding/budgets", STAFF, "录入预算", rpc="funding.add_budget", call=write,
@@ -76,4 +72,8 @@ ROUTES = [
     Route("GET", "/api/v1/funding/statement", OFFICE_READERS, "年度经费报表 (format=xlsx 下载)",
           rpc=("funding.get_statement", "funding.get_statement_xlsx"), call=get_statement,
           query=StatementFormatQuery, answer=fs.StatementOut),
+    Route("GET", "/api/v1/funding/refused-expenses", OFFICE_READERS, "因经费不足未入账的支出",
+          rpc="funding.list_refused_expenses", call=listing, query=fs.RefusedFilters, answer=fs.RefusedExpenseOut),
+    Route("POST", "/api/v1/funding/refused-expenses/<id:refused_id>/book", STAFF, "补记未入账的支出",
+          rpc="funding.book_refused_expense", call=act, answer=fs.RefusedExpenseOut, audit_write=True),
 ]

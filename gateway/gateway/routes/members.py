@@ -4,7 +4,7 @@ from members import schemas as ms
 
 from gateway import schemas
 from gateway.auth import BRANCH_WRITERS, READERS, STAFF
-from gateway.routes.table import FILE_RPC_SECONDS, XLSX, Route, fetch, listing, view, write
+from gateway.routes.table import FILE_RPC_SECONDS, XLSX, Route, act, fetch, listing, view, write
 from gateway.web import download
 
 
@@ -14,10 +14,6 @@ def import_template(c):
 
 def start_import(c):
     return c.rpc(c.body, c.filters.get("filename"), actor=c.actor)
-
-
-def cancel_import(c):
-    return c.rpc(*c.ids, actor=c.actor)
 
 
 def import_errors_workbook(c):
@@ -68,7 +64,7 @@ ROUTES = [
     Route("GET", "/api/v1/members/imports/<id:job_id>", STAFF, "导入任务进度", rpc="members.get_import",
           call=fetch, answer=ms.ImportJobOut),
     Route("POST", "/api/v1/members/imports/<id:job_id>/cancel", STAFF, "取消导入任务 (已提交的行保留)",
-          rpc="members.cancel_import", call=cancel_import, answer=ms.ImportJobOut),
+          rpc="members.cancel_import", call=act, answer=ms.ImportJobOut),
     Route("GET", "/api/v1/members/imports/<id:job_id>/errors", STAFF, "导入错误行",
           rpc="members.list_import_errors", call=listing, answer=ms.ImportErrorOut),
     Route("GET", "/api/v1/members/imports/<id:job_id>/errors.xlsx", STAFF, "下载导入错误行",

@@ -161,6 +161,11 @@ def write(c):
     return c.rpc(*c.ids, c.body, actor=c.actor)
 
 
+def act(c):
+    """An action on one record that takes no body: ``verb_x(*ids, actor=)``."""
+    return c.rpc(*c.ids, actor=c.actor)
+
+
 def idempotent_write(c):
     """A write that keeps an idempotency key: ``verb_x(*ids, data, actor=, request_id=)``."""
     return c.rpc(*c.ids, c.body, actor=c.actor, request_id=c.request_id)

@@ -67,6 +67,7 @@ funding.get_statement(query) funding.get_statement_xlsx(query)
 members.annual_figures(query) activities.annual_figures(query) welfare.annual_figures(query)
 funding.annual_figures(query) members.scorecard_items(query) activities.scorecard_items(query)
 activities.organization_life_items(query) welfare.scorecard_items(query) funding.scorecard_items(query)
+funding.list_refused_expenses(filters, page, page_size) funding.book_refused_expense(refused_id, actor)
 """
 EXPECTED = {name: tuple(a.strip() for a in args.split(",") if a.strip())
             for name, args in re.findall(r"([\w.]+)\(([^)]*)\)", RPCS)}
@@ -80,7 +81,7 @@ def entrypoints():
 
 def test_the_table_calls_exactly_the_rpc_list():
     declared = {name for route in ROUTES for name in route.rpc}
-    assert len(EXPECTED) == 105
+    assert len(EXPECTED) == 107
     assert declared - PINGS == set(EXPECTED)
 
 
@@ -263,5 +264,6 @@ def test_filters_errors_and_pages_are_documented():
 
 def test_the_allowed_query_parameters_come_from_the_query_schema():
     route = next(r for r in ROUTES if r.key == "GET /api/v1/visit-tasks")
-    assert set(route.filters) == {"member_id", "assignee", "status", "cause", "overdue", "due_after", "due_before"}
+    assert set(route.filters) == {"member_id", "assignee", "status", "cause", "overdue", "due_after", "due_before",
+                                 "visited_from", "visited_to"}
     assert next(r for r in ROUTES if r.key == "GET /api/v1/branches/<id:branch_id>").filters == ()

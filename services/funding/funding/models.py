@@ -92,6 +92,27 @@ class Expense(Base):
     entries: Mapped[list[LedgerEntry]] = relationship(order_by=LedgerEntry.id, viewonly=True)
 
 
+class RefusedExpense(Base):
+    """The cost of a cause (an activity, a visit) that the allowed sources could not cover
+    when it came: kept, shown, and booked later by staff once the money is there."""
+    __tablename__ = "refused_expenses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    year: Mapped[int] = mapped_column(index=True)
+    category: Mapped[str] = mapped_column(sa.String(30))
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    description: Mapped[str] = mapped_column(sa.String(300), default="")
+    member_id: Mapped[int | None] = mapped_column(index=True)
+    expense_date: Mapped[dt.date] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    refused_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
+    status: Mapped[str] = mapped_column(sa.String(10), default="refused", index=True)  # refused, booked
+    expense_id: Mapped[int | None] = mapped_column(sa.ForeignKey("expenses.id"))
+    booked_by: Mapped[str | None] = mapped_column(sa.String(100))
+    booked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
 class SourceBalance(Base):
     """The running totals of one source in one year, kept with every ledger entry.
 

@@ -131,6 +131,30 @@ class BalancesQuery(Schema):
     year = fields.Integer(required=True, **_YEAR)
 
 
+class RefusedExpenseOut(Schema):
+    """An expense of a cause (an activity, a visit) refused for want of money, and whether it
+    was booked since."""
+    id = fields.Integer()
+    reference = fields.String()
+    year = fields.Integer()
+    category = fields.String()
+    amount = fields.Decimal(places=2, as_string=True)
+    description = fields.String()
+    member_id = fields.Integer(allow_none=True)
+    date = fields.Date(attribute="expense_date")
+    reason = fields.String()
+    refused_at = fields.AwareDateTime()
+    status = fields.String(metadata={"enum": ["refused", "booked"]})
+    expense_id = fields.Integer(allow_none=True)
+    booked_by = fields.String(allow_none=True)
+    booked_at = fields.AwareDateTime(allow_none=True)
+
+
+class RefusedFilters(Schema):
+    year = fields.Integer(**_YEAR)
+    status = fields.String(validate=validate.OneOf(["refused", "booked"], error="状态只能是 refused 或 booked"))
+
+
 class LedgerFilters(Schema):
     """Query-string filters: every value arrives as a string."""
     year = fields.Integer(**_YEAR)

@@ -2,7 +2,7 @@
 from wuji_infra.rpc import rpc
 
 from funding.domain import subsidy
-from funding.handlers import dues, ledger, member_facts, policy, statement, subsidies
+from funding.handlers import dues, figures, ledger, member_facts, policy, statement, subsidies
 from wuji_infra import config
 from wuji_infra.errors import EXPECTED
 from wuji_infra.handlers import event_handler
@@ -154,6 +154,32 @@ class FundingService(ServiceBase):
     def get_statement_xlsx(self, query=None):
         with self.db.read() as session:
             return statement.get_statement_xlsx(session, query)
+
+    # -- costs refused for want of money, booked later ----------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_refused_expenses(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return ledger.list_refused_expenses(session, filters, page, page_size)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def book_refused_expense(self, refused_id, actor=None):
+        with self.db.transaction() as tx:
+            return ledger.book_refused_expense(tx, refused_id, actor, now=self.clock.now())
+
+    # -- the yearly report and the scorecard ------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def annual_figures(self, query):
+        """Funding's part of the yearly report: ``{"year", "as_of"}`` (not for a secretary)."""
+        with self.db.read() as session:
+            return figures.annual_figures(session, query, access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def scorecard_items(self, query):
+        """Funding's items of the scorecard: ``{"year", "as_of", "branch_ids"}``."""
+        with self.db.read() as session:
+            return figures.scorecard_items(session, query, access=self.caller)
 
     # -- money that events bring, and the member facts funding keeps -------------
 

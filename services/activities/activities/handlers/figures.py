@@ -16,7 +16,8 @@ from activities.handlers.statistics import statistics
 from activities.models import Activity, Bulletin, Contact, MemberFact, ReviewMeeting, ReviewParticipant, StudySession
 from activities.shared import visible
 from wuji_infra.access import SYSTEM
-from wuji_infra.validation import ReportQuery, load
+from wuji_infra.reports import ReportQuery, scorecard_item
+from wuji_infra.validation import load
 
 
 def annual_figures(session, query, *, access=SYSTEM):
@@ -152,6 +153,5 @@ def scorecard_items(session, query, *, access=SYSTEM, items=ITEMS):
     judged = {key: judge(session, list(branch_ids), chosen["year"], chosen["as_of"]) for key, judge in items.items()}
     return {"branches": [
         {"branch_id": branch_id, "items": [
-            {"key": key, "met": not found[branch_id][0], "missing": found[branch_id][0], "misses": found[branch_id][1]}
-            for key, found in judged.items()]}
+            scorecard_item(key, *found[branch_id]) for key, found in judged.items()]}
         for branch_id in branch_ids]}

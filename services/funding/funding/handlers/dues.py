@@ -145,17 +145,25 @@ def dues_arrears(session, filters=None, page=1, page_size=20, *, today, access=S
     chosen = load(ArrearsQuery(), filters or {})
     page, page_size = paging(page, page_size)
     year = chosen["year"]
-    query = sa.select(DuesRate).where(DuesRate.year == year).order_by(DuesRate.member_id, DuesRate.id)
-    query = scoped_to_members(query, access, DuesRate.member_id)
+    query = scoped_to_members(sa.select(DuesRate), access, DuesRate.member_id)
     if "member_id" in chosen:
         query = query.where(DuesRate.member_id == chosen["member_id"])
+    owing = arrears(session, query, year, today)
+    start = (page - 1) * page_size
+    return {"year": year, "items": ArrearsOut(many=True).dump(owing[start:start + page_size]), "total": len(owing),
+            "page": page, "page_size": page_size}
+
+
+def arrears(session, rates_query, year, today):
+    """The members of ``rates_query`` (a select of DuesRate) who owe dues of ``year`` due by
+    ``today``: ``[{"member_id", "name", "branch_id", "months": [{"month", "amount"}], "total"}]``."""
     rates = {}
-    for rate in session.scalars(query):
+    for rate in session.scalars(rates_query.where(DuesRate.year == year).order_by(DuesRate.member_id, DuesRate.id)):
         rates.setdefault(rate.member_id, []).append((rate.from_month, rate.monthly_amount))
     paid = set(session.execute(sa.select(DuesPayment.member_id, DuesPayment.month)
                                .where(DuesPayment.year == year, DuesPayment.member_id.in_(list(rates)))).all())
     facts = {row.member_id: row for row in session.execute(
-        sa.select(MemberFact.member_id, MemberFact.name, MemberFact.left_on)
+        sa.select(MemberFact.member_id, MemberFact.name, MemberFact.branch_id, MemberFact.left_on)
         .where(MemberFact.member_id.in_(list(rates)))).all()}
     owing = []
     for member_id, member_rates in rates.items():
@@ -165,8 +173,6 @@ def dues_arrears(session, filters=None, page=1, page_size=20, *, today, access=S
                   if (member_id, month) not in paid]
         if months:
             total = sum((m["amount"] for m in months), ledger.ZERO)
-            owing.append({"member_id": member_id, "name": fact.name if fact else None, "months": months,
-                          "total": total})
-    start = (page - 1) * page_size
-    return {"year": year, "items": ArrearsOut(many=True).dump(owing[start:start + page_size]), "total": len(owing),
-            "page": page, "page_size": page_size}
+            owing.append({"member_id": member_id, "name": fact.name if fact else None,
+                          "branch_id": fact.branch_id if fact else None, "months": months, "total": total})
+    return owing

@@ -10,13 +10,15 @@ import sqlalchemy as sa
 
 from funding.domain import ledger
 from funding.handlers.policy import check_duties, current_allocation
-from funding.models import BudgetReversal, Expense, ExpenseReversal, LedgerEntry, SourceBalance, fen_to_yuan, yuan_to_fen
+from funding.models import (
+    BudgetReversal, Expense, ExpenseReversal, LedgerEntry, RefusedExpense, SourceBalance, fen_to_yuan, yuan_to_fen,
+)
 from funding.schemas import (
     BalancesOut, BalancesQuery, BudgetAddedOut, BudgetFilters, BudgetIn, BudgetOut, ExpenseDetailOut, ExpenseIn,
-    ExpenseOut, LedgerEntryOut, LedgerFilters, RejectionIn, whole_id,
+    ExpenseOut, LedgerEntryOut, LedgerFilters, RefusedExpenseOut, RefusedFilters, RejectionIn, whole_id,
 )
 from wuji_infra.access import SYSTEM
-from wuji_infra.db import dialect_insert, get_or_404
+from wuji_infra.db import dialect_insert, get_or_404, where_chosen
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.events import expense_reference
 from wuji_infra.validation import load, page_of, paging
@@ -319,9 +321,53 @@ def _book_for_cause(tx, *, reference, year, category, amount, description, expen
                     expense_date=expense_date, now=now, member_id=member_id, reference=reference)
     except ledger.NotEnoughFunds as exc:
         log.warning("expense for %s refused: %s", reference, exc.reason())
-        tx.emit("expense_refused", {"year": year, "category": category, "amount": amount,
-                                    "reason": exc.reason(), "reference": reference, "member_id": member_id})
+        refuse_cause(tx, reference=reference, year=year, category=category, amount=amount, description=description,
+                     member_id=member_id, expense_date=expense_date, reason=exc.reason(), now=now)
         return None
+
+
+def refuse_cause(tx, *, reference, reason, now, **expense):
+    """A cause's expense not booked: kept to book later (a second refusal updates the reason)
+    and announced, so the activity or the visit shows it."""
+    session = tx.session
+    refused = session.scalar(sa.select(RefusedExpense).where(RefusedExpense.reference == reference))
+    if refused is None:
+        session.add(RefusedExpense(reference=reference, reason=reason, refused_at=now, **expense))
+    elif refused.status == "refused":
+        refused.reason, refused.refused_at = reason, now
+    session.flush()
+    tx.emit("expense_refused", {"year": expense["year"], "category": expense["category"], "amount": expense["amount"],
+                                "reason": reason, "reference": reference, "member_id": expense["member_id"]})
+
+
+REFUSED = ("未入账支出", "refused expense")
+
+
+def list_refused_expenses(session, filters=None, page=1, page_size=20):
+    """The causes' expenses refused for want of money, newest first; filters ``year``, ``status``."""
+    chosen = load(RefusedFilters(), filters or {})
+    query = sa.select(RefusedExpense).order_by(RefusedExpense.refused_at.desc(), RefusedExpense.id.desc())
+    query = where_chosen(query, RefusedExpense, chosen, equal=("year", "status"))
+    return page_of(session, query, RefusedExpenseOut().dump, page, page_size)
+
+
+def book_refused_expense(tx, refused_id, actor=None, *, now):
+    """Book a refused expense now, by today's policy and balances, all or nothing: 409 when
+    the sources still cannot cover it (nothing written) or when it is booked already."""
+    refused = get_or_404(tx.session, RefusedExpense, whole_id(refused_id, "refused_id"), REFUSED, lock=True)
+    if refused.status == "booked":
+        raise Conflict(f"已入账（支出 {refused.expense_id}）(booked already)", {"status": ["已入账 (booked)"]})
+    problem = ledger.category_problem(refused.category)
+    if problem:
+        raise Conflict(problem, {"category": [problem]})
+    try:
+        expense = book(tx, year=refused.year, category=refused.category, amount=refused.amount,
+                       description=refused.description, expense_date=refused.expense_date, now=now,
+                       member_id=refused.member_id, reference=refused.reference, actor=actor, refusal_aborts=True)
+    except ledger.NotEnoughFunds as exc:
+        raise not_enough_funds(exc) from None
+    refused.status, refused.expense_id, refused.booked_by, refused.booked_at = "booked", expense["id"], actor, now
+    return RefusedExpenseOut().dump(refused)
 
 
 def book_visit_expense(tx, data, *, now):
@@ -343,16 +389,14 @@ def book_activity_expense(tx, data, *, now):
         return None
     category = data["expense_category"]
     reason = ledger.category_problem(category)
+    expense = dict(reference=expense_reference("activity", data["activity_id"]), year=data["date"].year,
+                   category=category, amount=data["cost"], member_id=None, expense_date=data["date"],
+                   description=f"组织活动：{data['kind']}（活动 {data['activity_id']}，{data['participants']} 人参加）")
     if reason:
         # activities sent a category outside the contract: say so, book nothing
         log.warning("activity %s: %s", data["activity_id"], reason)
-        tx.emit("expense_refused", {"year": data["date"].year, "category": category, "amount": data["cost"],
-                                    "reason": reason, "reference": expense_reference("activity", data["activity_id"])})
+        refuse_cause(tx, reason=reason, now=now, **expense)
         return None
-    return _book_for_cause(
-        tx, reference=expense_reference("activity", data["activity_id"]), year=data["date"].year, category=category,
-        amount=data["cost"], member_id=None, expense_date=data["date"],
-        description=f"组织活动：{data['kind']}（活动 {data['activity_id']}，{data['participants']} 人参加）", now=now,
-    )
+    return _book_for_cause(tx, now=now, **expense)
 
 

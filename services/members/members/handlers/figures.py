@@ -12,8 +12,9 @@ from members.handlers.roster import in_branches, of_members_in_branches
 from members.models import Branch, CommitteeSeat, Engagement, HealthEvent, Honor, Member, Term, Transfer
 from members.schemas import FiguresIn, FiguresOut
 from wuji_infra.access import SYSTEM
+from wuji_infra.reports import ReportQuery, scorecard_item
 from wuji_infra.types import office_date
-from wuji_infra.validation import ReportQuery, load
+from wuji_infra.validation import load
 
 
 def headline_figures(session, query=None, *, today, access=SYSTEM):
@@ -166,13 +167,8 @@ def scorecard_items(session, query, *, access=SYSTEM):
         held = seats.get(term.id, []) if term is not None else []
         overdue = overdue_gap(terms.get(branch.id, []), day)
         answer.append({"branch_id": branch.id, "name": branch.name, "items": [
-            item("committee_complete", committee_gaps(term, held, on_roster.get(branch.id, 0), day)),
-            item("term_current", [overdue] if overdue else []),
-            item("seat_vacancy", vacancy_gaps(term, held, day)),
+            scorecard_item("committee_complete", committee_gaps(term, held, on_roster.get(branch.id, 0), day)),
+            scorecard_item("term_current", [overdue] if overdue else []),
+            scorecard_item("seat_vacancy", vacancy_gaps(term, held, day)),
         ]})
     return {"branches": answer}
-
-
-def item(key, missing):
-    """A scorecard item as every service answers it: met when nothing is missing."""
-    return {"key": key, "met": not missing, "missing": missing, "misses": len(missing)}

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from welfare.domain import standards
 from welfare.models import HelpCase, MemberFact, VisitRecord, VisitTask
 from wuji_infra.access import SYSTEM
-from wuji_infra.validation import ReportQuery, load
+from wuji_infra.reports import ReportQuery, scorecard_item
+from wuji_infra.validation import load
 
 ZERO = Decimal("0.00")
 
@@ -110,8 +111,7 @@ def scorecard_items(session, query, *, access=SYSTEM):
     for branch_id in sorted(b for b in in_scope if b is not None):
         items = []
         for key in ("visits_on_time", "festival_visits", "visits_twice_yearly"):
-            texts = missing.get((branch_id, key), [])
-            misses = missing.get((branch_id, f"{key}:misses"), len(texts))
-            items.append({"key": key, "met": not texts, "missing": texts, "misses": misses})
+            items.append(scorecard_item(key, missing.get((branch_id, key), []),
+                                        missing.get((branch_id, f"{key}:misses"))))
         answer.append({"branch_id": branch_id, "items": items})
     return {"branches": answer}
