@@ -15,8 +15,8 @@ from wuji_infra.validation import load
 REPORT_SECONDS = 20  # a year over 100,000 members is counted in about a second (bench/reports.py)
 ANNUAL_RPCS = ("members.annual_figures", "activities.annual_figures", "welfare.annual_figures",
                "funding.annual_figures")
-SCORECARD_RPCS = ("members.scorecard_items", "activities.scorecard_items", "activities.organization_life_items",
-                  "welfare.scorecard_items", "funding.scorecard_items")
+SCORECARD_RPCS = ("members.scorecard_items", "activities.scorecard_items", "welfare.scorecard_items",
+                  "funding.scorecard_items")
 FILES = {"docx": DOCX, "xlsx": XLSX}
 
 

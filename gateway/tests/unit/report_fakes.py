@@ -63,10 +63,8 @@ def scorecard_answers(branch_ids=(1, 2)):
 
     def activities(b):
         study = item("study_monthly") if b == 1 else item("study_monthly", False, ["2025年3月、5月无集体学习"], 2)
-        return [study, item("contacts_quarterly"), item("bulletin_weekly")]
-
-    def orglife(b):
-        return [item("theme_day_monthly"), item("organization_life_meeting"), item("democratic_review"), item("venue")]
+        return [study, item("contacts_quarterly"), item("bulletin_weekly"), item("theme_day_monthly"),
+                item("organization_life_meeting"), item("democratic_review"), item("venue")]
 
     def welfare(b):
         late = item("visits_on_time", False, ["李秀英 住院走访（应于2025-04-03前）晚 2 天完成"], 1)
@@ -82,7 +80,6 @@ def scorecard_answers(branch_ids=(1, 2)):
     return {
         "members.scorecard_items": frame,
         "activities.scorecard_items": per_branch(activities),
-        "activities.organization_life_items": per_branch(orglife),
         "welfare.scorecard_items": per_branch(welfare),
         "funding.scorecard_items": dict(per_branch(funding), office=[item("budget_not_overdrawn"), item("funds_assured")]),
     }

@@ -163,3 +163,34 @@ class ReviewParticipant(Base):
     advice: Mapped[str] = mapped_column(sa.Text)
 
     meeting: Mapped[ReviewMeeting] = relationship(back_populates="participants")
+
+
+class BranchMeeting(Base):
+    """A meeting of a branch's organization life: a theme day (主题党日), the yearly
+    organization-life meeting (组织生活会) or democratic review of members (民主评议党员)."""
+    __tablename__ = "branch_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), index=True)
+    date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    topic: Mapped[str] = mapped_column(sa.String(200))
+    place: Mapped[str | None] = mapped_column(sa.String(200))
+    participant_ids: Mapped[list] = mapped_column(sa.JSON)
+    summary: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+class Venue(Base):
+    """A branch's venue (活动场所) from ``since`` until ``until`` (None: in use)."""
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    address: Mapped[str] = mapped_column(sa.String(300))
+    since: Mapped[dt.date] = mapped_column(sa.Date)
+    until: Mapped[dt.date | None] = mapped_column(sa.Date)
+    recorded_by: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)

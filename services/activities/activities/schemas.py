@@ -2,6 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from activities.domain.activities import ACTIVITY_KINDS, COST_STATUSES, DEFAULT_EXPENSE_CATEGORY, EXPENSE_CATEGORIES
+from activities.domain.organization_life import BRANCH_MEETING_KINDS
 from activities.domain.bulletins import BULLETIN_ITEM_KINDS
 from activities.domain.contacts import CONTACT_CHANNELS, CONTACT_LEVELS
 from activities.domain.review_meetings import REVIEW_MEETING_KINDS
@@ -313,3 +314,64 @@ class ExpertFilters(Schema):
 class YearQuery(Schema):
     year = fields.Integer(required=True, error_messages=_REQUIRED,
                           validate=validate.Range(min=2000, max=2100, error="年份应在2000到2100之间 (2000 to 2100)"))
+
+
+# -- organization life and venues ----------------------------------------------------
+
+class BranchMeetingIn(Schema):
+    branch_id = Id(required=True, error_messages=_REQUIRED)
+    kind = fields.String(required=True, error_messages=_REQUIRED, validate=_one_of(BRANCH_MEETING_KINDS))
+    date = fields.Date(required=True, error_messages=_REQUIRED)
+    topic = _text(200, required=True, error_messages=_REQUIRED)
+    place = _text(200, allow_none=True)
+    participants = fields.List(Id(), required=True, error_messages=_REQUIRED,
+                               validate=[validate.Length(min=1, max=2000, error="至少一名参加者 (at least one participant)"),
+                                         _unique])
+    summary = fields.String(allow_none=True, validate=validate.Length(max=20000))
+
+
+class BranchMeetingOut(Schema):
+    id = fields.Integer()
+    branch_id = fields.Integer()
+    kind = fields.String(metadata={"enum": list(BRANCH_MEETING_KINDS)})
+    date = fields.Date()
+    topic = fields.String()
+    place = fields.String(allow_none=True)
+    participants = fields.List(fields.Integer(), attribute="participant_ids")
+    summary = fields.String(allow_none=True)
+    recorded_by = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class BranchMeetingFilters(Schema):
+    branch_id = Id()
+    kind = fields.String(validate=_one_of(BRANCH_MEETING_KINDS))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+class VenueIn(Schema):
+    branch_id = Id(required=True, error_messages=_REQUIRED)
+    name = _text(200, required=True, error_messages=_REQUIRED)
+    address = _text(300, required=True, error_messages=_REQUIRED)
+    since = fields.Date(required=True, error_messages=_REQUIRED)
+    until = fields.Date(allow_none=True, load_default=None)
+
+
+class VenueEndIn(Schema):
+    until = fields.Date(required=True, error_messages=_REQUIRED)
+
+
+class VenueOut(Schema):
+    id = fields.Integer()
+    branch_id = fields.Integer()
+    name = fields.String()
+    address = fields.String()
+    since = fields.Date()
+    until = fields.Date(allow_none=True)
+    recorded_by = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class VenueFilters(Schema):
+    branch_id = Id()

@@ -2,7 +2,7 @@
 from wuji_infra.rpc import rpc
 
 from activities.handlers import (
-    activities, bulletins, contacts, figures, member_facts, review_meetings, statistics, study,
+    activities, bulletins, contacts, figures, member_facts, organization_life, review_meetings, statistics, study,
 )
 from wuji_infra.errors import EXPECTED
 from wuji_infra.handlers import event_handler
@@ -157,6 +157,39 @@ class ActivitiesService(ServiceBase):
     def statistics(self, query=None):
         with self.db.read() as session:
             return statistics.statistics(session, query, access=self.caller)
+
+    # -- organization life and venues ---------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_branch_meeting(self, data, actor=None):
+        with self.db.transaction() as tx:
+            return organization_life.record_branch_meeting(tx, data, actor, today=self.clock.today(),
+                                                           access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_branch_meetings(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return organization_life.list_branch_meetings(session, filters, page, page_size, access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_branch_meeting(self, meeting_id):
+        with self.db.read() as session:
+            return organization_life.get_branch_meeting(session, meeting_id, access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_venue(self, data, actor=None):
+        with self.db.transaction() as tx:
+            return organization_life.add_venue(tx, data, actor, access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def end_venue(self, venue_id, data, actor=None):
+        with self.db.transaction() as tx:
+            return organization_life.end_venue(tx, venue_id, data, actor, access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_venues(self, filters=None, page=1, page_size=20):
+        with self.db.read() as session:
+            return organization_life.list_venues(session, filters, page, page_size, access=self.caller)
 
     # -- the yearly report and the scorecard ------------------------------------------
 

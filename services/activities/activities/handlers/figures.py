@@ -10,10 +10,13 @@ import sqlalchemy as sa
 from activities.domain import bulletins as bulletin_rules
 from activities.domain import study as study_rules
 from activities.domain.activities import ACTIVITY_KINDS, ACTIVITY_LABELS, NO_COST
+from activities.domain import organization_life as org_life
 from activities.domain.contacts import coverage_window
 from activities.handlers.member_facts import member_clause
 from activities.handlers.statistics import statistics
-from activities.models import Activity, Bulletin, Contact, MemberFact, ReviewMeeting, ReviewParticipant, StudySession
+from activities.models import (
+    Activity, BranchMeeting, Bulletin, Contact, MemberFact, ReviewMeeting, ReviewParticipant, StudySession, Venue,
+)
 from activities.shared import visible
 from wuji_infra.access import SYSTEM
 from wuji_infra.reports import ReportQuery, scorecard_item
@@ -141,7 +144,48 @@ def bulletin_weekly(session, branch_ids, year, as_of):
     return missing
 
 
-ITEMS = {"study_monthly": study_monthly, "contacts_quarterly": contacts_quarterly, "bulletin_weekly": bulletin_weekly}
+def _meetings(session, branch_ids, kind, year, as_of):
+    held = {}
+    for branch_id, day in session.execute(sa.select(BranchMeeting.branch_id, BranchMeeting.date).where(
+            BranchMeeting.branch_id.in_(branch_ids), BranchMeeting.kind == kind,
+            BranchMeeting.date.between(dt.date(year, 1, 1), as_of))):
+        held.setdefault(branch_id, set()).add(day)
+    return held
+
+
+def theme_day_monthly(session, branch_ids, year, as_of):
+    held = {branch_id: {day.month for day in days}
+            for branch_id, days in _meetings(session, branch_ids, "theme_day", year, as_of).items()}
+    first_members = _first_members(session, branch_ids)
+    missing = {}
+    for branch_id in branch_ids:
+        months = [month for month in range(1, 13) if study_rules.month_status(
+            year, month, month in held.get(branch_id, ()), first_members.get(branch_id), _due_by(as_of)) == "missing"]
+        missing[branch_id] = ([f"{year}年{'、'.join(f'{m}月' for m in months)}无主题党日"] if months else [], len(months))
+    return missing
+
+
+def _yearly(kind):
+    def judge(session, branch_ids, year, as_of):
+        held = _meetings(session, branch_ids, kind, year, as_of)
+        return {branch_id: ([] if held.get(branch_id) else [org_life.YEARLY_MISSING[kind]], 0 if held.get(branch_id) else 1)
+                for branch_id in branch_ids}
+    return judge
+
+
+def venue(session, branch_ids, year, as_of):
+    venues = {}
+    for branch_id, since, until in session.execute(
+            sa.select(Venue.branch_id, Venue.since, Venue.until).where(Venue.branch_id.in_(branch_ids))):
+        venues.setdefault(branch_id, []).append((since, until))
+    return {branch_id: ([] if org_life.has_venue(venues.get(branch_id, []), as_of) else [org_life.NO_VENUE],
+                        0 if org_life.has_venue(venues.get(branch_id, []), as_of) else 1)
+            for branch_id in branch_ids}
+
+
+ITEMS = {"study_monthly": study_monthly, "contacts_quarterly": contacts_quarterly, "bulletin_weekly": bulletin_weekly,
+         "theme_day_monthly": theme_day_monthly, "organization_life_meeting": _yearly("organization_life"),
+         "democratic_review": _yearly("democratic_review"), "venue": venue}
 
 
 def scorecard_items(session, query, *, access=SYSTEM, items=ITEMS):

@@ -126,3 +126,45 @@ def test_a_bad_query_is_a_400(service):
         service.annual_figures({"year": 2025, "as_of": "2024-12-31"})
     with pytest.raises(InvalidInput):
         figures.scorecard_items(None, {"year": 2025})
+
+
+# -- organization life and venues ----------------------------------------------------
+
+def test_organization_life_and_a_venue_make_their_items(service, year):
+    for month in range(1, 13):
+        service.record_branch_meeting({"branch_id": 10, "kind": "theme_day", "date": day(month, 15),
+                                       "topic": f"{month}月主题党日", "participants": [1, 2]})
+    service.record_branch_meeting({"branch_id": 10, "kind": "organization_life", "date": day(12, 10),
+                                   "topic": "年度组织生活会", "participants": [1, 2]})
+    service.record_branch_meeting({"branch_id": 20, "kind": "theme_day", "date": day(2, 15), "topic": "主题党日",
+                                   "participants": [3]})
+    service.add_venue({"branch_id": 10, "name": "活动室", "address": "二楼", "since": "2020-01-01"})
+    ended = service.add_venue({"branch_id": 20, "name": "旧活动室", "address": "一楼", "since": "2020-01-01"})
+    service.end_venue(ended["id"], {"until": "2025-06-30"})
+    items = {b["branch_id"]: {i["key"]: i for i in b["items"]} for b in service.scorecard_items(YEAR_END)["branches"]}
+    assert items[10]["theme_day_monthly"]["met"] and items[10]["organization_life_meeting"]["met"]
+    assert items[10]["democratic_review"]["missing"] == ["本年尚未开展民主评议党员"]
+    assert items[10]["venue"]["met"] and items[20]["venue"]["missing"] == ["无活动场所"]
+    assert items[20]["theme_day_monthly"]["misses"] == 11
+    assert items[20]["organization_life_meeting"]["missing"] == ["本年尚未召开组织生活会"]
+    listed = service.list_branch_meetings({"branch_id": "10", "kind": "theme_day"})
+    assert listed["total"] == 12
+
+
+@pytest.mark.parametrize("change, field", [({"kind": "picnic"}, "kind"), ({"participants": [3]}, "participants"),
+                                           ({"date": "2099-01-01"}, "date"), ({"participants": []}, "participants")])
+def test_a_bad_branch_meeting_is_refused_naming_the_field(service, year, change, field):
+    body = {"branch_id": 10, "kind": "theme_day", "date": day(3, 1), "topic": "主题党日", "participants": [1], **change}
+    with pytest.raises(InvalidInput) as refused:
+        service.record_branch_meeting(body)
+    assert field in refused.value.fields
+
+
+def test_a_secretary_records_for_their_branch_only(service, year):
+    from wuji_infra.errors import Forbidden
+    service.caller = Access("sec", "secretary", (20,))
+    with pytest.raises(Forbidden):
+        service.add_venue({"branch_id": 10, "name": "活动室", "address": "二楼", "since": "2020-01-01"})
+    with pytest.raises(InvalidInput):
+        service.add_venue({"branch_id": 20, "name": "活动室", "address": "二楼", "since": "2020-01-01",
+                           "until": "2019-01-01"})
