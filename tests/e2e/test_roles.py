@@ -64,7 +64,6 @@ def seed_branch(api, n):
     created(api.post(f"/branches/{branch}/terms",
                      {"starts_on": "2025-01-01", "committee": [{"member_id": member, "role": "secretary"}]}))
     created(api.post(f"/members/{member}/honors", {"title": "优秀党员", "level": "bureau", "year": YEAR}))
-    created(api.post(f"/members/{member}/engagements", {"date": TODAY.isoformat(), "meeting": "规划论证会"}))
     created(api.post(f"/members/{member}/social-roles",
                      {"role": "监督员", "appointed_by": "市人大", "starts_on": TODAY.isoformat()}))
     # the member's facts reach activities, welfare and funding by events

@@ -5,6 +5,12 @@ from activities import answers, schemas as acts
 from gateway.auth import BRANCH_WRITERS, READERS
 from gateway.routes.table import Route, fetch, idempotent_write, listing, view, write
 
+def member_engagements(c):
+    """A member's service at review meetings: the meetings they took part in (one record, in activities)."""
+    member_id, = c.ids
+    return c.rpc({"member_id": member_id}, c.page, c.page_size)
+
+
 ROUTES = [
     Route("POST", "/api/v1/study-sessions", BRANCH_WRITERS, "记录集体学习", rpc="activities.record_study_session",
           call=write, body=acts.StudySessionIn, answer=acts.StudySessionOut, status=201),
@@ -61,4 +67,7 @@ ROUTES = [
           call=write, body=acts.VenueEndIn, answer=acts.VenueOut),
     Route("GET", "/api/v1/venues", READERS, "活动场所", rpc="activities.list_venues", call=listing,
           query=acts.VenueFilters, answer=acts.VenueOut),
+    Route("GET", "/api/v1/members/<id:member_id>/engagements", READERS, "参与论证咨询记录 (该党员参加的论证会)",
+          rpc="activities.list_review_meetings", call=member_engagements, answer=acts.ReviewMeetingOut, paged=True,
+          name="member_engagements"),
 ]

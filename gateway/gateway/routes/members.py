@@ -1,4 +1,4 @@
-"""The roster: members, their history, transfers, honors, engagements, social
+"""The roster: members, their history, transfers, honors, social
 roles, the headline figures, and Excel import and export (members service)."""
 from members import schemas as ms
 
@@ -44,11 +44,6 @@ ROUTES = [
           call=write, body=ms.HonorIn, answer=ms.HonorOut, status=201),
     Route("GET", "/api/v1/honors", READERS, "表彰列表", rpc="members.list_honors", call=listing,
           query=ms.HonorFilters, answer=ms.HonorOut),
-    Route("POST", "/api/v1/members/<id:member_id>/engagements", BRANCH_WRITERS, "记录参与论证咨询",
-          rpc="members.record_engagement", call=write, body=ms.EngagementIn, answer=ms.EngagementOut,
-          status=201),
-    Route("GET", "/api/v1/members/<id:member_id>/engagements", READERS, "参与论证咨询记录",
-          rpc="members.list_engagements", call=listing, answer=ms.EngagementOut),
     Route("POST", "/api/v1/members/<id:member_id>/social-roles", BRANCH_WRITERS, "记录社会职务",
           rpc="members.add_social_role", call=write, body=ms.SocialRoleIn, answer=ms.SocialRoleOut, status=201),
     Route("GET", "/api/v1/members/<id:member_id>/social-roles", READERS, "社会职务列表",

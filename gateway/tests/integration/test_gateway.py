@@ -119,14 +119,6 @@ class FakeMembers:
         return {"id": 6, "member_id": member_id, "recorded_by": actor, **data}
 
     @rpc(expected_exceptions=EXPECTED)
-    def record_engagement(self, member_id, data, actor=None):
-        return {"id": 11, "member_id": member_id, "recorded_by": actor, **data}
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_engagements(self, member_id, filters=None, page_number=1, page_size=20):
-        return page([{"id": 11, "member_id": member_id}], page_number, page_size)
-
-    @rpc(expected_exceptions=EXPECTED)
     def list_social_roles(self, member_id, filters=None, page_number=1, page_size=20):
         return page([{"id": 6, "member_id": member_id}], page_number, page_size)
 
@@ -655,7 +647,7 @@ def test_unknown_paths_bad_ids_and_methods_answer_json(system, token):
 
 @pytest.mark.parametrize("method, path", [
     ("GET", "/api/v1/branches/2147483648/terms"), ("PATCH", "/api/v1/members/2147483648"),
-    ("GET", "/api/v1/members/2147483648/transfers"), ("POST", "/api/v1/members/0/engagements"),
+    ("GET", "/api/v1/members/2147483648/transfers"), ("POST", "/api/v1/members/0/social-roles"),
 ])
 def test_an_id_out_of_range_under_a_path_of_other_methods_is_404_not_405(system, token, method, path):
     assert_error(system.call(method, path, token=token, json={}), 404, "not_found")
@@ -721,10 +713,6 @@ def test_talent_search_honors_and_social_roles(system, token):
                        json={"role": "监督员", "appointed_by": "市人民检察院", "starts_on": "2024-01-01"})
     assert role.status_code == 201 and role.json()["recorded_by"] == "admin"
     assert system.call("GET", "/api/v1/members/3/social-roles", token=token).json()["total"] == 1
-    served = system.call("POST", "/api/v1/members/3/engagements", token=token,
-                         json={"date": "2026-05-01", "meeting": "老城区更新规划论证会", "advice": "保留历史街巷"})
-    assert served.status_code == 201 and served.json()["recorded_by"] == "admin"
-    assert system.call("GET", "/api/v1/members/3/engagements", token=token).json()["items"][0]["id"] == 11
 
 
 def test_headline_figures_pass_the_date_and_year(system, token):

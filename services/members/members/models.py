@@ -223,7 +223,10 @@ class ImportRejection(Base):
 
 
 class Engagement(Base):
-    """A member's service at a city-construction review meeting or seminar (论证会/研讨会), and the advice given."""
+    """A member's service at a review meeting, as entered here before issue 12. Superseded: the
+    same meeting was entered again in activities (with all its experts) and the two counts
+    differed; the one record is now activities' review meeting, and a member's engagements are
+    read from there. The rows entered here are kept (nothing is lost), no longer written."""
     __tablename__ = "engagements"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -280,24 +280,6 @@ class FiguresIn(Schema):
     year = fields.Integer(validate=validate.Range(min=1921, max=2200))
 
 
-class EngagementIn(Schema):
-    date = fields.Date(required=True, error_messages=_REQUIRED)
-    meeting = _text(200, required=True)
-    organizer = _text(200, allow_none=True)
-    advice = fields.String(allow_none=True, validate=validate.Length(max=5000))
-
-
-class EngagementOut(Schema):
-    id = fields.Integer()
-    member_id = fields.Integer()
-    date = fields.Date()
-    meeting = fields.String()
-    organizer = fields.String()
-    advice = fields.String()
-    recorded_by = fields.String()
-    created_at = fields.AwareDateTime()
-
-
 # -- answers the handlers build (dumped through these, so the document cannot drift) --------
 
 class SeatOut(Schema):
@@ -341,8 +323,6 @@ class FiguresOut(Schema):
     branches = fields.Integer()
     committees = fields.Integer()
     honors_by_level = fields.Nested(HonorsByLevelOut)
-    members_engaged = fields.Integer()
-    engagements = fields.Integer()
 
 
 class ImportJobOut(Schema):

@@ -108,7 +108,7 @@ class MembersService(ServiceBase):
         with self.db.read() as session:
             return health.list_health_reads(session, member_id, filters, page, page_size)
 
-    # -- honors, engagements, roles in society, figures -----------------------------------
+    # -- honors, roles in society, figures -----------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def add_honor(self, member_id, data, actor=None):
@@ -119,16 +119,6 @@ class MembersService(ServiceBase):
     def list_honors(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
             return honors.list_honors(session, filters, page, page_size, access=self.caller)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def record_engagement(self, member_id, data, actor=None):
-        with self.db.transaction() as tx:
-            return honors.record_engagement(tx, member_id, data, actor, today=self.clock.today(), access=self.caller)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def list_engagements(self, member_id, filters=None, page=1, page_size=20):
-        with self.db.read() as session:
-            return honors.list_engagements(session, member_id, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def add_social_role(self, member_id, data, actor=None):

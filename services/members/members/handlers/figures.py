@@ -9,7 +9,7 @@ from members.domain.committees import committee_gaps, overdue_gap, term_on, vaca
 from members.domain.honors import HONOR_LEVELS
 from members.domain.roster import average_age
 from members.handlers.roster import in_branches, of_members_in_branches
-from members.models import Branch, CommitteeSeat, Engagement, HealthEvent, Honor, Member, Term, Transfer
+from members.models import Branch, CommitteeSeat, HealthEvent, Honor, Member, Term, Transfer
 from members.schemas import FiguresIn, FiguresOut
 from wuji_infra.access import SYSTEM
 from wuji_infra.reports import ReportQuery, scorecard_item
@@ -40,10 +40,6 @@ def headline_figures(session, query=None, *, today, access=SYSTEM):
         sa.select(Honor.level, sa.func.count()).where(Honor.year == year).group_by(Honor.level),
         Honor.member_id, access)).all())
     average = average_age(birth_dates, on)
-    in_year = sa.extract("year", Engagement.date) == year
-    engaged, engagements = session.execute(of_members_in_branches(
-        sa.select(sa.func.count(sa.distinct(Engagement.member_id)), sa.func.count()).where(in_year),
-        Engagement.member_id, access)).one()
     return FiguresOut().dump({
         "on": on, "year": year,
         "members_total": len(birth_dates),
@@ -53,7 +49,6 @@ def headline_figures(session, query=None, *, today, access=SYSTEM):
         "branches": session.scalar(in_branches(sa.select(sa.func.count()).select_from(Branch), Branch.id, access)),
         "committees": committees,
         "honors_by_level": {level: honors.get(level, 0) for level in HONOR_LEVELS},
-        "members_engaged": engaged, "engagements": engagements,
     })
 
 

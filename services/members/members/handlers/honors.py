@@ -1,11 +1,10 @@
-"""Honors, service at review meetings (engagements) and roles in society: what members bring."""
+"""Honors and roles in society: what members bring. (Service at review meetings is recorded
+once, with the meeting, in activities.)"""
 import sqlalchemy as sa
 
-from members.handlers.roster import member_rows, member_to_change, of_members_in_branches, refuse_future_date
-from members.models import Engagement, Honor, SocialRole
-from members.schemas import (
-    EngagementIn, EngagementOut, HonorFilters, HonorIn, HonorOut, SocialRoleIn, SocialRoleOut,
-)
+from members.handlers.roster import member_rows, member_to_change, of_members_in_branches
+from members.models import Honor, SocialRole
+from members.schemas import HonorFilters, HonorIn, HonorOut, SocialRoleIn, SocialRoleOut
 from wuji_infra.access import SYSTEM
 from wuji_infra.db import where_chosen
 from wuji_infra.validation import load, page_of
@@ -31,19 +30,6 @@ def list_honors(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
     query = where_chosen(query, Honor, chosen, equal=("member_id", "level", "year"))
     query = of_members_in_branches(query, Honor.member_id, access)
     return page_of(session, query, HonorOut().dump, page, page_size)
-
-
-def record_engagement(tx, member_id, data, actor=None, *, today, access=SYSTEM):
-    """A member served at a review meeting or seminar: when, which, and the advice given."""
-    member = member_to_change(tx.session, member_id, access)
-    values = load(EngagementIn(), data)
-    refuse_future_date(values["date"], today)
-    return _add(tx, Engagement, member, values, actor, EngagementOut())
-
-
-def list_engagements(session, member_id, filters=None, page=1, page_size=20, *, access=SYSTEM):
-    return member_rows(session, Engagement, member_id, filters, page, page_size, EngagementOut().dump,
-                       Engagement.date.desc(), Engagement.id.desc(), access=access)
 
 
 def add_social_role(tx, member_id, data, actor=None, *, access=SYSTEM):

@@ -32,8 +32,8 @@ def member_data(branch_id, name, id_number, born):
 
 @pytest.fixture
 def world(store):
-    """Two branches, each with a member who has a term, a transfer, a health event, an honor,
-    an engagement and a role in society; ``secretary`` is branch A's."""
+    """Two branches, each with a member who has a term, a transfer, a health event, an honor
+    and a role in society; ``secretary`` is branch A's."""
     made = {}
     with store.transaction() as tx:
         for key, name, id_number, born in (("a", "甲", ID_A, "1942-03-15"), ("b", "乙", ID_B, "1938-06-01")):
@@ -46,7 +46,6 @@ def world(store):
             health.record_health_event(tx, member["id"], {"kind": "hospitalized", "date": "2026-11-20",
                                                           "hospital": "市一医院"}, "clerk1", f"req-{key}", today=TODAY)
             honors.add_honor(tx, member["id"], {"title": "优秀党员", "level": "bureau", "year": 2026})
-            honors.record_engagement(tx, member["id"], {"date": "2026-05-01", "meeting": "规划论证会"}, today=TODAY)
             honors.add_social_role(tx, member["id"], {"role": "特邀监督员", "appointed_by": "市纪委",
                                                       "starts_on": "2025-01-01"})
             made[f"branch_{key}"], made[key] = branch["id"], member["id"]
@@ -118,7 +117,7 @@ def test_a_secretary_lists_only_their_branches_members(store, world):
 
 
 @pytest.mark.parametrize("call", [roster.get_member, roster.member_history, roster.list_transfers,
-                                  health.list_health_events, honors.list_engagements, honors.list_social_roles])
+                                  health.list_health_events, honors.list_social_roles])
 def test_another_branchs_member_is_not_found_by_a_secretary(store, world, call):
     run = write if call is health.list_health_events else read  # a health read is recorded
     assert run(store, call, world["a"], access=world["secretary"])
@@ -132,7 +131,6 @@ WRITES = [
     (roster.transfer_member, {"target": "unit", "date": "2026-11-01"}),
     (health.record_health_event, {"kind": "discharged", "date": "2026-11-25"}),
     (honors.add_honor, {"title": "优秀党员", "level": "municipal", "year": 2026}),
-    (honors.record_engagement, {"date": "2026-11-01", "meeting": "研讨会"}),
     (honors.add_social_role, {"role": "志愿者", "appointed_by": "社区", "starts_on": "2026-01-01"}),
 ]
 
@@ -184,8 +182,6 @@ def test_a_secretarys_figures_count_only_their_branches(store, world):
     assert mine["average_age"] == "84.0" and every["average_age"] != mine["average_age"]
     assert (mine["branches"], mine["committees"], every["branches"], every["committees"]) == (1, 1, 2, 2)
     assert mine["honors_by_level"]["bureau"] == 1 and every["honors_by_level"]["bureau"] == 2
-    assert (mine["members_engaged"], mine["engagements"]) == (1, 1)
-    assert (every["members_engaged"], every["engagements"]) == (2, 2)
 
 
 def export_rows(store, who, filters=None):

@@ -122,9 +122,6 @@ def test_headline_figures_for_the_yearly_report(store, branch):
         honors.add_honor(tx, people[0]["id"], {"title": "星级模范党员", "level": "provincial", "year": 2026})
         honors.add_honor(tx, people[1]["id"], {"title": "优秀党员", "level": "bureau", "year": 2026})
         honors.add_honor(tx, people[1]["id"], {"title": "优秀党员", "level": "bureau", "year": 2025})
-        for person, day in ((0, "2026-03-01"), (0, "2026-06-01"), (1, "2026-07-01"), (1, "2025-07-01")):
-            honors.record_engagement(tx, people[person]["id"], {"date": day, "meeting": "规划论证会"},
-                                       today=dt.date(2026, 11, 26))
     with store.read() as session:
         figures = headline_figures(session, {"on": "2026-12-31"}, today=dt.date(2026, 11, 26))
         earlier = headline_figures(session, {"on": "2024-12-31", "year": "2025"}, today=dt.date(2026, 11, 26))
@@ -137,25 +134,6 @@ def test_headline_figures_for_the_yearly_report(store, branch):
         "on": dt.date(2026, 12, 31), "year": 2026, "members_total": 3, "in_communities": 1, "in_bureau_branch": 2,
         "average_age": "83.3", "branches": 2, "committees": 1,
         "honors_by_level": {"provincial": 1, "municipal": 0, "bureau": 1},
-        "members_engaged": 2, "engagements": 3,
     }
     assert other["id"] and earlier["committees"] == 0 and earlier["honors_by_level"]["bureau"] == 1
     assert earlier["average_age"] == "81.3"   # 83, 78, 83 on 2024-12-31
-    assert (earlier["members_engaged"], earlier["engagements"]) == (1, 1)
-
-
-def test_service_at_review_meetings_is_recorded_with_the_advice(store, branch):
-    member = create(store, branch, 1, specialties=["城市规划"], willing_to_serve=True)
-    with store.transaction() as tx:
-        served = honors.record_engagement(tx, member["id"], {
-            "date": "2026-05-10", "meeting": "老城区有机更新规划论证会", "organizer": "市规划局",
-            "advice": "保留历史街巷肌理"}, "clerk1", today=dt.date(2026, 11, 26))
-    assert (served["meeting"], served["advice"], served["recorded_by"]) == ("老城区有机更新规划论证会", "保留历史街巷肌理", "clerk1")
-    with store.read() as session:
-        assert honors.list_engagements(session, member["id"])["total"] == 1
-    for data, field in [({"meeting": "x"}, "date"), ({"date": "2026-05-10"}, "meeting"),
-                        ({"date": "2026-12-01", "meeting": "x"}, "date")]:
-        with pytest.raises(InvalidInput) as error:
-            with store.transaction() as tx:
-                honors.record_engagement(tx, member["id"], data, today=dt.date(2026, 11, 26))
-        assert field in error.value.fields
