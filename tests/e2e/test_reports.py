@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 TODAY = dt.date.today()
 YEAR = TODAY.year - 1
 GO_LIVE = "2019-01-01"
-sequence = itertools.count(7000)
+sequence = itertools.count(700)
 
 
 def day(month, date):
@@ -151,8 +151,9 @@ def seed(api):
     # organization life of the first branch: a theme day every month, the yearly meeting and
     # review, a venue; the second has none of them
     for month in range(1, 13):
-        created(api.post("/theme-days", {"branch_id": first, "date": day(month, 15), "theme": f"{month}月主题党日",
-                                         "place": "活动室", "attendees": [wang, li, zhang]}))
+        created(api.post("/branch-meetings", {"branch_id": first, "kind": "theme_day", "date": day(month, 15),
+                                              "topic": f"{month}月主题党日", "place": "活动室",
+                                              "participants": [wang, li, zhang]}))
     for kind in ("organization_life", "democratic_review"):
         created(api.post("/branch-meetings", {"branch_id": first, "kind": kind, "date": day(12, 10),
                                               "topic": "年度组织生活", "participants": [wang, li, zhang]}))
