@@ -37,7 +37,7 @@ RPC_EXCHANGE = "nameko-rpc"
 # whose events each process consumes (its event handlers' sources; docs/events.md)
 SOURCES = {
     "members": (),
-    "activities": ("members",),
+    "activities": ("members", "funding"),
     "welfare": ("members", "funding"),
     "funding": ("members", "activities", "welfare"),
     "gateway": (),

@@ -5,6 +5,7 @@ from wuji_infra.rpc import Caller, rpc
 
 from wuji_infra.clock import ServiceClock
 from wuji_infra.db import Database
+from wuji_infra.errors import EXPECTED
 
 
 class ServiceBase:
@@ -18,6 +19,25 @@ class ServiceBase:
         with self.db.read() as session:
             session.execute(sa.text("SELECT 1"))
         return {"status": "ok"}
+
+
+class ReportEntrypoints:
+    """The two RPCs the gateway asks every service for the yearly report and the scorecard
+    (wuji_infra.reports); ``report_figures`` is the service's module that answers them:
+    ``annual_figures(session, query, access=)`` and ``scorecard_items(session, query, access=)``."""
+    report_figures = None
+
+    @rpc(expected_exceptions=EXPECTED)
+    def annual_figures(self, query):
+        """The service's part of the yearly report: ``{"year", "as_of"}``."""
+        with self.db.read() as session:
+            return self.report_figures.annual_figures(session, query, access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def scorecard_items(self, query):
+        """The service's items of the scorecard: ``{"year", "as_of", "branch_ids"}``."""
+        with self.db.read() as session:
+            return self.report_figures.scorecard_items(session, query, access=self.caller)
 
 
 class Setting(DependencyProvider):

@@ -6,11 +6,12 @@ from activities.handlers import (
 )
 from wuji_infra.errors import EXPECTED
 from wuji_infra.handlers import event_handler
-from wuji_infra.service import ServiceBase
+from wuji_infra.service import ReportEntrypoints, ServiceBase
 
 
-class ActivitiesService(ServiceBase):
+class ActivitiesService(ReportEntrypoints, ServiceBase):
     name = "activities"
+    report_figures = figures  # the yearly report and the scorecard (ReportEntrypoints)
 
     # -- member facts, from members' events ------------------------------------
 
@@ -190,17 +191,3 @@ class ActivitiesService(ServiceBase):
     def list_venues(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
             return organization_life.list_venues(session, filters, page, page_size, access=self.caller)
-
-    # -- the yearly report and the scorecard ------------------------------------------
-
-    @rpc(expected_exceptions=EXPECTED)
-    def annual_figures(self, query):
-        """Activities' part of the yearly report: ``{"year", "as_of"}``."""
-        with self.db.read() as session:
-            return figures.annual_figures(session, query, access=self.caller)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def scorecard_items(self, query):
-        """Activities' items of the scorecard: ``{"year", "as_of", "branch_ids"}``."""
-        with self.db.read() as session:
-            return figures.scorecard_items(session, query, access=self.caller)

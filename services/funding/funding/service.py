@@ -6,7 +6,7 @@ from funding.handlers import dues, figures, ledger, member_facts, policy, statem
 from wuji_infra import config
 from wuji_infra.errors import EXPECTED
 from wuji_infra.handlers import event_handler
-from wuji_infra.service import ServiceBase, Setting
+from wuji_infra.service import ReportEntrypoints, ServiceBase, Setting
 
 
 def read_subsidy_policy():
@@ -14,8 +14,9 @@ def read_subsidy_policy():
                                   config.env("SUBSIDY_YEARLY_CAP"))
 
 
-class FundingService(ServiceBase):
+class FundingService(ReportEntrypoints, ServiceBase):
     name = "funding"
+    report_figures = figures  # the yearly report and the scorecard (ReportEntrypoints)
     # the subsidy policy until an admin sets one in the funding policy (version 0's)
     subsidy_settings = Setting(read_subsidy_policy)
 
@@ -167,19 +168,6 @@ class FundingService(ServiceBase):
         with self.db.transaction() as tx:
             return ledger.book_refused_expense(tx, refused_id, actor, now=self.clock.now())
 
-    # -- the yearly report and the scorecard ------------------------------------------
-
-    @rpc(expected_exceptions=EXPECTED)
-    def annual_figures(self, query):
-        """Funding's part of the yearly report: ``{"year", "as_of"}`` (not for a secretary)."""
-        with self.db.read() as session:
-            return figures.annual_figures(session, query, access=self.caller)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def scorecard_items(self, query):
-        """Funding's items of the scorecard: ``{"year", "as_of", "branch_ids"}``."""
-        with self.db.read() as session:
-            return figures.scorecard_items(session, query, access=self.caller)
 
     # -- money that events bring, and the member facts funding keeps -------------
 

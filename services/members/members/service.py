@@ -4,15 +4,16 @@ from nameko.timer import timer
 
 from members.handlers import committees, figures, health, honors, imports, roster
 from wuji_infra.errors import EXPECTED
-from wuji_infra.service import ServiceBase
+from wuji_infra.service import ReportEntrypoints, ServiceBase
 
 
 REMINDER_INTERVAL_SECONDS = 24 * 3600
 IMPORT_POLL_SECONDS = 1
 
 
-class MembersService(ServiceBase):
+class MembersService(ReportEntrypoints, ServiceBase):
     name = "members"
+    report_figures = figures  # the yearly report and the scorecard (ReportEntrypoints)
 
     # -- branches, committees and terms -------------------------------------------
 
@@ -136,17 +137,7 @@ class MembersService(ServiceBase):
         with self.db.read() as session:
             return figures.headline_figures(session, query, today=self.clock.today(), access=self.caller)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def annual_figures(self, query):
-        """The roster's part of the yearly report: ``{"year", "as_of"}``."""
-        with self.db.read() as session:
-            return figures.annual_figures(session, query, access=self.caller)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def scorecard_items(self, query):
-        """The committee's items of the scorecard: ``{"year", "as_of", "branch_ids"}``."""
-        with self.db.read() as session:
-            return figures.scorecard_items(session, query, access=self.caller)
 
     # -- Excel in and out ----------------------------------------------------------------
 

@@ -6,15 +6,16 @@ from welfare.handlers import daily as daily_work
 from welfare.handlers import festivals, figures, help_cases, member_facts, pairings, tasks
 from wuji_infra.errors import EXPECTED
 from wuji_infra.handlers import event_handler
-from wuji_infra.service import ServiceBase, Setting
+from wuji_infra.service import ReportEntrypoints, ServiceBase, Setting
 
 # The daily work is idempotent, so the timer runs at start and then hourly: a process started
 # mid-day, or one that was down at midnight, catches up within the hour.
 TIMER_SECONDS = 3600
 
 
-class WelfareService(ServiceBase):
+class WelfareService(ReportEntrypoints, ServiceBase):
     name = "welfare"
+    report_figures = figures  # the yearly report and the scorecard (ReportEntrypoints)
     hospital_visit_due_days = Setting(tasks.hospital_visit_due_days)
     rule_due_days = Setting(tasks.rule_due_days)
 
@@ -183,17 +184,3 @@ class WelfareService(ServiceBase):
     def run_festival_batch(self, data, actor=None):
         with self.db.transaction() as tx:
             return festivals.run_festival_batch(tx, data, actor, today=self.clock.today(), now=self.clock.now())
-
-    # -- the yearly report and the scorecard ------------------------------------------
-
-    @rpc(expected_exceptions=EXPECTED)
-    def annual_figures(self, query):
-        """Care's part of the yearly report: ``{"year", "as_of"}``."""
-        with self.db.read() as session:
-            return figures.annual_figures(session, query, access=self.caller)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def scorecard_items(self, query):
-        """Care's items of the scorecard: ``{"year", "as_of", "branch_ids"}``."""
-        with self.db.read() as session:
-            return figures.scorecard_items(session, query, access=self.caller)

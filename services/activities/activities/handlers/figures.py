@@ -95,19 +95,30 @@ def _first_members(session, branch_ids):
                                 .where(MemberFact.branch_id.in_(branch_ids)).group_by(MemberFact.branch_id)).all())
 
 
+def _every_month(session, branch_ids, year, as_of, held, what):
+    """The months due (study.month_status) in which a branch held no ``what``: one text, a miss a month.
+    ``held``: {branch_id: the days it was held}."""
+    first_members = _first_members(session, branch_ids)
+    missing = {}
+    for branch_id in branch_ids:
+        months_held = {day.month for day in held.get(branch_id, ())}
+        months = [month for month in range(1, 13) if study_rules.month_status(
+            year, month, month in months_held, first_members.get(branch_id), _due_by(as_of)) == "missing"]
+        missing[branch_id] = ([f"{year}年{'、'.join(f'{m}月' for m in months)}无{what}"] if months else [], len(months))
+    return missing
+
+
+def _once(done, missing_text):
+    """A yearly or standing item: met, or one miss saying what is missing."""
+    return ([], 0) if done else ([missing_text], 1)
+
+
 def study_monthly(session, branch_ids, year, as_of):
     held = {}
     for branch_id, day in session.execute(sa.select(StudySession.branch_id, StudySession.date).where(
             StudySession.branch_id.in_(branch_ids), StudySession.date.between(dt.date(year, 1, 1), as_of))):
-        held.setdefault(branch_id, set()).add(day.month)
-    first_members = _first_members(session, branch_ids)
-    missing = {}
-    for branch_id in branch_ids:
-        months = [month for month in range(1, 13) if study_rules.month_status(
-            year, month, month in held.get(branch_id, ()), first_members.get(branch_id), _due_by(as_of)) == "missing"]
-        missing[branch_id] = ([f"{year}年{'、'.join(f'{m}月' for m in months)}无集体学习"] if months else [],
-                              len(months))
-    return missing
+        held.setdefault(branch_id, set()).add(day)
+    return _every_month(session, branch_ids, year, as_of, held, "集体学习")
 
 
 def contacts_quarterly(session, branch_ids, year, as_of):
@@ -154,22 +165,14 @@ def _meetings(session, branch_ids, kind, year, as_of):
 
 
 def theme_day_monthly(session, branch_ids, year, as_of):
-    held = {branch_id: {day.month for day in days}
-            for branch_id, days in _meetings(session, branch_ids, "theme_day", year, as_of).items()}
-    first_members = _first_members(session, branch_ids)
-    missing = {}
-    for branch_id in branch_ids:
-        months = [month for month in range(1, 13) if study_rules.month_status(
-            year, month, month in held.get(branch_id, ()), first_members.get(branch_id), _due_by(as_of)) == "missing"]
-        missing[branch_id] = ([f"{year}年{'、'.join(f'{m}月' for m in months)}无主题党日"] if months else [], len(months))
-    return missing
+    return _every_month(session, branch_ids, year, as_of, _meetings(session, branch_ids, "theme_day", year, as_of),
+                        "主题党日")
 
 
 def _yearly(kind):
     def judge(session, branch_ids, year, as_of):
         held = _meetings(session, branch_ids, kind, year, as_of)
-        return {branch_id: ([] if held.get(branch_id) else [org_life.YEARLY_MISSING[kind]], 0 if held.get(branch_id) else 1)
-                for branch_id in branch_ids}
+        return {branch_id: _once(held.get(branch_id), org_life.YEARLY_MISSING[kind]) for branch_id in branch_ids}
     return judge
 
 
@@ -178,8 +181,7 @@ def venue(session, branch_ids, year, as_of):
     for branch_id, since, until in session.execute(
             sa.select(Venue.branch_id, Venue.since, Venue.until).where(Venue.branch_id.in_(branch_ids))):
         venues.setdefault(branch_id, []).append((since, until))
-    return {branch_id: ([] if org_life.has_venue(venues.get(branch_id, []), as_of) else [org_life.NO_VENUE],
-                        0 if org_life.has_venue(venues.get(branch_id, []), as_of) else 1)
+    return {branch_id: _once(org_life.has_venue(venues.get(branch_id, []), as_of), org_life.NO_VENUE)
             for branch_id in branch_ids}
 
 
