@@ -174,7 +174,7 @@ def annual_docx(report):
     _paragraph(document, "各党支部每月集体学习情况如下（单位：次；表头为月份）：")
     _table(document, ["党支部", *(str(month) for month in range(1, 13)), "合计"],
            [[row["name"], *row["months"], row["total"]] for row in report["study_by_branch"]],
-           widths=[3.4] + [0.85] * 12 + [1.2], size=10)
+           widths=[2.8] + [0.9] * 12 + [1.3], size=9)
 
     document.add_heading("五、基本保障：关心关爱，经费保障", level=1)
     _paragraph(document, (
@@ -209,6 +209,7 @@ def scorecard_docx(card):
     _table(document, ["党支部", "得分", "星级"],
            [[b["name"], f"{b['score']}/{b['max_score']}", _stars(b["stars"])] for b in card["branches"]])
     for branch in card["branches"]:
+        document.add_page_break()  # each branch on its own page, to hand to its secretary
         document.add_heading(f"{branch['name']}：{branch['score']}分 {_stars(branch['stars'])}", level=1)
         _table(document, ["基本", "项目", "满分", "得分", "达标", "缺项"],
                [[BASIC_TITLES[i["basic"]], i["title"], i["max_points"], i["points"], "是" if i["met"] else "否",

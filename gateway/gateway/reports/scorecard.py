@@ -18,7 +18,7 @@ STARS = (5, 4, 3, 2)  # a score at or above each threshold of the policy, in ord
 
 # key -> (basic, the service that judges it, default title, points, points lost per miss or None)
 CHECKLIST = {
-    "committee_complete": ("organization", "members", "支部班子健全（书记在任，7名以上党员的支部班子3–5人）", 10, 5),
+    "committee_complete": ("organization", "members", "支部班子健全（书记在任，7名以上党员的支部班子3–5人）", 10, None),
     "term_current": ("organization", "members", "按期换届，任期未逾期", 10, None),
     "seat_vacancy": ("organization", "members", "班子成员空缺不超过3个月", 4, 2),
     "contacts_quarterly": ("team", "activities", "三个联系：每名党员近三个月内至少联系一次", 10, 1),

@@ -81,7 +81,7 @@ ROUTES = [
           deadline=REPORT_SECONDS),
     Route("GET", "/api/v1/reports/scorecard", READERS, "标准化规范化达标情况 (format=docx/xlsx 下载)",
           rpc=SCORECARD_RPCS, call=scorecard_report, query=schemas.ScorecardQuery, answer=schemas.ScorecardOut,
-          name="scorecard_report",
+          name="scorecard_report", audit="scorecard {filters}",  # names late hospital visits
           deadline=REPORT_SECONDS),
     Route("GET", "/api/v1/scorecard-policy", READERS, "达标评分标准 (现行版本)", call=get_scorecard_policy,
           answer=schemas.ScorecardPolicyOut, name="get_scorecard_policy"),

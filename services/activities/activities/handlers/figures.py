@@ -12,6 +12,7 @@ from activities.domain import study as study_rules
 from activities.domain.activities import ACTIVITY_KINDS, ACTIVITY_LABELS, NO_COST
 from activities.domain import organization_life as org_life
 from activities.domain.contacts import coverage_window
+from activities.domain.dates import spans
 from activities.handlers.member_facts import member_clause
 from activities.handlers.statistics import statistics
 from activities.models import (
@@ -104,7 +105,7 @@ def _every_month(session, branch_ids, year, as_of, held, what):
         months_held = {day.month for day in held.get(branch_id, ())}
         months = [month for month in range(1, 13) if study_rules.month_status(
             year, month, month in months_held, first_members.get(branch_id), _due_by(as_of)) == "missing"]
-        missing[branch_id] = ([f"{year}年{'、'.join(f'{m}月' for m in months)}无{what}"] if months else [], len(months))
+        missing[branch_id] = ([f"{year}年{spans(months)}月无{what}"] if months else [], len(months))
     return missing
 
 
@@ -150,8 +151,7 @@ def bulletin_weekly(session, branch_ids, year, as_of):
     for branch_id in branch_ids:
         gaps = bulletin_rules.weeks_without_issue(year, dates.get(branch_id, []), first_members.get(branch_id),
                                                   _due_by(as_of))
-        missing[branch_id] = ([f"{year}年第{'、'.join(str(g['week']) for g in gaps)}周无学习园地"] if gaps else [],
-                              len(gaps))
+        missing[branch_id] = ([f"{year}年第{spans(g['week'] for g in gaps)}周无学习园地"] if gaps else [], len(gaps))
     return missing
 
 

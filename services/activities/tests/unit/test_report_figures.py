@@ -106,7 +106,7 @@ def test_the_scorecard_items_say_what_is_missing(service, year):
     card = service.scorecard_items(YEAR_END)
     items = {b["branch_id"]: {i["key"]: i for i in b["items"]} for b in card["branches"]}
     assert items[10]["study_monthly"] == {"key": "study_monthly", "met": True, "missing": [], "misses": 0}
-    assert items[20]["study_monthly"]["missing"] == ["2025年3月、5月、6月、7月、8月、9月、10月、11月、12月无集体学习"]
+    assert items[20]["study_monthly"]["missing"] == ["2025年3、5–12月无集体学习"]
     assert items[20]["study_monthly"]["misses"] == 9
     # 李秀英's last contact was in June; 赵刚 was contacted in December; 孙新 counts from 2026
     assert items[10]["contacts_quarterly"]["missing"] == ["李秀英 近三个月未联系（最近一次 2025-06-01）"]
@@ -119,6 +119,13 @@ def test_before_the_year_ends_only_ended_months_are_due(service, year):
     [branch] = card["branches"]
     study = next(i for i in branch["items"] if i["key"] == "study_monthly")
     assert study["missing"] == ["2025年3月无集体学习"]
+
+
+@pytest.mark.parametrize("numbers, text", [([3], "3"), ([3, 5], "3、5"), ([1, 2, 3, 5, 7, 8, 9, 10], "1–3、5、7–10"),
+                                           ([2, 1], "1、2")])
+def test_months_and_weeks_are_written_as_spans(numbers, text):
+    from activities.domain.dates import spans
+    assert spans(numbers) == text
 
 
 def test_a_bad_query_is_a_400(service):

@@ -89,6 +89,13 @@ def test_the_scorecard_says_which_visit_was_late_and_by_how_much(store, year):
     assert items[20]["visits_twice_yearly"]["missing"] == ["赵刚 本年走访 1 次（应至少 2 次）"]
 
 
+def test_a_viewer_sees_a_late_visit_without_who_was_in_hospital(store, year):
+    with store.read() as session:
+        card = figures.scorecard_items(session, YEAR_END, access=Access("boss", "viewer", None))
+    items = {b["branch_id"]: {i["key"]: i for i in b["items"]} for b in card["branches"]}
+    assert items[20]["visits_on_time"]["missing"] == ["一次走访（应于2025-06-13前）晚 2 天完成"]
+
+
 def test_the_lists_filter_by_the_day_visited_and_closed(store, year):
     with store.read() as session:
         visited = tasks.list_visit_tasks(session, {"visited_from": "2025-01-01", "visited_to": "2025-12-31"},

@@ -9,9 +9,11 @@ CAUSE_LABELS = {"hospitalized": "住院探望", "discharged": "出院回访", "s
 VISITS_A_YEAR = 2
 
 
-def lateness(name, cause, due_date, visited_on, day):
-    """What is missing of one timed visit as of ``day``, or None when it was done by its due day."""
-    what = f"{name} {CAUSE_LABELS[cause]}（应于{due_date.isoformat()}前）"
+def lateness(name, cause, due_date, visited_on, day, health_shown=True):
+    """What is missing of one timed visit as of ``day``, or None when it was done by its due day.
+    Who was in hospital or fell ill is a health fact: without ``health_shown`` the text names
+    neither the member nor the cause."""
+    what = (f"{name} {CAUSE_LABELS[cause]}" if health_shown else "一次走访") + f"（应于{due_date.isoformat()}前）"
     if visited_on is None or visited_on > day:
         return f"{what}逾期未完成"
     if visited_on > due_date:

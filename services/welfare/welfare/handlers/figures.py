@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from welfare.domain import standards
 from welfare.models import HelpCase, MemberFact, VisitRecord, VisitTask
-from wuji_infra.access import SYSTEM
+from wuji_infra.access import HEALTH, SYSTEM
 from wuji_infra.reports import ReportQuery, scorecard_item
 from wuji_infra.validation import load
 
@@ -87,7 +87,8 @@ def scorecard_items(session, query, *, access=SYSTEM):
             if visited_on is None or visited_on > day:
                 unvisited.setdefault((branch_id, standards.festival_of(cause_key)), []).append(name)
         else:
-            add(branch_id, "visits_on_time", standards.lateness(name, cause, due_date, visited_on, day))
+            add(branch_id, "visits_on_time",
+                standards.lateness(name, cause, due_date, visited_on, day, health_shown=access.sees(HEALTH)))
     for (branch_id, festival), members in unvisited.items():
         add(branch_id, "festival_visits", standards.festival_gap(festival, year, members))
         missing[(branch_id, "festival_visits:misses")] = len(members)
