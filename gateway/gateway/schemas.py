@@ -160,15 +160,15 @@ class ScorecardItemOut(Schema):
     key = fields.String()
     basic = fields.String()
     title = fields.String()
-    max_points = fields.Decimal(**_POINTS)
-    per_miss = fields.Decimal(allow_none=True, **_POINTS)
+    max_points = fields.Float()
+    per_miss = fields.Float(allow_none=True)
     enabled = fields.Boolean()
 
 
 class ScorecardPolicyOut(Schema):
     version = fields.Integer()
     items = fields.List(fields.Nested(ScorecardItemOut))
-    star_thresholds = fields.List(fields.Decimal(**_POINTS))
+    star_thresholds = fields.List(fields.Float())
     note = fields.String(allow_none=True)
     set_by = fields.String(allow_none=True)
     set_at = fields.DateTime(allow_none=True)

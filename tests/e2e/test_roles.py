@@ -32,12 +32,13 @@ YEAR = TODAY.year
 PASSWORD = "Matrix-pass-2026"
 # path parameters whose record belongs to a branch; the others (jobs, budgets, accounts) are the office's
 SCOPED = {"branch_id", "member_id", "task_id", "session_id", "activity_id", "bulletin_id", "meeting_id",
-          "pairing_id", "case_id", "check_id"}
+          "pairing_id", "case_id", "check_id", "branch_meeting_id", "venue_id"}
 QUERY = {  # what a read needs besides the ids
     "/api/v1/study-compliance": {"year": YEAR}, "/api/v1/bulletin-gaps": {"year": YEAR},
     "/api/v1/activity-statistics": {"year": YEAR}, "/api/v1/funding/balances": {"year": YEAR},
     "/api/v1/funding/dues/rates": {"year": YEAR}, "/api/v1/funding/dues/payments": {"year": YEAR},
     "/api/v1/funding/dues/arrears": {"year": YEAR}, "/api/v1/funding/statement": {"year": YEAR},
+    "/api/v1/reports/annual": {"year": YEAR}, "/api/v1/reports/scorecard": {"year": YEAR},
 }
 NOT_A_FIELD = {"not_a_field_of_any_route": 1}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -95,6 +96,11 @@ def seed_branch(api, n):
     ids["meeting_id"] = created(api.post("/review-meetings", {
         "kind": "lunzheng", "topic": "街区保护", "date": TODAY.isoformat(), "organizer": "市规划局",
         "participants": [{"member_id": member, "advice": "保留街巷"}]}))["id"]
+    ids["branch_meeting_id"] = created(api.post("/branch-meetings", {
+        "branch_id": branch, "kind": "theme_day", "date": TODAY.isoformat(), "topic": "主题党日",
+        "participants": [member]}))["id"]
+    ids["venue_id"] = created(api.post("/venues", {"branch_id": branch, "name": "活动室", "address": "二楼",
+                                                   "since": "2020-01-01"}))["id"]
     return ids, secrets
 
 
@@ -110,10 +116,13 @@ def world(system):
     budget = created(admin.post("/funding/budgets", {"year": YEAR, "source": "special_fund", "amount": "9000.00"}))
     expense = created(admin.post("/funding/expenses", {"year": YEAR, "category": "activities", "amount": "10.00",
                                                        "description": "矩阵支出"}))
+    # the activities' costs came before the year's budget: refused, to book later
+    refused = wait_until(lambda: admin.get("/funding/refused-expenses").json()["items"], "the refused costs")
     template = admin.get("/members/import-template")
     job = created(admin.post("/members/imports", data=template.content, headers={"Content-Type": XLSX}))
     office = {"job_id": job["id"], "budget_id": budget["id"],
-              "expense_id": expense["id"], "festival": "spring_festival", "asset": "swagger-ui.css"}
+              "expense_id": expense["id"], "festival": "spring_festival", "asset": "swagger-ui.css",
+              "refused_id": refused[0]["id"]}
     apis = {"admin": admin}
     for role in auth.ROLES:
         if role == "admin":

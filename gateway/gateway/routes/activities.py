@@ -59,7 +59,7 @@ ROUTES = [
           status=201),
     Route("GET", "/api/v1/branch-meetings", READERS, "组织生活记录", rpc="activities.list_branch_meetings",
           call=listing, query=acts.BranchMeetingFilters, answer=acts.BranchMeetingOut),
-    Route("GET", "/api/v1/branch-meetings/<id:meeting_id>", READERS, "组织生活记录详情",
+    Route("GET", "/api/v1/branch-meetings/<id:branch_meeting_id>", READERS, "组织生活记录详情",
           rpc="activities.get_branch_meeting", call=fetch, answer=acts.BranchMeetingOut),
     Route("POST", "/api/v1/venues", BRANCH_WRITERS, "登记活动场所", rpc="activities.add_venue", call=write,
           body=acts.VenueIn, answer=acts.VenueOut, status=201),

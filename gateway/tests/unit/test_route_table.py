@@ -68,7 +68,7 @@ funding.annual_figures(query) members.scorecard_items(query) activities.scorecar
 welfare.scorecard_items(query) funding.scorecard_items(query)
 funding.list_refused_expenses(filters, page, page_size) funding.book_refused_expense(refused_id, actor)
 activities.record_branch_meeting(data, actor) activities.list_branch_meetings(filters, page, page_size)
-activities.get_branch_meeting(meeting_id) activities.add_venue(data, actor) activities.end_venue(venue_id, data, actor)
+activities.get_branch_meeting(branch_meeting_id) activities.add_venue(data, actor) activities.end_venue(venue_id, data, actor)
 activities.list_venues(filters, page, page_size)
 """
 EXPECTED = {name: tuple(a.strip() for a in args.split(",") if a.strip())

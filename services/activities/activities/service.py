@@ -173,9 +173,9 @@ class ActivitiesService(ReportEntrypoints, ServiceBase):
             return organization_life.list_branch_meetings(session, filters, page, page_size, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_branch_meeting(self, meeting_id):
+    def get_branch_meeting(self, branch_meeting_id):
         with self.db.read() as session:
-            return organization_life.get_branch_meeting(session, meeting_id, access=self.caller)
+            return organization_life.get_branch_meeting(session, branch_meeting_id, access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def add_venue(self, data, actor=None):

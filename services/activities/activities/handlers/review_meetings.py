@@ -13,6 +13,7 @@ from activities.handlers.member_facts import check_members_writable, known_facts
 from activities.models import MemberFact, MemberSpecialty, ReviewMeeting, ReviewParticipant
 from activities.schemas import ExpertFilters, ReviewMeetingFilters, ReviewMeetingIn, ReviewMeetingOut
 from activities.shared import filtered, paged_rows, refuse_future, visible
+from wuji_infra import member_facts
 from wuji_infra.access import SYSTEM
 from wuji_infra.db import get_or_404
 from wuji_infra.errors import InvalidInput, no_such
@@ -70,7 +71,9 @@ def list_review_meetings(session, filters=None, page=1, page_size=20, *, access=
     query = filtered(query, ReviewMeeting, chosen, ("kind",), ReviewMeeting.date)
     # every meeting has a participant: those where one the caller sees took part
     took_part = visible(sa.select(ReviewParticipant.meeting_id), member_clause(access, ReviewParticipant.member_id))
-    if "member_id" in chosen:
+    if "member_id" in chosen:  # a member's engagements: another branch's member is not found
+        access.check_read(member_facts.branch_of(session, MemberFact, chosen["member_id"]), ("党员", "member"),
+                          chosen["member_id"])
         took_part = took_part.where(ReviewParticipant.member_id == chosen["member_id"])
     query = query.where(ReviewMeeting.id.in_(took_part))
     return page_of(session, query, lambda meeting: dump_review_meeting(session, meeting, access), page, page_size)
