@@ -61,11 +61,10 @@ def add_venue(tx, data, actor=None, *, access=SYSTEM):
 
 
 def end_venue(tx, venue_id, data, actor=None, *, access=SYSTEM):
-    """A venue given up: in use until ``until``."""
-    values = load(VenueEndIn(), data)
+    """A venue given up: in use until ``until``. Another branch's venue: 403, whatever the body says."""
     venue = get_or_404(tx.session, Venue, venue_id, VENUE, lock=True)
-    access.check_read(venue.branch_id, VENUE, venue_id)
     access.check_write(venue.branch_id)
+    values = load(VenueEndIn(), data)
     problem = venue_dates_problem(venue.since, values["until"])
     if problem:
         raise InvalidInput(problem, {"until": [problem]})
