@@ -1,15 +1,16 @@
 """The roster's figures: the headline figures, its part of the yearly report, and the
 committee's items of the scorecard."""
 import datetime as dt
+import json
 
 import sqlalchemy as sa
 
 from members.domain import census
-from members.domain.committees import committee_gaps, overdue_gap, term_on, vacancy_gaps
+from members.domain.committees import committee_gaps, overdue_gap, seat_left_on, term_on, vacancy_gaps
 from members.domain.honors import HONOR_LEVELS
 from members.domain.roster import average_age
 from members.handlers.roster import in_branches, of_members_in_branches
-from members.models import Branch, CommitteeSeat, HealthEvent, Honor, Member, Term, Transfer
+from members.models import Branch, CommitteeSeat, HealthEvent, Honor, Member, MemberChange, Term, Transfer
 from members.schemas import FiguresIn, FiguresOut
 from wuji_infra.access import SYSTEM
 from wuji_infra.reports import ReportQuery, scorecard_item
@@ -86,6 +87,18 @@ def _lives(session, access, asked, leaving):
     return [census.Life(*row, *leaving.get(row[0], (None, None)), tuple(moves.get(row[0], ()))) for row in rows]
 
 
+def _branch_moves(session, member_ids):
+    """``{member_id: [(day, branch moved from)]}``: the members' moves between branches (their
+    history's changes of ``branch_id``), by the office's day of the change."""
+    moves = {}
+    for member_id, old_value, changed_at in session.execute(
+            sa.select(MemberChange.member_id, MemberChange.old_value, MemberChange.changed_at)
+            .where(MemberChange.field == "branch_id", MemberChange.member_id.in_(member_ids))
+            .order_by(MemberChange.changed_at, MemberChange.id)):
+        moves.setdefault(member_id, []).append((office_date(changed_at), json.loads(old_value)))
+    return moves
+
+
 def _branches(session, access, asked):
     return session.execute(in_branches(sa.select(Branch.id, Branch.name, Branch.unit).order_by(Branch.id),
                                        Branch.id, access, asked)).all()
@@ -150,12 +163,17 @@ def scorecard_items(session, query, *, access=SYSTEM):
             on_roster[life.branch_id] = on_roster.get(life.branch_id, 0) + 1
     terms = _terms(session, [branch.id for branch in branches])
     running = {branch.id: term_on(terms.get(branch.id, []), day) for branch in branches}
+    current = {term.id: term for term in running.values() if term is not None}
+    seated = session.execute(
+        sa.select(CommitteeSeat.term_id, CommitteeSeat.role, CommitteeSeat.member_id, Member.name)
+        .join(Member, Member.id == CommitteeSeat.member_id).where(CommitteeSeat.term_id.in_(list(current)))).all()
+    moves = _branch_moves(session, [member_id for _, _, member_id, _ in seated])
     seats = {}
-    for term_id, role, member_id, name in session.execute(
-            sa.select(CommitteeSeat.term_id, CommitteeSeat.role, CommitteeSeat.member_id, Member.name)
-            .join(Member, Member.id == CommitteeSeat.member_id)
-            .where(CommitteeSeat.term_id.in_([term.id for term in running.values() if term is not None]))):
-        seats.setdefault(term_id, []).append((role, name, leaving.get(member_id, (None,))[0]))
+    for term_id, role, member_id, name in seated:
+        term = current[term_id]
+        left_on = seat_left_on(leaving.get(member_id, (None,))[0], moves.get(member_id, []), term.branch_id,
+                               term.starts_on)
+        seats.setdefault(term_id, []).append((role, name, left_on))
     answer = []
     for branch in branches:
         term = running[branch.id]
