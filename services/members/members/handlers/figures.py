@@ -1,5 +1,6 @@
 """The roster's figures: the headline figures, its part of the yearly report, and the
 committee's items of the scorecard."""
+import dataclasses
 import datetime as dt
 import json
 
@@ -19,36 +20,28 @@ from wuji_infra.validation import load
 
 
 def headline_figures(session, query=None, *, today, access=SYSTEM):
-    """The roster's figures for the yearly report, over the caller's branches.
+    """The roster's headline figures, over the caller's branches.
 
-    ``on`` (default today) is the day ages are counted at and committees are
-    counted on; ``year`` (default the year of ``on``) is the year of the honors.
-    Members counted are the active ones (not deceased, not transferred out).
+    ``on`` (default today) is the day members, ages and committees are counted on (the members
+    on the roster that day, as in the yearly report); ``year`` (default the year of ``on``) is
+    the year of the honors.
     """
     chosen = load(FiguresIn(), query or {})
     on = chosen.get("on") or today
     year = chosen.get("year") or on.year
-    active = Member.status == "active"
-    by_relation = dict(session.execute(in_branches(
-        sa.select(Member.org_relation, sa.func.count()).where(active).group_by(Member.org_relation),
-        Member.branch_id, access)).all())
-    birth_dates = session.scalars(in_branches(
-        sa.select(Member.birth_date).where(active), Member.branch_id, access)).all()
-    # a branch has a committee on ``on`` when a term has started by then
-    committees = session.scalar(in_branches(
-        sa.select(sa.func.count(sa.distinct(Term.branch_id))).where(Term.starts_on <= on), Term.branch_id, access))
+    roster = _roster_on(session, access, on)
+    totals = census.counts(roster.members, on)
     honors = dict(session.execute(of_members_in_branches(
         sa.select(Honor.level, sa.func.count()).where(Honor.year == year).group_by(Honor.level),
         Honor.member_id, access)).all())
-    average = average_age(birth_dates, on)
     return FiguresOut().dump({
         "on": on, "year": year,
-        "members_total": len(birth_dates),
-        "in_communities": by_relation.get("community", 0),
-        "in_bureau_branch": by_relation.get("unit", 0),
-        "average_age": average,
-        "branches": session.scalar(in_branches(sa.select(sa.func.count()).select_from(Branch), Branch.id, access)),
-        "committees": committees,
+        "members_total": totals["total"],
+        "in_communities": totals["community"],
+        "in_bureau_branch": totals["unit"],
+        "average_age": average_age([life.birth_date for life in roster.members], on),
+        "branches": len(roster.branches),
+        "committees": roster.committees,
         "honors_by_level": {level: honors.get(level, 0) for level in HONOR_LEVELS},
     })
 
@@ -111,15 +104,31 @@ def _terms(session, branch_ids):
     return terms
 
 
+@dataclasses.dataclass(frozen=True)
+class Roster:
+    """The caller's branches on a day: every member who was ever on their roster (``lives``),
+    those on it that day (``members``), the branches and how many had a term running."""
+    lives: list
+    members: list
+    branches: list
+    committees: int
+
+
+def _roster_on(session, access, day):
+    lives = _lives(session, access, None, _leaving(session))
+    branches = _branches(session, access, None)
+    terms = _terms(session, [branch.id for branch in branches])
+    return Roster(lives, [life for life in lives if census.on_roster(life, day)], branches,
+                  sum(1 for branch in branches if term_on(terms.get(branch.id, []), day)))
+
+
 def annual_figures(session, query, *, access=SYSTEM):
     """The roster's part of the yearly report, over the caller's branches: the members on the
     roster at ``as_of``, branches and committees, the year's honorees and the statistics sheet."""
     chosen = load(ReportQuery(), query or {})
     year, day = chosen["year"], chosen["as_of"]
-    lives = _lives(session, access, None, _leaving(session))
-    on = [life for life in lives if census.on_roster(life, day)]
-    branches = _branches(session, access, None)
-    terms = _terms(session, [branch.id for branch in branches])
+    roster = _roster_on(session, access, day)
+    lives, on, branches = roster.lives, roster.members, roster.branches
     by_branch = {}
     for life in lives:
         by_branch.setdefault(life.branch_id, []).append(life)
@@ -134,7 +143,7 @@ def annual_figures(session, query, *, access=SYSTEM):
         "in_unit": totals["unit"],
         "average_age": None if average is None else float(average),
         "branches": len({life.branch_id for life in on}),
-        "committees": sum(1 for branch in branches if term_on(terms.get(branch.id, []), day)),
+        "committees": roster.committees,
         "honorees": [{"member_id": m, "name": name, "title": title, "level": level, "year": y}
                      for m, name, title, level, y in sorted(honorees, key=lambda h: (HONOR_RANK.get(h[3], 9), h[1]))],
         "branch_list": [{"branch_id": branch.id, "name": branch.name, "unit": branch.unit,
