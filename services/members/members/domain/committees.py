@@ -129,6 +129,17 @@ def overdue_gap(terms, day):
     return f"第{len(started)}届任期已于{latest.ends_on.isoformat()}届满，逾期 {(day - latest.ends_on).days} 天未换届"
 
 
+def seat_left_on(left_on, moves, branch_id, starts_on):
+    """The day a seat's holder stopped serving the committee of ``branch_id`` whose term started on
+    ``starts_on``: the day they died or left the roster (``left_on``), or the first day since the
+    term started that they were moved from that branch to another (``moves``: ``[(day, from
+    branch)]``), whichever came first; None while they serve."""
+    days = [day for day, from_branch in moves if from_branch == branch_id and day >= starts_on]
+    if left_on is not None:
+        days.append(left_on)
+    return min(days) if days else None
+
+
 def vacancy_gaps(term, seats, day):
     """The seats of the running term vacant for more than three months on ``day``."""
     if term is None:

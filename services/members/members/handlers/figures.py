@@ -1,15 +1,17 @@
 """The roster's figures: the headline figures, its part of the yearly report, and the
 committee's items of the scorecard."""
+import dataclasses
 import datetime as dt
+import json
 
 import sqlalchemy as sa
 
 from members.domain import census
-from members.domain.committees import committee_gaps, overdue_gap, term_on, vacancy_gaps
+from members.domain.committees import committee_gaps, overdue_gap, seat_left_on, term_on, vacancy_gaps
 from members.domain.honors import HONOR_LEVELS
 from members.domain.roster import average_age
 from members.handlers.roster import in_branches, of_members_in_branches
-from members.models import Branch, CommitteeSeat, HealthEvent, Honor, Member, Term, Transfer
+from members.models import Branch, CommitteeSeat, HealthEvent, Honor, Member, MemberChange, Term, Transfer
 from members.schemas import FiguresIn, FiguresOut
 from wuji_infra.access import SYSTEM
 from wuji_infra.reports import ReportQuery, scorecard_item
@@ -18,36 +20,28 @@ from wuji_infra.validation import load
 
 
 def headline_figures(session, query=None, *, today, access=SYSTEM):
-    """The roster's figures for the yearly report, over the caller's branches.
+    """The roster's headline figures, over the caller's branches.
 
-    ``on`` (default today) is the day ages are counted at and committees are
-    counted on; ``year`` (default the year of ``on``) is the year of the honors.
-    Members counted are the active ones (not deceased, not transferred out).
+    ``on`` (default today) is the day members, ages and committees are counted on (the members
+    on the roster that day, as in the yearly report); ``year`` (default the year of ``on``) is
+    the year of the honors.
     """
     chosen = load(FiguresIn(), query or {})
     on = chosen.get("on") or today
     year = chosen.get("year") or on.year
-    active = Member.status == "active"
-    by_relation = dict(session.execute(in_branches(
-        sa.select(Member.org_relation, sa.func.count()).where(active).group_by(Member.org_relation),
-        Member.branch_id, access)).all())
-    birth_dates = session.scalars(in_branches(
-        sa.select(Member.birth_date).where(active), Member.branch_id, access)).all()
-    # a branch has a committee on ``on`` when a term has started by then
-    committees = session.scalar(in_branches(
-        sa.select(sa.func.count(sa.distinct(Term.branch_id))).where(Term.starts_on <= on), Term.branch_id, access))
+    roster = _roster_on(session, access, on)
+    totals = census.counts(roster.members, on)
     honors = dict(session.execute(of_members_in_branches(
         sa.select(Honor.level, sa.func.count()).where(Honor.year == year).group_by(Honor.level),
         Honor.member_id, access)).all())
-    average = average_age(birth_dates, on)
     return FiguresOut().dump({
         "on": on, "year": year,
-        "members_total": len(birth_dates),
-        "in_communities": by_relation.get("community", 0),
-        "in_bureau_branch": by_relation.get("unit", 0),
-        "average_age": average,
-        "branches": session.scalar(in_branches(sa.select(sa.func.count()).select_from(Branch), Branch.id, access)),
-        "committees": committees,
+        "members_total": totals["total"],
+        "in_communities": totals["community"],
+        "in_bureau_branch": totals["unit"],
+        "average_age": average_age([life.birth_date for life in roster.members], on),
+        "branches": len(roster.branches),
+        "committees": roster.committees,
         "honors_by_level": {level: honors.get(level, 0) for level in HONOR_LEVELS},
     })
 
@@ -86,6 +80,18 @@ def _lives(session, access, asked, leaving):
     return [census.Life(*row, *leaving.get(row[0], (None, None)), tuple(moves.get(row[0], ()))) for row in rows]
 
 
+def _branch_moves(session, member_ids):
+    """``{member_id: [(day, branch moved from)]}``: the members' moves between branches (their
+    history's changes of ``branch_id``), by the office's day of the change."""
+    moves = {}
+    for member_id, old_value, changed_at in session.execute(
+            sa.select(MemberChange.member_id, MemberChange.old_value, MemberChange.changed_at)
+            .where(MemberChange.field == "branch_id", MemberChange.member_id.in_(member_ids))
+            .order_by(MemberChange.changed_at, MemberChange.id)):
+        moves.setdefault(member_id, []).append((office_date(changed_at), json.loads(old_value)))
+    return moves
+
+
 def _branches(session, access, asked):
     return session.execute(in_branches(sa.select(Branch.id, Branch.name, Branch.unit).order_by(Branch.id),
                                        Branch.id, access, asked)).all()
@@ -98,15 +104,31 @@ def _terms(session, branch_ids):
     return terms
 
 
+@dataclasses.dataclass(frozen=True)
+class Roster:
+    """The caller's branches on a day: every member who was ever on their roster (``lives``),
+    those on it that day (``members``), the branches and how many had a term running."""
+    lives: list
+    members: list
+    branches: list
+    committees: int
+
+
+def _roster_on(session, access, day):
+    lives = _lives(session, access, None, _leaving(session))
+    branches = _branches(session, access, None)
+    terms = _terms(session, [branch.id for branch in branches])
+    return Roster(lives, [life for life in lives if census.on_roster(life, day)], branches,
+                  sum(1 for branch in branches if term_on(terms.get(branch.id, []), day)))
+
+
 def annual_figures(session, query, *, access=SYSTEM):
     """The roster's part of the yearly report, over the caller's branches: the members on the
     roster at ``as_of``, branches and committees, the year's honorees and the statistics sheet."""
     chosen = load(ReportQuery(), query or {})
     year, day = chosen["year"], chosen["as_of"]
-    lives = _lives(session, access, None, _leaving(session))
-    on = [life for life in lives if census.on_roster(life, day)]
-    branches = _branches(session, access, None)
-    terms = _terms(session, [branch.id for branch in branches])
+    roster = _roster_on(session, access, day)
+    lives, on, branches = roster.lives, roster.members, roster.branches
     by_branch = {}
     for life in lives:
         by_branch.setdefault(life.branch_id, []).append(life)
@@ -121,7 +143,7 @@ def annual_figures(session, query, *, access=SYSTEM):
         "in_unit": totals["unit"],
         "average_age": None if average is None else float(average),
         "branches": len({life.branch_id for life in on}),
-        "committees": sum(1 for branch in branches if term_on(terms.get(branch.id, []), day)),
+        "committees": roster.committees,
         "honorees": [{"member_id": m, "name": name, "title": title, "level": level, "year": y}
                      for m, name, title, level, y in sorted(honorees, key=lambda h: (HONOR_RANK.get(h[3], 9), h[1]))],
         "branch_list": [{"branch_id": branch.id, "name": branch.name, "unit": branch.unit,
@@ -150,12 +172,17 @@ def scorecard_items(session, query, *, access=SYSTEM):
             on_roster[life.branch_id] = on_roster.get(life.branch_id, 0) + 1
     terms = _terms(session, [branch.id for branch in branches])
     running = {branch.id: term_on(terms.get(branch.id, []), day) for branch in branches}
+    current = {term.id: term for term in running.values() if term is not None}
+    seated = session.execute(
+        sa.select(CommitteeSeat.term_id, CommitteeSeat.role, CommitteeSeat.member_id, Member.name)
+        .join(Member, Member.id == CommitteeSeat.member_id).where(CommitteeSeat.term_id.in_(list(current)))).all()
+    moves = _branch_moves(session, [member_id for _, _, member_id, _ in seated])
     seats = {}
-    for term_id, role, member_id, name in session.execute(
-            sa.select(CommitteeSeat.term_id, CommitteeSeat.role, CommitteeSeat.member_id, Member.name)
-            .join(Member, Member.id == CommitteeSeat.member_id)
-            .where(CommitteeSeat.term_id.in_([term.id for term in running.values() if term is not None]))):
-        seats.setdefault(term_id, []).append((role, name, leaving.get(member_id, (None,))[0]))
+    for term_id, role, member_id, name in seated:
+        term = current[term_id]
+        left_on = seat_left_on(leaving.get(member_id, (None,))[0], moves.get(member_id, []), term.branch_id,
+                               term.starts_on)
+        seats.setdefault(term_id, []).append((role, name, left_on))
     answer = []
     for branch in branches:
         term = running[branch.id]

@@ -243,3 +243,45 @@ def test_an_import_cancelled_stops_and_keeps_only_its_committed_chunks(members):
         members.cancel_import(job["id"], actor="clerk2")
     with pytest.raises(NotFound):
         members.cancel_import(10 ** 6)
+
+
+def test_the_years_figures_and_the_scorecard_over_rpc_in_the_callers_scope(members, nameko_config):
+    """annual_figures and scorecard_items over the broker on PostgreSQL: a member registered
+    today with an earlier 入册日期 counts in last year's figures; a secretary gets only their branch."""
+    made = {}
+    for key, sequence in (("a", 31), ("b", 32)):
+        branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
+        made[key] = members.create_member({
+            "name": f"党员{key}", "gender": "female", "id_number": id_number_for(dt.date(1944, 2, 3), sequence),
+            "birth_date": "1944-02-03", "branch_id": branch["id"], "retirement_kind": "lixiu",
+            "counts_from": "2019-05-01"})
+    a, b = made["a"], made["b"]
+    assert a["counts_from"] == "2019-05-01"
+    members.elect_committee(a["branch_id"], {
+        "starts_on": "2024-04-01", "committee": [{"member_id": a["id"], "role": "secretary"}]}, actor="clerk1")
+    query = {"year": 2025, "as_of": "2025-12-31"}
+    everyone = members.annual_figures(query)
+    assert {a["branch_id"], b["branch_id"]} <= {x["branch_id"] for x in everyone["branch_list"]}
+
+    context = signed_context(role="secretary", branch_ids=[a["branch_id"]], user="sec_a")
+    with ClusterRpcClient(uri=nameko_config["AMQP_URI"], timeout=10, context_data=context) as cluster:
+        figures = cluster.members.annual_figures(query)
+        card = cluster.members.scorecard_items({**query, "branch_ids": None})
+        asked_other = cluster.members.scorecard_items({**query, "branch_ids": [b["branch_id"]]})
+        with pytest.raises(InvalidInput):
+            cluster.members.annual_figures({"year": 2025, "as_of": "2026-01-01"})
+    assert (figures["members_total"], figures["in_unit"], figures["branches"], figures["committees"]) == (1, 1, 1, 1)
+    assert figures["average_age"] == 81.0
+    assert [x["branch_id"] for x in figures["branch_list"]] == [a["branch_id"]]
+    sheet = figures["census"]
+    assert sheet["rows"][0]["branch_id"] == a["branch_id"]
+    assert (sheet["totals"]["total"], sheet["totals"]["lixiu"], sheet["totals"]["female"],
+            sheet["totals"]["80_89"]) == (1, 1, 1, 1)
+    assert sheet["last_year"]["total"] == 1 and sheet["changes"] == {"joined": 0, "deceased": 0, "transferred_out": 0}
+    assert [x["branch_id"] for x in card["branches"]] == [a["branch_id"]]
+    items = {item["key"]: item for item in card["branches"][0]["items"]}
+    assert items["committee_complete"] == {"key": "committee_complete", "met": True, "missing": [], "misses": 0}
+    term_current = items["term_current"]
+    assert term_current["met"] and term_current["missing"] == [] and term_current["misses"] == 0
+    assert items["seat_vacancy"]["met"]
+    assert asked_other["branches"] == []  # a branch outside the secretary's scope is not answered

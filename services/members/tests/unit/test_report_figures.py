@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from members.domain import census
-from members.domain.committees import committee_gaps, overdue_gap, term_on, vacancy_gaps
+from members.domain.committees import committee_gaps, overdue_gap, seat_left_on, term_on, vacancy_gaps
 from members.domain.roster import id_number_for
 from members.handlers import committees, figures, health, honors, roster
 from members.models import Base
@@ -88,6 +88,15 @@ def test_what_a_committee_lacks():
                         LAST_DAY) == ["书记（原王，2025-03-01起）空缺超过3个月"]
 
 
+def test_a_seat_is_left_on_death_or_leaving_or_a_move_to_another_branch():
+    started = dt.date(2024, 1, 1)
+    assert seat_left_on(None, [], 7, started) is None
+    assert seat_left_on(dt.date(2025, 3, 1), [], 7, started) == dt.date(2025, 3, 1)
+    moves = [(dt.date(2023, 5, 1), 7), (dt.date(2025, 1, 2), 8), (dt.date(2025, 2, 1), 7)]
+    assert seat_left_on(None, moves, 7, started) == dt.date(2025, 2, 1)  # moves before the term or from elsewhere: no
+    assert seat_left_on(dt.date(2025, 1, 15), moves, 7, started) == dt.date(2025, 1, 15)
+
+
 def test_a_term_overdue_says_since_when_and_by_how_many_days():
     terms = [T(dt.date(2019, 3, 1), dt.date(2022, 2, 28)), T(dt.date(2022, 3, 1), dt.date(2025, 2, 28))]
     assert overdue_gap(terms, dt.date(2025, 2, 28)) is None
@@ -134,3 +143,29 @@ def test_a_bad_query_is_refused(store, query):
     with pytest.raises(InvalidInput):
         with store.read() as session:
             figures.annual_figures(session, query)
+
+
+def test_a_seat_emptied_by_death_or_a_move_away_is_vacant_after_three_months(store):
+    first, second = branch(store, "第一支部"), branch(store, "第二支部")
+    names = ["王建国", "李秀英", "赵大海", "钱老", "孙明", "周强", "吴芳"]
+    ids = [member(store, first, name, dt.date(1940, 3, 1 + n)) for n, name in enumerate(names)]
+    with store.transaction() as tx:
+        committees.elect_committee(tx, first, {"starts_on": "2025-01-10", "committee": [
+            {"member_id": ids[0], "role": "secretary"}, {"member_id": ids[1], "role": "organization"},
+            {"member_id": ids[2], "role": "propaganda"}]}, today=TODAY)
+        health.record_health_event(tx, ids[1], {"kind": "deceased", "date": "2025-08-01"}, request_id="r1",
+                                   today=TODAY)
+    with store.transaction() as tx:
+        roster.update_member(tx, ids[0], {"branch_id": second}, today=TODAY)
+    with store.read() as session:
+        before = figures.scorecard_items(session, {"year": 2025, "as_of": "2025-12-31", "branch_ids": [first]})
+        later = figures.scorecard_items(session, {"year": 2027, "as_of": "2027-12-31", "branch_ids": [first]})
+    items = {i["key"]: i for i in before["branches"][0]["items"]}
+    assert items["seat_vacancy"]["missing"] == ["组织委员（原李秀英，2025-08-01起）空缺超过3个月"]
+    assert items["seat_vacancy"]["misses"] == 1
+    assert items["committee_complete"]["met"]  # 6 on the roster: no full committee asked; the secretary still there
+    items = {i["key"]: i for i in later["branches"][0]["items"]}
+    assert items["committee_complete"]["missing"] == ["书记空缺"]
+    vacant = sorted(items["seat_vacancy"]["missing"])
+    assert len(vacant) == 2 and vacant[0].startswith("书记（原王建国，") and vacant[1].startswith("组织委员（原李秀英，")
+    assert items["term_current"]["met"]

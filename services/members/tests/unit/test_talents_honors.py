@@ -13,7 +13,8 @@ def create(store, branch, sequence, **extra):
     with store.transaction() as tx:
         return roster.create_member(tx, {
             "name": f"党员{sequence}", "gender": "female", "id_number": id_number_for(dt.date(1941, 7, 1), sequence),
-            "birth_date": "1941-07-01", "branch_id": branch["id"], "retirement_kind": "tuixiu", **extra}, today=dt.date(2026, 12, 1))
+            "birth_date": "1941-07-01", "branch_id": branch["id"], "retirement_kind": "tuixiu", "counts_from": "2019-01-01", **extra},
+            today=dt.date(2026, 12, 1))
 
 
 def search(store, **filters):
@@ -136,4 +137,10 @@ def test_headline_figures_for_the_yearly_report(store, branch):
         "honors_by_level": {"provincial": 1, "municipal": 0, "bureau": 1},
     }
     assert other["id"] and earlier["committees"] == 0 and earlier["honors_by_level"]["bureau"] == 1
-    assert earlier["average_age"] == "81.3"   # 83, 78, 83 on 2024-12-31
+    # on 2024-12-31 the member who died in 2026 was on the roster: 83, 78, 83, 83
+    assert earlier["members_total"] == 4 and earlier["average_age"] == "81.8"
+    late = create(store, branch, 5, counts_from="2025-06-01")
+    with store.read() as session:
+        assert headline_figures(session, {"on": "2024-12-31"}, today=dt.date(2026, 11, 26))["members_total"] == 4
+        assert headline_figures(session, {"on": "2025-06-01"}, today=dt.date(2026, 11, 26))["members_total"] == 5
+    assert late["counts_from"] == "2025-06-01"
