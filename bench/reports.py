@@ -109,7 +109,7 @@ def fill(urls, members, branches, year, rng):
                  "created_at": NOW}
                 for n, (b, month) in enumerate(((b, mo) for b in by_branch for mo in range(1, 13) if b % 10 or mo != 5), 1)]
     counts["study_sessions"] = insert(engines["activities"], "study_sessions", sessions)
-    counts["attendance"] = insert(engines["activities"], "attendance", (
+    counts["attendance"] = insert(engines["activities"], "study_attendance", (
         {"session_id": s["id"], "member_id": m, "attended": rng.random() < 0.85}
         for s in sessions for m in by_branch[s["branch_id"]]))
     counts["contacts"] = insert(engines["activities"], "contacts", (
@@ -119,7 +119,7 @@ def fill(urls, members, branches, year, rng):
     counts["bulletins"] = insert(engines["activities"], "bulletins", (
         {"branch_id": b, "year": year, "number": w, "date": dt.date.fromisocalendar(year, w, 3),
          "items": [{"title": "条目", "kind": "article", "text": "正文"}] * 3, "item_count": 3, "reach_online": 20,
-         "reach_offline": 5, "created_at": NOW} for b in by_branch for w in range(1, 53) if w % 9)))
+         "reach_offline": 5, "created_at": NOW} for b in by_branch for w in range(1, 53) if w % 9))
     counts["activities"] = insert(engines["activities"], "activities", (
         {"branch_id": b, "kind": "volunteer_service" if k % 2 else "themed_practice",
          "date": dt.date(year, 1 + k % 12, 15), "title": "活动", "place": "活动中心", "organizer": "王书记",
@@ -202,6 +202,7 @@ def main():
     with testing.fresh_vhost("wuji-bench") as amqp_uri, \
             testing.running_system(ROOT, amqp_uri, ADMIN_PASSWORD, prefix="wuji_bench") as system:
         urls = {name: system.env[f"{name.upper()}_DATABASE_URL"] for name in ("members", "activities", "welfare", "funding")}
+        os.environ["WUJI_VAR_DIR"] = system.env["WUJI_VAR_DIR"]  # the calls below sign with the system's key
         started = time.perf_counter()
         counts = fill(urls, args.members, args.branches, year, rng)
         records = sum(counts.values())
