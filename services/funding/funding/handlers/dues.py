@@ -157,14 +157,24 @@ def dues_arrears(session, filters=None, page=1, page_size=20, *, today, access=S
 def arrears(session, rates_query, year, today):
     """The members of ``rates_query`` (a select of DuesRate) who owe dues of ``year`` due by
     ``today``: ``[{"member_id", "name", "branch_id", "months": [{"month", "amount"}], "total"}]``."""
+    # a member who paid every month due so far owes nothing, whatever their rates: left out in
+    # the database, so only those who may owe are read (a few in a well-run office)
+    last = dues.last_month_due(year, today)
+    paid_up = (sa.select(DuesPayment.member_id)
+               .where(DuesPayment.year == year, DuesPayment.month.between(1, last))
+               .group_by(DuesPayment.member_id).having(sa.func.count(sa.distinct(DuesPayment.month)) == last))
+    query = rates_query.where(DuesRate.year == year)
+    if last:
+        query = query.where(DuesRate.member_id.not_in(paid_up))
     rates = {}
-    for rate in session.scalars(rates_query.where(DuesRate.year == year).order_by(DuesRate.member_id, DuesRate.id)):
+    for rate in session.scalars(query.order_by(DuesRate.member_id, DuesRate.id)):
         rates.setdefault(rate.member_id, []).append((rate.from_month, rate.monthly_amount))
+    may_owe = query.with_only_columns(DuesRate.member_id).order_by(None)
     paid = set(session.execute(sa.select(DuesPayment.member_id, DuesPayment.month)
-                               .where(DuesPayment.year == year, DuesPayment.member_id.in_(list(rates)))).all())
+                               .where(DuesPayment.year == year, DuesPayment.member_id.in_(may_owe))).all())
     facts = {row.member_id: row for row in session.execute(
         sa.select(MemberFact.member_id, MemberFact.name, MemberFact.branch_id, MemberFact.left_on)
-        .where(MemberFact.member_id.in_(list(rates)))).all()}
+        .where(MemberFact.member_id.in_(may_owe))).all()}
     owing = []
     for member_id, member_rates in rates.items():
         fact = facts.get(member_id)
