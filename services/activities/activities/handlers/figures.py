@@ -124,18 +124,25 @@ def study_monthly(session, branch_ids, year, as_of):
 
 def contacts_quarterly(session, branch_ids, year, as_of):
     first, last = coverage_window(as_of)
+    # only the members not contacted in the window are read, then their last contact before it
+    not_contacted = (sa.select(MemberFact.member_id, MemberFact.branch_id, MemberFact.name)
+                     .where(MemberFact.branch_id.in_(branch_ids), MemberFact.status == "active",
+                            MemberFact.registered_on <= as_of,
+                            MemberFact.member_id.not_in(sa.select(Contact.member_id)
+                                                        .where(Contact.date.between(first, last))))
+                     .order_by(MemberFact.member_id))
+    rows = session.execute(not_contacted).all()
     latest = dict(session.execute(sa.select(Contact.member_id, sa.func.max(Contact.date))
-                                  .where(Contact.branch_id.in_(branch_ids), Contact.date <= last)
+                                  .where(Contact.date < first,
+                                         Contact.member_id.in_(not_contacted.with_only_columns(MemberFact.member_id)
+                                                               .order_by(None)))
                                   .group_by(Contact.member_id)).all())
     missing = {branch_id: [] for branch_id in branch_ids}
-    for member_id, branch_id, name in session.execute(
-            sa.select(MemberFact.member_id, MemberFact.branch_id, MemberFact.name)
-            .where(MemberFact.branch_id.in_(branch_ids), MemberFact.status == "active",
-                   MemberFact.registered_on <= as_of).order_by(MemberFact.member_id)):
+    for member_id, branch_id, name in rows:
         seen = latest.get(member_id)
         if seen is None:
             missing[branch_id].append(f"{name} 从未联系")
-        elif seen < first:
+        else:
             missing[branch_id].append(f"{name} 近三个月未联系（最近一次 {seen.isoformat()}）")
     return {branch_id: (texts, len(texts)) for branch_id, texts in missing.items()}
 
