@@ -130,9 +130,10 @@ def annual_figures(session, query, *, access=SYSTEM):
     roster = _roster_on(session, access, day)
     lives, on, branches = roster.lives, roster.members, roster.branches
     by_branch = {}
-    for life in lives:
+    for life in on:
         by_branch.setdefault(life.branch_id, []).append(life)
-    totals = census.counts(on, day)
+    rows = {branch.id: census.counts(by_branch.get(branch.id, []), day) for branch in branches}
+    totals = {key: sum(row[key] for row in rows.values()) for key in census.COUNTS}
     average = average_age([life.birth_date for life in on], day)
     honorees = session.execute(of_members_in_branches(
         sa.select(Honor.member_id, Member.name, Honor.title, Honor.level, Honor.year)
@@ -147,11 +148,9 @@ def annual_figures(session, query, *, access=SYSTEM):
         "honorees": [{"member_id": m, "name": name, "title": title, "level": level, "year": y}
                      for m, name, title, level, y in sorted(honorees, key=lambda h: (HONOR_RANK.get(h[3], 9), h[1]))],
         "branch_list": [{"branch_id": branch.id, "name": branch.name, "unit": branch.unit,
-                         "members_total": census.counts(by_branch.get(branch.id, []), day)["total"]}
-                        for branch in branches],
+                         "members_total": rows[branch.id]["total"]} for branch in branches],
         "census": {
-            "rows": [{"branch_id": branch.id, "name": branch.name, **census.counts(by_branch.get(branch.id, []), day)}
-                     for branch in branches],
+            "rows": [{"branch_id": branch.id, "name": branch.name, **rows[branch.id]} for branch in branches],
             "totals": totals,
             "last_year": census.counts(lives, dt.date(year - 1, 12, 31)),
             "changes": census.changes(lives, year, day),
