@@ -6,6 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from welfare.domain import standards
+from welfare.handlers import member_facts
 from welfare.models import HelpCase, MemberFact, VisitRecord, VisitTask
 from wuji_infra.access import HEALTH, SYSTEM
 from wuji_infra.reports import ReportQuery, scorecard_item
@@ -43,10 +44,9 @@ def annual_figures(session, query, *, access=SYSTEM):
         .where(VisitTask.status == "done", VisitRecord.visited_on.between(first, day)), access))
     solved = sa.select(sa.func.count()).select_from(HelpCase).where(
         HelpCase.solved.is_(True), HelpCase.closed_on.between(first, day))
-    branches = access.scope_branches(None)
-    if branches is not None:
-        solved = solved.where(HelpCase.member_id.in_(
-            sa.select(MemberFact.member_id).where(MemberFact.branch_id.in_(branches))))
+    in_scope = member_facts.members_in_scope(access, HelpCase.member_id)  # as the list of help cases
+    if in_scope is not None:
+        solved = solved.where(in_scope)
     return {
         "visits": sum(count for _, count, _, _, _ in by_cause),
         "members_visited": members_visited,
