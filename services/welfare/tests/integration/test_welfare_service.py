@@ -230,3 +230,56 @@ def test_a_secretary_reaches_only_their_branch_over_rpc(welfare, rpc, publish, a
         with pytest.raises(Forbidden):
             secretary.open_help_case({"member_id": other, "title": "x"}, "sec1")
     assert rpc.get_visit_task(theirs["id"])["status"] == "open"
+
+
+def registered(member_id, name, branch_id):
+    return events.to_message(events.new_event("member_registered", {
+        "member_id": member_id, "branch_id": branch_id, "name": name, "birth_date": dt.date(1938, 3, 8),
+        "status": "active", "hardship": False, "lives_alone": False, "children_away": False,
+        "mobility_limited": False, "org_relation": "unit", "specialties": [],
+    }, source="members"))
+
+
+def test_the_yearly_figures_and_the_scorecard_over_rpc_with_a_secretarys_scope(welfare, rpc, publish, amqp_uri,
+                                                                               member_id):
+    today = dt.date.today()
+    year = today.year if today >= dt.date(today.year, 1, 15) else today.year - 1
+    as_of = today if year == today.year else dt.date(year, 12, 31)
+    admitted = dt.date(year, 1, 2)
+    other = next(_member_ids)
+    with entrypoint_waiter(welfare, "on_member_registered", callback=succeeded(2)):
+        publish(registered(member_id, "王建国", 1))
+        publish(registered(other, "李秀英", 2))
+    with entrypoint_waiter(welfare, HANDLER, callback=succeeded(2)):
+        publish(hospitalized(member_id, date=admitted, branch_id=1))
+        publish(hospitalized(other, date=admitted, branch_id=2))
+    [mine] = tasks_of(rpc, member_id)
+    done = rpc.complete_visit_task(mine["id"], {"visited_on": (admitted + dt.timedelta(days=1)).isoformat(),
+                                                "visitors": ["王书记"], "cash": "200.00", "goods_value": "50.5"},
+                                   "tester")
+    assert done["visit"]["expense_status"] == "pending"  # money given, funding not heard from yet
+    query = {"year": year, "as_of": as_of.isoformat()}
+
+    figures = rpc.annual_figures(query)
+    assert (figures["visits"], figures["members_visited"]) == (1, 1)
+    assert (figures["condolence_cash"], figures["condolence_goods"]) == ("200.00", "50.50")
+    assert figures["visits_by_cause"] == [{"cause": "hospitalized", "label": "住院探望", "visits": 1, "members": 1}]
+    assert rpc.annual_figures({"year": year - 1, "as_of": dt.date(year - 1, 12, 31).isoformat()})["visits"] == 0
+    with pytest.raises(InvalidInput):
+        rpc.annual_figures({"year": year, "as_of": f"{year + 1}-01-01"})
+
+    card = rpc.scorecard_items(dict(query, branch_ids=None))
+    items = {b["branch_id"]: {i["key"]: i for i in b["items"]} for b in card["branches"]}
+    assert set(items) == {1, 2}
+    assert items[1]["visits_on_time"] == {"key": "visits_on_time", "met": True, "missing": [], "misses": 0}
+    due = (admitted + dt.timedelta(days=3)).isoformat()
+    assert items[2]["visits_on_time"] == {"key": "visits_on_time", "met": False, "misses": 1,
+                                          "missing": [f"李秀英 住院探望（应于{due}前）逾期未完成"]}
+    assert items[2]["visits_twice_yearly"]["misses"] == 1 and not items[2]["visits_twice_yearly"]["met"]
+
+    secretary_context = signed_context(role="secretary", branch_ids=[2], user="sec2")
+    with ServiceRpcClient("welfare", uri=amqp_uri, timeout=20, context_data=secretary_context) as secretary:
+        assert secretary.annual_figures(query)["visits"] == 0  # the visit made was branch 1's
+        theirs = secretary.scorecard_items(dict(query, branch_ids=None))
+        assert [b["branch_id"] for b in theirs["branches"]] == [2]
+        assert secretary.scorecard_items(dict(query, branch_ids=[1]))["branches"] == []

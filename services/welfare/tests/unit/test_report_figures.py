@@ -129,3 +129,27 @@ def test_a_refused_visit_expense_booked_later_shows_booked(store, year):
         assert (visit["expense_status"], visit["expense_refused"]) == ("booked", None)
         assert tasks.get_visit_task(session, 6, today=TODAY)["visit"]["expense_status"] == "none"
         assert tasks.get_visit_task(session, 1, today=TODAY)["visit"]["expense_status"] == "pending"
+
+
+def test_before_the_years_end_twice_a_year_says_how_many_are_not_there_yet(store, year):
+    with store.read() as session:
+        card = figures.scorecard_items(session, {"year": 2025, "as_of": "2025-06-30", "branch_ids": [10]})
+    [branch] = card["branches"]
+    twice = {i["key"]: i for i in branch["items"]}["visits_twice_yearly"]
+    # by June 30 李秀英 had two visits (festival, birthday), 张明 none
+    assert twice == {"key": "visits_twice_yearly", "met": False, "misses": 1,
+                     "missing": ["截至2025-06-30，尚有 1 名党员本年走访不足 2 次（全年要求至年底评定）：张明 0 次"]}
+
+
+def test_a_task_counts_for_the_branch_the_member_is_in_now(store, year):
+    with store.transaction() as tx:
+        tx.session.get(MemberFact, 3).branch_id = 20  # 张明 moved to branch 20
+    with store.read() as session:
+        card = figures.scorecard_items(session, YEAR_END)
+        theirs = figures.scorecard_items(session, YEAR_END, access=Access("sec", "secretary", (20,)))
+    items = {b["branch_id"]: {i["key"]: i for i in b["items"]} for b in card["branches"]}
+    assert items[10]["visits_on_time"]["met"] and items[10]["festival_visits"]["met"]
+    assert items[20]["visits_on_time"]["missing"] == ["赵刚 住院探望（应于2025-06-13前）晚 2 天完成",
+                                                      "张明 住院探望（应于2025-12-23前）逾期未完成"]
+    assert [b["branch_id"] for b in theirs["branches"]] == [20]
+    assert {i["key"]: i for i in theirs["branches"][0]["items"]}["festival_visits"]["misses"] == 1

@@ -35,3 +35,17 @@ def festival_gap(festival, year, names):
 
 def twice_a_year_gap(name, visits):
     return f"{name} 本年走访 {visits} 次（应至少 {VISITS_A_YEAR} 次）"
+
+
+def twice_a_year_gaps(short, day, year_end):
+    """What is missing of "every member visited twice a year" as of ``day``, ``short`` being the
+    (name, visits) of the members with fewer than two visits so far. The requirement is judged in
+    full at the year's end (one text a member); before it, one text of the progress: how many
+    members have not yet had two visits, and who (the item is not met yet)."""
+    if not short:
+        return []
+    if year_end:
+        return [twice_a_year_gap(name, visits) for name, visits in short]
+    who = "、".join(f"{name} {visits} 次" for name, visits in short)
+    return [f"截至{day.isoformat()}，尚有 {len(short)} 名党员本年走访不足 {VISITS_A_YEAR} 次"
+            f"（全年要求至年底评定）：{who}"]

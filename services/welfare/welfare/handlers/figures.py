@@ -6,6 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from welfare.domain import standards
+from welfare.handlers import member_facts
 from welfare.models import HelpCase, MemberFact, VisitRecord, VisitTask
 from wuji_infra.access import HEALTH, SYSTEM
 from wuji_infra.reports import ReportQuery, scorecard_item
@@ -14,10 +15,15 @@ from wuji_infra.validation import load
 ZERO = Decimal("0.00")
 
 
-def _in_branches(query, access, asked=None):
-    """``query`` of visit tasks kept to the branches asked that the caller sees."""
+def _in_branches(query, access, asked=None, branch=VisitTask.branch_id):
+    """``query`` of visit tasks kept to the branches asked that the caller sees (by ``branch``)."""
     branches = access.scope_branches(asked)
-    return query if branches is None else query.where(VisitTask.branch_id.in_(branches))
+    return query if branches is None else query.where(branch.in_(branches))
+
+
+# a task's branch on the scorecard: its member's branch in welfare's copy of the roster (a member
+# who moved counts for the new branch); the task's own branch for a member not heard of
+_MEMBER_BRANCH = sa.func.coalesce(MemberFact.branch_id, VisitTask.branch_id)
 
 
 def annual_figures(session, query, *, access=SYSTEM):
@@ -38,10 +44,9 @@ def annual_figures(session, query, *, access=SYSTEM):
         .where(VisitTask.status == "done", VisitRecord.visited_on.between(first, day)), access))
     solved = sa.select(sa.func.count()).select_from(HelpCase).where(
         HelpCase.solved.is_(True), HelpCase.closed_on.between(first, day))
-    branches = access.scope_branches(None)
-    if branches is not None:
-        solved = solved.where(HelpCase.member_id.in_(
-            sa.select(MemberFact.member_id).where(MemberFact.branch_id.in_(branches))))
+    in_scope = member_facts.members_in_scope(access, HelpCase.member_id)  # as the list of help cases
+    if in_scope is not None:
+        solved = solved.where(in_scope)
     return {
         "visits": sum(count for _, count, _, _, _ in by_cause),
         "members_visited": members_visited,
@@ -74,12 +79,13 @@ def scorecard_items(session, query, *, access=SYSTEM):
             missing.setdefault((branch_id, key), []).append(text)
 
     tasks = _in_branches(
-        sa.select(VisitTask.branch_id, VisitTask.member_id, VisitTask.cause, VisitTask.due_date, VisitTask.cause_key,
+        sa.select(_MEMBER_BRANCH, VisitTask.member_id, VisitTask.cause, VisitTask.due_date, VisitTask.cause_key,
                   VisitRecord.visited_on)
         .outerjoin(VisitRecord, VisitRecord.task_id == VisitTask.id)
+        .outerjoin(MemberFact, MemberFact.member_id == VisitTask.member_id)
         .where(VisitTask.status != "cancelled", VisitTask.due_date.between(first, day),
                VisitTask.cause.in_((*standards.TIMED_CAUSES, "festival")))
-        .order_by(VisitTask.due_date, VisitTask.id), access, chosen["branch_ids"])
+        .order_by(VisitTask.due_date, VisitTask.id), access, chosen["branch_ids"], _MEMBER_BRANCH)
     unvisited = {}  # (branch_id, festival) -> [names]
     for branch_id, member_id, cause, due_date, cause_key, visited_on in session.execute(tasks):
         name = names.get(member_id, f"党员{member_id}")
@@ -101,11 +107,16 @@ def scorecard_items(session, query, *, access=SYSTEM):
     ).order_by(MemberFact.member_id)
     if branches is not None:
         members = members.where(MemberFact.branch_id.in_(branches))
-    known = set()
+    known, short = set(), {}  # short: branch_id -> [(name, visits)] of members with fewer than two
     for member_id, branch_id, name in session.execute(members):
         known.add(branch_id)
         if visits.get(member_id, 0) < standards.VISITS_A_YEAR:
-            add(branch_id, "visits_twice_yearly", standards.twice_a_year_gap(name, visits.get(member_id, 0)))
+            short.setdefault(branch_id, []).append((name, visits.get(member_id, 0)))
+    year_end = day == dt.date(year, 12, 31)
+    for branch_id, members_short in short.items():
+        for text in standards.twice_a_year_gaps(members_short, day, year_end):
+            add(branch_id, "visits_twice_yearly", text)
+        missing[(branch_id, "visits_twice_yearly:misses")] = len(members_short)
 
     in_scope = set(branches) if branches is not None else known | {b for b, _ in missing if b is not None}
     answer = []
