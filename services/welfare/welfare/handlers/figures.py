@@ -71,24 +71,26 @@ def scorecard_items(session, query, *, access=SYSTEM):
     year, day = chosen["year"], chosen["as_of"]
     first = dt.date(year, 1, 1)
     branches = access.scope_branches(chosen["branch_ids"])
-    names = dict(session.execute(sa.select(MemberFact.member_id, MemberFact.name)).all())
     missing = {}  # (branch_id, key) -> [texts]
 
     def add(branch_id, key, text):
         if text:
             missing.setdefault((branch_id, key), []).append(text)
 
+    # only the tasks missed are read: not done by as_of, or a timed one done after its due day
+    missed = sa.or_(VisitRecord.visited_on.is_(None), VisitRecord.visited_on > day,
+                    sa.and_(VisitTask.cause != "festival", VisitRecord.visited_on > VisitTask.due_date))
     tasks = _in_branches(
-        sa.select(_MEMBER_BRANCH, VisitTask.member_id, VisitTask.cause, VisitTask.due_date, VisitTask.cause_key,
-                  VisitRecord.visited_on)
+        sa.select(_MEMBER_BRANCH, VisitTask.member_id, MemberFact.name, VisitTask.cause, VisitTask.due_date,
+                  VisitTask.cause_key, VisitRecord.visited_on)
         .outerjoin(VisitRecord, VisitRecord.task_id == VisitTask.id)
         .outerjoin(MemberFact, MemberFact.member_id == VisitTask.member_id)
         .where(VisitTask.status != "cancelled", VisitTask.due_date.between(first, day),
-               VisitTask.cause.in_((*standards.TIMED_CAUSES, "festival")))
+               VisitTask.cause.in_((*standards.TIMED_CAUSES, "festival")), missed)
         .order_by(VisitTask.due_date, VisitTask.id), access, chosen["branch_ids"], _MEMBER_BRANCH)
     unvisited = {}  # (branch_id, festival) -> [names]
-    for branch_id, member_id, cause, due_date, cause_key, visited_on in session.execute(tasks):
-        name = names.get(member_id, f"党员{member_id}")
+    for branch_id, member_id, name, cause, due_date, cause_key, visited_on in session.execute(tasks):
+        name = name or f"党员{member_id}"
         if cause == "festival":
             if visited_on is None or visited_on > day:
                 unvisited.setdefault((branch_id, standards.festival_of(cause_key)), []).append(name)
@@ -99,19 +101,24 @@ def scorecard_items(session, query, *, access=SYSTEM):
         add(branch_id, "festival_visits", standards.festival_gap(festival, year, members))
         missing[(branch_id, "festival_visits:misses")] = len(members)
 
-    counted = sa.select(VisitTask.member_id, sa.func.count()).join(VisitRecord, VisitRecord.task_id == VisitTask.id) \
-        .where(VisitTask.status == "done", VisitRecord.visited_on.between(first, day)).group_by(VisitTask.member_id)
-    visits = dict(session.execute(counted).all())
-    members = sa.select(MemberFact.member_id, MemberFact.branch_id, MemberFact.name).where(
-        MemberFact.status == "active", sa.or_(MemberFact.registered_on.is_(None), MemberFact.registered_on <= day)
-    ).order_by(MemberFact.member_id)
+    counted = (sa.select(VisitTask.member_id, sa.func.count().label("visits"))
+               .join(VisitRecord, VisitRecord.task_id == VisitTask.id)
+               .where(VisitTask.status == "done", VisitRecord.visited_on.between(first, day))
+               .group_by(VisitTask.member_id).subquery())
+    visits = sa.func.coalesce(counted.c.visits, 0)
+    on_roster = sa.and_(MemberFact.status == "active",
+                        sa.or_(MemberFact.registered_on.is_(None), MemberFact.registered_on <= day))
+    members = (sa.select(MemberFact.branch_id, MemberFact.name, visits)
+               .outerjoin(counted, counted.c.member_id == MemberFact.member_id)
+               .where(on_roster, visits < standards.VISITS_A_YEAR).order_by(MemberFact.member_id))
+    known = sa.select(MemberFact.branch_id).where(on_roster).distinct()
     if branches is not None:
         members = members.where(MemberFact.branch_id.in_(branches))
-    known, short = set(), {}  # short: branch_id -> [(name, visits)] of members with fewer than two
-    for member_id, branch_id, name in session.execute(members):
-        known.add(branch_id)
-        if visits.get(member_id, 0) < standards.VISITS_A_YEAR:
-            short.setdefault(branch_id, []).append((name, visits.get(member_id, 0)))
+        known = known.where(MemberFact.branch_id.in_(branches))
+    known = set(session.scalars(known))
+    short = {}  # branch_id -> [(name, visits)] of the members with fewer than two
+    for branch_id, name, count in session.execute(members):
+        short.setdefault(branch_id, []).append((name, count))
     year_end = day == dt.date(year, 12, 31)
     for branch_id, members_short in short.items():
         for text in standards.twice_a_year_gaps(members_short, day, year_end):
