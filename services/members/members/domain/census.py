@@ -70,3 +70,26 @@ def changes(lives, year, day):
         "deceased": sum(1 for life in lives if within(life.left_on) and life.left_by == "deceased"),
         "transferred_out": sum(1 for life in lives if within(life.left_on) and life.left_by == "transferred_out"),
     }
+
+
+def years_before(day, years):
+    """The same day ``years`` earlier (28 February for a 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def band_cutoffs(day):
+    """``[(band, latest birth date in it)]`` from the oldest band: a member is in the first band
+    whose latest birth date is on or after theirs (the last band, under 60, takes the rest)."""
+    return [(key, years_before(day, youngest)) for key, youngest, _ in reversed(AGE_BANDS) if youngest is not None]
+
+
+def average_of_ages(ages):
+    """``ages``: {age: how many}; the mean to one decimal, or None for nobody."""
+    from decimal import ROUND_HALF_UP, Decimal
+    people = sum(ages.values())
+    if not people:
+        return None
+    return (Decimal(sum(age * count for age, count in ages.items())) / people).quantize(Decimal("0.1"), ROUND_HALF_UP)

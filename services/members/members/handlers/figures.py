@@ -1,6 +1,5 @@
 """The roster's figures: the headline figures, its part of the yearly report, and the
 committee's items of the scorecard."""
-import dataclasses
 import datetime as dt
 import json
 
@@ -9,7 +8,7 @@ import sqlalchemy as sa
 from members.domain import census
 from members.domain.committees import committee_gaps, overdue_gap, seat_left_on, term_on, vacancy_gaps
 from members.domain.honors import HONOR_LEVELS
-from members.domain.roster import average_age
+from members.domain.roster import age_on
 from members.handlers.roster import in_branches, of_members_in_branches
 from members.models import Branch, CommitteeSeat, HealthEvent, Honor, Member, MemberChange, Term, Transfer
 from members.schemas import FiguresIn, FiguresOut
@@ -29,8 +28,9 @@ def headline_figures(session, query=None, *, today, access=SYSTEM):
     chosen = load(FiguresIn(), query or {})
     on = chosen.get("on") or today
     year = chosen.get("year") or on.year
-    roster = _roster_on(session, access, on)
-    totals = census.counts(roster.members, on)
+    branches = _branches(session, access, None)
+    counted, ages = _counted_on(session, access, on, _leaving(session))
+    totals = _totals(counted)
     honors = dict(session.execute(of_members_in_branches(
         sa.select(Honor.level, sa.func.count()).where(Honor.year == year).group_by(Honor.level),
         Honor.member_id, access)).all())
@@ -39,9 +39,9 @@ def headline_figures(session, query=None, *, today, access=SYSTEM):
         "members_total": totals["total"],
         "in_communities": totals["community"],
         "in_bureau_branch": totals["unit"],
-        "average_age": average_age([life.birth_date for life in roster.members], on),
-        "branches": len(roster.branches),
-        "committees": roster.committees,
+        "average_age": census.average_of_ages(ages),
+        "branches": len(branches),
+        "committees": _committees(session, branches, on),
         "honors_by_level": {level: honors.get(level, 0) for level in HONOR_LEVELS},
     })
 
@@ -67,8 +67,8 @@ def _leaving(session):
     return leaving
 
 
-def _lives(session, access, asked, leaving):
-    """Every member of the branches asked (that ``access`` sees), as census.Life."""
+def _lives(session, access, asked, leaving, which=sa.true()):
+    """The members ``which`` of the branches asked (that ``access`` sees), as census.Life."""
     moves = {}
     for member_id, day, before in session.execute(
             sa.select(Transfer.member_id, Transfer.date, Transfer.from_org_relation)
@@ -76,7 +76,7 @@ def _lives(session, access, asked, leaving):
         moves.setdefault(member_id, []).append((day, before))
     rows = session.execute(in_branches(sa.select(
         Member.id, Member.branch_id, Member.name, Member.birth_date, Member.gender, Member.retirement_kind,
-        Member.org_relation, Member.counts_from), Member.branch_id, access, asked))
+        Member.org_relation, Member.counts_from).where(which), Member.branch_id, access, asked))
     return [census.Life(*row, *leaving.get(row[0], (None, None)), tuple(moves.get(row[0], ()))) for row in rows]
 
 
@@ -104,22 +104,48 @@ def _terms(session, branch_ids):
     return terms
 
 
-@dataclasses.dataclass(frozen=True)
-class Roster:
-    """The caller's branches on a day: every member who was ever on their roster (``lives``),
-    those on it that day (``members``), the branches and how many had a term running."""
-    lives: list
-    members: list
-    branches: list
-    committees: int
+def _counted_on(session, access, day, leaving, asked=None):
+    """The statistics sheet's counts of each branch (that the caller sees, of those ``asked``) on
+    ``day``, and ``{age: members}``. The members who are plainly on the roster (active, counted
+    from by then, their relation not changed since) are counted by the database; the few others
+    (who left, or whose relation changed after ``day``) one by one (census.Life)."""
+    moved_since = sa.select(Transfer.member_id).where(Transfer.target.in_(("unit", "community")), Transfer.date > day)
+    plain = sa.and_(Member.status == "active", Member.counts_from <= day, Member.id.not_in(moved_since))
+    band = sa.case(*((Member.birth_date <= latest, key) for key, latest in census.band_cutoffs(day)),
+                   else_=census.AGE_BANDS[0][0])
+    rows = {}
+    for branch_id, kind, gender, relation, age_band, count in session.execute(in_branches(
+            sa.select(Member.branch_id, Member.retirement_kind, Member.gender, Member.org_relation, band,
+                      sa.func.count()).where(plain)
+            .group_by(Member.branch_id, Member.retirement_kind, Member.gender, Member.org_relation, band),
+            Member.branch_id, access, asked)):
+        tally = rows.setdefault(branch_id, dict.fromkeys(census.COUNTS, 0))
+        for key in ("total", kind, gender, relation, age_band):
+            tally[key] += count
+    ages = {}
+    for born, count in session.execute(in_branches(
+            sa.select(Member.birth_date, sa.func.count()).where(plain).group_by(Member.birth_date),
+            Member.branch_id, access, asked)):
+        age = age_on(born, day)
+        ages[age] = ages.get(age, 0) + count
+    others = [life for life in _lives(session, access, asked, leaving,
+                                      sa.or_(Member.status != "active", Member.id.in_(moved_since)))
+              if census.on_roster(life, day)]
+    for life in others:
+        ages[age_on(life.birth_date, day)] = ages.get(age_on(life.birth_date, day), 0) + 1
+        tally = rows.setdefault(life.branch_id, dict.fromkeys(census.COUNTS, 0))
+        for key, count in census.counts([life], day).items():
+            tally[key] += count
+    return rows, ages
 
 
-def _roster_on(session, access, day):
-    lives = _lives(session, access, None, _leaving(session))
-    branches = _branches(session, access, None)
+def _totals(rows):
+    return {key: sum(row[key] for row in rows.values()) for key in census.COUNTS}
+
+
+def _committees(session, branches, day):
     terms = _terms(session, [branch.id for branch in branches])
-    return Roster(lives, [life for life in lives if census.on_roster(life, day)], branches,
-                  sum(1 for branch in branches if term_on(terms.get(branch.id, []), day)))
+    return sum(1 for branch in branches if term_on(terms.get(branch.id, []), day))
 
 
 def annual_figures(session, query, *, access=SYSTEM):
@@ -127,14 +153,15 @@ def annual_figures(session, query, *, access=SYSTEM):
     roster at ``as_of``, branches and committees, the year's honorees and the statistics sheet."""
     chosen = load(ReportQuery(), query or {})
     year, day = chosen["year"], chosen["as_of"]
-    roster = _roster_on(session, access, day)
-    lives, on, branches = roster.lives, roster.members, roster.branches
-    by_branch = {}
-    for life in on:
-        by_branch.setdefault(life.branch_id, []).append(life)
-    rows = {branch.id: census.counts(by_branch.get(branch.id, []), day) for branch in branches}
-    totals = {key: sum(row[key] for row in rows.values()) for key in census.COUNTS}
-    average = average_age([life.birth_date for life in on], day)
+    leaving = _leaving(session)
+    branches = _branches(session, access, None)
+    counted, ages = _counted_on(session, access, day, leaving)
+    rows = {branch.id: counted.get(branch.id, dict.fromkeys(census.COUNTS, 0)) for branch in branches}
+    totals = _totals(rows)
+    average = census.average_of_ages(ages)
+    gone = _lives(session, access, None, leaving, Member.status != "active")
+    joined = session.scalar(in_branches(sa.select(sa.func.count()).select_from(Member).where(
+        Member.counts_from.between(dt.date(year, 1, 1), day)), Member.branch_id, access))
     honorees = session.execute(of_members_in_branches(
         sa.select(Honor.member_id, Member.name, Honor.title, Honor.level, Honor.year)
         .join(Member, Member.id == Honor.member_id).where(Honor.year == year), Honor.member_id, access)).all()
@@ -143,8 +170,8 @@ def annual_figures(session, query, *, access=SYSTEM):
         "in_communities": totals["community"],
         "in_unit": totals["unit"],
         "average_age": None if average is None else float(average),
-        "branches": len({life.branch_id for life in on}),
-        "committees": roster.committees,
+        "branches": sum(1 for row in rows.values() if row["total"]),
+        "committees": _committees(session, branches, day),
         "honorees": [{"member_id": m, "name": name, "title": title, "level": level, "year": y}
                      for m, name, title, level, y in sorted(honorees, key=lambda h: (HONOR_RANK.get(h[3], 9), h[1]))],
         "branch_list": [{"branch_id": branch.id, "name": branch.name, "unit": branch.unit,
@@ -152,8 +179,8 @@ def annual_figures(session, query, *, access=SYSTEM):
         "census": {
             "rows": [{"branch_id": branch.id, "name": branch.name, **rows[branch.id]} for branch in branches],
             "totals": totals,
-            "last_year": census.counts(lives, dt.date(year - 1, 12, 31)),
-            "changes": census.changes(lives, year, day),
+            "last_year": _totals(_counted_on(session, access, dt.date(year - 1, 12, 31), leaving)[0]),
+            "changes": {**census.changes(gone, year, day), "joined": joined},
         },
     }
 
@@ -165,10 +192,8 @@ def scorecard_items(session, query, *, access=SYSTEM):
     day = chosen["as_of"]
     branches = _branches(session, access, chosen["branch_ids"])
     leaving = _leaving(session)
-    on_roster = {}
-    for life in _lives(session, access, chosen["branch_ids"], leaving):
-        if census.on_roster(life, day):
-            on_roster[life.branch_id] = on_roster.get(life.branch_id, 0) + 1
+    on_roster = {branch_id: row["total"]
+                 for branch_id, row in _counted_on(session, access, day, leaving, chosen["branch_ids"])[0].items()}
     terms = _terms(session, [branch.id for branch in branches])
     running = {branch.id: term_on(terms.get(branch.id, []), day) for branch in branches}
     current = {term.id: term for term in running.values() if term is not None}
