@@ -21,8 +21,16 @@ class ReportQuery(Schema):
             raise ValidationError("统计日期应在该年度内 (as_of is within the year)", "as_of")
 
 
+# what one item lists at most: a branch of a thousand members with half of them not contacted
+# is told the first of them and how many more (the full list is the item's own list: contact
+# coverage, dues arrears, visit tasks), so the scorecard stays a page a branch
+MOST_LISTED = 30
+
+
 def scorecard_item(key, missing, misses=None):
     """An item judged for a branch: met when nothing is missing; ``misses`` the separate
     misses the policy deducts for (default: one a text)."""
-    return {"key": key, "met": not missing, "missing": list(missing),
-            "misses": len(missing) if misses is None else misses}
+    missing = list(missing)
+    listed = missing if len(missing) <= MOST_LISTED else missing[:MOST_LISTED] + [
+        f"……另有 {len(missing) - MOST_LISTED} 项未列出（完整名单见相应列表）"]
+    return {"key": key, "met": not missing, "missing": listed, "misses": len(missing) if misses is None else misses}

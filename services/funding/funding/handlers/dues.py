@@ -160,16 +160,16 @@ def arrears(session, rates_query, year, today):
     # a member who paid every month due so far owes nothing, whatever their rates: left out in
     # the database, so only those who may owe are read (a few in a well-run office)
     last = dues.last_month_due(year, today)
-    paid_up = (sa.select(DuesPayment.member_id)
+    paid_up = (sa.select(DuesPayment.member_id)  # one payment a month at most (one_payment_per_month)
                .where(DuesPayment.year == year, DuesPayment.month.between(1, last))
-               .group_by(DuesPayment.member_id).having(sa.func.count(sa.distinct(DuesPayment.month)) == last))
+               .group_by(DuesPayment.member_id).having(sa.func.count() == last))
     query = rates_query.where(DuesRate.year == year)
     if last:
         query = query.where(DuesRate.member_id.not_in(paid_up))
     rates = {}
     for rate in session.scalars(query.order_by(DuesRate.member_id, DuesRate.id)):
         rates.setdefault(rate.member_id, []).append((rate.from_month, rate.monthly_amount))
-    may_owe = query.with_only_columns(DuesRate.member_id).order_by(None)
+    may_owe = list(rates)
     paid = set(session.execute(sa.select(DuesPayment.member_id, DuesPayment.month)
                                .where(DuesPayment.year == year, DuesPayment.member_id.in_(may_owe))).all())
     facts = {row.member_id: row for row in session.execute(
