@@ -17,7 +17,7 @@ def test_a_scorecard_item_lists_the_first_misses_and_says_how_many_more():
 @pytest.mark.parametrize("query, field", [({"as_of": "2025-12-31"}, "year"), ({"year": 2025}, "as_of"),
                                           ({"year": 2025, "as_of": "2024-12-31"}, "as_of"),
                                           ({"year": 1999, "as_of": "1999-12-31"}, "year"),
-                                          ({"year": 2025, "as_of": "2025-12-31", "branch_ids": [0]}, "branch_ids")])
+                                          ({"year": 2025, "as_of": "2025-12-31", "branch_ids": [0]}, "branch_ids.0")])
 def test_a_bad_report_query_names_the_field(query, field):
     with pytest.raises(InvalidInput) as refused:
         load(ReportQuery(), query)
