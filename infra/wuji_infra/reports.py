@@ -27,10 +27,12 @@ class ReportQuery(Schema):
 MOST_LISTED = 30
 
 
-def scorecard_item(key, missing, misses=None):
+def scorecard_item(key, missing, misses=None, unlisted=0):
     """An item judged for a branch: met when nothing is missing; ``misses`` the separate
-    misses the policy deducts for (default: one a text)."""
+    misses the policy deducts for (default: one a text); ``unlisted``: misses the service
+    did not write out (it read only the first MOST_LISTED)."""
     missing = list(missing)
-    listed = missing if len(missing) <= MOST_LISTED else missing[:MOST_LISTED] + [
-        f"……另有 {len(missing) - MOST_LISTED} 项未列出（完整名单见相应列表）"]
-    return {"key": key, "met": not missing, "missing": listed, "misses": len(missing) if misses is None else misses}
+    more = unlisted + max(0, len(missing) - MOST_LISTED)
+    listed = missing[:MOST_LISTED] + ([f"……另有 {more} 项未列出（完整名单见相应列表）"] if more else [])
+    return {"key": key, "met": not listed, "missing": listed,
+            "misses": len(missing) + unlisted if misses is None else misses}

@@ -1,7 +1,7 @@
 """Activities' part of the yearly report (reusing the yearly statistics) and its items of the
 scorecard: a study session every month, every member contacted in the last quarter, a
 bulletin every week. Each item is a small function ``(session, branch_ids, year, as_of)
--> {branch_id: (missing texts, misses)}`` (ITEMS); a new item is one line there."""
+-> {branch_id: (missing texts, misses[, not listed])}`` (ITEMS); a new item is one line there."""
 import datetime as dt
 from decimal import Decimal
 
@@ -20,7 +20,7 @@ from activities.models import (
 )
 from activities.shared import visible
 from wuji_infra.access import SYSTEM
-from wuji_infra.reports import ReportQuery, scorecard_item
+from wuji_infra.reports import MOST_LISTED, ReportQuery, scorecard_item
 from wuji_infra.validation import load
 
 
@@ -123,28 +123,27 @@ def study_monthly(session, branch_ids, year, as_of):
 
 
 def contacts_quarterly(session, branch_ids, year, as_of):
+    """Each branch's members not contacted in the quarter up to ``as_of``: how many, and the first
+    MOST_LISTED by name with their last contact (the full list: contact coverage)."""
     first, last = coverage_window(as_of)
-    # only the members not contacted in the window are read, then their last contact before it
-    not_contacted = (sa.select(MemberFact.member_id, MemberFact.branch_id, MemberFact.name)
-                     .where(MemberFact.branch_id.in_(branch_ids), MemberFact.status == "active",
-                            MemberFact.registered_on <= as_of,
-                            MemberFact.member_id.not_in(sa.select(Contact.member_id)
-                                                        .where(Contact.date.between(first, last))))
-                     .order_by(MemberFact.member_id))
-    rows = session.execute(not_contacted).all()
+    not_contacted = sa.and_(
+        MemberFact.branch_id.in_(branch_ids), MemberFact.status == "active", MemberFact.registered_on <= as_of,
+        MemberFact.member_id.not_in(sa.select(Contact.member_id).where(Contact.date.between(first, last))))
+    place = sa.func.row_number().over(partition_by=MemberFact.branch_id, order_by=MemberFact.member_id).label("place")
+    ranked = sa.select(MemberFact.member_id, MemberFact.branch_id, MemberFact.name, place,
+                       sa.func.count().over(partition_by=MemberFact.branch_id).label("of")).where(not_contacted).subquery()
+    rows = session.execute(sa.select(ranked).where(ranked.c.place <= MOST_LISTED).order_by(ranked.c.member_id)).all()
     latest = dict(session.execute(sa.select(Contact.member_id, sa.func.max(Contact.date))
-                                  .where(Contact.date < first,
-                                         Contact.member_id.in_(not_contacted.with_only_columns(MemberFact.member_id)
-                                                               .order_by(None)))
+                                  .where(Contact.date < first, Contact.member_id.in_([row.member_id for row in rows]))
                                   .group_by(Contact.member_id)).all())
-    missing = {branch_id: [] for branch_id in branch_ids}
-    for member_id, branch_id, name in rows:
+    missing, counted = {branch_id: [] for branch_id in branch_ids}, {}
+    for member_id, branch_id, name, _, of in rows:
+        counted[branch_id] = of
         seen = latest.get(member_id)
-        if seen is None:
-            missing[branch_id].append(f"{name} 从未联系")
-        else:
-            missing[branch_id].append(f"{name} 近三个月未联系（最近一次 {seen.isoformat()}）")
-    return {branch_id: (texts, len(texts)) for branch_id, texts in missing.items()}
+        missing[branch_id].append(f"{name} 从未联系" if seen is None else
+                                  f"{name} 近三个月未联系（最近一次 {seen.isoformat()}）")
+    return {branch_id: (texts, counted.get(branch_id, 0), counted.get(branch_id, 0) - len(texts))
+            for branch_id, texts in missing.items()}
 
 
 def bulletin_weekly(session, branch_ids, year, as_of):

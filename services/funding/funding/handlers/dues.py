@@ -167,8 +167,9 @@ def arrears(session, rates_query, year, today):
     if last:
         query = query.where(DuesRate.member_id.not_in(paid_up))
     rates = {}
-    for rate in session.scalars(query.order_by(DuesRate.member_id, DuesRate.id)):
-        rates.setdefault(rate.member_id, []).append((rate.from_month, rate.monthly_amount))
+    for member_id, from_month, amount in session.execute(query.with_only_columns(
+            DuesRate.member_id, DuesRate.from_month, DuesRate.monthly_amount).order_by(DuesRate.member_id, DuesRate.id)):
+        rates.setdefault(member_id, []).append((from_month, amount))
     may_owe = list(rates)
     paid = set(session.execute(sa.select(DuesPayment.member_id, DuesPayment.month)
                                .where(DuesPayment.year == year, DuesPayment.member_id.in_(may_owe))).all())
