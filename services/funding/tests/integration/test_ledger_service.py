@@ -264,3 +264,39 @@ def test_a_member_registered_mid_year_owes_dues_from_that_month(funding, amqp_ur
         paid = client.funding.pay_dues({"member_id": 72, "year": 2025, "month": 5, "paid_by": "member",
                                         "paid_on": "2025-06-01"})
         assert paid["amount"] == "20.00"
+
+
+def test_a_refused_cost_is_kept_shown_in_the_report_and_booked_once_money_is_there(funding, amqp_uri):
+    container, _ = funding
+    event = events.new_event("activity_recorded", {
+        "activity_id": 9701, "branch_id": 1, "kind": "书画展", "date": dt.date(2037, 5, 3), "participants": 12,
+        "cost": Decimal("800.00"), "expense_category": "activities"}, source="activities")
+    query = {"year": 2037, "as_of": "2037-12-31"}
+    with funding_messages(amqp_uri, "expense_refused") as refused:
+        with entrypoint_waiter(container, "on_activity_recorded", timeout=DEADLINE_SECONDS, callback=handled(event)):
+            event_dispatcher(uri=amqp_uri)("activities", "activity_recorded", events.to_message(event))
+        refused("activity:9701")
+    with rpc(amqp_uri) as client:
+        [row] = client.funding.list_refused_expenses({"year": "2037"})["items"]
+        assert (row["reference"], row["amount"], row["status"]) == ("activity:9701", "800.00", "refused")
+        assert client.funding.annual_figures(query)["refused"] == {"count": 1, "amount": "800.00"}
+        office = {item["key"]: item for item in client.funding.scorecard_items({**query, "branch_ids": None})["office"]}
+        assert not office["funds_assured"]["met"] and office["funds_assured"]["misses"] == 1
+        assert "2037-05-03" in office["funds_assured"]["missing"][0]
+        with pytest.raises(Conflict):   # still no money: 409, the row stays refused
+            client.funding.book_refused_expense(row["id"])
+        assert client.funding.list_refused_expenses({"year": "2037", "status": "refused"})["total"] == 1
+        client.funding.add_budget({"year": 2037, "source": "special_fund", "amount": "1000.00"})
+        with funding_messages(amqp_uri, "expense_booked") as booked:
+            done = client.funding.book_refused_expense(row["id"])
+            announced = booked("activity:9701")
+        assert done["status"] == "booked" and done["expense_id"] == announced["data"]["expense_id"]
+        with pytest.raises(Conflict) as twice:
+            client.funding.book_refused_expense(row["id"])
+        assert "已入账" in twice.value.message
+        figures = client.funding.annual_figures(query)
+        assert figures["refused"] == {"count": 0, "amount": "0.00"}
+        assert figures["totals"]["spent"] == "800.00" and figures["totals"]["balance"] == "200.00"
+        office = {item["key"]: item for item in client.funding.scorecard_items({**query, "branch_ids": None})["office"]}
+        assert office["funds_assured"] == {"key": "funds_assured", "met": True, "missing": [], "misses": 0}
+        assert office["budget_not_overdrawn"]["met"]

@@ -40,9 +40,10 @@ def at(day):
     return dt.datetime(day.year, day.month, day.day, 12).astimezone().astimezone(dt.timezone.utc)
 
 
-def register(service, member_id, pension, status="active", on="2025-12-01"):
+def register(service, member_id, pension, status="active", on="2025-12-01", counts_from=None):
     """member_registered of ``on``: by default before the year the tests fix."""
-    service.on_member_registered(dataclasses.replace(events.new_event("member_registered", {
+    extra = {} if counts_from is None else {"counts_from": dt.date.fromisoformat(counts_from)}
+    service.on_member_registered(dataclasses.replace(events.new_event("member_registered", {**extra,
         "member_id": member_id, "branch_id": 1, "name": f"党员{member_id}", "birth_date": dt.date(1940, 1, 2),
         "status": status, "hardship": False, "lives_alone": False, "children_away": False,
         "mobility_limited": False, "org_relation": "unit",
@@ -311,3 +312,24 @@ def test_a_member_known_before_the_day_was_kept_owes_from_january(service, store
     service.fix_dues({"year": 2026})
     [rate] = service.list_dues_rates({"year": "2026", "member_id": "30"})["items"]
     assert rate["from_month"] == 1
+
+
+def test_a_member_entered_today_who_counts_from_years_ago_owes_from_january(service, store, fixed):
+    """Go-live: members sends counts_from (入册日期); the day the record was entered does not count."""
+    register(service, 9, "4000.00", on="2026-08-20", counts_from="2023-08-20")
+    again = service.fix_dues({"year": 2026}, "clerk")
+    assert again["joined_during_year"] == []
+    [rate] = service.list_dues_rates({"year": "2026", "member_id": "9"})["items"]
+    assert rate["from_month"] == 1
+    with store.read() as session:
+        owing = dues_handlers.dues_arrears(session, {"year": "2026", "member_id": "9"}, today=dt.date(2026, 8, 20))
+    assert [m["month"] for m in owing["items"][0]["months"]] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert owing["items"][0]["total"] == "160.00"
+
+
+def test_without_counts_from_a_member_entered_today_owes_from_this_month(service, store, fixed):
+    register(service, 10, "4000.00", on="2026-08-20")
+    assert service.fix_dues({"year": 2026}, "clerk")["joined_during_year"] == [{"member_id": 10, "from_month": 8}]
+    with store.read() as session:
+        owing = dues_handlers.dues_arrears(session, {"year": "2026", "member_id": "10"}, today=dt.date(2026, 8, 20))
+    assert [m["month"] for m in owing["items"][0]["months"]] == [8]
