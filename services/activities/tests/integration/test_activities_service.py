@@ -231,3 +231,29 @@ def test_a_member_event_that_breaks_the_contract_goes_to_the_dead_letters(activi
                                  if item["event_id"] == message["event_id"]])
     assert parked["attempts"] == 1
     assert rpc.contact_coverage({"branch_id": str(branch_id)})["total"] == 0
+
+
+def test_a_secretary_records_organization_life_and_a_venue_that_the_scorecard_counts(
+        activities, rpc, publish, amqp_uri, branch_id):
+    other = next(_ids)
+    mine = register(activities, publish, branch_id, count=1)
+    today = Clock().today()
+    context = signed_context(role="secretary", branch_ids=[branch_id], user="sec")
+    with ServiceRpcClient("activities", uri=amqp_uri, timeout=20, context_data=context) as secretary:
+        meeting = secretary.record_branch_meeting({"branch_id": branch_id, "kind": "organization_life",
+                                                   "date": today.isoformat(), "topic": "组织生活会",
+                                                   "participants": mine})
+        secretary.add_venue({"branch_id": branch_id, "name": "活动室", "address": "二楼", "since": "2020-01-01"})
+        with pytest.raises(Forbidden):
+            secretary.add_venue({"branch_id": other, "name": "活动室", "address": "一楼", "since": "2020-01-01"})
+        with pytest.raises(InvalidInput):
+            secretary.record_branch_meeting({"branch_id": branch_id, "kind": "theme_day",
+                                             "date": (today + dt.timedelta(days=1)).isoformat(),
+                                             "topic": "主题党日", "participants": mine})
+        assert secretary.get_branch_meeting(meeting["id"])["kind"] == "organization_life"
+        card = secretary.scorecard_items({"year": today.year, "as_of": today.isoformat(), "branch_ids": None})
+    items = {item["key"]: item for item in card["branches"][0]["items"]}
+    assert [b["branch_id"] for b in card["branches"]] == [branch_id]
+    met = items["organization_life_meeting"]
+    assert (met["met"], met["missing"], met["misses"]) == (True, [], 0)
+    assert items["venue"]["met"] and items["democratic_review"]["missing"] == ["本年尚未开展民主评议党员"]
