@@ -13,6 +13,9 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from activities.domain.bulletins import iso_weeks
+from activities.domain.dates import spans
+from members.domain.committees import default_term_end
 from members.domain.roster import id_number_for
 
 pytestmark = pytest.mark.e2e
@@ -223,15 +226,24 @@ def test_the_scorecard_item_by_item(api, year):
     assert response.status_code == 200, response.text
     card = response.json()
     first, items = items_of(card, "第一党支部")
-    for key in ("committee_complete", "term_current", "study_monthly", "theme_day_monthly", "organization_life_meeting",
-                "democratic_review", "venue", "budget_not_overdrawn"):
-        assert items[key]["met"], (key, items[key])
+    for key in ("committee_complete", "term_current", "seat_vacancy", "study_monthly", "theme_day_monthly",
+                "organization_life_meeting", "democratic_review", "venue", "dues_paid", "festival_visits",
+                "budget_not_overdrawn", "funds_assured"):
+        assert items[key]["met"] and items[key]["missing"] == [], (key, items[key])
+    with_issue = {dt.date.fromisoformat(day(3, 1)).isocalendar()[1], dt.date.fromisoformat(day(9, 1)).isocalendar()[1]}
+    weeks = [n for n in range(1, len(iso_weeks(YEAR)) + 1) if n not in with_issue]
+    assert items["bulletin_weekly"]["missing"] == [f"{YEAR}年第{spans(weeks)}周无学习园地"]
+    assert items["visits_twice_yearly"]["missing"] == [
+        "王建国 本年走访 0 次（应至少 2 次）", "李秀英 本年走访 1 次（应至少 2 次）", "张明 本年走访 0 次（应至少 2 次）"]
     assert not items["contacts_quarterly"]["met"]
     assert any("张明" in text for text in items["contacts_quarterly"]["missing"])
     assert not items["visits_on_time"]["met"] and any("张明" in t for t in items["visits_on_time"]["missing"])
 
     second, items = items_of(card, "第二党支部")
-    assert not items["term_current"]["met"] and any("逾期" in t for t in items["term_current"]["missing"])
+    assert items["committee_complete"]["missing"] == ["无现任支部班子"]
+    ended = default_term_end(dt.date(YEAR - 4, 3, 1))  # three years less a day
+    assert items["term_current"]["missing"] == [
+        f"第1届任期已于{ended.isoformat()}届满，逾期 {(dt.date(YEAR, 12, 31) - ended).days} 天未换届"]
     assert not items["study_monthly"]["met"]
     assert items["study_monthly"]["missing"] == [f"{YEAR}年3、5–12月无集体学习"]
     assert not items["visits_on_time"]["met"]
