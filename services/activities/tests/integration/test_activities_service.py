@@ -257,3 +257,28 @@ def test_a_secretary_records_organization_life_and_a_venue_that_the_scorecard_co
     met = items["organization_life_meeting"]
     assert (met["met"], met["missing"], met["misses"]) == (True, [], 0)
     assert items["venue"]["met"] and items["democratic_review"]["missing"] == ["本年尚未开展民主评议党员"]
+
+
+def test_annual_figures_and_scorecard_items_through_rpc_in_a_secretarys_scope(activities, rpc, publish, amqp_uri,
+                                                                               branch_id):
+    other = next(_ids)
+    mine, theirs = register(activities, publish, branch_id, count=2), register(activities, publish, other, count=1)
+    today = Clock().today()
+    for branch, members in ((branch_id, mine), (other, theirs)):
+        rpc.record_study_session({"branch_id": branch, "date": today.isoformat(), "topic": "学习",
+                                  "attendees": members})
+    query = {"year": today.year, "as_of": today.isoformat()}
+    context = signed_context(role="secretary", branch_ids=[branch_id], user="sec")
+    with ServiceRpcClient("activities", uri=amqp_uri, timeout=20, context_data=context) as secretary:
+        figures = secretary.annual_figures(query)
+        assert [row["branch_id"] for row in figures["study_by_branch"]] == [branch_id]
+        [row] = figures["study_by_branch"]
+        assert row["total"] == 1 and row["months"][today.month - 1] == 1
+        cards = secretary.scorecard_items(dict(query, branch_ids=None))
+        assert [card["branch_id"] for card in cards["branches"]] == [branch_id]
+        keys = {item["key"] for item in cards["branches"][0]["items"]}
+        assert {"study_monthly", "contacts_quarterly", "bulletin_weekly"} <= keys
+        contacts = next(i for i in cards["branches"][0]["items"] if i["key"] == "contacts_quarterly")
+        assert not contacts["met"] and contacts["misses"] == 2 and len(contacts["missing"]) == 2
+        with pytest.raises(InvalidInput):
+            secretary.annual_figures({"year": today.year, "as_of": f"{today.year - 1}-12-31"})
