@@ -202,7 +202,6 @@ def main():
     with testing.fresh_vhost("wuji-bench") as amqp_uri, \
             testing.running_system(ROOT, amqp_uri, ADMIN_PASSWORD, prefix="wuji_bench") as system:
         urls = {name: system.env[f"{name.upper()}_DATABASE_URL"] for name in ("members", "activities", "welfare", "funding")}
-        os.environ["WUJI_VAR_DIR"] = system.env["WUJI_VAR_DIR"]  # the calls below sign with the system's key
         started = time.perf_counter()
         counts = fill(urls, args.members, args.branches, year, rng)
         records = sum(counts.values())
@@ -214,7 +213,8 @@ def main():
         api = testing.Api(system.base_url).login("admin", ADMIN_PASSWORD)
         query = {"year": year, "as_of": f"{year}-12-31"}
         cases = {}
-        with ServiceRpcClient("members", uri=amqp_uri, timeout=60, context_data=testing.signed_context()) as members:
+        signed = testing.signed_context(system=system)
+        with ServiceRpcClient("members", uri=amqp_uri, timeout=60, context_data=signed) as members:
             ping, ping_worst = timed(members.ping, args.runs * 5)
         print(f"{'one RPC round trip (members.ping)':46s} median {ping:8.1f} ms   worst {ping_worst:8.1f} ms")
 
@@ -234,7 +234,7 @@ def main():
                 slowest = max(slowest, median)
             print(f"{name:46s} median {median:8.1f} ms   worst {worst:8.1f} ms   = {median / ping:6.1f} round trips")
         for service in ("members", "activities", "welfare", "funding"):
-            with ServiceRpcClient(service, uri=amqp_uri, timeout=60, context_data=testing.signed_context()) as rpc:
+            with ServiceRpcClient(service, uri=amqp_uri, timeout=60, context_data=signed) as rpc:
                 for method in ("annual_figures", "scorecard_items"):
                     median, worst = timed(lambda: getattr(rpc, method)(dict(query, branch_ids=None)), args.runs)
                     print(f"{'  RPC ' + service + '.' + method:46s} median {median:8.1f} ms   worst {worst:8.1f} ms")

@@ -264,14 +264,20 @@ def running_system(root, amqp_uri, admin_password, prefix="wuji_e2e", extra_env=
             system.stop_all()
 
 
-def signed_context(role="staff", branch_ids=None, user="tester", seconds=3600, **extra):
+def signed_context(role="staff", branch_ids=None, user="tester", seconds=3600, system=None, **extra):
     """An RPC context as the gateway signs it (wuji_infra.access), for tests and tools that
     call services directly: ``ServiceRpcClient("members", uri=..., context_data=signed_context())``.
+    ``system``: a running_system, whose processes keep their key in their own folder.
     ``extra``: more context entries (a deadline, a request key)."""
     from wuji_infra import access
 
     caller = access.Access(user, role, branch_ids)
-    return dict(access.context(access.context_secret(), caller, time.time() + seconds), **extra)
+    if system is None:
+        secret = access.context_secret()
+    else:
+        with open(os.path.join(system.env["WUJI_VAR_DIR"], access.SECRET_FILE), encoding="ascii") as file:
+            secret = file.read().strip()
+    return dict(access.context(secret, caller, time.time() + seconds), **extra)
 
 
 def wait_until(find, what="the condition", seconds=20, interval=0.05):
