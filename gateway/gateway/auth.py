@@ -47,6 +47,8 @@ SECRET_FILE = "jwt_secret"
 # version: the account's token version the token was issued under (access.py); a token
 # from before versions counts as 0, the version of a password never changed since
 # branch_ids: the branches of a secretary's account, as read on each request (access.py)
+ROLE_LABELS = {access.ADMIN: "管理员", access.STAFF: "老干部工作人员", access.SECRETARY: "支部书记",
+               access.VIEWER: "查看（领导）", access.APPROVER: "审批人"}
 Caller = collections.namedtuple("Caller", "username role version branch_ids", defaults=(0, None))
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended cost

@@ -342,3 +342,14 @@ class ScorecardOut(Schema):
     as_of = fields.String()
     policy_version = fields.Integer(metadata={"description": "the scorecard policy version used (0: the default)"})
     branches = fields.List(fields.Nested(_ScorecardBranch))
+
+
+class _Entry(Schema):
+    code = fields.String()
+    label = fields.String(metadata={"description": "the Chinese label a person reads"})
+
+
+class DictionariesOut(Schema):
+    dictionaries = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(_Entry)),
+                               metadata={"description": "every code list (gender, activity_kind, funding_source, "
+                                                        "visit_task_status...) with its labels, in order"})

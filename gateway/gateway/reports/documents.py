@@ -14,6 +14,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from activities.domain.review_meetings import REVIEW_MEETING_LABELS
+from members.domain.honors import HONOR_LEVEL_LABELS
+
 from gateway.reports.scorecard import BASIC_TITLES
 
 BODY_FONT = "仿宋"       # the font of official documents' body text
@@ -48,8 +51,8 @@ CENSUS_COLUMNS = (("total", "合计"), ("lixiu", "离休"), ("tuixiu", "退休")
                   ("70_79", "70–79岁"), ("80_89", "80–89岁"), ("90_plus", "90岁及以上"))
 CHANGES = (("joined", "本年新增"), ("deceased", "本年逝世"), ("transferred_out", "本年转出"))
 MONTHS = [f"{month}月" for month in range(1, 13)]
-REVIEW_KINDS = {"lunzheng": "论证会", "yantao": "研讨会"}
-HONOR_LEVELS = {"provincial": "省级", "municipal": "市级", "bureau": "局级"}
+REVIEW_KINDS = REVIEW_MEETING_LABELS
+HONOR_LEVELS = HONOR_LEVEL_LABELS
 NO_MONEY = "经费由老干部工作部门统一管理，本支部报告不含经费收支情况。"
 
 

@@ -11,6 +11,7 @@ import io
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
+from members.domain import roster
 from members.workbook_limits import Refused, check_archive, check_row_count
 
 
@@ -56,8 +57,8 @@ _CHOICES = {
     "retirement_kind": {"离休": "lixiu", "退休": "tuixiu"},
     "org_relation": {"本单位": "unit", "转入社区": "community", "社区": "community"},
 }
-_LABELS = {kind: {code: label for label, code in choices.items()} for kind, choices in _CHOICES.items()}
-_LABELS["org_relation"] = {"unit": "本单位", "community": "转入社区"}
+_LABELS = {"gender": roster.GENDER_LABELS, "retirement_kind": roster.RETIREMENT_KIND_LABELS,
+           "org_relation": roster.ORG_RELATION_LABELS}
 _FLAGS = {"是": True, "否": False, "Y": True, "N": False, "1": True, "0": False}
 _LIST_SEPARATORS = ("、", "，", ",", ";", "；")
 
@@ -299,7 +300,7 @@ def export(rows):
     return _save(workbook)
 
 
-STATUS_LABELS = {"active": "在册", "deceased": "已逝世", "transferred_out": "已转出"}
+STATUS_LABELS = roster.MEMBER_STATUS_LABELS
 
 
 def rejected(headings, bad_rows):

@@ -32,6 +32,7 @@ NO_HOURS = Decimal("0.0")
 # what became of an activity's cost in funding: nothing to book, not heard back yet, booked,
 # or refused for want of money (staff book it again once the money is there)
 COST_STATUSES = ("none", "pending", "booked", "refused")
+COST_STATUS_LABELS = {"none": "无费用", "pending": "待入账", "booked": "已入账", "refused": "经费不足未入账"}
 
 
 def first_cost_status(cost):

@@ -2,6 +2,8 @@
 import datetime as dt
 
 BULLETIN_ITEM_KINDS = ("article", "video", "audio", "picture", "policy", "notice")
+BULLETIN_ITEM_LABELS = {"article": "文章", "video": "视频", "audio": "音频", "picture": "图片", "policy": "政策文件",
+                        "notice": "通知"}
 
 NUMBER_TAKEN = "该支部本年度已有此期号 (this number is taken for the branch and year)"
 

@@ -1,7 +1,8 @@
 """City-construction review meetings (论证会/研讨会) where retired experts give advice."""
 from activities.domain.member_facts import active_member_problem
 
-REVIEW_MEETING_KINDS = ("lunzheng", "yantao")   # 论证会, 研讨会
+REVIEW_MEETING_KINDS = ("lunzheng", "yantao")
+REVIEW_MEETING_LABELS = {"lunzheng": "论证会", "yantao": "研讨会"}
 
 EXPERTS_ONLY = "参加者须为在册党员 (participants must be active members)"
 

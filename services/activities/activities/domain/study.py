@@ -10,6 +10,7 @@ CATCH_UP_METHODS = (
     "make_up_session",     # 补课
     "online",              # 线上学习
 )
+CATCH_UP_LABELS = {"self_study": "自学", "home_delivery": "送学上门", "make_up_session": "补课", "online": "线上学习"}
 
 SESSION_TAKEN = "该支部当天已有集体学习记录 (the branch already has a study session that day)"
 

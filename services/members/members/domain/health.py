@@ -1,6 +1,7 @@
 """Health events: what each kind does to a member and which event announces it."""
 
 HEALTH_EVENT_KINDS = ("hospitalized", "discharged", "serious_illness", "deceased")
+HEALTH_EVENT_LABELS = {"hospitalized": "住院", "discharged": "出院", "serious_illness": "重病", "deceased": "逝世"}
 
 # health event kind -> the event members dispatches for it
 HEALTH_EVENT_TYPES = {

@@ -6,6 +6,10 @@ GENDERS = ("male", "female")
 RETIREMENT_KINDS = ("lixiu", "tuixiu")          # 离休, 退休
 ORG_RELATIONS = ("unit", "community")           # 本单位, 转入社区
 MEMBER_STATUSES = ("active", "deceased", "transferred_out")
+GENDER_LABELS = {"male": "男", "female": "女"}
+RETIREMENT_KIND_LABELS = {"lixiu": "离休", "tuixiu": "退休"}
+ORG_RELATION_LABELS = {"unit": "本单位", "community": "转入社区"}
+MEMBER_STATUS_LABELS = {"active": "在册", "deceased": "已逝世", "transferred_out": "已转出"}
 
 # what a new member's record holds when the input leaves it out
 MEMBER_DEFAULTS = {
@@ -122,7 +126,8 @@ def changed_fields(before, after):
 
 # -- organizational relationship (组织关系) -------------------------------------
 
-TRANSFER_TARGETS = ("unit", "community", "out")  # 本单位, 转入社区, 转出本系统
+TRANSFER_TARGETS = ("unit", "community", "out")
+TRANSFER_TARGET_LABELS = {"unit": "转回本单位", "community": "转入社区", "out": "转出本系统"}
 
 
 def community_for(org_relation, community):

@@ -1,6 +1,7 @@
 """Help cases (办实事、解难事): open, in progress once assigned or worked on, closed with a result."""
 
 HELP_CASE_STATUSES = ("open", "in_progress", "closed")
+HELP_CASE_STATUS_LABELS = {"open": "待办理", "in_progress": "办理中", "closed": "已办结"}
 
 
 def help_case_problem(status):

@@ -2,11 +2,15 @@
 
 # who visits: office staff, a branch committee member, a willing member
 VISITOR_ROLES = ("staff", "committee", "member")
+VISITOR_ROLE_LABELS = {"staff": "工作人员", "committee": "支部班子成员", "member": "党员"}
 
 # why a member is paired with a helper
 PAIRING_REASONS = ("serious_illness", "lives_alone", "children_away", "hardship", "lonely")
+PAIRING_REASON_LABELS = {"serious_illness": "重病", "lives_alone": "独居", "children_away": "子女不在身边",
+                         "hardship": "生活困难", "lonely": "孤独"}
 # how a pairing's talk was held
 TALK_WAYS = ("in_person", "phone", "video")
+TALK_WAY_LABELS = {"in_person": "当面", "phone": "电话", "video": "视频"}
 
 DECEASED_END_REASON = "党员已逝世 (the member has died)"
 

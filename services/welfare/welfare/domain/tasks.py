@@ -15,10 +15,12 @@ CAUSES = ("hospitalized", "discharged", "serious_illness", "deceased", "birthday
 
 # what a completed visit was: at home, in hospital, by phone, by video
 VISIT_KINDS = ("home", "hospital", "phone", "video")
+VISIT_KIND_LABELS = {"home": "上门", "hospital": "医院探望", "phone": "电话", "video": "视频"}
 
 STORED_STATUSES = ("open", "done", "cancelled")
 # what a front end sees: an open task past its due date is overdue
 STATUSES = ("open", "overdue", "done", "cancelled")
+STATUS_LABELS = {"open": "待走访", "overdue": "已逾期", "done": "已完成", "cancelled": "已取消"}
 
 DECEASED_CANCEL_NOTE = "党员已逝世，任务自动取消 (the member has died; cancelled automatically)"
 

@@ -1,0 +1,49 @@
+"""Every code list of the API with its Chinese label, in one place for front ends: the console's
+selects, tables and filters show the label, and send the code. Each label table lives beside
+its codes in the domain module that owns them; this only gathers them."""
+from activities.domain import activities, bulletins, contacts, organization_life, review_meetings, study
+from funding.domain import ledger, subsidy
+from members.domain import committees, health, honors, roster
+from welfare.domain import festivals, help_cases, pairings, standards, tasks
+
+from gateway import auth
+from gateway.reports import scorecard
+
+DICTIONARIES = {
+    "gender": roster.GENDER_LABELS,
+    "retirement_kind": roster.RETIREMENT_KIND_LABELS,
+    "org_relation": roster.ORG_RELATION_LABELS,
+    "member_status": roster.MEMBER_STATUS_LABELS,
+    "transfer_target": roster.TRANSFER_TARGET_LABELS,
+    "health_event_kind": health.HEALTH_EVENT_LABELS,
+    "honor_level": honors.HONOR_LEVEL_LABELS,
+    "committee_role": committees.ROLE_TITLES,
+    "activity_kind": activities.ACTIVITY_LABELS,
+    "cost_status": activities.COST_STATUS_LABELS,
+    "bulletin_item_kind": bulletins.BULLETIN_ITEM_LABELS,
+    "contact_level": contacts.CONTACT_LEVEL_LABELS,
+    "contact_channel": contacts.CONTACT_CHANNEL_LABELS,
+    "review_meeting_kind": review_meetings.REVIEW_MEETING_LABELS,
+    "branch_meeting_kind": organization_life.BRANCH_MEETING_LABELS,
+    "catch_up_method": study.CATCH_UP_LABELS,
+    "visit_cause": standards.CAUSE_LABELS,
+    "visit_kind": tasks.VISIT_KIND_LABELS,
+    "visit_task_status": tasks.STATUS_LABELS,
+    "help_case_status": help_cases.HELP_CASE_STATUS_LABELS,
+    "visitor_role": pairings.VISITOR_ROLE_LABELS,
+    "pairing_reason": pairings.PAIRING_REASON_LABELS,
+    "talk_way": pairings.TALK_WAY_LABELS,
+    "festival": {key: name for key, (name, _, _) in festivals.FESTIVALS.items()},
+    "funding_source": ledger.SOURCES,
+    "expense_category": ledger.CATEGORIES,
+    "subsidy_status": subsidy.STATUS_LABELS,
+    "subsidy_cause": subsidy.SUBSIDY_CAUSES,
+    "role": auth.ROLE_LABELS,
+    "basic": scorecard.BASIC_TITLES,
+}
+
+
+def dictionaries():
+    """``{"dictionaries": {NAME: [{"code", "label"}]}}``, each list in its codes' own order."""
+    return {"dictionaries": {name: [{"code": code, "label": label} for code, label in labels.items()]
+                             for name, labels in DICTIONARIES.items()}}

@@ -1,0 +1,41 @@
+"""Every code list has a Chinese label for each of its codes, and only for them."""
+from activities.domain import activities, bulletins, contacts, organization_life, review_meetings, study
+from funding.domain import ledger, subsidy
+from members.domain import committees, health, honors, roster
+from welfare.domain import festivals, help_cases, pairings, tasks
+from wuji_infra import access
+
+from gateway.dictionaries import DICTIONARIES, dictionaries
+from gateway.reports import scorecard
+
+# each list's codes, as the rules and schemas know them
+CODES = {
+    "gender": roster.GENDERS, "retirement_kind": roster.RETIREMENT_KINDS, "org_relation": roster.ORG_RELATIONS,
+    "member_status": roster.MEMBER_STATUSES, "transfer_target": roster.TRANSFER_TARGETS,
+    "health_event_kind": health.HEALTH_EVENT_KINDS, "honor_level": honors.HONOR_LEVELS,
+    "committee_role": committees.COMMITTEE_ROLES, "activity_kind": activities.ACTIVITY_KINDS,
+    "cost_status": activities.COST_STATUSES, "bulletin_item_kind": bulletins.BULLETIN_ITEM_KINDS,
+    "contact_level": contacts.CONTACT_LEVELS, "contact_channel": contacts.CONTACT_CHANNELS,
+    "review_meeting_kind": review_meetings.REVIEW_MEETING_KINDS,
+    "branch_meeting_kind": organization_life.BRANCH_MEETING_KINDS, "catch_up_method": study.CATCH_UP_METHODS,
+    "visit_cause": tasks.CAUSES, "visit_kind": tasks.VISIT_KINDS, "visit_task_status": tasks.STATUSES,
+    "help_case_status": help_cases.HELP_CASE_STATUSES, "visitor_role": pairings.VISITOR_ROLES,
+    "pairing_reason": pairings.PAIRING_REASONS, "talk_way": pairings.TALK_WAYS, "festival": tuple(festivals.FESTIVALS),
+    "funding_source": tuple(ledger.SOURCES), "expense_category": tuple(ledger.CATEGORIES),
+    "subsidy_status": (subsidy.PENDING_APPROVAL, subsidy.NOT_ELIGIBLE, subsidy.APPROVED, subsidy.REJECTED),
+    "subsidy_cause": ("hospitalized", "serious_illness"),
+    "role": access.ROLES, "basic": scorecard.BASICS,
+}
+
+
+def test_each_list_labels_exactly_its_codes_in_their_order():
+    assert set(DICTIONARIES) == set(CODES)
+    for name, codes in CODES.items():
+        assert tuple(DICTIONARIES[name]) == tuple(codes), name
+        assert all(label and not label.isascii() for label in DICTIONARIES[name].values()), name
+
+
+def test_the_answer_is_code_and_label_pairs():
+    answer = dictionaries()["dictionaries"]
+    assert answer["gender"] == [{"code": "male", "label": "男"}, {"code": "female", "label": "女"}]
+    assert answer["funding_source"][1] == {"code": "dues_rebate", "label": "党费返还"}
