@@ -273,6 +273,31 @@ class DuesPaymentOut(Schema):
     recorded_at = fields.AwareDateTime()
 
 
+class DuesCollectionIn(Schema):
+    """A branch's dues of one month, collected at once: the members who paid, by themselves."""
+    branch_id = Id(required=True, strict=True, error_messages={"required": "必填 (required)"})
+    year = fields.Integer(required=True, strict=True, **_YEAR)
+    month = fields.Integer(required=True, strict=True, **_MONTH)
+    member_ids = fields.List(Id(strict=True), required=True, error_messages={"required": "必填 (required)"},
+                             validate=[validate.Length(min=1, max=2000, error="应列出1到2000名党员 (1 to 2000 members)"),
+                                       lambda ids: len(set(ids)) == len(ids) or _repeated()])
+    paid_on = fields.Date(load_default=None, **_DATE)
+
+
+def _repeated():
+    raise ValidationError("党员重复 (a member is listed twice)")
+
+
+class DuesCollectionOut(Schema):
+    branch_id = fields.Integer()
+    year = fields.Integer()
+    month = fields.Integer()
+    paid = fields.List(fields.Nested(DuesPaymentOut))
+    already_paid = fields.List(fields.Integer(), metadata={"description": "paid that month before: left as they were"})
+    waived = fields.List(fields.Integer(), metadata={"description": "no dues that month (免缴)"})
+    total = fields.Decimal(places=2, as_string=True)
+
+
 class ArrearsQuery(Schema):
     year = fields.Integer(required=True, **_YEAR)
     member_id = Id(**_ID)

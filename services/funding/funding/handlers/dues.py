@@ -8,7 +8,8 @@ from funding.handlers.member_facts import branch_of, scoped_to_members
 from funding.handlers.policy import current_rebate_ratio
 from funding.models import DuesPayment, DuesRate, LedgerEntry, MemberFact
 from funding.schemas import (
-    ArrearsOut, ArrearsQuery, DuesAdjustmentIn, DuesFixedOut, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn,
+    ArrearsOut, ArrearsQuery, DuesAdjustmentIn, DuesCollectionIn, DuesCollectionOut, DuesFixedOut, DuesPaymentIn,
+    DuesPaymentOut, DuesRateOut, FixDuesIn,
 )
 from wuji_infra.access import SYSTEM
 from wuji_infra.errors import Conflict, InvalidInput
@@ -106,15 +107,24 @@ def pay_dues(tx, data, actor=None, *, today, access=SYSTEM):
     if problem:
         raise InvalidInput(*problem)
     rates = [(r.from_month, r.monthly_amount) for r in _rates(tx.session, member_id, year, lock=True)]
-    paid = tx.session.scalar(sa.select(DuesPayment.id).where(
-        DuesPayment.member_id == member_id, DuesPayment.year == year, DuesPayment.month == month))
-    problem = dues.payment_problem(member_id, year, month, rates, already_paid=paid is not None)
+    problem = dues.payment_problem(member_id, year, month, rates, already_paid=_paid(tx.session, member_id, year, month))
     if problem:
         raise Conflict(*problem)
+    return DuesPaymentOut().dump(_record_payment(tx, member_id, year, month, rates, chosen["paid_by"],
+                                                 chosen["payer_name"], paid_on, actor))
+
+
+def _paid(session, member_id, year, month):
+    return session.scalar(sa.select(DuesPayment.id).where(
+        DuesPayment.member_id == member_id, DuesPayment.year == year, DuesPayment.month == month)) is not None
+
+
+def _record_payment(tx, member_id, year, month, rates, paid_by, payer_name, paid_on, actor):
+    """The payment of a month's dues, and the rebate it brings as income of dues_rebate."""
     due = dues.due_in_month(rates, month)
     rebate = dues.rebate_of(due, current_rebate_ratio(tx.session))
-    payment = DuesPayment(member_id=member_id, year=year, month=month, amount=due, paid_by=chosen["paid_by"],
-                          payer_name=chosen["payer_name"], paid_on=paid_on, rebate=rebate, recorded_by=actor)
+    payment = DuesPayment(member_id=member_id, year=year, month=month, amount=due, paid_by=paid_by,
+                          payer_name=payer_name, paid_on=paid_on, rebate=rebate, recorded_by=actor)
     tx.session.add(payment)
     if rebate > 0:
         # the rebate is income of the year it is collected in
@@ -125,7 +135,48 @@ def pay_dues(tx, data, actor=None, *, today, access=SYSTEM):
         ))
         add_income(tx.session, paid_on.year, "dues_rebate", rebate)
     tx.session.flush()
-    return DuesPaymentOut().dump(payment)
+    return payment
+
+
+def collect_dues(tx, data, actor=None, *, today, access=SYSTEM):
+    """A branch's dues of one month collected at once (收缴党费): one payment for each member
+    listed, by the member; those who paid that month already are left as they are and named.
+    All or nothing: a member not of the branch, or whose dues are not fixed, refuses the whole
+    collection (naming them) and nothing is recorded."""
+    chosen = load(DuesCollectionIn(), data)
+    branch_id, year, month = chosen["branch_id"], chosen["year"], chosen["month"]
+    access.check_write(branch_id)
+    paid_on = chosen["paid_on"] or today
+    problem = dues.payment_timing_problem(year, month, paid_on)
+    if problem:
+        raise InvalidInput(*problem)
+    members = dict(tx.session.execute(sa.select(MemberFact.member_id, MemberFact.branch_id)
+                                      .where(MemberFact.member_id.in_(chosen["member_ids"]))).all())
+    strangers = [m for m in chosen["member_ids"] if members.get(m) != branch_id]
+    if strangers:
+        raise InvalidInput("名单中有非本支部党员 (members not of the branch)",
+                           {"member_ids": [f"党员 {m} 不是本支部党员 (not of the branch)" for m in strangers]})
+    paid, already, waived, problems = [], [], [], []
+    for member_id in chosen["member_ids"]:
+        rates = [(r.from_month, r.monthly_amount) for r in _rates(tx.session, member_id, year, lock=True)]
+        if _paid(tx.session, member_id, year, month):
+            already.append(member_id)
+            continue
+        if dues.due_in_month(rates, month) == 0:  # waived (免缴) for the month: nothing to collect
+            waived.append(member_id)
+            continue
+        problem = dues.payment_problem(member_id, year, month, rates, already_paid=False)
+        if problem:
+            problems.append(problem[0])
+            continue
+        paid.append((member_id, rates))
+    if problems:
+        raise Conflict("部分党员不能收缴 (some members cannot pay)", {"member_ids": problems})
+    payments = [_record_payment(tx, member_id, year, month, rates, "member", None, paid_on, actor)
+                for member_id, rates in paid]
+    return DuesCollectionOut().dump({
+        "branch_id": branch_id, "year": year, "month": month, "paid": payments, "already_paid": already,
+        "waived": waived, "total": sum((p.amount for p in payments), ledger.ZERO)})
 
 
 def list_dues_payments(session, filters=None, page=1, page_size=20, *, access=SYSTEM):

@@ -8,7 +8,7 @@ import pytest
 from funding.domain import subsidy
 from wuji_infra import events
 from wuji_infra.access import Access
-from wuji_infra.errors import Conflict, Forbidden
+from wuji_infra.errors import Conflict, Forbidden, InvalidInput
 from wuji_infra.testing import emitted_events
 
 TODAY = dt.date(2026, 7, 15)
@@ -80,3 +80,33 @@ def test_the_scorecard_money_items_and_dues_counted_from_go_live(service):
     assert dues[10]["missing"] == ["王建国 欠缴 2026年1月、2月、3月、4月、5月、6月、7月党费 140.00 元",
                                    "李秀英 欠缴 2026年5月、6月、7月党费 60.00 元"]
     assert dues[10]["misses"] == 2 and dues[20]["met"]
+
+
+# -- a branch's dues of a month, collected at once -------------------------------------
+
+def test_a_branchs_dues_of_a_month_are_collected_at_once(service, store):
+    for member_id, name in ((1, "王建国"), (2, "李秀英"), (3, "张明")):
+        service.on_member_registered(registered(member_id, 10, name, dt.date(2019, 1, 1)))
+    service.on_member_registered(registered(4, 20, "赵刚", dt.date(2019, 1, 1)))
+    service.fix_dues({"year": 2026}, "staff1")
+    service.pay_dues({"member_id": 2, "year": 2026, "month": 6, "paid_by": "member"}, "staff1")
+    collected = service.collect_dues({"branch_id": 10, "year": 2026, "month": 6, "member_ids": [1, 2, 3]}, "sec")
+    assert [p["member_id"] for p in collected["paid"]] == [1, 3] and collected["already_paid"] == [2]
+    assert collected["total"] == "40.00" and all(p["recorded_by"] == "sec" for p in collected["paid"])
+    arrears = service.dues_arrears({"year": "2026", "member_id": "1"})["items"][0]["months"]
+    assert 6 not in [m["month"] for m in arrears]
+    with pytest.raises(InvalidInput) as refused:  # another branch's member: nothing is recorded
+        service.collect_dues({"branch_id": 10, "year": 2026, "month": 5, "member_ids": [1, 4]}, "sec")
+    assert "member_ids" in refused.value.fields
+    assert all(p["month"] != 5 for p in service.list_dues_payments({"year": "2026", "member_id": "1"})["items"])
+    service.caller = Access("sec", "secretary", (20,))
+    with pytest.raises(Forbidden):
+        service.collect_dues({"branch_id": 10, "year": 2026, "month": 5, "member_ids": [1]}, "sec")
+
+
+@pytest.mark.parametrize("body, field", [({"member_ids": []}, "member_ids"), ({"member_ids": [1, 1]}, "member_ids"),
+                                         ({"month": 13}, "month"), ({"branch_id": None}, "branch_id")])
+def test_a_bad_collection_is_refused_naming_the_field(service, body, field):
+    with pytest.raises(InvalidInput) as refused:
+        service.collect_dues({"branch_id": 10, "year": 2026, "month": 5, "member_ids": [1], **body}, "sec")
+    assert field in refused.value.fields
