@@ -1,6 +1,8 @@
 """What the gateway asks every service for the yearly report and the scorecard, and the
 shape of a scorecard item every service answers (the gateway weighs them by the office's
 policy: gateway/gateway/reports/)."""
+from decimal import Decimal
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from wuji_infra.validation import Id
@@ -25,6 +27,12 @@ class ReportQuery(Schema):
 # is told the first of them and how many more (the full list is the item's own list: contact
 # coverage, dues arrears, visit tasks), so the scorecard stays a page a branch
 MOST_LISTED = 30
+CENTS = Decimal("0.01")
+
+
+def money(amount):
+    """An amount as the report answers carry money: a string with two decimals, "1234.50"."""
+    return str(Decimal(amount).quantize(CENTS))
 
 
 def scorecard_item(key, missing, misses=None, unlisted=0):

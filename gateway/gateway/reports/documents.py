@@ -51,8 +51,6 @@ CENSUS_COLUMNS = (("total", "合计"), ("lixiu", "离休"), ("tuixiu", "退休")
                   ("70_79", "70–79岁"), ("80_89", "80–89岁"), ("90_plus", "90岁及以上"))
 CHANGES = (("joined", "本年新增"), ("deceased", "本年逝世"), ("transferred_out", "本年转出"))
 MONTHS = [f"{month}月" for month in range(1, 13)]
-REVIEW_KINDS = REVIEW_MEETING_LABELS
-HONOR_LEVELS = HONOR_LEVEL_LABELS
 NO_MONEY = "经费由老干部工作部门统一管理，本支部报告不含经费收支情况。"
 
 
@@ -149,7 +147,7 @@ def annual_docx(report):
            [[b["name"], b.get("unit") or "", b["members_total"]] for b in report["branches"]])
     if report["honorees"]:
         _paragraph(document, f"本年度共有{len(report['honorees'])}人次获得表彰：")
-        _table(document, ["姓名", "称号", "级别"], [[h["name"], h["title"], HONOR_LEVELS.get(h["level"], h["level"])]
+        _table(document, ["姓名", "称号", "级别"], [[h["name"], h["title"], HONOR_LEVEL_LABELS.get(h["level"], h["level"])]
                                                    for h in report["honorees"]])
     else:
         _paragraph(document, "本年度暂无表彰记录。")
@@ -160,7 +158,7 @@ def annual_docx(report):
         f"城市建设论证会、研讨会{f['review_meetings']}次，建言献策。开展志愿服务{f['volunteer_hours']}小时。"))
     if report["review_meetings"]:
         _table(document, ["日期", "类型", "议题", "参加的老同志"],
-               [[m["date"], REVIEW_KINDS.get(m["kind"], m["kind"]), m["topic"], "、".join(m["experts"])]
+               [[m["date"], REVIEW_MEETING_LABELS.get(m["kind"], m["kind"]), m["topic"], "、".join(m["experts"])]
                 for m in report["review_meetings"]])
 
     document.add_heading("三、基本活动：学习教育，丰富多彩", level=1)
@@ -276,7 +274,7 @@ def annual_xlsx(report):
     for key, label in CHANGES:
         sheet.append([label, census["changes"][key]])
     _sheet(workbook, "表彰", f"{year}年度先进典型", ["姓名", "称号", "级别", "年度"],
-           [[h["name"], h["title"], HONOR_LEVELS.get(h["level"], h["level"]), h["year"]] for h in report["honorees"]])
+           [[h["name"], h["title"], HONOR_LEVEL_LABELS.get(h["level"], h["level"]), h["year"]] for h in report["honorees"]])
     _sheet(workbook, "活动", f"{year}年度活动（按类型）", ["活动类型", "次数", "参加人次", "志愿服务（小时）", "费用（元）",
                                                     "已入账（元）", "经费不足未入账（元）"],
            [[a["label"], a["count"], a["participants"], a["volunteer_hours"], a["cost"], a["cost_booked"],
@@ -284,7 +282,7 @@ def annual_xlsx(report):
     _sheet(workbook, "每月集体学习", f"{year}年度各党支部每月集体学习（次）", ["党支部", *MONTHS, "合计"],
            [[row["name"], *row["months"], row["total"]] for row in report["study_by_branch"]])
     _sheet(workbook, "论证会", f"{year}年度论证会、研讨会", ["日期", "类型", "议题", "参加的老同志"],
-           [[m["date"], REVIEW_KINDS.get(m["kind"], m["kind"]), m["topic"], "、".join(m["experts"])]
+           [[m["date"], REVIEW_MEETING_LABELS.get(m["kind"], m["kind"]), m["topic"], "、".join(m["experts"])]
             for m in report["review_meetings"]])
     _sheet(workbook, "走访慰问", f"{year}年度走访慰问（按原因）", ["走访原因", "人次", "人数"],
            [[v["label"], v["visits"], v["members"]] for v in report["visits_by_cause"]])

@@ -20,7 +20,7 @@ from activities.models import (
 )
 from activities.shared import visible
 from wuji_infra.access import SYSTEM
-from wuji_infra.reports import MOST_LISTED, ReportQuery, scorecard_item
+from wuji_infra.reports import MOST_LISTED, ReportQuery, money, scorecard_item
 from wuji_infra.validation import load
 
 
@@ -52,16 +52,13 @@ def annual_figures(session, query, *, access=SYSTEM):
             {"kind": kind, "label": ACTIVITY_LABELS[kind], "count": kinds[kind]["count"],
              "participants": by_kind[kind]["participants"],
              "volunteer_hours": float(Decimal(kinds[kind]["volunteer_hours"])), "cost": kinds[kind]["cost"],
-             "cost_booked": _money(by_kind[kind]["cost_booked"]), "cost_refused": _money(by_kind[kind]["cost_refused"])}
+             "cost_booked": money(by_kind[kind]["cost_booked"]), "cost_refused": money(by_kind[kind]["cost_refused"])}
             for kind in ACTIVITY_KINDS if kind in by_kind],
         "study_by_branch": [{"branch_id": row["branch_id"], "months": [row["months"][str(m)] for m in range(1, 13)],
                              "total": row["sessions"]} for row in figures["study_sessions"]["by_branch"]],
         "review_meeting_list": review_meeting_list(session, first, last, access),
     }
 
-
-def _money(amount):
-    return str(Decimal(amount).quantize(Decimal("0.01")))
 
 
 def review_meeting_list(session, first, last, access):

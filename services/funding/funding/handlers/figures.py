@@ -12,12 +12,8 @@ from funding.handlers.statement import get_statement
 from funding.models import DuesRate, MemberFact, RefusedExpense
 from wuji_infra.access import SECRETARY, SYSTEM
 from wuji_infra.errors import Forbidden
-from wuji_infra.reports import ReportQuery, scorecard_item
+from wuji_infra.reports import ReportQuery, money, scorecard_item
 from wuji_infra.validation import load
-
-
-def _money(amount):
-    return str(Decimal(amount).quantize(ledger.CENTS))
 
 
 def _still_refused(year, day):
@@ -42,7 +38,7 @@ def annual_figures(session, query, *, access=SYSTEM):
                                     .where(_still_refused(year, chosen["as_of"]))).one()
 
     def total(key):
-        return _money(sum((Decimal(row[key]) for row in sources), Decimal(0)))
+        return money(sum((Decimal(row[key]) for row in sources), Decimal(0)))
     return {
         "sources": sources,
         "categories": [{"category": category, "label": label,
@@ -50,7 +46,7 @@ def annual_figures(session, query, *, access=SYSTEM):
                        for category, label in ledger.CATEGORIES.items()],
         "totals": {"budget": total("budget"), "income": total("income"), "spent": total("spent"),
                    "balance": total("balance")},
-        "refused": {"count": count, "amount": _money(amount or 0)},
+        "refused": {"count": count, "amount": money(amount or 0)},
     }
 
 
@@ -64,9 +60,9 @@ def scorecard_items(session, query, *, access=SYSTEM):
     for source, label in ledger.SOURCES.items():
         over = Decimal(statement["spending_by_source"][source]) - Decimal(statement["income"][source]["total"])
         if over > 0:
-            overdrawn.append(f"{label} 支出超出预算 {_money(over)} 元")
+            overdrawn.append(f"{label} 支出超出预算 {money(over)} 元")
     unbooked = [f"{row.expense_date.isoformat()} {ledger.CATEGORIES.get(row.category, row.category)} "
-                f"{_money(row.amount)} 元未入账：{row.reason}"
+                f"{money(row.amount)} 元未入账：{row.reason}"
                 for row in session.scalars(sa.select(RefusedExpense).where(_still_refused(year, day))
                                            .order_by(RefusedExpense.expense_date, RefusedExpense.id))]
     branch_ids = access.scope_branches(chosen["branch_ids"])
@@ -78,7 +74,7 @@ def scorecard_items(session, query, *, access=SYSTEM):
     for member in arrears(session, rates, year, day):
         months = [m["month"] for m in member["months"]]
         owing.setdefault(member["branch_id"], []).append(
-            f"{member['name']} 欠缴 {year}年{'、'.join(f'{m}月' for m in months)}党费 {_money(member['total'])} 元")
+            f"{member['name']} 欠缴 {year}年{'、'.join(f'{m}月' for m in months)}党费 {money(member['total'])} 元")
     return {
         "office": [scorecard_item("budget_not_overdrawn", overdrawn), scorecard_item("funds_assured", unbooked)],
         "branches": [{"branch_id": branch_id, "items": [scorecard_item("dues_paid", owing.get(branch_id, []))]}

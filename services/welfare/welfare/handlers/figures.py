@@ -9,7 +9,7 @@ from welfare.domain import standards
 from welfare.handlers import member_facts
 from welfare.models import HelpCase, MemberFact, VisitRecord, VisitTask
 from wuji_infra.access import HEALTH, SYSTEM
-from wuji_infra.reports import ReportQuery, scorecard_item
+from wuji_infra.reports import ReportQuery, money, scorecard_item
 from wuji_infra.validation import load
 
 ZERO = Decimal("0.00")
@@ -50,8 +50,8 @@ def annual_figures(session, query, *, access=SYSTEM):
     return {
         "visits": sum(count for _, count, _, _, _ in by_cause),
         "members_visited": members_visited,
-        "condolence_cash": _money(sum((cash or ZERO for _, _, _, cash, _ in by_cause), ZERO)),
-        "condolence_goods": _money(sum((goods or ZERO for _, _, _, _, goods in by_cause), ZERO)),
+        "condolence_cash": money(sum((cash or ZERO for _, _, _, cash, _ in by_cause), ZERO)),
+        "condolence_goods": money(sum((goods or ZERO for _, _, _, _, goods in by_cause), ZERO)),
         "help_cases_solved": session.scalar(solved),
         "visits_by_cause": [{"cause": cause, "label": standards.CAUSE_LABELS.get(cause, cause), "visits": count,
                              "members": members} for cause, count, members, _, _ in
@@ -59,9 +59,6 @@ def annual_figures(session, query, *, access=SYSTEM):
                                    if row[0] in standards.CAUSE_LABELS else 99)],
     }
 
-
-def _money(amount):
-    return str(Decimal(amount).quantize(Decimal("0.01")))
 
 
 def scorecard_items(session, query, *, access=SYSTEM):
