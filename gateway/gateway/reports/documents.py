@@ -221,8 +221,9 @@ def scorecard_docx(card):
 
 # -- Excel -----------------------------------------------------------------------
 
-def _sheet(workbook, title, heading, columns, rows, money_columns=()):
-    """A sheet: its heading in row 1, the column names in row 2, then the rows."""
+def _sheet(workbook, title, heading, columns, rows, money_columns=(), widths=None):
+    """A sheet: its heading in row 1, the column names in row 2, then the rows; ``widths``
+    (characters) by column, else 22 for the first and 12 for the others."""
     sheet = workbook.create_sheet(title)
     sheet.append([heading])
     sheet["A1"].font = Font(bold=True, size=14)
@@ -236,7 +237,12 @@ def _sheet(workbook, title, heading, columns, rows, money_columns=()):
         for index in money_columns:
             sheet.cell(row=sheet.max_row, column=index + 1).number_format = MONEY_FORMAT
     for index, _ in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = 22 if index == 1 else 12
+        sheet.column_dimensions[get_column_letter(index)].width = \
+            widths[index - 1] if widths else (22 if index == 1 else 12)
+    if widths:  # a wide text column wraps rather than running off the page
+        for row in sheet.iter_rows(min_row=3):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
     # printed, a sheet fits the width of a landscape page
     sheet.page_setup.orientation = "landscape"
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -309,5 +315,5 @@ def scorecard_xlsx(card):
            [[b["name"], b["score"], _stars(b["stars"]), *(i["points"] for i in b["items"])] for b in branches])
     _sheet(workbook, "缺项明细", "未达标项目及缺项", ["党支部", "基本", "项目", "得分", "满分", "缺项"],
            [[b["name"], BASIC_TITLES[i["basic"]], i["title"], i["points"], i["max_points"], missing]
-            for b in branches for i in b["items"] for missing in i["missing"]])
+            for b in branches for i in b["items"] for missing in i["missing"]], widths=[16, 10, 30, 8, 8, 60])
     return _workbook_bytes(workbook)
