@@ -1,5 +1,17 @@
 # One image for every Wuji process; docker-compose.yml picks the process with `command`
 # (the Procfile line: python -m wuji_infra.run <process>).
+
+# the web console, built from the locked npm packages; only its dist/ goes into the image
+FROM node:20-slim AS console
+WORKDIR /console
+COPY console/package.json console/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY console/index.html console/vite.config.js ./
+COPY console/scripts ./scripts
+COPY console/public ./public
+COPY console/src ./src
+RUN npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -18,6 +30,7 @@ RUN pip install --no-deps /src/infra /src/services/members /src/services/activit
 
 # run as an unprivileged user from /app; var/ holds the gateway's generated secrets (a volume);
 # context/ the key of the signed call context (one volume for all); broker/ the broker passwords (docker-compose.yml: volumes made from these folders are wuji's)
+COPY --from=console /console/dist /app/console/dist
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app wuji \
  && mkdir -p /app/var /app/context /app/broker/members /app/broker/activities /app/broker/welfare \
              /app/broker/funding /app/broker/gateway /app/broker/rabbitmq \

@@ -3,6 +3,7 @@
 #   make test       install, start RabbitMQ and PostgreSQL if down, run the whole suite
 #   make test-unit  the tests that need no server
 #   make install    the virtualenv .venv (done by run and test; quick when nothing changed)
+#   make console    build the web console (console/dist) when its sources changed: npm ci, vite build
 #   make clean      remove var/ (SQLite files, generated secrets) and the install stamp
 
 PYTHON ?= python3
@@ -12,7 +13,12 @@ BIN := $(VENV)/bin
 PACKAGES := infra services/members services/activities services/welfare services/funding gateway
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-unit clean
+CONSOLE_BUILT := console/dist/index.html
+CONSOLE_DEPS := console/node_modules/.package-lock.json
+CONSOLE_SOURCES := $(shell find console/src console/public -type f 2>/dev/null) console/index.html \
+                   console/vite.config.js console/package.json console/scripts/compress.mjs
+
+.PHONY: install run test test-unit test-console clean console
 
 install: $(STAMP)
 
@@ -22,18 +28,36 @@ $(STAMP): requirements.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	$(BIN)/python -m pip install --quiet $(addprefix -e ,$(PACKAGES))
 	touch $@
 
-run: install
+$(CONSOLE_DEPS): console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+
+$(CONSOLE_BUILT): $(CONSOLE_DEPS) $(CONSOLE_SOURCES)
+	cd console && npm run build
+
+# without npm the API still runs; the gateway's / then says how to build the console
+console:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(CONSOLE_BUILT); \
+	else echo "make: npm (Node.js 20) not found: the web console is not built; the API works without it" >&2; fi
+
+run: install console
 	bash bin/ensure-services run
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
-test: install
+test: install $(CONSOLE_BUILT)
 	bash bin/ensure-services test
+	cd console && npm test
 	@echo "$(BIN)/pytest"; $(BIN)/pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests (exit 5): a failure, there are tests" >&2; fi; \
 	exit $$status
+	$(MAKE) --no-print-directory test-console
+
+# the console in Debian's Chromium, apart from the suite (whose conftest patches the process for nameko)
+test-console: install $(CONSOLE_BUILT)
+	bash bin/ensure-browser
+	$(BIN)/pytest -c console/e2e/pytest.ini -p no:pytest_nameko console/e2e
 
 test-unit: install
 	$(BIN)/pytest -m "not integration and not e2e"
 
 clean:
-	rm -rf var $(STAMP)
+	rm -rf var $(STAMP) console/dist test-artifacts

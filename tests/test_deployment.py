@@ -251,10 +251,20 @@ def test_the_image_installs_every_package():
         assert f"/src/{PACKAGE_DIRS[process]}" in install.split(), process
 
 
+def test_the_image_builds_the_console_and_the_gateway_serves_it_from_there():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "FROM node:20-slim AS console" in dockerfile and "RUN npm ci" in dockerfile
+    assert "COPY --from=console /console/dist /app/console/dist" in dockerfile
+    assert environment("gateway")["WUJI_CONSOLE_DIR"] == "/app/console/dist"
+    copied = set(re.findall(r"^COPY console/(\S+)", dockerfile, re.MULTILINE))
+    assert {"index.html", "scripts", "public", "src"} <= copied | {"index.html"}
+    assert "console/node_modules" in (ROOT / ".dockerignore").read_text()
+
+
 def test_the_makefile_has_the_commands_and_installs_every_package():
     makefile = (ROOT / "Makefile").read_text()
     targets = set(re.findall(r"^([\w-]+):", makefile, re.MULTILINE))
-    assert {"install", "run", "test", "test-unit", "clean"} <= targets
+    assert {"install", "run", "test", "test-unit", "test-console", "console", "clean"} <= targets
     packages = re.search(r"^PACKAGES :=(.*)$", makefile, re.MULTILINE).group(1).split()
     assert sorted(packages) == sorted(PACKAGE_DIRS.values())
     assert "honcho start -f Procfile" in makefile

@@ -3,17 +3,20 @@ selects, tables and filters show the label, and send the code. Each label table 
 its codes in the domain module that owns them; this only gathers them."""
 from activities.domain import activities, bulletins, contacts, organization_life, review_meetings, study
 from funding.domain import ledger, subsidy
+from members import excel
 from members.domain import committees, health, honors, roster
 from welfare.domain import festivals, help_cases, pairings, standards, tasks
 
 from gateway import auth
-from gateway.reports import scorecard
+from gateway.reports import documents, scorecard
 
 DICTIONARIES = {
     "gender": roster.GENDER_LABELS,
     "retirement_kind": roster.RETIREMENT_KIND_LABELS,
     "org_relation": roster.ORG_RELATION_LABELS,
     "member_status": roster.MEMBER_STATUS_LABELS,
+    "member_field": excel.FIELD_LABELS,
+    "history_reason": roster.HISTORY_REASON_LABELS,
     "transfer_target": roster.TRANSFER_TARGET_LABELS,
     "health_event_kind": health.HEALTH_EVENT_LABELS,
     "honor_level": honors.HONOR_LEVEL_LABELS,
@@ -40,6 +43,7 @@ DICTIONARIES = {
     "subsidy_cause": subsidy.SUBSIDY_CAUSES,
     "role": auth.ROLE_LABELS,
     "basic": scorecard.BASIC_TITLES,
+    "report_figure": documents.FIGURE_LABELS,
 }
 
 

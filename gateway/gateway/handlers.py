@@ -161,6 +161,14 @@ def set_password(session, account_id, data, set_by):
     return {"changed": True}
 
 
+def own_account(session, username):
+    """The logged-in account as it is now: what a front end shows and which screens it offers."""
+    account = session.scalar(sa.select(Account).where(Account.username == username))
+    if account is None or not account.active:  # the token outlived the account
+        raise Unauthorized("账号不存在或已停用 (the account is gone or inactive)")
+    return ACCOUNT_OUT.dump(account)
+
+
 def change_own_password(session, username, data, now):
     """The logged-in account ``username`` changes its password:
     ``{"current_password", "new_password"}``."""

@@ -33,6 +33,8 @@ SETTINGS = {
     "ADMIN_USERNAME": ("admin", ("gateway",), "the first admin account"),
     "ADMIN_PASSWORD": (None, ("gateway",), "its password [generated at first start, printed once]"),
     "JWT_SECRET": (None, ("gateway",), "token signing secret [generated, kept under var/]"),
+    "WUJI_CONSOLE_DIR": ("console/dist", ("gateway",), "the built web console the gateway serves at / "
+                                                        "(make console) [console/dist]"),
     "TRUSTED_PROXIES": ("", ("gateway",), "proxies whose X-Forwarded-For names the client of a login: "
                                           "comma-separated addresses or networks [none]"),
     "WUJI_CONTEXT_SECRET": (None, PROCESSES, "key of the call context the gateway signs and the services check "

@@ -20,6 +20,11 @@ def issue_token(c):
     return c.service.tokens(account.username, account.role, account.version)
 
 
+def own_account(c):
+    with c.service.db.read() as session:
+        return handlers.own_account(session, c.actor)
+
+
 def change_own_password(c):
     return c.transaction(handlers.change_own_password, c.actor, c.body, utc_now())
 
@@ -44,6 +49,8 @@ def set_password(c):
 ROUTES = [
     Route("POST", "/api/v1/auth/token", PUBLIC, "登录, 取得令牌", name="issue_token", call=issue_token,
           body=schemas.TokenIn, answer=schemas.TokenOut),
+    Route("GET", "/api/v1/auth/me", ANY_ACCOUNT, "当前账号 (姓名, 角色, 所管支部)", name="own_account",
+          call=own_account, answer=schemas.AccountOut),
     # each changes its own password; only admins make and change accounts
     Route("POST", "/api/v1/auth/password", ANY_ACCOUNT, "修改自己的密码", name="change_own_password",
           call=change_own_password, body=schemas.PasswordChange, answer=schemas.ChangedOut, audit_write=True),

@@ -68,6 +68,8 @@ ROUTES = [
     Route("POST", "/api/v1/funding/dues/collections", BRANCH_WRITERS, "收缴一个支部一个月的党费",
           rpc="funding.collect_dues", call=write, body=fs.DuesCollectionIn, answer=fs.DuesCollectionOut,
           status=201, audit_write=True),
+    Route("GET", "/api/v1/funding/dues/month", READERS, "一个支部一个月的党费 (逐人: 已缴, 应缴, 免缴)",
+          rpc="funding.dues_of_month", call=view, query=fs.DuesMonthQuery, answer=fs.DuesMonthOut),
     Route("GET", "/api/v1/funding/dues/payments", READERS, "党费缴纳记录", rpc="funding.list_dues_payments",
           call=listing, query=fs.ArrearsQuery, answer=fs.DuesPaymentOut),
     Route("GET", "/api/v1/funding/dues/arrears", READERS, "欠缴党费", rpc="funding.dues_arrears", call=listing,

@@ -6,11 +6,12 @@ import json
 import pytest
 
 from gateway import openapi
-from gateway.routes import ROUTES, system
+from gateway.routes import ROUTES, console, system
 from gateway.routes.table import PERMISSIVE, XLSX
 
-# the documentation routes answer the document itself, HTML and static files
-JSON_ROUTES = [route for route in ROUTES if route not in system.DOCUMENTATION and route.answer is not XLSX]
+# the documentation and console routes answer the document itself, HTML and static files
+JSON_ROUTES = [route for route in ROUTES
+               if route not in system.DOCUMENTATION and route not in console.ROUTES and route.answer is not XLSX]
 _REF = '"$ref": "#/components/schemas/'
 
 

@@ -1,12 +1,16 @@
 """Every code list has a Chinese label for each of its codes, and only for them."""
+import re
+
 from activities.domain import activities, bulletins, contacts, organization_life, review_meetings, study
 from funding.domain import ledger, subsidy
 from members.domain import committees, health, honors, roster
 from welfare.domain import festivals, help_cases, pairings, tasks
+from members.handlers import health as member_health, imports, roster as member_roster
+from members.schemas import MemberOut
 from wuji_infra import access
 
 from gateway.dictionaries import DICTIONARIES, dictionaries
-from gateway.reports import scorecard
+from gateway.reports import annual, scorecard
 
 # each list's codes, as the rules and schemas know them
 CODES = {
@@ -29,10 +33,24 @@ CODES = {
 
 
 def test_each_list_labels_exactly_its_codes_in_their_order():
-    assert set(DICTIONARIES) == set(CODES)
+    assert set(DICTIONARIES) == set(CODES) | {"report_figure", "member_field", "history_reason"}
     for name, codes in CODES.items():
         assert tuple(DICTIONARIES[name]) == tuple(codes), name
         assert all(label and not label.isascii() for label in DICTIONARIES[name].values()), name
+
+
+def test_every_figure_of_the_yearly_report_has_its_words():
+    figures = {key for keys in annual.FIGURES.values() for key in keys} | {"condolence_wan", "party_anniversary"}
+    assert set(DICTIONARIES["report_figure"]) == figures
+    assert all(not label.isascii() for label in DICTIONARIES["report_figure"].values())
+
+
+def test_every_field_of_a_member_and_every_reason_of_its_history_has_a_label():
+    fields = set(MemberOut().fields) - {"id", "created_at", "updated_at"}
+    assert fields <= set(DICTIONARIES["member_field"])
+    handlers = "".join(open(module.__file__, encoding="utf-8").read() for module in (member_roster, member_health, imports))
+    reasons = set(re.findall(r'record_(?:creation|changes)\(.*, "(\w+)"\)', handlers))
+    assert reasons and reasons == set(DICTIONARIES["history_reason"])
 
 
 def test_the_answer_is_code_and_label_pairs():

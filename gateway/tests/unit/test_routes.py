@@ -5,7 +5,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, Rule
 
 from gateway import auth, web
-from gateway.routes import PERMISSIONS, system
+from gateway.routes import PERMISSIONS, console, system
 from gateway.service import GatewayService
 
 
@@ -19,8 +19,9 @@ def test_every_route_is_in_the_role_table_and_nothing_else():
 
 
 def test_only_health_and_login_are_public():
-    # of the API: its documentation (openapi.json, Swagger UI) is public too, declared apart
-    documentation = {route.key for route in system.DOCUMENTATION}
+    # of the API: its documentation (openapi.json, Swagger UI) and the console's files are public too,
+    # declared apart
+    documentation = {route.key for route in (*system.DOCUMENTATION, *console.ROUTES)}
     public = {route for route, roles in PERMISSIONS.items() if roles is auth.PUBLIC and route not in documentation}
     assert public == {"GET /health", "POST /api/v1/auth/token"}
 

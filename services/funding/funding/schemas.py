@@ -298,6 +298,31 @@ class DuesCollectionOut(Schema):
     total = fields.Decimal(places=2, as_string=True)
 
 
+class DuesMonthQuery(Schema):
+    branch_id = Id(required=True, error_messages={"required": "必填 (required)"})
+    year = fields.Integer(required=True, **_YEAR)
+    month = fields.Integer(required=True, **_MONTH)
+
+
+class _MemberDuesOfMonth(Schema):
+    member_id = fields.Integer()
+    name = fields.String()
+    status = fields.String(metadata={"enum": ["paid", "due", "waived", "not_due", "not_fixed"]})
+    amount_due = fields.Decimal(places=2, as_string=True, allow_none=True)
+    amount_paid = fields.Decimal(places=2, as_string=True, allow_none=True)
+    paid_on = fields.Date(allow_none=True)
+
+
+class DuesMonthOut(Schema):
+    """A branch's dues of one month, member by member."""
+    branch_id = fields.Integer()
+    year = fields.Integer()
+    month = fields.Integer()
+    members = fields.List(fields.Nested(_MemberDuesOfMonth))
+    due_total = fields.Decimal(places=2, as_string=True, metadata={"description": "still to collect"})
+    paid_total = fields.Decimal(places=2, as_string=True)
+
+
 class ArrearsQuery(Schema):
     year = fields.Integer(required=True, **_YEAR)
     member_id = Id(**_ID)

@@ -139,6 +139,11 @@ class FundingService(ReportEntrypoints, ServiceBase):
             return dues.collect_dues(tx, data, actor, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
+    def dues_of_month(self, query=None):
+        with self.db.read() as session:
+            return dues.dues_of_month(session, query, today=self.clock.today(), access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_dues_payments(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
             return dues.list_dues_payments(session, filters, page, page_size, access=self.caller)

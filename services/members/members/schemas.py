@@ -124,6 +124,10 @@ class MemberOut(Schema):
 
 class MemberFilters(Schema):
     branch_id = Id()
+    ids = fields.String(validate=validate.Regexp(
+        r"^[1-9][0-9]{0,9}(,[1-9][0-9]{0,9}){0,499}$",
+        error="应为以逗号分隔的党员编号, 至多500个 (comma-separated member ids, at most 500)"),
+        metadata={"description": "these members only (a front end naming the members of a list): 12,15,31"})
     q = fields.String(validate=validate.Length(min=1, max=50))
     org_relation = fields.String(validate=validate.OneOf(roster.ORG_RELATIONS))
     status = fields.String(validate=validate.OneOf(roster.MEMBER_STATUSES))

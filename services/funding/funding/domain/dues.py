@@ -125,3 +125,19 @@ def leaving_day(status, event_left_on, known_left_on, news_day):
     if status not in LEAVING_STATUSES:
         return None
     return event_left_on or known_left_on or news_day
+
+
+def month_status(rates, year, month, today, first_month, left_on=None, paid=False):
+    """Where a member stands for the dues of ``year``-``month``: ``paid``; ``not_fixed`` (no rate
+    for the year yet); ``not_due`` (before they came on the roster, after they left, or a month
+    still to come); ``waived`` (免缴: 0 that month); else ``due``."""
+    if paid:
+        return "paid"
+    if not rates:
+        return "not_fixed"
+    if first_month is None or month < first_month or month > last_month_due(year, today, left_on):
+        return "not_due"
+    amount = due_in_month(rates, month)
+    if amount is None:
+        return "not_due"
+    return "waived" if amount == 0 else "due"

@@ -1,5 +1,7 @@
 """Party dues: fixing a year's rates from the pension, adjusting them, payments
 (with their rebate into the dues_rebate source) and arrears."""
+import datetime as dt
+
 import sqlalchemy as sa
 
 from funding.domain import dues, ledger
@@ -8,8 +10,8 @@ from funding.handlers.member_facts import branch_of, scoped_to_members
 from funding.handlers.policy import current_rebate_ratio
 from funding.models import DuesPayment, DuesRate, LedgerEntry, MemberFact
 from funding.schemas import (
-    ArrearsOut, ArrearsQuery, DuesAdjustmentIn, DuesCollectionIn, DuesCollectionOut, DuesFixedOut, DuesPaymentIn,
-    DuesPaymentOut, DuesRateOut, FixDuesIn,
+    ArrearsOut, ArrearsQuery, DuesAdjustmentIn, DuesCollectionIn, DuesCollectionOut, DuesFixedOut, DuesMonthOut,
+    DuesMonthQuery, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn,
 )
 from wuji_infra.access import SYSTEM
 from wuji_infra.errors import Conflict, InvalidInput
@@ -177,6 +179,44 @@ def collect_dues(tx, data, actor=None, *, today, access=SYSTEM):
     return DuesCollectionOut().dump({
         "branch_id": branch_id, "year": year, "month": month, "paid": payments, "already_paid": already,
         "waived": waived, "total": sum((p.amount for p in payments), ledger.ZERO)})
+
+
+def dues_of_month(session, query, *, today, access=SYSTEM):
+    """A branch's dues of one month, member by member (the collection screen): what each owes,
+    and whether it is paid, waived, not yet due or not fixed."""
+    chosen = load(DuesMonthQuery(), query or {})
+    branch_id, year, month = chosen["branch_id"], chosen["year"], chosen["month"]
+    access.check_read(branch_id, ("党支部", "branch"), branch_id)
+    month_start = dt.date(year, month, 1)
+    members = session.execute(
+        sa.select(MemberFact).where(MemberFact.branch_id == branch_id)
+        .where(sa.or_(MemberFact.left_on.is_(None), MemberFact.left_on >= month_start))
+        .order_by(MemberFact.name, MemberFact.member_id)).scalars().all()
+    ids = [m.member_id for m in members]
+    rates = {}
+    for member_id, from_month, amount in session.execute(
+            sa.select(DuesRate.member_id, DuesRate.from_month, DuesRate.monthly_amount)
+            .where(DuesRate.year == year, DuesRate.member_id.in_(ids)).order_by(DuesRate.id)):
+        rates.setdefault(member_id, []).append((from_month, amount))
+    payments = {p.member_id: p for p in session.scalars(
+        sa.select(DuesPayment).where(DuesPayment.year == year, DuesPayment.month == month,
+                                     DuesPayment.member_id.in_(ids)))}
+    rows = []
+    for member in members:
+        if member.status != "active" and member.left_on is None:
+            continue  # left before funding kept the day: not on this month's list
+        member_rates = rates.get(member.member_id, [])
+        payment = payments.get(member.member_id)
+        status = dues.month_status(member_rates, year, month, today, dues.first_month_due(year, member.registered_on),
+                                   member.left_on, paid=payment is not None)
+        rows.append({"member_id": member.member_id, "name": member.name, "status": status,
+                     "amount_due": dues.due_in_month(member_rates, month) if member_rates else None,
+                     "amount_paid": payment.amount if payment else None,
+                     "paid_on": payment.paid_on if payment else None})
+    owed = [r["amount_due"] for r in rows if r["status"] == "due"]
+    return DuesMonthOut().dump({"branch_id": branch_id, "year": year, "month": month, "members": rows,
+                                "due_total": sum(owed, ledger.ZERO),
+                                "paid_total": sum((r["amount_paid"] for r in rows if r["amount_paid"]), ledger.ZERO)})
 
 
 def list_dues_payments(session, filters=None, page=1, page_size=20, *, access=SYSTEM):

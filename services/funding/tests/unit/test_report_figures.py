@@ -8,7 +8,7 @@ import pytest
 from funding.domain import subsidy
 from wuji_infra import events
 from wuji_infra.access import Access
-from wuji_infra.errors import Conflict, Forbidden, InvalidInput
+from wuji_infra.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wuji_infra.testing import emitted_events
 
 TODAY = dt.date(2026, 7, 15)
@@ -102,6 +102,31 @@ def test_a_branchs_dues_of_a_month_are_collected_at_once(service, store):
     service.caller = Access("sec", "secretary", (20,))
     with pytest.raises(Forbidden):
         service.collect_dues({"branch_id": 10, "year": 2026, "month": 5, "member_ids": [1]}, "sec")
+
+
+def test_a_branchs_month_of_dues_says_where_each_member_stands(service):
+    service.on_member_registered(registered(1, 10, "王建国", dt.date(2019, 1, 1)))
+    service.on_member_registered(registered(2, 10, "李秀英", dt.date(2019, 1, 1), pension="6000.00"))
+    service.on_member_registered(registered(3, 10, "张明", dt.date(2019, 1, 1)))
+    service.on_member_registered(registered(4, 20, "赵刚", dt.date(2019, 1, 1)))
+    service.fix_dues({"year": 2026}, "staff1")
+    service.adjust_dues({"member_id": 3, "year": 2026, "from_month": 6, "monthly_amount": "0.00",
+                         "reason": "生活困难, 经支部研究免缴"}, "staff1")
+    service.on_member_registered(registered(5, 10, "陈新", dt.date(2019, 1, 1)))  # dues not yet fixed
+    service.pay_dues({"member_id": 2, "year": 2026, "month": 6, "paid_by": "member"}, "staff1")
+    month = service.dues_of_month({"branch_id": "10", "year": "2026", "month": "6"})
+    rows = {row["name"]: (row["status"], row["amount_due"], row["amount_paid"]) for row in month["members"]}
+    assert rows == {"王建国": ("due", "20.00", None), "李秀英": ("paid", "60.00", "60.00"),
+                    "张明": ("waived", "0.00", None), "陈新": ("not_fixed", None, None)}
+    assert (month["due_total"], month["paid_total"]) == ("20.00", "60.00")
+    later = service.dues_of_month({"branch_id": "10", "year": "2026", "month": "12"})
+    assert {row["name"]: row["status"] for row in later["members"]}["王建国"] == "not_due"  # a month to come
+    with pytest.raises(InvalidInput) as refused:
+        service.dues_of_month({"branch_id": "10", "year": "2026", "month": "13"})
+    assert "month" in refused.value.fields
+    service.caller = Access("sec", "secretary", (20,))
+    with pytest.raises(NotFound):
+        service.dues_of_month({"branch_id": "10", "year": "2026", "month": "6"})
 
 
 @pytest.mark.parametrize("body, field", [({"member_ids": []}, "member_ids"), ({"member_ids": [1, 1]}, "member_ids"),

@@ -174,6 +174,8 @@ def member_query(chosen, access):
     query = sa.select(Member).order_by(Member.id)
     query = in_branches(query, Member.branch_id, access, [chosen["branch_id"]] if "branch_id" in chosen else None)
     query = where_chosen(query, Member, chosen, equal=("org_relation", "status"))
+    if "ids" in chosen:
+        query = query.where(Member.id.in_({int(part) for part in chosen["ids"].split(",")}))
     if "q" in chosen:
         # % and _ typed by the office are searched for as themselves, not as wildcards
         text = chosen["q"]
