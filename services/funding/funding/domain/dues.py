@@ -125,3 +125,9 @@ def leaving_day(status, event_left_on, known_left_on, news_day):
     if status not in LEAVING_STATUSES:
         return None
     return event_left_on or known_left_on or news_day
+
+
+def withdrawn_problem(member_id):
+    """(message, {field: [reason]}) of dues refused for a member withdrawn as entered in error."""
+    reason = f"党员 {member_id} 已撤销（登记有误），不收党费 (the member was withdrawn: entered in error)"
+    return reason, {"member_id": [reason]}
