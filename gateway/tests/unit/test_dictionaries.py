@@ -22,7 +22,7 @@ CODES = {
     "help_case_status": help_cases.HELP_CASE_STATUSES, "visitor_role": pairings.VISITOR_ROLES,
     "pairing_reason": pairings.PAIRING_REASONS, "talk_way": pairings.TALK_WAYS, "festival": tuple(festivals.FESTIVALS),
     "funding_source": tuple(ledger.SOURCES), "expense_category": tuple(ledger.CATEGORIES),
-    "subsidy_status": (subsidy.PENDING_APPROVAL, subsidy.NOT_ELIGIBLE, subsidy.APPROVED, subsidy.REJECTED),
+    "subsidy_status": subsidy.STATUSES,
     "subsidy_cause": ("hospitalized", "serious_illness"),
     "role": access.ROLES, "basic": scorecard.BASICS,
 }
