@@ -4,11 +4,9 @@ import sqlalchemy as sa
 
 from members.domain.withdrawals import HISTORY_REASON, already_withdrawn_problem, branch_withdrawal_problem
 from members.handlers.committees import BRANCH, branch_now
-from members.handlers.roster import (
-    _MEMBER_OUT, MEMBER, STANDING, history_snapshot, member_facts, record_changes,
-)
+from members.handlers.roster import MEMBER, STANDING, history_snapshot, member_facts, record_changes
 from members.models import Branch, Member
-from members.schemas import WithdrawalIn
+from members.schemas import MemberOut, WithdrawalIn
 from wuji_infra.access import SYSTEM
 from wuji_infra.db import get_or_404
 from wuji_infra.errors import Conflict
@@ -36,7 +34,7 @@ def withdraw_member(tx, member_id, data, actor=None, *, now, access=SYSTEM):
     record_changes(tx.session, member.id, snapshot, history_snapshot(member), actor, HISTORY_REASON)
     tx.emit("member_updated", member_facts(member))
     tx.emit("member_withdrawn", {"member_id": member.id, "branch_id": member.branch_id, "withdrawn_at": now})
-    return _MEMBER_OUT.dump(member)
+    return MemberOut().dump(member)
 
 
 def withdraw_branch(tx, branch_id, data, actor=None, *, today, now, access=SYSTEM):
