@@ -74,6 +74,14 @@ class MemberTransferred(Schema):
     from_community = fields.String(allow_none=True, load_default=None)
 
 
+class MemberWithdrawn(Schema):
+    """A member entered in error was withdrawn (撤销误录): kept in members' history, gone from
+    every list and figure. The reason stays with members: consumers do not need it."""
+    member_id = fields.Integer(required=True)
+    branch_id = fields.Integer(required=True)
+    withdrawn_at = fields.AwareDateTime(required=True)
+
+
 # -- welfare ------------------------------------------------------------------
 
 class VisitTaskCreated(Schema):
@@ -205,6 +213,7 @@ EVENT_TYPES = {
     "member_seriously_ill": ("members", MemberHealthEvent),
     "member_deceased": ("members", MemberHealthEvent),
     "member_transferred": ("members", MemberTransferred),
+    "member_withdrawn": ("members", MemberWithdrawn),
     "branch_term_expiring": ("members", BranchTermReminder),
     "branch_term_overdue": ("members", BranchTermReminder),
     "visit_task_created": ("welfare", VisitTaskCreated),

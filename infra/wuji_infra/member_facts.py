@@ -9,6 +9,10 @@ What they keep differs, how they keep it does not:
   nothing, so a late or redelivered older event never undoes a newer one;
 - death is final: once a member is known dead, no later event brings them
   back (a late update cannot revive a task or a dues rate);
+- a withdrawal (撤销误录: the member was entered in error) is more final still:
+  a withdrawn member stays withdrawn whatever comes after, a death included,
+  and a withdrawal applies over a death (members sends ``status``
+  ``withdrawn`` in the member's facts from then on, and ``member_withdrawn``);
 - ``registered_on``, where a service keeps it, is the day the member counts
   from: the ``counts_from`` members sends (入册日期, given at go-live for
   members who were in the branch long before the system, and correctable);
@@ -31,6 +35,7 @@ from wuji_infra.types import UtcDateTime, office_date
 log = logging.getLogger(__name__)
 
 DECEASED = "deceased"
+WITHDRAWN = "withdrawn"  # entered in error: in no list, figure or rule of any service
 
 
 class MemberFactsColumns:
@@ -76,8 +81,8 @@ def apply_facts(session, model, data, occurred_at, names, registered=False):
                  fact.member_id, occurred_at, fact.as_of)
         session.flush()
         return None
-    if fact.status == DECEASED:
-        values["status"] = DECEASED
+    if fact.status in (DECEASED, WITHDRAWN) and values["status"] != WITHDRAWN:
+        values["status"] = fact.status
     for name, value in values.items():
         setattr(fact, name, value)
     if counts_from is not None and hasattr(model, "registered_on"):
@@ -98,7 +103,8 @@ def apply_status(session, model, member_id, status, occurred_at):
     if fact is None:
         log.info("member %s: status %s for an unknown member, skipped", member_id, status)
         return None
-    if status != DECEASED and (fact.status == DECEASED or not is_newer(occurred_at, fact.as_of)):
+    if fact.status == WITHDRAWN or (
+            status != DECEASED and (fact.status == DECEASED or not is_newer(occurred_at, fact.as_of))):
         log.info("member %s: status %s of %s not applied (kept %s of %s)",
                  member_id, status, occurred_at, fact.status, fact.as_of)
         return None
@@ -106,6 +112,25 @@ def apply_status(session, model, member_id, status, occurred_at):
     fact.as_of = max(fact.as_of, occurred_at)
     session.flush()
     return fact
+
+
+def apply_withdrawal(session, model, member_id, occurred_at):
+    """member_withdrawn: the member is withdrawn in the copy, whenever the withdrawal arrives
+    and over any status (a death included). A member not yet known is skipped: the
+    member_updated sent with the withdrawal brings the status. Returns the row, or None."""
+    fact = session.get(model, member_id, with_for_update=True)
+    if fact is None:
+        log.info("member %s: withdrawal of an unknown member, skipped", member_id)
+        return None
+    fact.status = WITHDRAWN
+    fact.as_of = max(fact.as_of, occurred_at)
+    session.flush()
+    return fact
+
+
+def is_withdrawn(session, model, member_id):
+    """Whether the copy ``model`` holds the member as withdrawn (entered in error)."""
+    return session.scalar(sa.select(model.status).where(model.member_id == member_id)) == WITHDRAWN
 
 
 # -- a caller's branches, by the copy ---------------------------------------------------

@@ -11,6 +11,8 @@ ROUTES = [
           query=ms.BranchFilters, answer=ms.BranchOut),
     Route("GET", "/api/v1/branches/<id:branch_id>", READERS, "党支部详情", rpc="members.get_branch", call=fetch,
           answer=ms.BranchOut),
+    Route("POST", "/api/v1/branches/<id:branch_id>/withdrawal", STAFF, "撤销误录的党支部 (须无在册党员)",
+          rpc="members.withdraw_branch", call=write, body=ms.WithdrawalIn, answer=ms.BranchOut, audit_write=True),
     Route("POST", "/api/v1/branches/<id:branch_id>/terms", BRANCH_WRITERS, "支委会换届 (选出新一届)",
           rpc="members.elect_committee", call=write, body=ms.TermIn, answer=ms.TermOut, status=201),
     Route("GET", "/api/v1/branches/<id:branch_id>/terms", READERS, "支委会历届", rpc="members.list_terms",

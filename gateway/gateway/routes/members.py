@@ -33,6 +33,8 @@ ROUTES = [
           answer=ms.MemberOut),
     Route("PATCH", "/api/v1/members/<id:member_id>", BRANCH_WRITERS, "修改党员信息", rpc="members.update_member",
           call=write, body=ms.MemberIn(partial=True), answer=ms.MemberOut),
+    Route("POST", "/api/v1/members/<id:member_id>/withdrawal", STAFF, "撤销误录的党员 (留存记录，不再计入名册和统计)",
+          rpc="members.withdraw_member", call=write, body=ms.WithdrawalIn, answer=ms.MemberOut, audit_write=True),
     Route("GET", "/api/v1/members/<id:member_id>/history", READERS, "党员信息变更记录",
           rpc="members.member_history", call=listing, answer=ms.MemberChangeOut,
           audit="history of member {member_id}"),

@@ -5,6 +5,7 @@ from activities.domain import activities, bulletins, contacts, organization_life
 from funding.domain import ledger, subsidy
 from members.domain import committees, health, honors, roster
 from welfare.domain import festivals, help_cases, pairings, tasks
+from members.domain import withdrawals
 from members.handlers import health as member_health, imports, roster as member_roster
 from members.schemas import MemberOut
 from wuji_infra import access
@@ -26,7 +27,7 @@ CODES = {
     "help_case_status": help_cases.HELP_CASE_STATUSES, "visitor_role": pairings.VISITOR_ROLES,
     "pairing_reason": pairings.PAIRING_REASONS, "talk_way": pairings.TALK_WAYS, "festival": tuple(festivals.FESTIVALS),
     "funding_source": tuple(ledger.SOURCES), "expense_category": tuple(ledger.CATEGORIES),
-    "subsidy_status": (subsidy.PENDING_APPROVAL, subsidy.NOT_ELIGIBLE, subsidy.APPROVED, subsidy.REJECTED),
+    "subsidy_status": subsidy.STATUSES,
     "subsidy_cause": ("hospitalized", "serious_illness"),
     "role": access.ROLES, "basic": scorecard.BASICS,
 }
@@ -49,8 +50,8 @@ def test_every_field_of_a_member_and_every_reason_of_its_history_has_a_label():
     fields = set(MemberOut().fields) - {"id", "created_at", "updated_at"}
     assert fields <= set(DICTIONARIES["member_field"])
     handlers = "".join(open(module.__file__, encoding="utf-8").read() for module in (member_roster, member_health, imports))
-    reasons = set(re.findall(r'record_(?:creation|changes)\(.*, "(\w+)"\)', handlers))
-    assert reasons and reasons == set(DICTIONARIES["history_reason"])
+    reasons = set(re.findall(r'record_(?:creation|changes)\(.*, "(\w+)"\)', handlers)) | {withdrawals.HISTORY_REASON}
+    assert reasons == set(DICTIONARIES["history_reason"])
 
 
 def test_the_answer_is_code_and_label_pairs():

@@ -33,6 +33,7 @@ members.add_social_role(member_id, data, actor) members.list_social_roles(member
 members.headline_figures(query) members.import_template() members.start_import(content_base64, filename, actor)
 members.get_import(job_id) members.cancel_import(job_id, actor) members.list_import_errors(job_id, filters, page, page_size)
 members.import_errors_workbook(job_id) members.export_members(filters)
+members.withdraw_member(member_id, data, actor) members.withdraw_branch(branch_id, data, actor)
 activities.record_study_session(data, actor) activities.list_study_sessions(filters, page, page_size)
 activities.get_study_session(session_id) activities.record_catch_up(session_id, data, actor)
 activities.list_absences(filters, page, page_size) activities.study_compliance(query)
@@ -83,7 +84,7 @@ def entrypoints():
 
 def test_the_table_calls_exactly_the_rpc_list():
     declared = {name for route in ROUTES for name in route.rpc}
-    assert len(EXPECTED) == 112
+    assert len(EXPECTED) == 114
     assert declared - PINGS == set(EXPECTED)
 
 
@@ -250,7 +251,8 @@ def test_filters_errors_and_pages_are_documented():
     document = openapi.build()
     members = document["paths"]["/api/v1/members"]["get"]
     query = {p["name"] for p in members["parameters"] if p["in"] == "query"}
-    assert query == {"branch_id", "ids", "q", "org_relation", "status", "specialty", "willing_to_serve", "page", "page_size"}
+    assert query == {"branch_id", "ids", "q", "org_relation", "status", "specialty", "willing_to_serve", "withdrawn",
+                     "page", "page_size"}
     page = members["responses"]["200"]["content"]["application/json"]["schema"]
     assert set(page["properties"]) == {"items", "total", "page", "page_size"}
     error = document["components"]["schemas"]["Error"]

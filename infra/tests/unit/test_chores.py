@@ -12,7 +12,7 @@ from wuji_infra.clock import Clock, FixedClock
 from wuji_infra.db import Database, get_or_404
 from wuji_infra.errors import NotFound
 from wuji_infra.handlers import event_handler
-from wuji_infra.member_facts import MemberFactsColumns, apply_facts, apply_status
+from wuji_infra.member_facts import MemberFactsColumns, apply_facts, apply_status, apply_withdrawal, is_withdrawn
 from wuji_infra.service import ServiceBase
 from wuji_infra.testing import in_memory_store
 from wuji_infra.validation import MAX_ID, as_id
@@ -167,6 +167,34 @@ def test_a_status_applies_only_when_newer_and_an_unknown_member_is_skipped(store
         assert apply_status(tx.session, Fact, 1, "transferred_out", at(2)) is None
         assert apply_status(tx.session, Fact, 1, "transferred_out", at(4)) is not None
     assert stored(store).status == "transferred_out"
+
+
+def test_a_withdrawal_is_final_over_any_later_event_and_over_a_death(store):
+    with store.transaction() as tx:
+        assert apply_withdrawal(tx.session, Fact, 1, at(2)) is None  # unknown: its member_updated brings it
+    apply(store, at(3))
+    with store.transaction() as tx:
+        assert apply_status(tx.session, Fact, 1, "deceased", at(4)) is not None
+        assert apply_withdrawal(tx.session, Fact, 1, at(1)) is not None  # whenever it arrives, over a death
+    assert apply(store, at(6), status="active", name="新名")  # a late or replayed update: facts, not the status
+    with store.transaction() as tx:
+        assert apply_status(tx.session, Fact, 1, "deceased", at(9)) is None
+        assert is_withdrawn(tx.session, Fact, 1) and not is_withdrawn(tx.session, Fact, 2)
+    fact = stored(store)
+    assert (fact.status, fact.name, fact.as_of) == ("withdrawn", "新名", at(6))
+
+
+def test_facts_that_say_withdrawn_withdraw_a_member_known_dead_or_not_yet_known(store):
+    apply(store, at(3), status="withdrawn")                 # the update sent with the withdrawal came first
+    assert not apply(store, at(2), registered=True)         # the registration, older, changes nothing
+    assert stored(store).status == "withdrawn"
+    with store.transaction() as tx:
+        tx.session.delete(tx.session.get(Fact, 1))
+    apply(store, at(3))
+    with store.transaction() as tx:
+        apply_status(tx.session, Fact, 1, "deceased", at(4))
+    apply(store, at(5), status="withdrawn")
+    assert stored(store).status == "withdrawn"
 
 
 def test_registered_on_is_the_first_day_heard_or_the_registration_day_when_it_comes_late(store):

@@ -33,6 +33,10 @@ class ActivitiesService(ReportEntrypoints, ServiceBase):
 
     # -- what funding did with an activity's cost ----------------------------------
 
+    @event_handler("members", "member_withdrawn")
+    def on_member_withdrawn(self, tx, event):
+        member_facts.apply_member_withdrawal(tx, event.data["member_id"], event.occurred_at)
+
     @event_handler("funding", "expense_booked")
     def on_expense_booked(self, tx, event):
         activities.record_cost_booked(tx, event.data)

@@ -1,6 +1,7 @@
 """marshmallow schemas at the funding service's boundary: what comes in, what goes out."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from funding.domain import subsidy
 from funding.domain.ledger import CATEGORIES, MAX_YEAR, MIN_YEAR, SOURCES
 from wuji_infra import access
 from wuji_infra.errors import InvalidInput
@@ -24,7 +25,7 @@ class SubsidyCheckOut(Schema):
     amount = fields.Decimal(places=2, as_string=True)
     # the decision's grounds: hardship, age, and the hospitalization or illness
     reason = fields.String(metadata={"sensitive": access.HEALTH})
-    status = fields.String()
+    status = fields.String(metadata={"enum": list(subsidy.STATUSES)})
     event_date = fields.Date()
     decided_at = fields.AwareDateTime()
     policy_version = fields.Integer()
@@ -40,8 +41,7 @@ class SubsidyCheckFilters(Schema):
 
     member_id = Id(error_messages={"invalid": "应为整数 (must be a whole number)"})
     status = fields.String(validate=validate.OneOf(
-        ["pending_approval", "not_eligible", "approved", "rejected"],
-        error="状态只能是 pending_approval, not_eligible, approved, rejected (unknown status)"))
+        subsidy.STATUSES, error=f"状态只能是 {', '.join(subsidy.STATUSES)} (unknown status)"))
 
 
 # -- budgets, expenses, the ledger, the policy --------------------------------------

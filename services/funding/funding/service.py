@@ -202,6 +202,11 @@ class FundingService(ReportEntrypoints, ServiceBase):
         member_facts.record_member_status(
             tx, event.data["member_id"], "deceased", event.occurred_at, left_on=event.data["date"])
 
+    @event_handler("members", "member_withdrawn")
+    def on_member_withdrawn(self, tx, event):
+        subsidies.close_checks_of_withdrawn(tx, event.data["member_id"], now=self.clock.now())
+        member_facts.record_withdrawal(tx, event.data["member_id"], event.occurred_at)
+
     @event_handler("members", "member_transferred")
     def on_member_transferred(self, tx, event):
         member_facts.record_member_status(

@@ -49,7 +49,7 @@ HEADINGS = [heading for heading, _, _ in COLUMNS]
 HEADING_OF = {field: heading for heading, field, _ in COLUMNS}
 HEADING_OF["branch_id"] = "党支部"
 # a member's fields in Chinese, also where no column holds them (a history entry's field)
-FIELD_LABELS = {**HEADING_OF, "status": "状态"}
+FIELD_LABELS = {**HEADING_OF, "status": "状态", "withdrawn": "撤销误录"}
 REQUIRED = ("name", "gender", "id_number", "birth_date", "branch", "retirement_kind")
 ERRORS_HEADING = "错误原因"
 YIELD_EVERY = 50  # rows between two yields to the eventlet hub (time.sleep is patched in a service)

@@ -13,23 +13,46 @@ class Base(DeclarativeBase):
     pass
 
 
-class Branch(Base):
+# a record entered in error is withdrawn (撤销误录): kept, with who, when and why, and out of
+# every list and figure; its ID number or name no longer blocks entering it again correctly
+NOT_WITHDRAWN = sa.text("withdrawn_at IS NULL")
+
+
+class Withdrawable:
+    """The columns of a withdrawal (a declarative mixin): null while the record stands."""
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    withdrawn_by: Mapped[str | None] = mapped_column(sa.String(100))
+
+    @property
+    def withdrawn(self):
+        """``{"at", "reason", "by"}`` of the withdrawal, or None while the record stands."""
+        if self.withdrawn_at is None:
+            return None
+        return {"at": self.withdrawn_at, "reason": self.withdrawn_reason, "by": self.withdrawn_by}
+
+
+class Branch(Withdrawable, Base):
     __tablename__ = "branches"
+    __table_args__ = (sa.Index("uq_branches_name_standing", "name", unique=True,
+                               postgresql_where=NOT_WITHDRAWN, sqlite_where=NOT_WITHDRAWN),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
     unit: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
 
 
-class Member(Base):
+class Member(Withdrawable, Base):
     __tablename__ = "members"
+    __table_args__ = (sa.Index("uq_members_id_number_standing", "id_number", unique=True,
+                               postgresql_where=NOT_WITHDRAWN, sqlite_where=NOT_WITHDRAWN),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(sa.ForeignKey("branches.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(50), index=True)
     gender: Mapped[str] = mapped_column(sa.String(6))
-    id_number: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    id_number: Mapped[str] = mapped_column(sa.String(18))
     birth_date: Mapped[dt.date] = mapped_column(sa.Date)
     retirement_kind: Mapped[str] = mapped_column(sa.String(6))
     retired_on: Mapped[dt.date | None] = mapped_column(sa.Date)

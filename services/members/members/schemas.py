@@ -1,7 +1,7 @@
 """marshmallow schemas at the members service's boundary: what comes in, what goes out."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from members.domain import committees, health, honors, roster
+from members.domain import committees, health, honors, roster, withdrawals
 from wuji_infra import access
 from wuji_infra.validation import Id, Money, keyed_schema
 
@@ -19,6 +19,27 @@ def _text(max_length, required=False, **kwargs):
 class BranchIn(Schema):
     name = _text(100, required=True)
     unit = _text(200, required=True)
+
+
+class WithdrawalIn(Schema):
+    """A withdrawal of a record entered in error (撤销误录): why, in 2 to 500 characters."""
+    reason = fields.String(required=True, error_messages=_REQUIRED,
+                           metadata={"description": "撤销原因 (why the record was entered in error)"})
+
+    @validates_schema
+    def _reason(self, data, **kwargs):
+        if "reason" in data:
+            problem = withdrawals.reason_problem(data["reason"])
+            if problem:
+                raise ValidationError(problem, "reason")
+            data["reason"] = data["reason"].strip()
+
+
+class WithdrawnOut(Schema):
+    """Who withdrew a record entered in error, when and why."""
+    at = fields.AwareDateTime()
+    reason = fields.String()
+    by = fields.String(allow_none=True)
 
 
 class BranchFilters(Schema):
@@ -45,6 +66,7 @@ class BranchOut(Schema):
     has_secretary = fields.Boolean()
     term_ends_on = RpcDate(allow_none=True)
     term_state = fields.String(allow_none=True)
+    withdrawn = fields.Nested(WithdrawnOut, allow_none=True, metadata={"description": "撤销误录: null while it stands"})
 
 
 class MemberIn(Schema):
@@ -120,6 +142,7 @@ class MemberOut(Schema):
     counts_from = fields.Date()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+    withdrawn = fields.Nested(WithdrawnOut, allow_none=True, metadata={"description": "撤销误录: null while it stands"})
 
 
 class MemberFilters(Schema):
@@ -133,6 +156,8 @@ class MemberFilters(Schema):
     status = fields.String(validate=validate.OneOf(roster.MEMBER_STATUSES))
     specialty = fields.String(validate=validate.Length(min=1, max=50))
     willing_to_serve = fields.Boolean()
+    withdrawn = fields.Boolean(metadata={"description": "true: only the members withdrawn as entered in error "
+                                                        "(the office: admin and staff)"})
 
 
 class HealthEventIn(Schema):
@@ -159,7 +184,8 @@ class HealthEventOut(Schema):
     created_at = fields.AwareDateTime()
 
 
-_ANY_VALUE = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "array", "items": {"type": "string"}}]
+_ANY_VALUE = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "array", "items": {"type": "string"}},
+              {"type": "object"}]
 
 
 class MemberChangeOut(Schema):

@@ -2,7 +2,7 @@
 from wuji_infra.rpc import rpc
 from nameko.timer import timer
 
-from members.handlers import committees, figures, health, honors, imports, roster
+from members.handlers import committees, figures, health, honors, imports, roster, withdrawals
 from wuji_infra.errors import EXPECTED
 from wuji_infra.service import ReportEntrypoints, ServiceBase
 
@@ -90,6 +90,19 @@ class MembersService(ReportEntrypoints, ServiceBase):
     def list_transfers(self, member_id, filters=None, page=1, page_size=20):
         with self.db.read() as session:
             return roster.list_transfers(session, member_id, filters, page, page_size, access=self.caller)
+
+    # -- withdrawal of a record entered in error (撤销误录) ------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def withdraw_member(self, member_id, data, actor=None):
+        with self.db.transaction() as tx:
+            return withdrawals.withdraw_member(tx, member_id, data, actor, now=self.clock.now(), access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def withdraw_branch(self, branch_id, data, actor=None):
+        with self.db.transaction() as tx:
+            return withdrawals.withdraw_branch(tx, branch_id, data, actor, today=self.clock.today(),
+                                               now=self.clock.now(), access=self.caller)
 
     # -- health events -----------------------------------------------------------------
 

@@ -50,6 +50,10 @@ class WelfareService(ReportEntrypoints, ServiceBase):
                                  due_days=self.rule_due_days["deceased"], today=self.clock.today(),
                                  now=self.clock.now())
 
+    @event_handler("members", "member_withdrawn")
+    def on_member_withdrawn(self, tx, event):
+        tasks.on_member_withdrawn(tx, event.data, event.occurred_at, now=self.clock.now())
+
     @event_handler("funding", "expense_refused")
     def on_expense_refused(self, tx, event):
         tasks.record_expense_refused(tx, event.data, event.occurred_at)

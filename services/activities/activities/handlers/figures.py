@@ -13,7 +13,7 @@ from activities.domain.activities import ACTIVITY_KINDS, ACTIVITY_LABELS, NO_COS
 from activities.domain import organization_life as org_life
 from activities.domain.contacts import coverage_window
 from activities.domain.dates import spans
-from activities.handlers.member_facts import member_clause
+from activities.handlers.member_facts import NOT_WITHDRAWN, member_clause
 from activities.handlers.statistics import statistics
 from activities.models import (
     Activity, BranchMeeting, Bulletin, Contact, MemberFact, ReviewMeeting, ReviewParticipant, StudySession, Venue,
@@ -65,17 +65,19 @@ def review_meeting_list(session, first, last, access):
     """The year's review meetings with the names of their experts (a secretary: those of their
     branches, and the meetings they took part in)."""
     rows = session.execute(visible(
-        sa.select(ReviewMeeting.id, ReviewMeeting.date, ReviewMeeting.kind, ReviewMeeting.topic, MemberFact.name)
+        sa.select(ReviewMeeting.id, ReviewMeeting.date, ReviewMeeting.kind, ReviewMeeting.topic, MemberFact.name,
+                  NOT_WITHDRAWN)
         .join(ReviewParticipant, ReviewParticipant.meeting_id == ReviewMeeting.id)
         .join(MemberFact, MemberFact.member_id == ReviewParticipant.member_id, isouter=True)
         .where(ReviewMeeting.date.between(first, last))
         .order_by(ReviewMeeting.date, ReviewMeeting.id, ReviewParticipant.member_id),
         member_clause(access, ReviewParticipant.member_id)))
     meetings = {}
-    for meeting_id, day, kind, topic, name in rows:
+    for meeting_id, day, kind, topic, name, counted in rows:
         meeting = meetings.setdefault(meeting_id, {"id": meeting_id, "date": day.isoformat(), "kind": kind,
                                                    "topic": topic, "experts": []})
-        meeting["experts"].append(name or "")
+        if counted:  # a member withdrawn as entered in error is not named
+            meeting["experts"].append(name or "")
     return list(meetings.values())
 
 
@@ -90,7 +92,8 @@ def _due_by(as_of):
 def _first_members(session, branch_ids):
     """Each branch's first day with a member counted (before it, nothing is due)."""
     return dict(session.execute(sa.select(MemberFact.branch_id, sa.func.min(MemberFact.registered_on))
-                                .where(MemberFact.branch_id.in_(branch_ids)).group_by(MemberFact.branch_id)).all())
+                                .where(MemberFact.branch_id.in_(branch_ids), NOT_WITHDRAWN)
+                                .group_by(MemberFact.branch_id)).all())
 
 
 def _every_month(session, branch_ids, year, as_of, held, what):

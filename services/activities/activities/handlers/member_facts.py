@@ -6,7 +6,11 @@ from activities.domain.member_facts import MemberFacts, participant_problems, sp
 from activities.models import MemberFact, MemberSpecialty
 from wuji_infra.errors import InvalidInput
 from wuji_infra import member_facts
-from wuji_infra.member_facts import apply_facts, apply_status
+from wuji_infra.member_facts import WITHDRAWN, apply_facts, apply_status, apply_withdrawal
+
+# a member activities counts: not withdrawn as entered in error (also one it has not heard of,
+# in an outer join)
+NOT_WITHDRAWN = sa.or_(MemberFact.status.is_(None), MemberFact.status != WITHDRAWN)
 
 KEPT = ("mobility_limited", "specialties")
 
@@ -26,6 +30,12 @@ def apply_member_facts(tx, data, occurred_at, registered=False):
 def apply_member_status(tx, member_id, status, occurred_at):
     """member_deceased / member_transferred: the member's new status (a member not yet known is skipped)."""
     apply_status(tx.session, MemberFact, member_id, status, occurred_at)
+
+
+def apply_member_withdrawal(tx, member_id, occurred_at):
+    """member_withdrawn: the member is withdrawn (entered in error) for good: out of the
+    attendance expected, the contact coverage, the absences, the experts and the figures."""
+    apply_withdrawal(tx.session, MemberFact, member_id, occurred_at)
 
 
 def facts_of(fact):
@@ -55,7 +65,8 @@ def refuse_participants(session, branch_id, member_ids, field):
 
 def first_member_on(session, branch_ids):
     """The day the first member of the branches counts from, or None."""
-    return session.scalar(sa.select(sa.func.min(MemberFact.registered_on)).where(MemberFact.branch_id.in_(branch_ids)))
+    return session.scalar(sa.select(sa.func.min(MemberFact.registered_on))
+                          .where(MemberFact.branch_id.in_(branch_ids), NOT_WITHDRAWN))
 
 
 def member_clause(access, column):

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from activities.answers import StatisticsOut
 from activities.domain.activities import ACTIVITY_KINDS, NO_COST, NO_HOURS
 from activities.domain.contacts import CONTACT_LEVELS
-from activities.handlers.member_facts import member_clause
+from activities.handlers.member_facts import NOT_WITHDRAWN, member_clause
 from activities.models import Activity, Bulletin, Contact, MemberFact, ReviewMeeting, ReviewParticipant, StudySession
 from activities.schemas import YearQuery
 from activities.shared import visible
@@ -55,10 +55,13 @@ def statistics(session, query=None, *, access=SYSTEM):
                  .where(Activity.date.between(first, last)).group_by(Activity.kind),
                  access.branch_clause(Activity.branch_id)))}
 
+    # a member withdrawn as entered in error is not counted among the members who took part
+    counted = sa.case((NOT_WITHDRAWN, ReviewParticipant.member_id))
     meetings, members, participations = session.execute(visible(
-        sa.select(sa.func.count(sa.distinct(ReviewMeeting.id)), sa.func.count(sa.distinct(ReviewParticipant.member_id)),
-                  sa.func.count(ReviewParticipant.member_id))
+        sa.select(sa.func.count(sa.distinct(ReviewMeeting.id)), sa.func.count(sa.distinct(counted)),
+                  sa.func.count(counted))
         .select_from(ReviewMeeting).outerjoin(ReviewParticipant)
+        .outerjoin(MemberFact, MemberFact.member_id == ReviewParticipant.member_id)
         .where(ReviewMeeting.date.between(first, last)),
         member_clause(access, ReviewParticipant.member_id))).one()
 

@@ -5,7 +5,9 @@ import sqlalchemy as sa
 
 from activities.answers import AbsenceOut, StudyComplianceOut
 from activities.domain import study as rules
-from activities.handlers.member_facts import check_members_writable, facts_of, first_member_on, refuse_participants
+from activities.handlers.member_facts import (
+    NOT_WITHDRAWN, check_members_writable, facts_of, first_member_on, refuse_participants,
+)
 from activities.models import Attendance, MemberFact, StudySession
 from activities.schemas import (
     AbsenceFilters, CatchUpIn, ComplianceQuery, StudySessionFilters, StudySessionIn, StudySessionOut,
@@ -124,7 +126,7 @@ def list_absences(session, filters=None, page=1, page_size=20, *, access=SYSTEM)
     query = (sa.select(Attendance, StudySession, MemberFact)
              .join(StudySession, StudySession.id == Attendance.session_id)
              .outerjoin(MemberFact, MemberFact.member_id == Attendance.member_id)
-             .where(Attendance.attended.is_(False))
+             .where(Attendance.attended.is_(False), NOT_WITHDRAWN)
              .order_by(StudySession.date.desc(), StudySession.id.desc(), Attendance.member_id))
     query = visible(query, access.branch_clause(StudySession.branch_id))
     if "branch_id" in chosen:

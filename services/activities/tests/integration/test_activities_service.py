@@ -282,3 +282,21 @@ def test_annual_figures_and_scorecard_items_through_rpc_in_a_secretarys_scope(ac
         assert not contacts["met"] and contacts["misses"] == 2 and len(contacts["missing"]) == 2
         with pytest.raises(InvalidInput):
             secretary.annual_figures({"year": today.year, "as_of": f"{today.year - 1}-12-31"})
+
+
+def test_a_withdrawal_published_twice_takes_the_member_out_of_the_coverage_once(activities, rpc, publish, branch_id):
+    kept, gone = next(_ids), next(_ids)
+    with handled(activities, "on_member_registered", times=2):
+        publish(member_message("member_registered", kept, branch_id))
+        publish(member_message("member_registered", gone, branch_id))
+    withdrawn = events.to_message(events.new_event("member_withdrawn", {
+        "member_id": gone, "branch_id": branch_id, "withdrawn_at": dt.datetime.now(dt.timezone.utc)},
+        source="members"))
+    with handled(activities, "on_member_withdrawn", times=2):
+        publish(withdrawn)
+        publish(withdrawn)
+    coverage = rpc.contact_coverage({"branch_id": str(branch_id)})
+    assert [item["member_id"] for item in coverage["items"]] == [kept]
+    with pytest.raises(InvalidInput):  # nor expected at a study session
+        rpc.record_study_session({"branch_id": branch_id, "date": dt.date.today().isoformat(), "topic": "学习",
+                                  "materials": [], "attendees": [gone]})

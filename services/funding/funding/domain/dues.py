@@ -141,3 +141,9 @@ def month_status(rates, year, month, today, first_month, left_on=None, paid=Fals
     if amount is None:
         return "not_due"
     return "waived" if amount == 0 else "due"
+
+
+def withdrawn_problem(member_id):
+    """(message, {field: [reason]}) of dues refused for a member withdrawn as entered in error."""
+    reason = f"党员 {member_id} 已撤销（登记有误），不收党费 (the member was withdrawn: entered in error)"
+    return reason, {"member_id": [reason]}

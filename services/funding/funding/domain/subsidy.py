@@ -15,7 +15,12 @@ PENDING_APPROVAL = "pending_approval"
 NOT_ELIGIBLE = "not_eligible"
 APPROVED = "approved"
 REJECTED = "rejected"
-STATUS_LABELS = {PENDING_APPROVAL: "待审批", NOT_ELIGIBLE: "不符合条件", APPROVED: "已批准", REJECTED: "已驳回"}
+# a pending check of a member withdrawn as entered in error: closed by the system, nothing booked
+CLOSED = "closed"
+STATUSES = (PENDING_APPROVAL, NOT_ELIGIBLE, APPROVED, REJECTED, CLOSED)
+STATUS_LABELS = {PENDING_APPROVAL: "待审批", NOT_ELIGIBLE: "不符合条件", APPROVED: "已批准", REJECTED: "已驳回",
+                 CLOSED: "已关闭（登记有误）"}
+WITHDRAWN_NOTE = "登记有误，已撤销"  # the review note of a check closed so
 # what counts against the yearly cap: granted, or waiting to be
 COUNTS_AGAINST_CAP = (PENDING_APPROVAL, APPROVED)
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from funding.domain import dues, ledger
 from funding.handlers.ledger import add_income
-from funding.handlers.member_facts import branch_of, scoped_to_members
+from funding.handlers.member_facts import WITHDRAWN_MEMBERS, branch_of, is_withdrawn, scoped_to_members
 from funding.handlers.policy import current_rebate_ratio
 from funding.models import DuesPayment, DuesRate, LedgerEntry, MemberFact
 from funding.schemas import (
@@ -104,6 +104,8 @@ def pay_dues(tx, data, actor=None, *, today, access=SYSTEM):
     chosen = load(DuesPaymentIn(), data)
     member_id, year, month = chosen["member_id"], chosen["year"], chosen["month"]
     access.check_write(branch_of(tx.session, member_id))
+    if is_withdrawn(tx.session, member_id):
+        raise Conflict(*dues.withdrawn_problem(member_id))
     paid_on = chosen["paid_on"] or today
     problem = dues.payment_timing_problem(year, month, paid_on)
     if problem:
@@ -158,6 +160,10 @@ def collect_dues(tx, data, actor=None, *, today, access=SYSTEM):
     if strangers:
         raise InvalidInput("名单中有非本支部党员 (members not of the branch)",
                            {"member_ids": [f"党员 {m} 不是本支部党员 (not of the branch)" for m in strangers]})
+    withdrawn = set(tx.session.scalars(WITHDRAWN_MEMBERS.where(MemberFact.member_id.in_(chosen["member_ids"]))))
+    if withdrawn:
+        raise Conflict("名单中有已撤销的党员 (withdrawn members listed)",
+                       {"member_ids": [dues.withdrawn_problem(m)[0] for m in chosen["member_ids"] if m in withdrawn]})
     paid, already, waived, problems = [], [], [], []
     for member_id in chosen["member_ids"]:
         rates = [(r.from_month, r.monthly_amount) for r in _rates(tx.session, member_id, year, lock=True)]
@@ -189,7 +195,7 @@ def dues_of_month(session, query, *, today, access=SYSTEM):
     access.check_read(branch_id, ("党支部", "branch"), branch_id)
     month_start = dt.date(year, month, 1)
     members = session.execute(
-        sa.select(MemberFact).where(MemberFact.branch_id == branch_id)
+        sa.select(MemberFact).where(MemberFact.branch_id == branch_id, MemberFact.member_id.not_in(WITHDRAWN_MEMBERS))
         .where(sa.or_(MemberFact.left_on.is_(None), MemberFact.left_on >= month_start))
         .order_by(MemberFact.name, MemberFact.member_id)).scalars().all()
     ids = [m.member_id for m in members]
@@ -246,7 +252,7 @@ def dues_arrears(session, filters=None, page=1, page_size=20, *, today, access=S
 
 
 def arrears(session, rates_query, year, today):
-    """The members of ``rates_query`` (a select of DuesRate) who owe dues of ``year`` due by
+    """The members of ``rates_query`` (a select of DuesRate), not withdrawn, who owe dues of ``year`` due by
     ``today``: ``[{"member_id", "name", "branch_id", "months": [{"month", "amount"}], "total"}]``."""
     # a member who paid every month due so far owes nothing, whatever their rates: left out in
     # the database, so only those who may owe are read (a few in a well-run office)
@@ -254,7 +260,8 @@ def arrears(session, rates_query, year, today):
     paid_up = (sa.select(DuesPayment.member_id)  # one payment a month at most (one_payment_per_month)
                .where(DuesPayment.year == year, DuesPayment.month.between(1, last))
                .group_by(DuesPayment.member_id).having(sa.func.count() == last))
-    query = rates_query.where(DuesRate.year == year)
+    # a member withdrawn as entered in error owes nothing
+    query = rates_query.where(DuesRate.year == year, DuesRate.member_id.not_in(WITHDRAWN_MEMBERS))
     if last:
         query = query.where(DuesRate.member_id.not_in(paid_up))
     rates = {}

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from funding.domain import ledger
 from funding.handlers.dues import arrears
-from funding.handlers.member_facts import scoped_to_members
+from funding.handlers.member_facts import WITHDRAWN_MEMBERS, scoped_to_members
 from funding.handlers.statement import get_statement
 from funding.models import DuesRate, MemberFact, RefusedExpense
 from wuji_infra.access import SECRETARY, SYSTEM
@@ -67,7 +67,8 @@ def scorecard_items(session, query, *, access=SYSTEM):
                                            .order_by(RefusedExpense.expense_date, RefusedExpense.id))]
     branch_ids = access.scope_branches(chosen["branch_ids"])
     if branch_ids is None:
-        branch_ids = sorted(session.scalars(sa.select(MemberFact.branch_id).distinct()))
+        branch_ids = sorted(session.scalars(sa.select(MemberFact.branch_id)
+                                            .where(MemberFact.member_id.not_in(WITHDRAWN_MEMBERS)).distinct()))
     owing = {}
     rates = scoped_to_members(sa.select(DuesRate), access, DuesRate.member_id).where(
         DuesRate.member_id.in_(sa.select(MemberFact.member_id).where(MemberFact.branch_id.in_(branch_ids))))

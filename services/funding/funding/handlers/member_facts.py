@@ -5,10 +5,12 @@ left the system (no dues fall due after that month).
 The copy also says which branch a member is in: a secretary sees the records
 of the members of their branches only (``scoped_to_members``, ``branch_of``)."""
 
+import sqlalchemy as sa
+
 from funding.domain import dues
 from funding.models import MemberFact
 from wuji_infra import member_facts
-from wuji_infra.member_facts import apply_facts, apply_status
+from wuji_infra.member_facts import WITHDRAWN, apply_facts, apply_status, apply_withdrawal
 from wuji_infra.types import office_date
 
 # what funding keeps of member_registered / member_updated besides branch, name and status
@@ -41,6 +43,20 @@ def record_member_status(tx, member_id, status, occurred_at, left_on=None):
         if fact is not None and left_on is not None and fact.status == status:
             fact.left_on = left_on
     tx.session.flush()
+
+
+def record_withdrawal(tx, member_id, occurred_at):
+    """member_withdrawn: the member is withdrawn (entered in error) for good: no dues, no arrears,
+    no subsidy check. What was booked for them stays in the ledger."""
+    apply_withdrawal(tx.session, MemberFact, member_id, occurred_at)
+
+
+def is_withdrawn(session, member_id):
+    return member_facts.is_withdrawn(session, MemberFact, member_id)
+
+
+# the members withdrawn as entered in error, by this copy (a select of their ids)
+WITHDRAWN_MEMBERS = sa.select(MemberFact.member_id).where(MemberFact.status == WITHDRAWN)
 
 
 def scoped_to_members(query, access, member_id_column):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from funding.domain import ledger, subsidy
 from funding.handlers.ledger import book, not_enough_funds
-from funding.handlers.member_facts import branch_of, scoped_to_members
+from funding.handlers.member_facts import branch_of, is_withdrawn, scoped_to_members
 from funding.handlers.policy import check_duties, subsidy_policy_in_force
 from funding.models import SubsidyCheck
 from funding.schemas import RejectionIn, SubsidyCheckFilters, SubsidyCheckOut, whole_id
@@ -33,6 +33,9 @@ def check_subsidy(tx, cause, data, source_event_id, *, settings):
     version set it); the check keeps its version. What the member got or waits
     to get this year counts against the policy's yearly cap.
     """
+    if is_withdrawn(tx.session, data["member_id"]):  # recorded before the withdrawal, arrived after it
+        log.info("member %s was withdrawn: no subsidy check for event %s", data["member_id"], source_event_id)
+        return None
     cause_key = subsidy.subsidy_cause_key(cause, data["member_id"], data["date"])
     existing = tx.session.scalar(sa.select(SubsidyCheck).where(SubsidyCheck.cause_key == cause_key))
     if existing is not None:
@@ -58,6 +61,18 @@ def check_subsidy(tx, cause, data, source_event_id, *, settings):
         "eligible": check.eligible, "amount": check.amount, "source_event_id": source_event_id,
     })
     return SubsidyCheckOut().dump(check)
+
+
+def close_checks_of_withdrawn(tx, member_id, *, now):
+    """member_withdrawn: the member's checks pending approval are closed by the system without
+    booking anything (the note: "登记有误，已撤销"); approved ones stay booked. Answers their ids."""
+    checks = tx.session.scalars(sa.select(SubsidyCheck).where(
+        SubsidyCheck.member_id == member_id, SubsidyCheck.status == subsidy.PENDING_APPROVAL).with_for_update()).all()
+    for check in checks:
+        check.status, check.review_note = subsidy.CLOSED, subsidy.WITHDRAWN_NOTE
+        check.reviewed_by, check.reviewed_at = "system", now
+    tx.session.flush()
+    return [check.id for check in checks]
 
 
 def _subsidy_this_year(session, member_id, year):

@@ -255,3 +255,28 @@ def test_a_secretary_sees_and_records_only_their_branch_through_rpc(funding, amq
             client.funding.get_subsidy_check(checks[theirs])
         with pytest.raises(Forbidden):
             client.funding.pay_dues({"member_id": theirs, "year": 2026, "month": 1, "paid_by": "member"}, "li")
+
+
+def test_a_withdrawal_published_twice_closes_the_pending_check_once_and_withdraws_the_member(funding, amqp_uri):
+    container, db_url = funding
+    member_id = 3201
+    with entrypoint_waiter(container, "on_member_registered", timeout=DEADLINE_SECONDS):
+        publish(amqp_uri, registered(member_id, 1))
+    event = hospitalized(member_id, hardship=True)
+    with entrypoint_waiter(container, "on_member_hospitalized", timeout=DEADLINE_SECONDS, callback=handled(event)):
+        publish(amqp_uri, event)
+    withdrawn = events.new_event("member_withdrawn", {"member_id": member_id, "branch_id": 1,
+                                                      "withdrawn_at": dt.datetime.now(dt.timezone.utc)}, source="members")
+    with entrypoint_waiter(container, "on_member_withdrawn", timeout=DEADLINE_SECONDS,
+                           callback=handled(withdrawn, times=2)):
+        publish(amqp_uri, withdrawn)
+        publish(amqp_uri, withdrawn)
+    [check] = list_checks(amqp_uri, member_id=member_id)["items"]
+    assert (check["status"], check["review_note"], check["expense_id"]) == ("closed", "登记有误，已撤销", None)
+    engine = sa.create_engine(db_url)
+    with engine.connect() as connection:
+        status = connection.scalar(sa.text("SELECT status FROM member_facts WHERE member_id = :m"), {"m": member_id})
+        claims = connection.scalar(sa.text("SELECT count(*) FROM inbox WHERE event_id = :e"),
+                                   {"e": withdrawn.event_id})
+    engine.dispose()
+    assert (status, claims) == ("withdrawn", 1)

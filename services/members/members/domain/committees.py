@@ -38,11 +38,13 @@ def committee_problems(seats):
 
 def seat_problem(member_id, member, branch_id):
     """Why ``member`` (None when there is no member ``member_id``) cannot sit on the committee
-    of branch ``branch_id``, or None: only an active member of that branch can."""
+    of branch ``branch_id``, or None: only an active member of that branch, not withdrawn, can."""
     if member is None:
         return f"党员 {member_id} 不存在 (no such member)"
     if member.branch_id != branch_id:
         return "不是本支部党员 (not a member of this branch)"
+    if member.withdrawn_at is not None:
+        return f"党员 {member_id} 已撤销（登记有误） (withdrawn: entered in error)"
     if member.status != "active":
         return f"该党员状态为 {member.status} (not active)"
     return None

@@ -12,7 +12,7 @@ ORG_RELATION_LABELS = {"unit": "本单位", "community": "转入社区"}
 MEMBER_STATUS_LABELS = {"active": "在册", "deceased": "已逝世", "transferred_out": "已转出"}
 # why a member's record changed, as its history says (handlers/roster.py, health.py, imports.py)
 HISTORY_REASON_LABELS = {"created": "登记入册", "import": "Excel导入", "updated": "修改信息",
-                         "health_event": "健康情况", "transfer": "组织关系转接"}
+                         "health_event": "健康情况", "transfer": "组织关系转接", "withdrawal": "撤销误录"}
 
 # what a new member's record holds when the input leaves it out
 MEMBER_DEFAULTS = {

@@ -5,7 +5,7 @@ from members.domain.committees import (
     default_term_end, has_secretary, seat_problem, term_reminder_due, term_start_problem, term_state,
 )
 from members.models import Branch, CommitteeSeat, Member, Term, TermReminder
-from members.handlers.roster import in_branches
+from members.handlers.roster import STANDING, in_branches, refuse_withdrawn
 from members.schemas import BranchFilters, BranchIn, BranchOut, CommitteeOut, NoFilters, TermIn, TermOut
 from wuji_infra.access import SYSTEM
 from wuji_infra.db import get_or_404
@@ -13,6 +13,9 @@ from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, page_of, paging
 
 BRANCH = ("党支部", "branch")
+# the branches not withdrawn: every list, picker and figure counts only them (a withdrawn
+# branch's name can be given again)
+STANDING_BRANCH = Branch.withdrawn_at.is_(None)
 _TERM_OUT = TermOut()
 
 
@@ -21,7 +24,7 @@ _TERM_OUT = TermOut()
 def create_branch(tx, data, actor=None):
     """A new branch (no term yet). ``actor`` is taken like every write's; a branch does not keep it."""
     values = load(BranchIn(), data)
-    if tx.session.scalar(sa.select(Branch.id).where(Branch.name == values["name"])):
+    if tx.session.scalar(sa.select(Branch.id).where(Branch.name == values["name"], STANDING_BRANCH)):
         raise Conflict("同名党支部已存在 (a branch with this name exists)", {"name": ["already exists"]})
     branch = Branch(**values)
     tx.session.add(branch)
@@ -38,10 +41,11 @@ def _branch_out(branch, term):
         "id": branch.id, "name": branch.name, "unit": branch.unit, "created_at": branch.created_at,
         "has_secretary": bool(term and term["has_secretary"]),
         "term_ends_on": term["ends_on"] if term else None, "term_state": term["state"] if term else None,
+        "withdrawn": branch.withdrawn,
     })
 
 
-def _branch_now(session, branch, today):
+def branch_now(session, branch, today):
     term = _current_term(session, branch.id)
     return _branch_out(branch, None if term is None else _term_out(session, term, today))
 
@@ -54,18 +58,19 @@ def branch_to_read(session, branch_id, access):
 
 
 def get_branch(session, branch_id, *, today, access=SYSTEM):
-    return _branch_now(session, branch_to_read(session, branch_id, access), today)
+    return branch_now(session, branch_to_read(session, branch_id, access), today)
 
 
 def list_branches(session, filters=None, page=1, page_size=20, *, today, access=SYSTEM):
-    """The caller's branches by id; filter ``without_secretary`` (true: only those without one)."""
+    """The caller's branches by id, those withdrawn left out; filter ``without_secretary`` (true:
+    only those without one)."""
     chosen = load(BranchFilters(), filters or {})
-    query = in_branches(sa.select(Branch).order_by(Branch.id), Branch.id, access)
+    query = in_branches(sa.select(Branch).where(STANDING_BRANCH).order_by(Branch.id), Branch.id, access)
     if "without_secretary" not in chosen:
-        return page_of(session, query, lambda branch: _branch_now(session, branch, today), page, page_size)
+        return page_of(session, query, lambda branch: branch_now(session, branch, today), page, page_size)
     page, page_size = paging(page, page_size)
     # a city bureau has tens of branches: the flag is worked out for each
-    every = [_branch_now(session, branch, today) for branch in session.scalars(query)]
+    every = [branch_now(session, branch, today) for branch in session.scalars(query)]
     chosen_ones = [b for b in every if b["has_secretary"] is not chosen["without_secretary"]]
     start = (page - 1) * page_size
     return {"items": chosen_ones[start:start + page_size], "total": len(chosen_ones), "page": page,
@@ -85,7 +90,7 @@ def _term_out(session, term, today):
     rows = session.execute(
         sa.select(CommitteeSeat.member_id, CommitteeSeat.role, Member.name, Member.status)
         .join(Member, Member.id == CommitteeSeat.member_id)
-        .where(CommitteeSeat.term_id == term.id).order_by(CommitteeSeat.id)
+        .where(CommitteeSeat.term_id == term.id, STANDING).order_by(CommitteeSeat.id)
     ).all()
     committee = [{"member_id": r.member_id, "role": r.role, "name": r.name, "member_status": r.status}
                  for r in rows]
@@ -100,6 +105,7 @@ def elect_committee(tx, branch_id, data, actor=None, *, today, access=SYSTEM):
     """Record a newly elected committee as a new term (换届); earlier terms are kept."""
     branch = get_or_404(tx.session, Branch, branch_id, BRANCH)
     access.check_write(branch.id)
+    refuse_withdrawn(BRANCH, branch)
     values = load(TermIn(), data)
     starts_on = values["starts_on"]
     ends_on = values.get("ends_on") or default_term_end(starts_on)
@@ -149,6 +155,7 @@ def send_term_reminders(store, *, today):
     """
     with store.read() as session:
         terms = session.execute(sa.select(Term.id, Term.branch_id, Term.ends_on)
+                                .where(Term.branch_id.in_(sa.select(Branch.id).where(STANDING_BRANCH)))
                                 .order_by(Term.branch_id, Term.starts_on, Term.id)).all()
     current = {term.branch_id: term for term in terms}  # the last per branch wins
     sent = []

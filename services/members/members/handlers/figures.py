@@ -9,7 +9,8 @@ from members.domain import census
 from members.domain.committees import committee_gaps, overdue_gap, seat_left_on, term_on, vacancy_gaps
 from members.domain.honors import HONOR_LEVELS
 from members.domain.roster import age_on
-from members.handlers.roster import in_branches, of_members_in_branches
+from members.handlers.committees import STANDING_BRANCH
+from members.handlers.roster import STANDING, in_branches, of_members_in_branches
 from members.models import Branch, CommitteeSeat, HealthEvent, Honor, Member, MemberChange, Term, Transfer
 from members.schemas import FiguresIn, FiguresOut
 from wuji_infra.access import SYSTEM
@@ -32,7 +33,8 @@ def headline_figures(session, query=None, *, today, access=SYSTEM):
     counted, ages = _counted_on(session, access, on, _leaving(session))
     totals = _totals(counted)
     honors = dict(session.execute(of_members_in_branches(
-        sa.select(Honor.level, sa.func.count()).where(Honor.year == year).group_by(Honor.level),
+        sa.select(Honor.level, sa.func.count()).join(Member, Member.id == Honor.member_id)
+        .where(Honor.year == year, STANDING).group_by(Honor.level),
         Honor.member_id, access)).all())
     return FiguresOut().dump({
         "on": on, "year": year,
@@ -68,7 +70,8 @@ def _leaving(session):
 
 
 def _lives(session, access, asked, leaving, which=sa.true()):
-    """The members ``which`` of the branches asked (that ``access`` sees), as census.Life."""
+    """The members ``which`` of the branches asked (that ``access`` sees), as census.Life; a member
+    withdrawn as entered in error never was."""
     moves = {}
     for member_id, day, before in session.execute(
             sa.select(Transfer.member_id, Transfer.date, Transfer.from_org_relation)
@@ -76,7 +79,7 @@ def _lives(session, access, asked, leaving, which=sa.true()):
         moves.setdefault(member_id, []).append((day, before))
     rows = session.execute(in_branches(sa.select(
         Member.id, Member.branch_id, Member.name, Member.birth_date, Member.gender, Member.retirement_kind,
-        Member.org_relation, Member.counts_from).where(which), Member.branch_id, access, asked))
+        Member.org_relation, Member.counts_from).where(which, STANDING), Member.branch_id, access, asked))
     return [census.Life(*row, *leaving.get(row[0], (None, None)), tuple(moves.get(row[0], ()))) for row in rows]
 
 
@@ -93,8 +96,8 @@ def _branch_moves(session, member_ids):
 
 
 def _branches(session, access, asked):
-    return session.execute(in_branches(sa.select(Branch.id, Branch.name, Branch.unit).order_by(Branch.id),
-                                       Branch.id, access, asked)).all()
+    return session.execute(in_branches(sa.select(Branch.id, Branch.name, Branch.unit).where(STANDING_BRANCH)
+                                       .order_by(Branch.id), Branch.id, access, asked)).all()
 
 
 def _terms(session, branch_ids):
@@ -110,7 +113,7 @@ def _counted_on(session, access, day, leaving, asked=None):
     from by then, their relation not changed since) are counted by the database; the few others
     (who left, or whose relation changed after ``day``) one by one (census.Life)."""
     moved_since = sa.select(Transfer.member_id).where(Transfer.target.in_(("unit", "community")), Transfer.date > day)
-    plain = sa.and_(Member.status == "active", Member.counts_from <= day, Member.id.not_in(moved_since))
+    plain = sa.and_(Member.status == "active", Member.counts_from <= day, Member.id.not_in(moved_since), STANDING)
     band = sa.case(*((Member.birth_date <= latest, key) for key, latest in census.band_cutoffs(day)),
                    else_=census.AGE_BANDS[0][0])
     rows = {}
@@ -161,10 +164,11 @@ def annual_figures(session, query, *, access=SYSTEM):
     average = census.average_of_ages(ages)
     gone = _lives(session, access, None, leaving, Member.status != "active")
     joined = session.scalar(in_branches(sa.select(sa.func.count()).select_from(Member).where(
-        Member.counts_from.between(dt.date(year, 1, 1), day)), Member.branch_id, access))
+        Member.counts_from.between(dt.date(year, 1, 1), day), STANDING), Member.branch_id, access))
     honorees = session.execute(of_members_in_branches(
         sa.select(Honor.member_id, Member.name, Honor.title, Honor.level, Honor.year)
-        .join(Member, Member.id == Honor.member_id).where(Honor.year == year), Honor.member_id, access)).all()
+        .join(Member, Member.id == Honor.member_id).where(Honor.year == year, STANDING), Honor.member_id,
+        access)).all()
     return {
         "members_total": totals["total"],
         "in_communities": totals["community"],
@@ -199,7 +203,8 @@ def scorecard_items(session, query, *, access=SYSTEM):
     current = {term.id: term for term in running.values() if term is not None}
     seated = session.execute(
         sa.select(CommitteeSeat.term_id, CommitteeSeat.role, CommitteeSeat.member_id, Member.name)
-        .join(Member, Member.id == CommitteeSeat.member_id).where(CommitteeSeat.term_id.in_(list(current)))).all()
+        .join(Member, Member.id == CommitteeSeat.member_id)
+        .where(CommitteeSeat.term_id.in_(list(current)), STANDING)).all()
     moves = _branch_moves(session, [member_id for _, _, member_id, _ in seated])
     seats = {}
     for term_id, role, member_id, name in seated:

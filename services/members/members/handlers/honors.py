@@ -2,8 +2,8 @@
 once, with the meeting, in activities.)"""
 import sqlalchemy as sa
 
-from members.handlers.roster import member_rows, member_to_change, of_members_in_branches
-from members.models import Honor, SocialRole
+from members.handlers.roster import STANDING, member_rows, member_to_change, of_members_in_branches
+from members.models import Honor, Member, SocialRole
 from members.schemas import HonorFilters, HonorIn, HonorOut, SocialRoleIn, SocialRoleOut
 from wuji_infra.access import SYSTEM
 from wuji_infra.db import where_chosen
@@ -24,10 +24,13 @@ def add_honor(tx, member_id, data, actor=None, *, access=SYSTEM):
 
 
 def list_honors(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
-    """Honors, the latest year first; filters ``member_id``, ``level``, ``year``."""
+    """Honors, the latest year first; filters ``member_id``, ``level``, ``year``. Those of the
+    members withdrawn as entered in error only when their member is asked for."""
     chosen = load(HonorFilters(), filters or {})
     query = sa.select(Honor).order_by(Honor.year.desc(), Honor.id.desc())
     query = where_chosen(query, Honor, chosen, equal=("member_id", "level", "year"))
+    if "member_id" not in chosen:
+        query = query.where(Honor.member_id.in_(sa.select(Member.id).where(STANDING)))
     query = of_members_in_branches(query, Honor.member_id, access)
     return page_of(session, query, HonorOut().dump, page, page_size)
 

@@ -127,7 +127,7 @@ def run_import(store, job_id, chunk_rows=CHUNK_ROWS, *, clock):
     with store.read() as session:
         job = get_or_404(session, ImportJob, job_id, IMPORT_JOB)
         content, done_rows = job.content, job.processed_rows
-        branches = dict(session.execute(sa.select(Branch.name, Branch.id)).all())
+        branches = dict(session.execute(sa.select(Branch.name, Branch.id).where(Branch.withdrawn_at.is_(None))).all())
         rejected_rows = set(session.scalars(
             sa.select(ImportRejection.row_number).where(ImportRejection.job_id == job_id)))
     try:
@@ -177,7 +177,8 @@ def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of, today):
     counts = {"created": 0, "updated": 0, "rejected": 0}
     parsed = [(number, values, *excel.row_input(headings, values)) for number, values in chunk]
     wanted = {data["id_number"].upper() for _, _, data, _ in parsed if data.get("id_number")}
-    existing = {m.id_number: m for m in session.scalars(sa.select(Member).where(Member.id_number.in_(wanted)))}
+    existing = {m.id_number: m for m in session.scalars(  # a member withdrawn as entered in error is entered anew
+        sa.select(Member).where(Member.id_number.in_(wanted), Member.withdrawn_at.is_(None)))}
     new_members, updates = [], []
     for index, (number, values, data, problems) in enumerate(parsed):
         if index % excel.YIELD_EVERY == 0:

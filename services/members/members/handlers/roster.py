@@ -8,14 +8,19 @@ from members.domain.roster import (
     after_transfer, changed_fields, community_for, counts_from_problem, member_problems, patch_transfer_target,
     transfer_problem, with_member_defaults,
 )
+from members.domain.withdrawals import withdrawn_write_problem
 from members.models import Branch, Member, MemberChange, MemberSpecialty, Transfer
 from members.schemas import MemberChangeOut, MemberFilters, MemberIn, MemberOut, NoFilters, TransferIn, TransferOut
-from wuji_infra.access import ID_NUMBER, SYSTEM, masked
+from wuji_infra.access import ADMIN, ID_NUMBER, STAFF, SYSTEM, SYSTEM_ROLE, masked
 from wuji_infra.db import get_or_404, where_chosen
-from wuji_infra.errors import Conflict, InvalidInput
+from wuji_infra.errors import Conflict, Forbidden, InvalidInput
+from wuji_infra.member_facts import WITHDRAWN
 from wuji_infra.validation import load, page_of
 
 MEMBER = ("党员", "member")
+# who may list the members withdrawn as entered in error: the office
+WITHDRAWN_READERS = (ADMIN, STAFF, SYSTEM_ROLE)
+STANDING = Member.withdrawn_at.is_(None)  # the members not withdrawn: every list and figure counts only them
 _NOT_HISTORY = ("id", "created_at", "updated_at")
 _MEMBER_OUT = MemberOut()  # one instance: making a schema costs more than using it
 # the member's personal facts, by field: the kind (wuji_infra.access) MemberOut marks each with
@@ -24,10 +29,13 @@ SENSITIVE_FIELDS = {name: field.metadata["sensitive"] for name, field in _MEMBER
 
 
 def member_facts(member):
-    """Data of member_registered / member_updated: what other services keep."""
+    """Data of member_registered / member_updated: what other services keep. A withdrawn
+    member's status is ``withdrawn`` (wuji_infra.member_facts): a copy rebuilt by a replay
+    holds them withdrawn too."""
     return {
         "member_id": member.id, "branch_id": member.branch_id, "name": member.name,
-        "birth_date": member.birth_date, "status": member.status, "hardship": member.hardship,
+        "birth_date": member.birth_date, "status": WITHDRAWN if member.withdrawn_at else member.status,
+        "hardship": member.hardship,
         "lives_alone": member.lives_alone, "children_away": member.children_away,
         "mobility_limited": member.mobility_limited, "org_relation": member.org_relation,
         "pension_monthly": member.pension_monthly, "specialties": list(member.specialties or []),
@@ -67,10 +75,19 @@ def member_to_read(session, member_id, access):
 
 
 def member_to_change(session, member_id, access):
-    """The member ``member_id`` (NotFound), Forbidden when outside the caller's branches."""
+    """The member ``member_id`` (NotFound), Forbidden when outside the caller's branches,
+    Conflict when withdrawn (entered in error: nothing more is written to it)."""
     member = get_or_404(session, Member, member_id, MEMBER)
     access.check_write(member.branch_id)
+    refuse_withdrawn(MEMBER, member)
     return member
+
+
+def refuse_withdrawn(what, record):
+    """Conflict when ``record`` (a member or a branch, ``what`` naming it) was withdrawn."""
+    reason = withdrawn_write_problem(what, record.id, record.withdrawn_at)
+    if reason:
+        raise Conflict(reason, {"withdrawn": [reason]})
 
 
 def masked_member(out, access):
@@ -93,10 +110,14 @@ def _check_member(session, member, today, exclude_id=None, values=None):
     problems = {**member_problems(member, today), **counts_from_problem(values or {}, today)}
     if problems:
         raise InvalidInput("输入有误 (invalid input)", problems)
-    if session.get(Branch, member.branch_id) is None:
+    branch = session.get(Branch, member.branch_id)
+    if branch is None:
         raise InvalidInput("党支部不存在 (no such branch)", {"branch_id": ["no such branch"]})
+    if branch.withdrawn_at is not None:
+        raise InvalidInput("党支部已撤销 (the branch was withdrawn)", {"branch_id": ["党支部已撤销 (withdrawn)"]})
+    # a member withdrawn as entered in error does not block registering them again correctly
     duplicate = session.scalar(
-        sa.select(Member.id).where(Member.id_number == member.id_number, Member.id != (exclude_id or 0))
+        sa.select(Member.id).where(Member.id_number == member.id_number, STANDING, Member.id != (exclude_id or 0))
     )
     if duplicate:
         raise Conflict(
@@ -170,8 +191,13 @@ def list_members(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
 
 
 def member_query(chosen, access):
-    """The members matching checked MemberFilters in the caller's branches, by id."""
-    query = sa.select(Member).order_by(Member.id)
+    """The members matching checked MemberFilters in the caller's branches, by id: those standing,
+    or with ``withdrawn`` true those withdrawn as entered in error (the office only)."""
+    if chosen.get("withdrawn") and access.role not in WITHDRAWN_READERS:
+        raise Forbidden("只有老干部工作人员可查看已撤销的党员 (only the office lists withdrawn members)",
+                        {"withdrawn": ["无权查看 (not allowed)"]})
+    query = sa.select(Member).where(Member.withdrawn_at.is_not(None) if chosen.get("withdrawn") else STANDING)
+    query = query.order_by(Member.id)
     query = in_branches(query, Member.branch_id, access, [chosen["branch_id"]] if "branch_id" in chosen else None)
     query = where_chosen(query, Member, chosen, equal=("org_relation", "status"))
     if "ids" in chosen:

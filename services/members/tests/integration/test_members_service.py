@@ -285,3 +285,39 @@ def test_the_years_figures_and_the_scorecard_over_rpc_in_the_callers_scope(membe
     assert term_current["met"] and term_current["missing"] == [] and term_current["misses"] == 0
     assert items["seat_vacancy"]["met"]
     assert asked_other["branches"] == []  # a branch outside the secretary's scope is not answered
+
+
+def test_a_withdrawal_on_postgresql_announced_once_then_the_id_number_registers_again(members, announced, amqp_uri):
+    from nameko.standalone.rpc import ServiceRpcClient
+
+    from wuji_infra import idempotency
+
+    branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
+    data = {"name": "陈淑芬", "gender": "female", "id_number": id_number_for(dt.date(1936, 1, 21), 8),
+            "birth_date": "1936-01-21", "branch_id": branch["id"], "retirement_kind": "lixiu"}
+    member = members.create_member(data)
+    [registered] = announced(1)
+    assert registered.event_type == "member_registered"
+    body = {"reason": "身份证号录错"}
+    context = idempotency.ClientKey("staff1", "withdraw-1").context("members.withdraw_member", [member["id"]],
+                                                                   {"data": body})
+    with ServiceRpcClient("members", uri=amqp_uri, timeout=10, context_data=signed_context(**context)) as client:
+        first = client.withdraw_member(member["id"], body, actor="staff1")
+        again = client.withdraw_member(member["id"], body, actor="staff1")  # the same request key: its answer
+    assert first == again and first["withdrawn"]["reason"] == "身份证号录错"
+    updated, withdrawn = announced(2)
+    assert (updated.event_type, updated.data["status"]) == ("member_updated", "withdrawn")
+    assert withdrawn.data == {"member_id": member["id"], "branch_id": branch["id"],
+                              "withdrawn_at": dt.datetime.fromisoformat(first["withdrawn"]["at"])}
+    with pytest.raises(Conflict):  # a new request: already withdrawn
+        members.withdraw_member(member["id"], body, actor="staff1")
+    history = members.member_history(member["id"], {}, 1, 20)["items"]
+    assert [entry["reason"] for entry in history] == ["withdrawal", "created"]
+    with pytest.raises(Conflict):  # nothing more is written to it
+        members.update_member(member["id"], {"phone": "13900000000"})
+    again_registered = members.create_member(data)  # the partial unique index lets it in
+    assert again_registered["id"] != member["id"]
+    with pytest.raises(Conflict) as refused:
+        members.withdraw_branch(branch["id"], body, actor="staff1")
+    assert "还有 1 名党员未撤销" in refused.value.message
+    assert [m["id"] for m in members.list_members({"branch_id": branch["id"]}, 1, 20)["items"]] == [again_registered["id"]]

@@ -42,11 +42,16 @@ def test_a_member_of_the_unit_has_no_community_and_defaults_fill_a_new_record():
     assert with_member_defaults({"counts_from": dt.date(2019, 1, 1)}, dt.date(2026, 3, 1))["counts_from"] == dt.date(2019, 1, 1)
 
 
+def member(**changes):
+    return SimpleNamespace(**{"branch_id": 1, "status": "active", "withdrawn_at": None, **changes})
+
+
 def test_committee_seats_go_to_active_members_of_the_branch():
     assert seat_problem(7, None, 1) == "党员 7 不存在 (no such member)"
-    assert "not a member of this branch" in seat_problem(7, SimpleNamespace(branch_id=2, status="active"), 1)
-    assert "not active" in seat_problem(7, SimpleNamespace(branch_id=1, status="deceased"), 1)
-    assert seat_problem(7, SimpleNamespace(branch_id=1, status="active"), 1) is None
+    assert "not a member of this branch" in seat_problem(7, member(branch_id=2), 1)
+    assert "not active" in seat_problem(7, member(status="deceased"), 1)
+    assert "withdrawn" in seat_problem(7, member(withdrawn_at=dt.datetime(2026, 3, 2, tzinfo=dt.timezone.utc)), 1)
+    assert seat_problem(7, member(), 1) is None
 
 
 def test_a_new_term_starts_after_the_previous_one_and_a_dead_secretary_leads_nobody():

@@ -283,3 +283,24 @@ def test_the_yearly_figures_and_the_scorecard_over_rpc_with_a_secretarys_scope(w
         theirs = secretary.scorecard_items(dict(query, branch_ids=None))
         assert [b["branch_id"] for b in theirs["branches"]] == [2]
         assert secretary.scorecard_items(dict(query, branch_ids=[1]))["branches"] == []
+
+
+def test_a_withdrawal_delivered_twice_cancels_the_open_tasks_once(welfare, rpc, publish, member_id):
+    registered = events.to_message(events.new_event("member_registered", {
+        "member_id": member_id, "branch_id": 1, "name": "陈淑芬", "birth_date": dt.date(1938, 3, 8),
+        "status": "active", "hardship": True, "lives_alone": False, "children_away": False,
+        "mobility_limited": False, "org_relation": "unit"}, source="members"))
+    with entrypoint_waiter(welfare, "on_member_registered", callback=succeeded(1)):
+        publish(registered)
+    with entrypoint_waiter(welfare, HANDLER, callback=succeeded(1)):
+        publish(hospitalized(member_id))
+    withdrawn = events.to_message(events.new_event("member_withdrawn", {
+        "member_id": member_id, "branch_id": 1, "withdrawn_at": dt.datetime.now(dt.timezone.utc)}, source="members"))
+    with entrypoint_waiter(welfare, "on_member_withdrawn", callback=succeeded(2)):
+        publish(withdrawn)
+        publish(withdrawn)
+    [task] = tasks_of(rpc, member_id)
+    assert (task["status"], task["cancel_note"]) == ("cancelled", "登记有误，已撤销")
+    with entrypoint_waiter(welfare, HANDLER, callback=succeeded(1)):  # recorded before, arriving after: no task
+        publish(hospitalized(member_id, date=dt.date.today() - dt.timedelta(days=5)))
+    assert len(tasks_of(rpc, member_id)) == 1

@@ -13,6 +13,7 @@ TALK_WAYS = ("in_person", "phone", "video")
 TALK_WAY_LABELS = {"in_person": "当面", "phone": "电话", "video": "视频"}
 
 DECEASED_END_REASON = "党员已逝世 (the member has died)"
+WITHDRAWN_END_REASON = "登记有误，已撤销"  # the member was withdrawn as entered in error
 
 # why a member is in need, as members_without_pairing names it, in this order
 NEEDS = ("serious_illness", "lives_alone", "children_away", "hardship")

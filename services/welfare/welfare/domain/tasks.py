@@ -23,6 +23,8 @@ STATUSES = ("open", "overdue", "done", "cancelled")
 STATUS_LABELS = {"open": "待走访", "overdue": "已逾期", "done": "已完成", "cancelled": "已取消"}
 
 DECEASED_CANCEL_NOTE = "党员已逝世，任务自动取消 (the member has died; cancelled automatically)"
+# a member withdrawn as entered in error (撤销误录): their open tasks are cancelled with this note
+WITHDRAWN_CANCEL_NOTE = "登记有误，已撤销"
 
 
 @dataclasses.dataclass(frozen=True)

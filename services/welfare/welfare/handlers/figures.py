@@ -31,17 +31,23 @@ def annual_figures(session, query, *, access=SYSTEM):
     members visited; help cases closed as solved in the year."""
     chosen = load(ReportQuery(), query or {})
     first, day = dt.date(chosen["year"], 1, 1), chosen["as_of"]
+    # the visits made and what was given stay (done, and paid); a member withdrawn as entered in
+    # error is not counted among the members visited
+    counted_member = sa.case((member_facts.NOT_WITHDRAWN, VisitTask.member_id))
     visits = _in_branches(
-        sa.select(VisitTask.cause, sa.func.count(), sa.func.count(sa.distinct(VisitTask.member_id)),
+        sa.select(VisitTask.cause, sa.func.count(), sa.func.count(sa.distinct(counted_member)),
                   sa.func.sum(VisitRecord.cash), sa.func.sum(VisitRecord.goods_value))
         .join(VisitRecord, VisitRecord.task_id == VisitTask.id)
+        .outerjoin(MemberFact, MemberFact.member_id == VisitTask.member_id)
         .where(VisitTask.status == "done", VisitRecord.visited_on.between(first, day))
         .group_by(VisitTask.cause), access)
     by_cause = session.execute(visits).all()
     members_visited = session.scalar(_in_branches(
         sa.select(sa.func.count(sa.distinct(VisitTask.member_id)))
         .join(VisitRecord, VisitRecord.task_id == VisitTask.id)
-        .where(VisitTask.status == "done", VisitRecord.visited_on.between(first, day)), access))
+        .outerjoin(MemberFact, MemberFact.member_id == VisitTask.member_id)
+        .where(VisitTask.status == "done", VisitRecord.visited_on.between(first, day), member_facts.NOT_WITHDRAWN),
+        access))
     solved = sa.select(sa.func.count()).select_from(HelpCase).where(
         HelpCase.solved.is_(True), HelpCase.closed_on.between(first, day))
     in_scope = member_facts.members_in_scope(access, HelpCase.member_id)  # as the list of help cases
@@ -82,7 +88,7 @@ def scorecard_items(session, query, *, access=SYSTEM):
                   VisitTask.cause_key, VisitRecord.visited_on)
         .outerjoin(VisitRecord, VisitRecord.task_id == VisitTask.id)
         .outerjoin(MemberFact, MemberFact.member_id == VisitTask.member_id)
-        .where(VisitTask.status != "cancelled", VisitTask.due_date.between(first, day),
+        .where(VisitTask.status != "cancelled", VisitTask.due_date.between(first, day), member_facts.NOT_WITHDRAWN,
                VisitTask.cause.in_((*standards.TIMED_CAUSES, "festival")), missed)
         .order_by(VisitTask.due_date, VisitTask.id), access, chosen["branch_ids"], _MEMBER_BRANCH)
     unvisited = {}  # (branch_id, festival) -> [names]

@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from welfare.models import MemberFact
 from wuji_infra import member_facts
-from wuji_infra.member_facts import DECEASED, apply_facts, apply_status
+from wuji_infra.member_facts import DECEASED, apply_facts, apply_status, apply_withdrawal
 
 # the facts welfare keeps beside branch_id, name and status
 FACT_FIELDS = ("birth_date", "hardship", "lives_alone", "children_away", "mobility_limited")
@@ -20,8 +20,21 @@ def record_death(tx, member_id, occurred_at):
     apply_status(tx.session, MemberFact, member_id, DECEASED, occurred_at)
 
 
+def record_withdrawal(tx, member_id, occurred_at):
+    """On member_withdrawn: the copy holds the member withdrawn (entered in error), for good."""
+    apply_withdrawal(tx.session, MemberFact, member_id, occurred_at)
+
+
 def is_deceased(session, member_id):
     return session.scalar(sa.select(MemberFact.status).where(MemberFact.member_id == member_id)) == DECEASED
+
+
+def is_withdrawn(session, member_id):
+    return member_facts.is_withdrawn(session, MemberFact, member_id)
+
+
+# a member welfare counts: not withdrawn as entered in error (also one it has not heard of)
+NOT_WITHDRAWN = sa.or_(MemberFact.status.is_(None), MemberFact.status != member_facts.WITHDRAWN)
 
 
 # -- a record's branch through its member (the copy's branch_id) ----------------

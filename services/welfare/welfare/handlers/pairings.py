@@ -81,8 +81,17 @@ def pair_member(tx, member_id, branch_id, reason, started_on, source_event_id=No
 
 def end_pairings_of_the_deceased(tx, member_id, died_on):
     """A member who died: their active pairing ends on the day of death."""
+    _end_pairings(tx, member_id, died_on, rules.DECEASED_END_REASON)
+
+
+def end_pairings_of_the_withdrawn(tx, member_id, withdrawn_on):
+    """A member withdrawn as entered in error: their active pairing ends on the day of the withdrawal."""
+    _end_pairings(tx, member_id, withdrawn_on, rules.WITHDRAWN_END_REASON)
+
+
+def _end_pairings(tx, member_id, ended_on, reason):
     for pairing in tx.session.scalars(sa.select(Pairing).where(Pairing.active_member_id == member_id)):
-        pairing.active_member_id, pairing.ended_on, pairing.end_reason = None, died_on, rules.DECEASED_END_REASON
+        pairing.active_member_id, pairing.ended_on, pairing.end_reason = None, ended_on, reason
 
 
 def list_pairings(session, filters=None, page=1, page_size=20, *, access=access.SYSTEM):

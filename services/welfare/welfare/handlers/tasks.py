@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from welfare.domain import tasks as rules
-from welfare.domain.tasks import DECEASED_CANCEL_NOTE
+from welfare.domain.tasks import DECEASED_CANCEL_NOTE, WITHDRAWN_CANCEL_NOTE
 from welfare.handlers import member_facts, pairings
 from welfare.models import VisitRecord, VisitTask
 from welfare.refusals import conflict, refuse
@@ -15,6 +15,7 @@ from wuji_infra import access, config
 from wuji_infra.access import HEALTH
 from wuji_infra.db import get_or_404, where_chosen
 from wuji_infra.errors import Forbidden
+from wuji_infra.types import office_date
 from wuji_infra.validation import load, page_of
 
 log = logging.getLogger(__name__)
@@ -96,9 +97,10 @@ def create_tasks(tx, planned_visits, source_event_id=None):
 
 
 def _rule_tasks(tx, planned, source_event_id, today):
-    """The task of one planned visit, unless the member has died."""
-    if member_facts.is_deceased(tx.session, planned.member_id):
-        log.info("member %s has died: no %s visit", planned.member_id, planned.cause)
+    """The task of one planned visit, unless the member has died or was withdrawn (entered in error)."""
+    if member_facts.is_deceased(tx.session, planned.member_id) or member_facts.is_withdrawn(
+            tx.session, planned.member_id):
+        log.info("member %s has died or was withdrawn: no %s visit", planned.member_id, planned.cause)
         return []
     return [dump_task(task, today) for task in create_tasks(tx, [planned], source_event_id)]
 
@@ -120,7 +122,8 @@ def on_serious_illness(tx, data, source_event_id=None, *, due_days, today):
     planned = rules.serious_illness_visit(data["member_id"], data["date"], due_days, data.get("branch_id"))
     created = _rule_tasks(tx, planned, source_event_id, today)
     pairing = None
-    if not member_facts.is_deceased(tx.session, data["member_id"]):
+    if not (member_facts.is_deceased(tx.session, data["member_id"])
+            or member_facts.is_withdrawn(tx.session, data["member_id"])):
         pairing = pairings.pair_member(tx, data["member_id"], data.get("branch_id"), "serious_illness",
                                        data["date"], source_event_id)
     return {"tasks": created, "pairing": pairing}
@@ -130,20 +133,39 @@ def on_member_deceased(tx, data, source_event_id=None, occurred_at=None, *, due_
     """On member_deceased: a condolence visit to the family; every other open
     task of the member is cancelled with the reason, and active pairings end."""
     member_id = data["member_id"]
+    if member_facts.is_withdrawn(tx.session, member_id):  # a death recorded before the withdrawal came late
+        log.info("member %s was withdrawn: no condolence visit", member_id)
+        return {"tasks": [], "cancelled": []}
     planned = rules.condolence_visit(member_id, data["date"], due_days, data.get("branch_id"))
     created = create_tasks(tx, [planned], source_event_id)
-    others = tx.session.scalars(
-        sa.select(VisitTask).where(VisitTask.member_id == member_id, VisitTask.status == "open",
-                                   VisitTask.cause_key != planned.cause_key)
-        .with_for_update()
-    ).all()
-    for task in others:
-        task.status, task.cancel_note, task.cancelled_at, task.cancelled_by = (
-            "cancelled", DECEASED_CANCEL_NOTE, now, "system")
+    others = _cancel_open_tasks(tx, member_id, DECEASED_CANCEL_NOTE, now, but=planned.cause_key)
     pairings.end_pairings_of_the_deceased(tx, member_id, data["date"])
     member_facts.record_death(tx, member_id, occurred_at or now)
     tx.session.flush()
     return {"tasks": [dump_task(task, today) for task in created], "cancelled": [task.id for task in others]}
+
+
+def on_member_withdrawn(tx, data, occurred_at, *, now):
+    """On member_withdrawn (entered in error): every open task of the member is cancelled with
+    the note "登记有误，已撤销", an active pairing ends, and the copy holds them withdrawn (out of
+    the birthday and festival batches, the lists and the figures). Visits done stay done."""
+    member_id = data["member_id"]
+    cancelled = _cancel_open_tasks(tx, member_id, WITHDRAWN_CANCEL_NOTE, now)
+    pairings.end_pairings_of_the_withdrawn(tx, member_id, office_date(data["withdrawn_at"]))
+    member_facts.record_withdrawal(tx, member_id, occurred_at)
+    tx.session.flush()
+    return {"cancelled": [task.id for task in cancelled]}
+
+
+def _cancel_open_tasks(tx, member_id, note, now, but=None):
+    """Cancel the member's open tasks (except the one of cause key ``but``) by the system, with ``note``."""
+    query = sa.select(VisitTask).where(VisitTask.member_id == member_id, VisitTask.status == "open")
+    if but is not None:
+        query = query.where(VisitTask.cause_key != but)
+    tasks = tx.session.scalars(query.with_for_update()).all()
+    for task in tasks:
+        task.status, task.cancel_note, task.cancelled_at, task.cancelled_by = "cancelled", note, now, "system"
+    return tasks
 
 
 # -- reading ------------------------------------------------------------------
