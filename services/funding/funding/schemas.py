@@ -298,6 +298,41 @@ class DuesCollectionOut(Schema):
     total = fields.Decimal(places=2, as_string=True)
 
 
+class DuesSheetQuery(Schema):
+    """The dues sheet to download: a branch's year, or one month of it (query strings)."""
+    branch_id = Id(required=True, error_messages={"invalid": "应为整数 (must be a whole number)",
+                                                  "required": "必填 (required)"})
+    year = fields.Integer(required=True, **_YEAR)
+    month = fields.Integer(**_MONTH)
+
+
+class DuesSheetMonthOut(Schema):
+    month = fields.Integer()
+    recorded = fields.Integer(metadata={"description": "payments recorded from the sheet"})
+    already_paid = fields.Integer(metadata={"description": "members' months paid before: left as they were"})
+    waived = fields.Integer(metadata={"description": "members' months with no dues (免缴)"})
+    total = fields.Decimal(places=2, as_string=True)
+
+
+class DuesSheetCellOut(Schema):
+    row = fields.Integer(metadata={"description": "the Excel row number"})
+    member_id = fields.Integer()
+    month = fields.Integer()
+
+
+class DuesSheetRecordedOut(Schema):
+    """What an uploaded dues sheet recorded (all of it in one transaction)."""
+    year = fields.Integer()
+    members = fields.Integer(metadata={"description": "member rows read"})
+    recorded = fields.Integer()
+    already_paid = fields.Integer()
+    waived = fields.Integer()
+    total = fields.Decimal(places=2, as_string=True)
+    by_month = fields.List(fields.Nested(DuesSheetMonthOut))
+    already_paid_cells = fields.List(fields.Nested(DuesSheetCellOut), metadata={
+        "description": "cells with an amount whose month was paid before: named, left as they were"})
+
+
 class ArrearsQuery(Schema):
     year = fields.Integer(required=True, **_YEAR)
     member_id = Id(**_ID)
