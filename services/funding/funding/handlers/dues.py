@@ -212,7 +212,8 @@ def _paid_months(session, member_ids, year):
 def dues_sheet(session, query=None, branch_name=None, *, today, access=SYSTEM):
     """The dues sheet of a branch's year (or one month of it) to fill in, as an .xlsx (base64):
     one row per member of the branch whose dues are fixed for the year (not those who left
-    before it), months paid marked 已缴, waived 免缴, not owed —. ``branch_name`` (the gateway
+    before it; none before the year's dues are fixed), months paid marked 已缴, waived 免缴,
+    not owed —. ``branch_name`` (the gateway
     asks members for it) titles the sheet. Another branch's sheet is 404 to a secretary."""
     chosen = load(DuesSheetQuery(), query or {})
     branch_id, year, month = chosen["branch_id"], chosen["year"], chosen.get("month")
@@ -223,9 +224,6 @@ def dues_sheet(session, query=None, branch_name=None, *, today, access=SYSTEM):
         .where(MemberFact.branch_id == branch_id, MemberFact.member_id.in_(liable)).order_by(MemberFact.member_id))
         if fact.left_on is None or fact.left_on.year >= year]
     label = branch_name or f"党支部 {branch_id}"
-    if not facts:
-        raise Conflict(f"{label} {year}年没有已核定党费的党员，请先核定党费 (no member of the branch has dues fixed"
-                       f" for {year})", {"year": ["尚未核定党费 (dues not fixed)"]})
     ids = [fact.member_id for fact in facts]
     rates, paid = _year_rates(session, ids, year), _paid_months(session, ids, year)
     months = [month] if month else list(range(1, 13))
@@ -241,7 +239,7 @@ def dues_sheet(session, query=None, branch_name=None, *, today, access=SYSTEM):
         "填写说明：1. 收到党费的月份，在该月格中填写实缴金额（须与该月应缴金额一致）；未缴的月份留空，黄色格为已到期未缴。",
         f"2. “已缴”“免缴”“—”（不需缴纳）的格不必填写，上传时不会重复记录；不能预缴以后月份的党费，补缴最多{dues.MAX_BACK_MONTHS}个月。",
         "3. 请勿修改党员编号和表头。上传后全表无误才记录（缴纳日期为上传当天）；有误时指出第几行哪一列，什么也不记录。",
-        f"制表日期 {today.isoformat()}，共 {len(rows)} 人。"))
+        f"制表日期 {today.isoformat()}，共 {len(rows)} 人（{year}年党费尚未核定的党员不在表内）。"))
     content = sheets.write_sheet(title, note, year, months, rows)
     return {"filename": f"{label}{period}党费收缴表.xlsx".replace("/", "-"),
             "content_base64": base64.b64encode(content).decode("ascii")}
@@ -320,7 +318,7 @@ def record_dues_sheet(tx, content_base64, actor=None, *, today, access=SYSTEM):
                 to_record.append((member_id, month, member_rates))
             elif action == dues.ALREADY_PAID:
                 counts[month]["already_paid"] += 1
-                if written[month] not in (None, dues.WRITTEN_PAID):
+                if written[month] not in (None, dues.WRITTEN_PAID, dues.WRITTEN_WAIVED, dues.WRITTEN_NOT_DUE):
                     named.append({"row": number, "member_id": member_id, "month": month})
             elif action == dues.WAIVED:
                 counts[month]["waived"] += 1

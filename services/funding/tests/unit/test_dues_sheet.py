@@ -12,7 +12,7 @@ from funding import dues_sheet as sheets
 from funding.domain import dues, subsidy
 from wuji_infra import events
 from wuji_infra.access import Access
-from wuji_infra.errors import Conflict, InvalidInput, NotFound
+from wuji_infra.errors import InvalidInput, NotFound
 
 TODAY = dt.date(2026, 7, 15)
 POLICY = subsidy.SubsidyPolicy(min_age=80, amount=Decimal("500.00"))
@@ -221,7 +221,8 @@ def test_the_sheet_filled_in_records_every_payment_at_once(branch):
 
     _, again = download(branch)       # the sheet now shows them paid; uploaded as it is, it records nothing
     assert [c.value for c in again.active[4]][3:7] == ["已缴", "已缴", "已缴", None]
-    assert upload(branch, again)["recorded"] == 0
+    rerun = upload(branch, again)   # its marks (已缴, 免缴, —) name nothing
+    assert (rerun["recorded"], rerun["already_paid"], rerun["already_paid_cells"]) == (0, 6, [])
 
 
 def test_a_bad_sheet_names_every_bad_row_and_records_nothing(branch):
@@ -277,9 +278,9 @@ def test_an_upload_that_is_no_sheet_is_refused(branch, content, reason):
     assert reason in str(refused.value.fields["file"])
 
 
-def test_a_year_without_fixed_dues_and_a_bad_query_are_refused(branch):
-    with pytest.raises(Conflict, match="尚未核定|没有已核定"):
-        branch.dues_sheet({"branch_id": "10", "year": "2027"}, "机关第一党支部")
+def test_a_year_not_fixed_is_a_sheet_of_no_one_and_a_bad_query_is_refused(branch):
+    _, empty = download(branch, year="2027")  # a year not fixed yet: a sheet of no one, that says why
+    assert empty.active.max_row == 3 and "2027年党费尚未核定的党员不在表内" in empty.active["A2"].value
     for query, field in (({"year": "2026"}, "branch_id"), ({"branch_id": "10", "year": "2026", "month": "13"}, "month"),
                          ({"branch_id": "x", "year": "2026"}, "branch_id")):
         with pytest.raises(InvalidInput) as refused:
