@@ -37,7 +37,7 @@ from wuji_infra import config, testing  # noqa: E402
 
 PASSWORD = "bench-Admin-pass-1"
 CONSOLE = os.path.join(ROOT, "console", "dist")
-CHROMIUM = os.environ.get("WUJI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = config.env("WUJI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def fill(api, branches, members):

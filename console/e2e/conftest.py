@@ -15,7 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CONSOLE = os.path.join(ROOT, "console", "dist")
 ARTIFACTS = os.path.join(ROOT, "test-artifacts", "console")
 ADMIN_PASSWORD = "console-Admin-pass-1"
-CHROMIUM = os.environ.get("WUJI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = config.env("WUJI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 config.use_office_time_zone()  # "today" in the test is the office's, as in the processes
 

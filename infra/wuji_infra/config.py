@@ -56,6 +56,7 @@ SETTINGS = {
     "WUJI_FAILPOINTS": ("", PROCESSES, "fault injection for tests: comma-separated failpoint names"),
     # read by the tests only (wuji_infra.testing)
     "WUJI_TEST_AMQP_URI": (DEFAULT_AMQP_URI, (), "broker the tests make their vhost on"),
+    "WUJI_CHROMIUM": (None, (), "the Chromium the console's browser tests and bench drive [chromium on PATH]"),
     "WUJI_TEST_POSTGRES_URL": ("postgresql://postgres@127.0.0.1:5432/postgres", (), "server the tests make their databases on"),
 }
 

@@ -39,6 +39,7 @@ QUERY = {  # what a read needs besides the ids
     "/api/v1/funding/dues/rates": {"year": YEAR}, "/api/v1/funding/dues/payments": {"year": YEAR},
     "/api/v1/funding/dues/arrears": {"year": YEAR}, "/api/v1/funding/statement": {"year": YEAR},
     "/api/v1/reports/annual": {"year": YEAR}, "/api/v1/reports/scorecard": {"year": YEAR},
+    "/api/v1/funding/dues/sheet": {"year": YEAR},
 }
 NOT_A_FIELD = {"not_a_field_of_any_route": 1}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -147,7 +148,7 @@ def path_of(route, ids):
 
 def call(api, route, ids):
     query = dict(QUERY.get(route.path, {}))
-    if route.path in ("/api/v1/study-compliance", "/api/v1/bulletin-gaps"):
+    if route.path in ("/api/v1/study-compliance", "/api/v1/bulletin-gaps") or route.key == "GET /api/v1/funding/dues/sheet":
         query["branch_id"] = ids["branch_id"]
     if route.method == "GET":
         return api.get(path_of(route, ids), params=query)
@@ -313,3 +314,21 @@ def test_with_duties_separated_only_an_approver_approves_and_never_their_own(wor
                                                    "description": "x"}).status_code == 403
     finally:
         admin.request("PUT", "/funding/policy", json=dict(separated, separation_of_duties=False, note="合岗"))
+
+
+def test_a_secretary_has_the_dues_sheet_of_their_branches_only(world):
+    import io
+    from openpyxl import load_workbook
+    secretary, own, other = world["apis"][access.SECRETARY], world["own"], world["other"]
+    theirs = secretary.get("/funding/dues/sheet", params={"branch_id": other["branch_id"], "year": YEAR})
+    assert theirs.status_code == 404, theirs.text
+    sheet = secretary.get("/funding/dues/sheet", params={"branch_id": own["branch_id"], "year": YEAR})
+    assert sheet.status_code == 200, sheet.text
+    workbook = load_workbook(io.BytesIO(sheet.content))
+    workbook.active.append([other["member_id"], "矩阵党员2", None, "1.00"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    answer = secretary.post("/funding/dues/sheet", data=buffer.getvalue(), headers={"Content-Type": XLSX})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["fields"] == {f"第{workbook.active.max_row}行 党员编号": [
+        "不是您所在支部的党员 (not a member of your branches)"]}

@@ -4,9 +4,10 @@ from funding import schemas as fs
 from marshmallow import fields
 
 from gateway.auth import ADMIN, APPROVERS, BRANCH_WRITERS, OFFICE_READERS, READERS, STAFF
-from gateway.routes.table import Route, act, fetch, listing, view, write
+from gateway.routes.table import FILE_RPC_SECONDS, XLSX, Route, act, fetch, listing, view, write
 from gateway.web import download
 from wuji_infra.errors import InvalidInput
+from wuji_infra.validation import load
 
 
 class StatementFormatQuery(fs.StatementQuery):
@@ -22,6 +23,14 @@ def get_statement(c):
         statement = c.call_rpc("funding.get_statement_xlsx", chosen)
         return download(statement["content_base64"], statement["filename"])
     raise InvalidInput("格式只能是 json 或 xlsx (format is json or xlsx)", {"format": ["json 或 xlsx (json or xlsx)"]})
+
+
+def dues_sheet(c):
+    """The branch's name from members (404: no such branch, or not one of a secretary's) titles the sheet."""
+    chosen = load(fs.DuesSheetQuery(), c.filters)
+    branch = c.call_rpc("members.get_branch", chosen["branch_id"])
+    sheet = c.rpc(c.filters, branch["name"])
+    return download(sheet["content_base64"], sheet["filename"])
 
 
 ROUTES = [
@@ -70,6 +79,13 @@ ROUTES = [
           status=201, audit_write=True),
     Route("GET", "/api/v1/funding/dues/month", READERS, "一个支部一个月的党费 (逐人: 已缴, 应缴, 免缴)",
           rpc="funding.dues_of_month", call=view, query=fs.DuesMonthQuery, answer=fs.DuesMonthOut),
+    # the dues sheet (党费收缴表): downloaded, filled in by the branch's treasurer, uploaded
+    Route("GET", "/api/v1/funding/dues/sheet", BRANCH_WRITERS, "下载党费收缴表 (一个支部一年或一个月)",
+          rpc=("funding.dues_sheet", "members.get_branch"), call=dues_sheet, query=fs.DuesSheetQuery, answer=XLSX,
+          deadline=FILE_RPC_SECONDS),
+    Route("POST", "/api/v1/funding/dues/sheet", BRANCH_WRITERS, "上传党费收缴表 (全表无误才记录)",
+          rpc="funding.record_dues_sheet", call=write, body=XLSX, answer=fs.DuesSheetRecordedOut, status=201,
+          deadline=FILE_RPC_SECONDS, audit_write=True),
     Route("GET", "/api/v1/funding/dues/payments", READERS, "党费缴纳记录", rpc="funding.list_dues_payments",
           call=listing, query=fs.ArrearsQuery, answer=fs.DuesPaymentOut),
     Route("GET", "/api/v1/funding/dues/arrears", READERS, "欠缴党费", rpc="funding.dues_arrears", call=listing,

@@ -44,3 +44,81 @@ def test_a_bad_filter_is_400(filters, field):
     with pytest.raises(InvalidInput) as raised:
         load(fs.RefusedFilters(), filters)
     assert field in raised.value.fields
+
+
+# -- the dues sheet -------------------------------------------------------------------
+
+SHEET = "GET /api/v1/funding/dues/sheet"
+UPLOAD = "POST /api/v1/funding/dues/sheet"
+
+
+class Calls:
+    """A service whose clients record the calls; members answers the branch, or raises."""
+
+    def __init__(self, branch_error=None):
+        self.calls, self.branch_error = [], branch_error
+
+    def __getattr__(self, service):
+        calls, branch_error = self.calls, self.branch_error
+
+        class Client:
+            def with_deadline(self, seconds):
+                return self
+
+            def __getattr__(self, method):
+                def call(*args, **kwargs):
+                    calls.append(f"{service}.{method}")
+                    if method == "get_branch":
+                        if branch_error:
+                            raise branch_error
+                        return {"id": args[0], "name": "机关第一党支部"}
+                    if method == "dues_sheet":
+                        assert args == ({"branch_id": "7", "year": "2026"}, "机关第一党支部")
+                        return {"content_base64": "UEs=", "filename": "机关第一党支部2026年党费收缴表.xlsx"}
+                    return {"year": 2026}
+                return call
+        return Client()
+
+
+def dispatch(service, key, query="", data=None, content_type=None):
+    from gateway.routes.table import dispatch as run
+    declared = route(key)
+    request = Request(EnvironBuilder(method=declared.method, path=declared.path, query_string=query, data=data,
+                                     content_type=content_type).get_environ())
+    request.environ[web.CALLER] = auth.Caller("sec", SECRETARY, (7,))
+    return run(service, declared, request, {})
+
+
+def test_the_sheet_is_the_branch_writers_and_its_upload_audited():
+    assert route(SHEET).roles == route(UPLOAD).roles == auth.BRANCH_WRITERS
+    assert route(UPLOAD).audit_write and route(UPLOAD).body == "xlsx" and route(UPLOAD).status == 201
+
+
+def test_the_sheet_is_titled_by_the_branch_members_names_and_sent_as_a_file():
+    service = Calls()
+    answer = dispatch(service, SHEET, "branch_id=7&year=2026")
+    assert service.calls == ["members.get_branch", "funding.dues_sheet"]
+    assert answer.status_code == 200 and answer.mimetype == web.XLSX
+    assert "filename*=UTF-8''" in answer.headers["Content-Disposition"]
+
+
+def test_a_bad_sheet_query_is_400_and_another_branch_404_before_funding_is_asked():
+    from wuji_infra.errors import NotFound
+    service = Calls()
+    for query, field in (("year=2026", "branch_id"), ("branch_id=7&year=2026&month=13", "month")):
+        with pytest.raises(InvalidInput) as raised:
+            dispatch(service, SHEET, query)
+        assert field in raised.value.fields
+    service = Calls(branch_error=NotFound("党支部 8 不存在 (no such branch)"))
+    with pytest.raises(NotFound):
+        dispatch(service, SHEET, "branch_id=8&year=2026")
+    assert service.calls == ["members.get_branch"]
+
+
+def test_the_upload_takes_the_file_itself():
+    from gateway.errors import UnsupportedMediaType
+    service = Calls()
+    assert dispatch(service, UPLOAD, data=b"PK\x03\x04", content_type=web.XLSX).status_code == 201
+    assert service.calls == ["funding.record_dues_sheet"]
+    with pytest.raises(UnsupportedMediaType):
+        dispatch(service, UPLOAD, data=b"{}", content_type="application/json")

@@ -71,6 +71,7 @@ funding.list_refused_expenses(filters, page, page_size) funding.book_refused_exp
 activities.record_branch_meeting(data, actor) activities.list_branch_meetings(filters, page, page_size)
 activities.get_branch_meeting(branch_meeting_id) activities.add_venue(data, actor) activities.end_venue(venue_id, data, actor)
 activities.list_venues(filters, page, page_size) funding.collect_dues(data, actor) funding.dues_of_month(query)
+funding.dues_sheet(query, branch_name) funding.record_dues_sheet(content_base64, actor)
 """
 EXPECTED = {name: tuple(a.strip() for a in args.split(",") if a.strip())
             for name, args in re.findall(r"([\w.]+)\(([^)]*)\)", RPCS)}
@@ -84,7 +85,7 @@ def entrypoints():
 
 def test_the_table_calls_exactly_the_rpc_list():
     declared = {name for route in ROUTES for name in route.rpc}
-    assert len(EXPECTED) == 114
+    assert len(EXPECTED) == 116
     assert declared - PINGS == set(EXPECTED)
 
 
@@ -132,10 +133,12 @@ class Recorder:
     def __getattr__(self, method):
         def call(*args, **kwargs):
             self.calls.append((f"{self.service}.{method}", args, kwargs))
-            if method == "get_statement_xlsx":
+            if method in ("get_statement_xlsx", "dues_sheet"):
                 return {"content_base64": "UEs=", "filename": "x.xlsx"}
             if method in ("import_template", "import_errors_workbook", "export_members"):
                 return "UEs="
+            if method == "get_branch":
+                return {"id": args[0], "name": "机关第一党支部"}
             if method in ("annual_figures", "scorecard_items", "organization_life_items"):
                 return report_fakes.answer(f"{self.service}.{method}", args[0])
             return {"items": [], "total": 0, "page": 1, "page_size": 20}
@@ -163,7 +166,8 @@ def test_each_route_calls_its_rpc_with_the_listed_arguments(route):
     values = {name: 7 if converter == "id" else "spring_festival" for name, converter in route.params}
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route.path)
     queries = {"GET /api/v1/funding/statement": ["format=xlsx", ""], "GET /api/v1/reports/annual": ["year=2025"],
-               "GET /api/v1/reports/scorecard": ["year=2025"]}
+               "GET /api/v1/reports/scorecard": ["year=2025"],
+               "GET /api/v1/funding/dues/sheet": ["branch_id=7&year=2025"]}
     from gateway.routes.table import dispatch
     for q in queries.get(route.key, [""]):
         dispatch(service, route, request_for(route, path, q), values)

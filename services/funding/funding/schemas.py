@@ -298,16 +298,10 @@ class DuesCollectionOut(Schema):
     total = fields.Decimal(places=2, as_string=True)
 
 
-class DuesMonthQuery(Schema):
-    branch_id = Id(required=True, error_messages={"required": "必填 (required)"})
-    year = fields.Integer(required=True, **_YEAR)
-    month = fields.Integer(required=True, **_MONTH)
-
-
 class _MemberDuesOfMonth(Schema):
     member_id = fields.Integer()
     name = fields.String()
-    status = fields.String(metadata={"enum": ["paid", "due", "waived", "not_due", "not_fixed"]})
+    status = fields.String(metadata={"enum": ["paid", "owed", "waived", "not_due", "later", "not_fixed"]})
     amount_due = fields.Decimal(places=2, as_string=True, allow_none=True)
     amount_paid = fields.Decimal(places=2, as_string=True, allow_none=True)
     paid_on = fields.Date(allow_none=True)
@@ -321,6 +315,46 @@ class DuesMonthOut(Schema):
     members = fields.List(fields.Nested(_MemberDuesOfMonth))
     due_total = fields.Decimal(places=2, as_string=True, metadata={"description": "still to collect"})
     paid_total = fields.Decimal(places=2, as_string=True)
+
+
+class DuesSheetQuery(Schema):
+    """The dues sheet to download: a branch's year, or one month of it (query strings)."""
+    branch_id = Id(required=True, error_messages={"invalid": "应为整数 (must be a whole number)",
+                                                  "required": "必填 (required)"})
+    year = fields.Integer(required=True, **_YEAR)
+    month = fields.Integer(**_MONTH)
+
+
+class DuesMonthQuery(DuesSheetQuery):
+    """A branch's dues of one month (the collection screen)."""
+    month = fields.Integer(required=True, **_MONTH)
+
+
+class DuesSheetMonthOut(Schema):
+    month = fields.Integer()
+    recorded = fields.Integer(metadata={"description": "payments recorded from the sheet"})
+    already_paid = fields.Integer(metadata={"description": "members' months paid before: left as they were"})
+    waived = fields.Integer(metadata={"description": "members' months with no dues (免缴)"})
+    total = fields.Decimal(places=2, as_string=True)
+
+
+class DuesSheetCellOut(Schema):
+    row = fields.Integer(metadata={"description": "the Excel row number"})
+    member_id = fields.Integer()
+    month = fields.Integer()
+
+
+class DuesSheetRecordedOut(Schema):
+    """What an uploaded dues sheet recorded (all of it in one transaction)."""
+    year = fields.Integer()
+    members = fields.Integer(metadata={"description": "member rows read"})
+    recorded = fields.Integer()
+    already_paid = fields.Integer()
+    waived = fields.Integer()
+    total = fields.Decimal(places=2, as_string=True)
+    by_month = fields.List(fields.Nested(DuesSheetMonthOut))
+    already_paid_cells = fields.List(fields.Nested(DuesSheetCellOut), metadata={
+        "description": "cells with an amount whose month was paid before: named, left as they were"})
 
 
 class ArrearsQuery(Schema):

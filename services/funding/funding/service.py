@@ -144,6 +144,16 @@ class FundingService(ReportEntrypoints, ServiceBase):
             return dues.dues_of_month(session, query, today=self.clock.today(), access=self.caller)
 
     @rpc(expected_exceptions=EXPECTED)
+    def dues_sheet(self, query=None, branch_name=None):
+        with self.db.read() as session:
+            return dues.dues_sheet(session, query, branch_name, today=self.clock.today(), access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_dues_sheet(self, content_base64, actor=None):
+        with self.db.transaction() as tx:
+            return dues.record_dues_sheet(tx, content_base64, actor, today=self.clock.today(), access=self.caller)
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_dues_payments(self, filters=None, page=1, page_size=20):
         with self.db.read() as session:
             return dues.list_dues_payments(session, filters, page, page_size, access=self.caller)

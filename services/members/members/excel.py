@@ -8,11 +8,11 @@ import datetime as dt
 import decimal
 import io
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from members.domain import roster
-from members.workbook_limits import Refused, check_archive, check_row_count
+from wuji_infra.workbook_limits import NotAWorkbook, Refused, check_row_count, open_first_sheet
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -116,18 +116,10 @@ def read_headings(content):
 
 def _open(content):
     """``(workbook, first sheet)``, read-only, once the file has passed the size checks."""
-    check_archive(content)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise BadHeadings(f"不是有效的 .xlsx 文件 (not an .xlsx workbook: {type(exc).__name__})")
-    try:
-        check_row_count(sheet.max_row)  # the size the sheet declares (its dimension), when it does
-    except Refused:
-        workbook.close()
-        raise
-    return workbook, sheet
+        return open_first_sheet(content)
+    except NotAWorkbook as exc:
+        raise BadHeadings(str(exc))
 
 
 def _check_headings(headings):

@@ -127,23 +127,110 @@ def leaving_day(status, event_left_on, known_left_on, news_day):
     return event_left_on or known_left_on or news_day
 
 
-def month_status(rates, year, month, today, first_month, left_on=None, paid=False):
-    """Where a member stands for the dues of ``year``-``month``: ``paid``; ``not_fixed`` (no rate
-    for the year yet); ``not_due`` (before they came on the roster, after they left, or a month
-    still to come); ``waived`` (免缴: 0 that month); else ``due``."""
-    if paid:
-        return "paid"
-    if not rates:
-        return "not_fixed"
-    if first_month is None or month < first_month or month > last_month_due(year, today, left_on):
-        return "not_due"
-    amount = due_in_month(rates, month)
-    if amount is None:
-        return "not_due"
-    return "waived" if amount == 0 else "due"
-
-
 def withdrawn_problem(member_id):
     """(message, {field: [reason]}) of dues refused for a member withdrawn as entered in error."""
     reason = f"党员 {member_id} 已撤销（登记有误），不收党费 (the member was withdrawn: entered in error)"
     return reason, {"member_id": [reason]}
+
+
+# -- the dues sheet (党费收缴表): what a month's cell shows, and what a filled-in cell asks ----
+
+# what a month's cell of the sheet is: paid before, waived (0 that month), not owed (before the
+# member's dues start or after they left), owed and unpaid, or not yet due (a later month)
+PAID, WAIVED, NOT_DUE, OWED, LATER = "paid", "waived", "not_due", "owed", "later"
+# what a treasurer wrote in a cell besides an amount: the marks the sheet itself writes
+WRITTEN_PAID, WRITTEN_WAIVED, WRITTEN_NOT_DUE = "paid_mark", "waived_mark", "not_due_mark"
+# what a filled-in cell asks for
+RECORD, ALREADY_PAID, REFUSED = "record", "already_paid", "refused"
+
+
+def left_before(year, month, left_on):
+    """Whether the member had died or left the system before ``year``-``month`` began."""
+    return left_on is not None and (left_on.year, left_on.month) < (year, month)
+
+
+def sheet_month_state(year, month, rates, paid, left_on, today):
+    """What the dues sheet shows for a member's month (PAID, WAIVED, NOT_DUE, OWED or LATER),
+    by the one rule of what is owed (``months_due``): ``rates`` the year's [(from_month, amount)]
+    in the order recorded, ``paid`` whether the month is paid."""
+    if paid:
+        return PAID
+    due = due_in_month(rates, month)
+    if due is None or left_before(year, month, left_on):
+        return NOT_DUE
+    if due == 0:
+        return WAIVED
+    return LATER if (year, month) > (today.year, today.month) else OWED
+
+
+def sheet_amount(rates, month):
+    """The monthly amount the sheet shows beside a member: the dues of ``month``, or of the
+    first month their rates cover when ``month`` is before it (None: not fixed)."""
+    due = due_in_month(rates, month)
+    if due is None and rates:
+        due = due_in_month(rates, min(from_month for from_month, _ in rates))
+    return due
+
+
+def rate_periods(rates, first=1, last=12):
+    """The year's rates as [(from_month, to_month, amount)] over ``first``..``last``, one
+    period per change of amount (months before the first rate left out)."""
+    periods = []
+    for month in range(first, last + 1):
+        due = due_in_month(rates, month)
+        if due is None:
+            continue
+        if periods and periods[-1][2] == due and periods[-1][1] == month - 1:
+            periods[-1] = (periods[-1][0], month, due)
+        else:
+            periods.append((month, month, due))
+    return periods
+
+
+def sheet_cell(member_id, year, month, written, rates, paid, left_on, paid_on):
+    """What a filled-in month's cell of the dues sheet asks, paid on ``paid_on``:
+    ``(RECORD, due)``, ``(ALREADY_PAID, None)`` (paid before: left as it is, whatever the cell
+    says), ``(WAIVED, None)``, ``(None, None)`` (nothing to do), or ``(REFUSED, reason)``.
+
+    ``written``: None (an empty cell: not paid), WRITTEN_PAID, WRITTEN_WAIVED, WRITTEN_NOT_DUE
+    (the sheet's own marks) or an amount (Decimal), which must be the month's dues exactly;
+    the payment's rules are those of every payment (``payment_timing_problem``, ``payment_problem``).
+    """
+    state = sheet_month_state(year, month, rates, paid, left_on, paid_on)
+    if state == PAID:
+        return ALREADY_PAID, None
+    if written is None or written == WRITTEN_NOT_DUE:
+        return (WAIVED if state == WAIVED else None), None
+    due = due_in_month(rates, month)
+    if written == WRITTEN_WAIVED:
+        if state in (OWED, LATER):
+            return REFUSED, f"该月应缴 {due:.2f} 元，不免缴 (the dues of that month are {due:.2f}: not waived)"
+        return (WAIVED if state == WAIVED else None), None
+    if written == WRITTEN_PAID:
+        if state in (OWED, LATER):
+            return REFUSED, "没有该月的缴纳记录，请填写实缴金额 (no payment recorded: write the amount paid)"
+        return (WAIVED if state == WAIVED else None), None
+    problem = payment_problem(member_id, year, month, rates, already_paid=False)
+    if problem:
+        return REFUSED, next(iter(problem[1].values()))[0]
+    if left_before(year, month, left_on):
+        return REFUSED, (f"党员已于 {left_on.isoformat()} 去世或转出，此后无应缴党费"
+                         f" (no dues after {left_on.isoformat()}, when the member died or left)")
+    problem = payment_timing_problem(year, month, paid_on)
+    if problem:
+        return REFUSED, problem[0]
+    if written != due:
+        return REFUSED, f"金额应为该月应缴的 {due:.2f} 元 (the dues of that month are {due:.2f})"
+    return RECORD, due
+
+
+def sheet_member_problem(branch_id, covered, scoped):
+    """Why a sheet row's member cannot be recorded by the caller: ``branch_id`` the member's
+    (None: unknown), ``covered`` whether it is one of the caller's branches, ``scoped``
+    whether the caller has only some branches (to whom an unknown member and another
+    branch's read alike: nothing tells which members another branch has)."""
+    if scoped and (branch_id is None or not covered):
+        return "不是您所在支部的党员 (not a member of your branches)"
+    if branch_id is None:
+        return "无此党员 (no such member)"
+    return None

@@ -1,9 +1,14 @@
 """Party dues: fixing a year's rates from the pension, adjusting them, payments
-(with their rebate into the dues_rebate source) and arrears."""
-import datetime as dt
+(with their rebate into the dues_rebate source), a branch's collection, a branch's month
+as one view, the dues sheet (download, fill in, upload) and arrears."""
+import base64
+import binascii
+
 
 import sqlalchemy as sa
+from eventlet import tpool
 
+from funding import dues_sheet as sheets
 from funding.domain import dues, ledger
 from funding.handlers.ledger import add_income
 from funding.handlers.member_facts import WITHDRAWN_MEMBERS, branch_of, is_withdrawn, scoped_to_members
@@ -11,11 +16,12 @@ from funding.handlers.policy import current_rebate_ratio
 from funding.models import DuesPayment, DuesRate, LedgerEntry, MemberFact
 from funding.schemas import (
     ArrearsOut, ArrearsQuery, DuesAdjustmentIn, DuesCollectionIn, DuesCollectionOut, DuesFixedOut, DuesMonthOut,
-    DuesMonthQuery, DuesPaymentIn, DuesPaymentOut, DuesRateOut, FixDuesIn,
+    DuesMonthQuery, DuesPaymentIn, DuesPaymentOut, DuesRateOut, DuesSheetQuery, DuesSheetRecordedOut, FixDuesIn,
 )
 from wuji_infra.access import SYSTEM
 from wuji_infra.errors import Conflict, InvalidInput
 from wuji_infra.validation import load, page_of, paging
+from wuji_infra.workbook_limits import Refused
 
 
 def _rates(session, member_id, year, lock=False):
@@ -187,42 +193,197 @@ def collect_dues(tx, data, actor=None, *, today, access=SYSTEM):
         "waived": waived, "total": sum((p.amount for p in payments), ledger.ZERO)})
 
 
+# -- the dues sheet (党费收缴表) ---------------------------------------------------------
+
+BRANCH = ("党支部", "branch")
+
+
+def _year_rates(session, member_ids, year, lock=False):
+    """``{member_id: [(from_month, amount)]}`` of ``year``, in the order recorded (locked: the
+    payments of those members wait, as pay_dues' lock of one member's rates does)."""
+    query = (sa.select(DuesRate.member_id, DuesRate.from_month, DuesRate.monthly_amount)
+             .where(DuesRate.year == year, DuesRate.member_id.in_(member_ids)).order_by(DuesRate.member_id, DuesRate.id))
+    if lock:
+        query = query.with_for_update()
+    rates = {}
+    for member_id, from_month, amount in session.execute(query):
+        rates.setdefault(member_id, []).append((from_month, amount))
+    return rates
+
+
+def _paid_months(session, member_ids, year):
+    return set(session.execute(sa.select(DuesPayment.member_id, DuesPayment.month)
+                               .where(DuesPayment.year == year, DuesPayment.member_id.in_(member_ids))).all())
+
+
 def dues_of_month(session, query, *, today, access=SYSTEM):
-    """A branch's dues of one month, member by member (the collection screen): what each owes,
-    and whether it is paid, waived, not yet due or not fixed."""
+    """A branch's dues of one month, member by member (the collection screen): what each owes
+    and where they stand, as the dues sheet marks it (``domain.dues.sheet_month_state``), or
+    ``not_fixed`` before their dues of the year are fixed."""
     chosen = load(DuesMonthQuery(), query or {})
     branch_id, year, month = chosen["branch_id"], chosen["year"], chosen["month"]
-    access.check_read(branch_id, ("党支部", "branch"), branch_id)
-    month_start = dt.date(year, month, 1)
+    access.check_read(branch_id, BRANCH, branch_id)
     members = session.execute(
         sa.select(MemberFact).where(MemberFact.branch_id == branch_id, MemberFact.member_id.not_in(WITHDRAWN_MEMBERS))
-        .where(sa.or_(MemberFact.left_on.is_(None), MemberFact.left_on >= month_start))
         .order_by(MemberFact.name, MemberFact.member_id)).scalars().all()
+    members = [m for m in members if not dues.left_before(year, month, m.left_on)
+               and (m.status == "active" or m.left_on is not None)]  # left before funding kept the day: not listed
     ids = [m.member_id for m in members]
-    rates = {}
-    for member_id, from_month, amount in session.execute(
-            sa.select(DuesRate.member_id, DuesRate.from_month, DuesRate.monthly_amount)
-            .where(DuesRate.year == year, DuesRate.member_id.in_(ids)).order_by(DuesRate.id)):
-        rates.setdefault(member_id, []).append((from_month, amount))
+    rates = _year_rates(session, ids, year)
     payments = {p.member_id: p for p in session.scalars(
         sa.select(DuesPayment).where(DuesPayment.year == year, DuesPayment.month == month,
                                      DuesPayment.member_id.in_(ids)))}
     rows = []
     for member in members:
-        if member.status != "active" and member.left_on is None:
-            continue  # left before funding kept the day: not on this month's list
-        member_rates = rates.get(member.member_id, [])
-        payment = payments.get(member.member_id)
-        status = dues.month_status(member_rates, year, month, today, dues.first_month_due(year, member.registered_on),
-                                   member.left_on, paid=payment is not None)
+        member_rates, payment = rates.get(member.member_id, []), payments.get(member.member_id)
+        status = (dues.sheet_month_state(year, month, member_rates, payment is not None, member.left_on, today)
+                  if member_rates or payment else "not_fixed")
         rows.append({"member_id": member.member_id, "name": member.name, "status": status,
-                     "amount_due": dues.due_in_month(member_rates, month) if member_rates else None,
+                     "amount_due": dues.due_in_month(member_rates, month),
                      "amount_paid": payment.amount if payment else None,
                      "paid_on": payment.paid_on if payment else None})
-    owed = [r["amount_due"] for r in rows if r["status"] == "due"]
+    owed = [r["amount_due"] for r in rows if r["status"] == dues.OWED]
     return DuesMonthOut().dump({"branch_id": branch_id, "year": year, "month": month, "members": rows,
                                 "due_total": sum(owed, ledger.ZERO),
                                 "paid_total": sum((r["amount_paid"] for r in rows if r["amount_paid"]), ledger.ZERO)})
+
+
+def dues_sheet(session, query=None, branch_name=None, *, today, access=SYSTEM):
+    """The dues sheet of a branch's year (or one month of it) to fill in, as an .xlsx (base64):
+    one row per member of the branch whose dues are fixed for the year (not those who left
+    before it; none before the year's dues are fixed), months paid marked 已缴, waived 免缴,
+    not owed —. ``branch_name`` (the gateway
+    asks members for it) titles the sheet. Another branch's sheet is 404 to a secretary."""
+    chosen = load(DuesSheetQuery(), query or {})
+    branch_id, year, month = chosen["branch_id"], chosen["year"], chosen.get("month")
+    access.check_read(branch_id, BRANCH, branch_id)
+    liable = sa.select(DuesRate.member_id).where(DuesRate.year == year)
+    facts = [fact for fact in session.execute(
+        sa.select(MemberFact.member_id, MemberFact.name, MemberFact.status, MemberFact.left_on)
+        .where(MemberFact.branch_id == branch_id, MemberFact.member_id.in_(liable)).order_by(MemberFact.member_id))
+        if fact.left_on is None or fact.left_on.year >= year]
+    label = branch_name or f"党支部 {branch_id}"
+    ids = [fact.member_id for fact in facts]
+    rates, paid = _year_rates(session, ids, year), _paid_months(session, ids, year)
+    months = [month] if month else list(range(1, 13))
+    shown = month or (12 if year < today.year else today.month if year == today.year else 1)
+    rows = [{"member_id": fact.member_id, "name": fact.name, "monthly": dues.sheet_amount(rates[fact.member_id], shown),
+             "states": {m: dues.sheet_month_state(year, m, rates[fact.member_id], (fact.member_id, m) in paid,
+                                                  fact.left_on, today) for m in months},
+             "remark": sheets.remark(dues.rate_periods(rates[fact.member_id]), fact.left_on, fact.status)}
+            for fact in facts]
+    period = f"{year}年{month}月" if month else f"{year}年"
+    title = f"{label} {period}党费收缴表"
+    note = "\n".join((
+        "填写说明：1. 收到党费的月份，在该月格中填写实缴金额（须与该月应缴金额一致）；未缴的月份留空，黄色格为已到期未缴。",
+        f"2. “已缴”“免缴”“—”（不需缴纳）的格不必填写，上传时不会重复记录；不能预缴以后月份的党费，补缴最多{dues.MAX_BACK_MONTHS}个月。",
+        "3. 请勿修改党员编号和表头。上传后全表无误才记录（缴纳日期为上传当天）；有误时指出第几行哪一列，什么也不记录。",
+        f"制表日期 {today.isoformat()}，共 {len(rows)} 人（{year}年党费尚未核定的党员不在表内）。"))
+    content = sheets.write_sheet(title, note, year, months, rows)
+    return {"filename": f"{label}{period}党费收缴表.xlsx".replace("/", "-"),
+            "content_base64": base64.b64encode(content).decode("ascii")}
+
+
+def record_dues_sheet(tx, content_base64, actor=None, *, today, access=SYSTEM):
+    """A filled-in dues sheet (.xlsx, base64) recorded: each amount written is the payment of
+    that member's month, by the member, paid today. Every row is checked first (the member
+    known and of the caller's branches, the name theirs, each amount the month's dues, each
+    month payable by the rules of every payment); one problem anywhere refuses the whole sheet
+    with every problem named by row and column (``第5行 2026年3月``), and nothing is recorded.
+    A month paid before is left as it is and named when the sheet has an amount for it."""
+    content = _file_content(content_base64)
+    try:
+        year, months, rows = tpool.execute(sheets.read_sheet, content)
+    except Refused as exc:
+        raise InvalidInput(str(exc), {"file": [str(exc)]})
+    if not rows:
+        raise InvalidInput("党费收缴表中没有党员 (the sheet lists no member)", {"file": ["没有党员行 (no member rows)"]})
+    columns = {heading: number for number, heading in enumerate(
+        [sheets.MEMBER_ID, sheets.NAME, *(heading for _, heading in months)])}
+    problems = {}
+
+    def refuse(row, heading, reason):
+        problems[(row, columns[heading])] = (f"第{row}行 {heading}", reason)
+
+    read, first_row_of = [], {}
+    for number, values in rows:
+        try:
+            member_id = sheets.member_id_of(values.get(sheets.MEMBER_ID))
+        except ValueError as exc:
+            refuse(number, sheets.MEMBER_ID, str(exc))
+            member_id = None
+        if member_id in first_row_of:
+            refuse(number, sheets.MEMBER_ID, f"与第{first_row_of[member_id]}行重复 (the member is on that row too)")
+            member_id = None
+        elif member_id is not None:
+            first_row_of[member_id] = number
+        written = {}
+        for month, heading in months:
+            try:
+                written[month] = sheets.written_of(values.get(heading))
+            except ValueError as exc:
+                refuse(number, heading, str(exc))
+        read.append((number, member_id, sheets.name_of(values.get(sheets.NAME)), written))
+
+    ids = list(first_row_of)
+    facts = {fact.member_id: fact for fact in tx.session.execute(
+        sa.select(MemberFact.member_id, MemberFact.branch_id, MemberFact.name, MemberFact.left_on)
+        .where(MemberFact.member_id.in_(ids))).all()}
+    rates = _year_rates(tx.session, ids, year, lock=True)
+    paid = _paid_months(tx.session, ids, year)
+    counts = {month: {"month": month, "recorded": 0, "already_paid": 0, "waived": 0, "total": ledger.ZERO}
+              for month in sorted(month for month, _ in months)}
+    to_record, named = [], []
+    for number, member_id, name, written in read:
+        if member_id is None:
+            continue
+        fact = facts.get(member_id)
+        problem = dues.sheet_member_problem(fact and fact.branch_id, fact is not None and access.covers(fact.branch_id),
+                                            access.scoped)
+        if problem:
+            refuse(number, sheets.MEMBER_ID, problem)
+            continue
+        if name is not None and name != fact.name:
+            refuse(number, sheets.NAME, f"党员编号 {member_id} 是“{fact.name}” (the member id is {fact.name}'s)")
+        member_rates = rates.get(member_id, [])
+        for month, heading in months:
+            if month not in written:
+                continue  # unreadable: refused above
+            action, detail = dues.sheet_cell(member_id, year, month, written[month], member_rates,
+                                             (member_id, month) in paid, fact.left_on, today)
+            if action == dues.REFUSED:
+                refuse(number, heading, detail)
+            elif action == dues.RECORD:
+                to_record.append((member_id, month, member_rates))
+            elif action == dues.ALREADY_PAID:
+                counts[month]["already_paid"] += 1
+                if written[month] not in (None, dues.WRITTEN_PAID, dues.WRITTEN_WAIVED, dues.WRITTEN_NOT_DUE):
+                    named.append({"row": number, "member_id": member_id, "month": month})
+            elif action == dues.WAIVED:
+                counts[month]["waived"] += 1
+    if problems:
+        fields = {label: [reason] for _, (label, reason) in sorted(problems.items())}
+        raise InvalidInput(f"党费收缴表有 {len(fields)} 处错误，未记录任何缴纳"
+                           f" (the sheet has {len(fields)} problems: nothing was recorded)", fields)
+    for member_id, month, member_rates in to_record:
+        payment = _record_payment(tx, member_id, year, month, member_rates, "member", None, today, actor)
+        counts[month]["recorded"] += 1
+        counts[month]["total"] += payment.amount
+    by_month = list(counts.values())
+    return DuesSheetRecordedOut().dump({
+        "year": year, "members": len(read), "by_month": by_month, "already_paid_cells": named,
+        **{key: sum(m[key] for m in by_month) for key in ("recorded", "already_paid", "waived")},
+        "total": sum((m["total"] for m in by_month), ledger.ZERO)})
+
+
+def _file_content(content_base64):
+    try:
+        content = base64.b64decode(content_base64 or "", validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        raise InvalidInput("文件内容有误 (the file is not base64)", {"file": ["not base64"]})
+    if not content:
+        raise InvalidInput("请上传 .xlsx 文件 (send an .xlsx file)", {"file": ["必填 (required)"]})
+    return content
 
 
 def list_dues_payments(session, filters=None, page=1, page_size=20, *, access=SYSTEM):

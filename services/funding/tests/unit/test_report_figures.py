@@ -116,11 +116,11 @@ def test_a_branchs_month_of_dues_says_where_each_member_stands(service):
     service.pay_dues({"member_id": 2, "year": 2026, "month": 6, "paid_by": "member"}, "staff1")
     month = service.dues_of_month({"branch_id": "10", "year": "2026", "month": "6"})
     rows = {row["name"]: (row["status"], row["amount_due"], row["amount_paid"]) for row in month["members"]}
-    assert rows == {"王建国": ("due", "20.00", None), "李秀英": ("paid", "60.00", "60.00"),
+    assert rows == {"王建国": ("owed", "20.00", None), "李秀英": ("paid", "60.00", "60.00"),
                     "张明": ("waived", "0.00", None), "陈新": ("not_fixed", None, None)}
     assert (month["due_total"], month["paid_total"]) == ("20.00", "60.00")
     later = service.dues_of_month({"branch_id": "10", "year": "2026", "month": "12"})
-    assert {row["name"]: row["status"] for row in later["members"]}["王建国"] == "not_due"  # a month to come
+    assert {row["name"]: row["status"] for row in later["members"]}["王建国"] == "later"  # a month to come
     with pytest.raises(InvalidInput) as refused:
         service.dues_of_month({"branch_id": "10", "year": "2026", "month": "13"})
     assert "month" in refused.value.fields

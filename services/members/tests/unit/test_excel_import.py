@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from eventlet import tpool
 from openpyxl import Workbook, load_workbook
 
-from members import excel, workbook_limits
+from members import excel
 from members.handlers import committees, imports, roster
 from members.domain.roster import id_number_for
 from members.models import Base, ImportJob, Member
+from wuji_infra import workbook_limits
 from wuji_infra.clock import FixedClock
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.testing import emitted_events, in_memory_store

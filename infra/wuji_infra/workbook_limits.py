@@ -1,8 +1,9 @@
 """What an uploaded workbook may cost to read: checked before openpyxl opens it
 (the zip directory) and while its rows are read.
 
-A 40 KB .xlsx can hold a sheet of millions of empty rows; these bounds keep the
-members service from spending minutes on one.
+A 40 KB .xlsx can hold a sheet of millions of empty rows; these bounds keep a
+service (members' roster import, funding's dues sheet) from spending minutes on one.
+``open_first_sheet`` is the one way an uploaded workbook is opened.
 """
 import io
 import zipfile
@@ -15,6 +16,32 @@ MAX_DATA_ROWS = 20_000        # rows under the heading row
 
 class Refused(ValueError):
     """The file will not be read; the message says why, in Chinese then English."""
+
+
+class NotAWorkbook(Refused):
+    """The file is no .xlsx workbook openpyxl can open."""
+
+
+def open_first_sheet(content):
+    """``(workbook, first sheet)`` of the .xlsx ``content``, read-only and with values (not
+    formulas), once it has passed the size checks; the caller closes the workbook.
+
+    Raises NotAWorkbook for a file that is not an .xlsx, Refused for one too large. Reading
+    its rows is CPU work that never yields: a service runs it in a thread (eventlet.tpool).
+    """
+    from openpyxl import load_workbook
+    check_archive(content)
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise NotAWorkbook(f"不是有效的 .xlsx 文件 (not an .xlsx workbook: {type(exc).__name__})")
+    try:
+        check_row_count(sheet.max_row)  # the size the sheet declares (its dimension), when it does
+    except Refused:
+        workbook.close()
+        raise
+    return workbook, sheet
 
 
 def check_archive(content):
