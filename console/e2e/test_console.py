@@ -93,6 +93,11 @@ def test_a_day_at_the_office(page, api, branch, shoot):
     expect(page.get_by_test_id("dues-summary")).to_contain_text("应缴未缴 0 人")
     paid = api.get("/funding/dues/payments", params={"year": dt.date.today().year, "member_id": member_id}).json()
     assert [p["month"] for p in paid["items"]] == [dt.date.today().month]
+    with page.expect_download() as sheet:  # the month's dues sheet, for a treasurer's paper records
+        page.get_by_role("button", name="下载本月收缴表").click()
+    assert sheet.value.suggested_filename.endswith("党费收缴表.xlsx")
+    with zipfile.ZipFile(sheet.value.path()) as workbook:
+        assert "xl/worksheets/sheet1.xml" in workbook.namelist()
 
     # the yearly report: figures on the screen, the Word file downloaded
     page.get_by_role("menuitem", name="报表").click()
