@@ -39,8 +39,9 @@ QUERY = {  # what a read needs besides the ids
     "/api/v1/funding/dues/rates": {"year": YEAR}, "/api/v1/funding/dues/payments": {"year": YEAR},
     "/api/v1/funding/dues/arrears": {"year": YEAR}, "/api/v1/funding/statement": {"year": YEAR},
     "/api/v1/reports/annual": {"year": YEAR}, "/api/v1/reports/scorecard": {"year": YEAR},
-    "/api/v1/funding/dues/sheet": {"year": YEAR},
+    "/api/v1/funding/dues/sheet": {"year": YEAR}, "/api/v1/funding/dues/month": {"year": YEAR, "month": 1},
 }
+BRANCH_QUERY = ("/api/v1/study-compliance", "/api/v1/bulletin-gaps", "/api/v1/funding/dues/month")  # a branch's view
 NOT_A_FIELD = {"not_a_field_of_any_route": 1}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -148,7 +149,7 @@ def path_of(route, ids):
 
 def call(api, route, ids):
     query = dict(QUERY.get(route.path, {}))
-    if route.path in ("/api/v1/study-compliance", "/api/v1/bulletin-gaps") or route.key == "GET /api/v1/funding/dues/sheet":
+    if route.path in BRANCH_QUERY or route.key == "GET /api/v1/funding/dues/sheet":
         query["branch_id"] = ids["branch_id"]
     if route.method == "GET":
         return api.get(path_of(route, ids), params=query)
