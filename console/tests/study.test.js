@@ -12,10 +12,10 @@ const labelOf = (list, code) => label(list, code, LISTS)
 describe('a branch term', () => {
   it('is red when overdue or ending within six months, plain otherwise, red with no term', () => {
     expect(termNote({ term_ends_on: '2026-01-31', term_state: 'overdue' }, labelOf, '2026-03-02'))
-      .toEqual({ text: '换届逾期：2026年1月31日届满，已过 30 天', tone: 'danger' })
+      .toEqual({ text: '换届逾期：2026年1月31日届满，已过 30 天', short: '换届逾期，已过 30 天', tone: 'danger' })
     expect(termNote({ term_ends_on: '2026-05-01', term_state: 'expiring' }, labelOf, '2026-04-01'))
-      .toEqual({ text: '即将届满：2026年5月1日届满，还有 30 天', tone: 'danger' })
-    expect(termNote({ term_ends_on: '2028-05-01', term_state: 'current' }, labelOf, '2026-04-01')).toEqual({ text: '2028年5月1日届满', tone: '' })
+      .toEqual({ text: '即将届满：2026年5月1日届满，还有 30 天', short: '即将届满，还有 30 天', tone: 'danger' })
+    expect(termNote({ term_ends_on: '2028-05-01', term_state: 'current' }, labelOf, '2026-04-01')).toEqual({ text: '2028年5月1日届满', short: '任期内', tone: '' })
     expect(termNote({ term_ends_on: null, term_state: null }, labelOf).tone).toBe('danger')
   })
   it('sends only the seats with a member, and lists the secretary first', () => {

@@ -4,13 +4,13 @@ import { date, daysUntil } from './format.js'
 
 // a branch's term: the words and how loud to say them (no term, overdue, ending within six months)
 export function termNote(branch, label, on) {
-  if (!branch?.term_ends_on) return { text: '尚未选举支部班子', tone: 'danger' }
+  if (!branch?.term_ends_on) return { text: '尚未选举支部班子', short: '尚未选举支部班子', tone: 'danger' }
   const state = branch.term_state
   const days = daysUntil(branch.term_ends_on, on)
   const ends = date(branch.term_ends_on)
-  if (state === 'overdue') return { text: `${label('term_state', state)}：${ends}届满，已过 ${-days} 天`, tone: 'danger' }
-  if (state === 'expiring') return { text: `${label('term_state', state)}：${ends}届满，还有 ${days} 天`, tone: 'danger' }
-  return { text: `${ends}届满`, tone: '' }
+  if (state === 'overdue') return { text: `${label('term_state', state)}：${ends}届满，已过 ${-days} 天`, short: `${label('term_state', state)}，已过 ${-days} 天`, tone: 'danger' }
+  if (state === 'expiring') return { text: `${label('term_state', state)}：${ends}届满，还有 ${days} 天`, short: `${label('term_state', state)}，还有 ${days} 天`, tone: 'danger' }
+  return { text: `${ends}届满`, short: label('term_state', state), tone: '' }
 }
 
 // the seats typed in the 换届 dialog -> the body's committee (rows without a member left out)
