@@ -10,6 +10,8 @@ const ALL = ['admin', 'staff', 'secretary', 'viewer', 'approver']
 export const SCREENS = [
   { path: '/', name: 'dashboard', title: '工作台', icon: 'House', component: () => import('./views/Dashboard.vue') },
   { path: '/members', name: 'members', title: '党员名册', icon: 'User', component: () => import('./views/members/MemberList.vue') },
+  { path: '/branches', name: 'branches', title: '党支部', icon: 'OfficeBuilding', component: () => import('./views/branches/BranchesPage.vue') },
+  { path: '/study', name: 'study', title: '学习与活动', icon: 'Reading', component: () => import('./views/study/StudyPage.vue') },
   { path: '/care', name: 'care', title: '关爱', icon: 'FirstAidKit', component: () => import('./views/care/CarePage.vue') },
   { path: '/funding', name: 'funding', title: '经费', icon: 'Wallet', component: () => import('./views/funding/FundingPage.vue') },
   { path: '/reports', name: 'reports', title: '报表', icon: 'Document', component: () => import('./views/reports/ReportsPage.vue') },
@@ -17,6 +19,7 @@ export const SCREENS = [
 
 const HIDDEN = [
   { path: '/members/:id(\\d+)', name: 'member', title: '党员详情', component: () => import('./views/members/MemberPage.vue'), props: true },
+  { path: '/branches/:id(\\d+)', name: 'branch', title: '党支部', component: () => import('./views/branches/BranchPage.vue'), props: true },
 ]
 
 export const allowed = (screen, who = role()) => (screen.roles || ALL).includes(who)

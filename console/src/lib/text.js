@@ -5,14 +5,26 @@ export function chinese(text) {
   return cut || text
 }
 
+// A field's reasons as Chinese lines, nested ones too: a list's rows ({"0": {"role": [...]}}) read
+// "第1条：…", a nested form's own reason ({"_schema": [...]}) reads as itself.
+export function reasonsOf(reasons) {
+  if (reasons === null || reasons === undefined) return []
+  if (Array.isArray(reasons)) return reasons.flatMap(reasonsOf)
+  if (typeof reasons === 'object') {
+    return Object.entries(reasons).flatMap(([key, value]) => {
+      const inner = reasonsOf(value)
+      return /^\d+$/.test(key) ? inner.map((r) => `第${Number(key) + 1}条：${r}`) : inner
+    })
+  }
+  return [chinese(String(reasons))]
+}
+
 // One line for an error answer: its message, then each field's reasons.
 export function errorText(body, labels = {}) {
   if (!body || typeof body !== 'object') return '操作没有成功，请稍后再试'
   const parts = [chinese(body.message) || '操作没有成功']
   for (const [field, reasons] of Object.entries(body.fields || {})) {
-    const list = Array.isArray(reasons) ? reasons : [reasons]
-    const flat = list.map((r) => (typeof r === 'object' && r !== null ? JSON.stringify(r) : chinese(String(r))))
-    parts.push(`${labels[field] || field}：${flat.join('；')}`)
+    parts.push(`${labels[field] || field}：${reasonsOf(reasons).join('；')}`)
   }
   return parts.join('。')
 }
@@ -21,8 +33,7 @@ export function errorText(body, labels = {}) {
 export function fieldErrors(body) {
   const out = {}
   for (const [field, reasons] of Object.entries(body?.fields || {})) {
-    const list = Array.isArray(reasons) ? reasons : [reasons]
-    out[field] = list.map((r) => chinese(typeof r === 'string' ? r : JSON.stringify(r))).join('；')
+    out[field] = reasonsOf(reasons).join('；')
   }
   return out
 }

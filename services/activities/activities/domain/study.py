@@ -49,6 +49,8 @@ def caught_up_problem(stored_method):
 
 
 MONTH_STATUSES = ("held", "not_due", "future", "no_members", "missing")  # what month_status answers
+MONTH_STATUS_LABELS = {"held": "已学习", "not_due": "本月未学", "future": "未到", "no_members": "尚无党员",
+                       "missing": "缺学习"}
 
 
 def month_status(year, month, held, first_member_on, today):

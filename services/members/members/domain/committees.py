@@ -63,6 +63,10 @@ def has_secretary(committee):
     return any(seat["role"] == "secretary" and seat["member_status"] == "active" for seat in committee)
 
 
+TERM_STATES = ("current", "expiring", "overdue")   # what term_state answers
+TERM_STATE_LABELS = {"current": "任期内", "expiring": "即将届满", "overdue": "换届逾期"}
+
+
 def term_state(ends_on, today):
     """``current``, ``expiring`` (6 months or less left) or ``overdue`` (换届逾期)."""
     if today > ends_on:
