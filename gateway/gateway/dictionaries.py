@@ -41,6 +41,7 @@ DICTIONARIES = {
     "expense_category": ledger.CATEGORIES,
     "ledger_kind": ledger.KIND_LABELS,
     "dues_rate_kind": dues.RATE_KIND_LABELS,
+    "refused_expense_status": ledger.REFUSED_STATUS_LABELS,
     "subsidy_status": subsidy.STATUS_LABELS,
     "subsidy_cause": subsidy.SUBSIDY_CAUSES,
     "role": auth.ROLE_LABELS,

@@ -29,7 +29,7 @@ CODES = {
     "pairing_reason": pairings.PAIRING_REASONS, "talk_way": pairings.TALK_WAYS, "festival": tuple(festivals.FESTIVALS),
     "funding_source": tuple(ledger.SOURCES), "expense_category": tuple(ledger.CATEGORIES),
     "subsidy_status": subsidy.STATUSES, "ledger_kind": tuple(ledger.LEDGER_EFFECTS),
-    "dues_rate_kind": (dues.FIXED, dues.ADJUSTMENT),
+    "dues_rate_kind": (dues.FIXED, dues.ADJUSTMENT), "refused_expense_status": ("refused", "booked"),
     "subsidy_cause": ("hospitalized", "serious_illness"),
     "role": access.ROLES, "basic": scorecard.BASICS,
 }
