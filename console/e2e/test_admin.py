@@ -127,7 +127,16 @@ def test_staff_approve_a_subsidy_check(api, browser, system, shoot):
     expense.get_by_test_id("open-expense").click()
     expect(page.get_by_role("dialog", name=re.compile("支出："))).to_contain_text("党费返还")
     shoot(page, "admin-06-expense-detail")
-    page.get_by_role("dialog", name=re.compile("支出：")).get_by_role("button", name="关闭", exact=True).click()
+    page.get_by_test_id("reverse-expense").click()
+    expect(page.get_by_test_id("confirm-reverse")).to_be_disabled()  # the reason is required
+    page.get_by_role("dialog", name=re.compile("冲销：")).get_by_label("冲销原因").fill("补助金额有误，重新核查")
+    page.get_by_test_id("confirm-reverse").click()
+    detail = page.get_by_role("dialog", name=re.compile("支出："))
+    expect(detail).to_contain_text("已冲销：补助金额有误，重新核查")
+    expect(page.get_by_test_id("reverse-expense")).to_have_count(0)
+    assert api.get(f"/funding/expenses/{check['expense_id']}").json()["reversal"]["reason"] == "补助金额有误，重新核查"
+    detail.get_by_role("button", name="关闭", exact=True).click()
+    expect(page.locator("#pane-expenses .paged-table")).to_contain_text("冲销支出")
 
     page.get_by_role("tab", name="预算", exact=True).click()
     expect(page.locator("#pane-budgets .paged-table")).to_contain_text("20,000.00")
@@ -245,7 +254,7 @@ def test_a_festival_batch_is_generated_after_its_preview(page, api, shoot):
         page.get_by_role("tab", name="结对帮扶", exact=True).click()
         expect(page.locator("#pane-pairings")).to_contain_text("郑独居", timeout=2000)
     eventually(unpaired_listed)
-    page.locator("#pane-pairings .el-table__row", has_text="郑独居").first.get_by_role("button", name="为他结对").click()
+    page.locator("#pane-pairings .el-table__row", has_text="郑独居").first.get_by_role("button", name="为其结对").click()
     pairing = page.get_by_role("dialog", name="新建结对")
     choose(page, pairing, "帮扶人", "吴走访")
     page.get_by_test_id("save-pairing").click()
@@ -254,3 +263,19 @@ def test_a_festival_batch_is_generated_after_its_preview(page, api, shoot):
     assert made["reason"] == "lives_alone" and made["helper_name"] == "吴走访"
     expect(page.locator("#pane-pairings .paged-table").first).to_contain_text("郑独居")
     shoot(page, "admin-21-pairings")
+
+
+def test_an_admin_changes_the_funding_policy_with_a_form(page, api, shoot):
+    log_in(page)
+    open_tab(page, "经费", "经费政策")
+    page.get_by_test_id("edit-policy").click()
+    dialog = page.get_by_role("dialog", name="修改经费政策")
+    dialog.get_by_label("党费返还比例（0到1，如 0.5）").fill("0.6")
+    dialog.get_by_label("修改说明").fill("按新文件调整返还比例")
+    shoot(page, "admin-22-policy-form")
+    dialog.get_by_role("button", name="保存为新版本").click()
+    expect(page.get_by_test_id("funding-policy")).to_contain_text("60%")
+    expect(page.get_by_test_id("funding-policy")).to_contain_text("按新文件调整返还比例")
+    expect(page.locator("#pane-policy .paged-table")).to_contain_text("按新文件调整返还比例")
+    policy = api.get("/funding/policy").json()
+    assert policy["dues_rebate_ratio"] == "0.6000" and policy["created_by"] == "admin"

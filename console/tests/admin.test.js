@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { accountChanges, newAccountBody } from '../src/lib/accounts.js'
 import { byAssignee, previewText, resultText, ruleText } from '../src/lib/festivals.js'
 import { allocationRows, duesFixedLines, monthsText, policyBody } from '../src/lib/funding.js'
+import { timeline } from '../src/lib/timeline.js'
 
 describe('accounts', () => {
   it('sends branches only for a secretary', () => {
@@ -61,5 +62,14 @@ describe('funding', () => {
       '没有养老金数额、未能核定的 1 人：王建国（请先在名册中补上每月养老金）。',
       '年中入册、从入册当月起缴的 1 人：李芳（5月起）。'])
     expect(monthsText([{ month: 3 }, { month: 4 }])).toBe('3月、4月')
+  })
+})
+
+describe('a withdrawn member', () => {
+  it('shows the withdrawal in the timeline with its reason, not its record', () => {
+    const [entry] = timeline({ history: [{ field: 'withdrawn', reason: 'withdrawal', changed_by: 'admin', changed_at: '2026-12-04T22:33:05+00:00',
+      old_value: null, new_value: { at: '2026-12-04T22:33:05+00:00', reason: '重复登记', by: 'admin' } }] },
+    (list, code) => (code === 'withdrawal' ? '撤销误录' : code))
+    expect(entry).toMatchObject({ title: '撤销误录', detail: '原因：重复登记（经办：admin）', tone: 'danger', day: '2026-12-04' })
   })
 })

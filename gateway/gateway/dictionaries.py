@@ -1,6 +1,8 @@
 """Every code list of the API with its Chinese label, in one place for front ends: the console's
 selects, tables and filters show the label, and send the code. Each label table lives beside
 its codes in the domain module that owns them; this only gathers them."""
+import re
+
 from activities.domain import activities, bulletins, contacts, organization_life, review_meetings, study
 from funding.domain import dues, ledger, subsidy
 from members import excel
@@ -50,11 +52,16 @@ DICTIONARIES = {
 }
 
 
+_FOR_DEVELOPERS = re.compile(r"\s*\([^()]*[A-Za-z][^()]*\)\s*$")  # "… (format=docx/xlsx 下载)"
+
+
 def audit_actions():
-    """The actions of the audit log (the entrypoint of each audited route) with the route's summary."""
+    """The actions of the audit log (the entrypoint of each audited route) with the route's
+    summary, without a last bracket meant for developers."""
     from gateway.routes import ROUTES  # the route table holds the dictionaries' own route
     # a login records itself (routes/accounts.py: a refused one names the username tried)
-    return {route.name: route.summary for route in ROUTES if route.audited or route.name == "issue_token"}
+    return {route.name: _FOR_DEVELOPERS.sub("", route.summary) for route in ROUTES
+            if route.audited or route.name == "issue_token"}
 
 
 def dictionaries():

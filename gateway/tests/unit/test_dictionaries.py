@@ -66,3 +66,4 @@ def test_each_audited_route_is_an_action_of_the_audit_log_with_its_summary():
     actions = {entry["code"]: entry["label"] for entry in dictionaries()["dictionaries"]["audit_action"]}
     assert set(actions) == {route.name for route in ROUTES if route.audited} | {"issue_token"}
     assert actions["issue_token"] == "登录, 取得令牌" and actions["add_budget"] == "录入预算"
+    assert all(not re.search("[A-Za-z]", text) for text in actions.values()), actions
