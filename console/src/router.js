@@ -15,6 +15,7 @@ export const SCREENS = [
   { path: '/care', name: 'care', title: '关爱', icon: 'FirstAidKit', component: () => import('./views/care/CarePage.vue') },
   { path: '/funding', name: 'funding', title: '经费', icon: 'Wallet', component: () => import('./views/funding/FundingPage.vue') },
   { path: '/reports', name: 'reports', title: '报表', icon: 'Document', component: () => import('./views/reports/ReportsPage.vue') },
+  { path: '/accounts', name: 'accounts', title: '账号管理', icon: 'Key', roles: ['admin'], component: () => import('./views/accounts/AccountsPage.vue') },
 ]
 
 const HIDDEN = [

@@ -1,8 +1,10 @@
 """Every code list of the API with its Chinese label, in one place for front ends: the console's
 selects, tables and filters show the label, and send the code. Each label table lives beside
 its codes in the domain module that owns them; this only gathers them."""
+import re
+
 from activities.domain import activities, bulletins, contacts, organization_life, review_meetings, study
-from funding.domain import ledger, subsidy
+from funding.domain import dues, ledger, subsidy
 from members import excel
 from members.domain import committees, health, honors, roster
 from welfare.domain import festivals, help_cases, pairings, standards, tasks
@@ -41,6 +43,9 @@ DICTIONARIES = {
     "festival": {key: name for key, (name, _, _) in festivals.FESTIVALS.items()},
     "funding_source": ledger.SOURCES,
     "expense_category": ledger.CATEGORIES,
+    "ledger_kind": ledger.KIND_LABELS,
+    "dues_rate_kind": dues.RATE_KIND_LABELS,
+    "refused_expense_status": ledger.REFUSED_STATUS_LABELS,
     "subsidy_status": subsidy.STATUS_LABELS,
     "subsidy_cause": subsidy.SUBSIDY_CAUSES,
     "role": auth.ROLE_LABELS,
@@ -49,7 +54,20 @@ DICTIONARIES = {
 }
 
 
+_FOR_DEVELOPERS = re.compile(r"\s*\([^()]*[A-Za-z][^()]*\)\s*$")  # "… (format=docx/xlsx 下载)"
+
+
+def audit_actions():
+    """The actions of the audit log (the entrypoint of each audited route) with the route's
+    summary, without a last bracket meant for developers."""
+    from gateway.routes import ROUTES  # the route table holds the dictionaries' own route
+    # a login records itself (routes/accounts.py: a refused one names the username tried)
+    return {route.name: _FOR_DEVELOPERS.sub("", route.summary) for route in ROUTES
+            if route.audited or route.name == "issue_token"}
+
+
 def dictionaries():
     """``{"dictionaries": {NAME: [{"code", "label"}]}}``, each list in its codes' own order."""
+    lists = {**DICTIONARIES, "audit_action": audit_actions()}
     return {"dictionaries": {name: [{"code": code, "label": label} for code, label in labels.items()]
-                             for name, labels in DICTIONARIES.items()}}
+                             for name, labels in lists.items()}}

@@ -91,6 +91,15 @@ def test_a_festival_batch_over_http_and_bad_input_named(api, branch, wait_for):
 
     policy = {"min_age": 95, "lives_alone": False, "hardship": False}
 
+    def preview():
+        answer = api.post("/festival-batches", {"festival": "double_ninth", "year": 2027, "policy": policy, "dry_run": True})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+    looked = wait_for(preview, lambda a: member["id"] in [m["member_id"] for m in a["members"]])
+    assert looked["dry_run"] is True and looked["to_create"] >= 1
+    assert looked["created"] == 0 and [t for t in tasks_of(api, member["id"]) if t["cause"] == "festival"] == []
+    assert {m["member_id"]: m["name"] for m in looked["members"]}[member["id"]] == member["name"]
+
     def batch():
         # until welfare has the new member's facts, the batch does not select her
         answer = api.post("/festival-batches", {"festival": "double_ninth", "year": 2027, "policy": policy})

@@ -27,6 +27,7 @@ export const loggedIn = () => Boolean(session.token) && session.expiresAt > Date
 export const role = () => session.account?.role
 
 // what a role may do, as the API's route table says (a button not shown is a 403 not met)
+export const ADMIN_ONLY = ['admin']
 export const OFFICE = ['admin', 'staff']
 export const WRITERS = ['admin', 'staff', 'secretary']
 export const MONEY_READERS = ['admin', 'staff', 'viewer', 'approver']

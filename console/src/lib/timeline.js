@@ -5,7 +5,10 @@ import { money } from './format.js'
 const ENTRIES = {
   history: (h, label) => h.field === '*'
     ? { date: h.changed_at, kind: 'roster', title: label('history_reason', h.reason), detail: `经办：${h.changed_by}` }
-    : { date: h.changed_at, kind: 'roster', title: `${label('history_reason', h.reason)}：${label('member_field', h.field)}`,
+    : h.field === 'withdrawn' // 撤销误录: its reason, not the record's JSON
+      ? { date: h.changed_at, kind: 'roster', title: label('history_reason', h.reason), tone: 'danger',
+        detail: `原因：${h.new_value?.reason || '—'}（经办：${h.changed_by}）` }
+      : { date: h.changed_at, kind: 'roster', title: `${label('history_reason', h.reason)}：${label('member_field', h.field)}`,
       detail: `${show(h.old_value)} → ${show(h.new_value)}（经办：${h.changed_by}）` },
   health: (e, label) => ({ date: e.date, kind: 'health', title: label('health_event_kind', e.kind),
     detail: [e.hospital, e.ward, e.note].filter(Boolean).join('，'), tone: 'danger' }),

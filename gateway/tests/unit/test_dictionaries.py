@@ -2,7 +2,7 @@
 import re
 
 from activities.domain import activities, bulletins, contacts, organization_life, review_meetings, study
-from funding.domain import ledger, subsidy
+from funding.domain import dues, ledger, subsidy
 from members.domain import committees, health, honors, roster
 from welfare.domain import festivals, help_cases, pairings, tasks
 from members.domain import withdrawals
@@ -11,6 +11,7 @@ from members.schemas import MemberOut
 from wuji_infra import access
 
 from gateway.dictionaries import DICTIONARIES, dictionaries
+from gateway.routes import ROUTES
 from gateway.reports import annual, scorecard
 
 # each list's codes, as the rules and schemas know them
@@ -29,7 +30,8 @@ CODES = {
     "help_case_status": help_cases.HELP_CASE_STATUSES, "visitor_role": pairings.VISITOR_ROLES,
     "pairing_reason": pairings.PAIRING_REASONS, "talk_way": pairings.TALK_WAYS, "festival": tuple(festivals.FESTIVALS),
     "funding_source": tuple(ledger.SOURCES), "expense_category": tuple(ledger.CATEGORIES),
-    "subsidy_status": subsidy.STATUSES,
+    "subsidy_status": subsidy.STATUSES, "ledger_kind": tuple(ledger.LEDGER_EFFECTS),
+    "dues_rate_kind": (dues.FIXED, dues.ADJUSTMENT), "refused_expense_status": ("refused", "booked"),
     "subsidy_cause": ("hospitalized", "serious_illness"),
     "role": access.ROLES, "basic": scorecard.BASICS,
 }
@@ -60,3 +62,10 @@ def test_the_answer_is_code_and_label_pairs():
     answer = dictionaries()["dictionaries"]
     assert answer["gender"] == [{"code": "male", "label": "男"}, {"code": "female", "label": "女"}]
     assert answer["funding_source"][1] == {"code": "dues_rebate", "label": "党费返还"}
+
+
+def test_each_audited_route_is_an_action_of_the_audit_log_with_its_summary():
+    actions = {entry["code"]: entry["label"] for entry in dictionaries()["dictionaries"]["audit_action"]}
+    assert set(actions) == {route.name for route in ROUTES if route.audited} | {"issue_token"}
+    assert actions["issue_token"] == "登录, 取得令牌" and actions["add_budget"] == "录入预算"
+    assert all(not re.search("[A-Za-z]", text) for text in actions.values()), actions

@@ -278,6 +278,8 @@ class FestivalBatchIn(Schema):
     year = fields.Integer(required=True, error_messages=_REQUIRED, validate=validate.Range(min=festivals.FIRST_YEAR, max=festivals.LAST_YEAR))
     # without a policy here, the festival's stored policy applies
     policy = fields.Nested(FestivalPolicyIn)
+    # true: nothing is made; the answer names whom the batch would visit
+    dry_run = fields.Boolean(load_default=False)
 
 
 class FestivalYearIn(Schema):
@@ -313,11 +315,24 @@ class FestivalPoliciesOut(Schema):
     items = fields.List(fields.Nested(FestivalPolicyOut))
 
 
+class FestivalBatchMemberOut(Schema):
+    """A member a batch not yet made would visit, and who would go."""
+    member_id = fields.Integer()
+    name = fields.String()
+    branch_id = fields.Integer()
+    assignee = fields.String(allow_none=True)
+
+
 class FestivalBatchOut(Schema):
-    """What a festival batch did: members selected, tasks created, and tasks per assignee."""
+    """What a festival batch did (or, ``dry_run``, would do): members selected, those of
+    them without a task of the batch yet (``to_create``), tasks created, and tasks per
+    assignee; a dry run names the members it would visit (``members``) and creates none."""
     festival = fields.String(metadata={"enum": sorted(festivals.FESTIVALS)})
     year = fields.Integer()
     date = fields.Date()
+    dry_run = fields.Boolean()
     selected = fields.Integer()
+    to_create = fields.Integer()
     created = fields.Integer()
     assignees = fields.Dict(keys=fields.String(), values=fields.Integer())
+    members = fields.List(fields.Nested(FestivalBatchMemberOut))

@@ -9,6 +9,11 @@ DUES_RATE_LOW = Decimal("0.005")    # 0.5% of the whole pension up to 5,000 yuan
 DUES_RATE_HIGH = Decimal("0.01")    # 1% of the whole pension above
 MAX_BACK_MONTHS = 6
 
+# a rate's kinds: fixed once at the start of a year from the pension, or a recorded adjustment
+FIXED = "fixed"
+ADJUSTMENT = "adjustment"
+RATE_KIND_LABELS = {FIXED: "按养老金核定", ADJUSTMENT: "调整"}
+
 
 def monthly_dues(pension):
     """Monthly dues on the basic pension: 0.5% of the whole when 5,000 or less, 1% of the whole above."""

@@ -30,6 +30,12 @@ REVERSAL = "reversal"    # an expense's entry reversed: the money goes back to i
 BUDGET_REVERSAL = "budget_reversal"   # a budget entry reversed: that income is taken back
 DUES_REBATE = "dues_rebate"          # the share of collected dues that comes back (see Party dues)
 
+KIND_LABELS = {BUDGET: "预算", DUES_REBATE: "党费返还", BUDGET_REVERSAL: "冲销预算", EXPENSE: "支出",
+               REVERSAL: "冲销支出"}
+
+# an expense of a cause refused for want of money: still refused, or booked since by hand
+REFUSED_STATUS_LABELS = {"refused": "未入账", "booked": "已补记"}
+
 INCOME_KINDS = (BUDGET, DUES_REBATE)
 # what an entry of each kind does to its source: (the total it counts in, +1 or -1);
 # the totals are the income kinds (budget, dues rebate) and the spending (expense)

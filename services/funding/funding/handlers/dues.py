@@ -63,7 +63,7 @@ def fix_dues(tx, data, actor=None):
                       f"自{year}年{from_month}月起")
             joined_during_year.append({"member_id": member.member_id, "from_month": from_month})
         tx.session.add(DuesRate(
-            member_id=member.member_id, year=year, from_month=from_month, kind="fixed",
+            member_id=member.member_id, year=year, from_month=from_month, kind=dues.FIXED,
             monthly_amount=dues.monthly_dues(member.pension_monthly), pension_basis=member.pension_monthly,
             reason=reason, recorded_by=actor,
         ))
@@ -82,7 +82,7 @@ def adjust_dues(tx, data, actor=None):
     if problem:
         raise Conflict(*problem)
     rate = DuesRate(member_id=chosen["member_id"], year=chosen["year"], from_month=chosen["from_month"],
-                    monthly_amount=chosen["monthly_amount"], kind="adjustment", reason=chosen["reason"],
+                    monthly_amount=chosen["monthly_amount"], kind=dues.ADJUSTMENT, reason=chosen["reason"],
                     recorded_by=actor)
     tx.session.add(rate)
     tx.session.flush()

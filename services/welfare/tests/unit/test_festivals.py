@@ -95,6 +95,32 @@ def test_a_batch_visits_whom_the_policy_selects_spread_over_the_visitors(service
     assert task["reason"] == "春节走访慰问（2027-02-06）"
 
 
+def test_a_dry_run_names_whom_the_batch_would_visit_and_makes_nothing(service, store, members):
+    preview = service.run_festival_batch({"festival": "spring_festival", "year": 2027, "dry_run": True})
+    assert preview["dry_run"] is True
+    assert (preview["selected"], preview["to_create"], preview["created"]) == (3, 3, 0)
+    assert [(m["member_id"], m["name"], m["assignee"]) for m in preview["members"]] == [
+        (3, "党员3", "甲"), (1, "党员1", "乙"), (4, "党员4", "甲")]  # by branch, then member; spread as the run will
+    assert preview["assignees"] == {"甲": 2, "乙": 1}
+    assert festival_tasks(store) == [] and not [e for e in emitted_events(store) if e.event_type == "visit_task_created"]
+
+    made = service.run_festival_batch({"festival": "spring_festival", "year": 2027})
+    assert (made["dry_run"], made["created"], made["assignees"]) == (False, 3, preview["assignees"])
+    assert "members" not in made
+    assert sorted((m, a) for m, a, _ in festival_tasks(store)) == sorted((m["member_id"], m["assignee"]) for m in preview["members"])
+
+
+def test_a_dry_run_after_the_batch_names_only_members_added_since(service, store, members):
+    service.run_festival_batch({"festival": "spring_festival", "year": 2027})
+    register(service, 7, lives_alone=True)
+    preview = service.run_festival_batch({"festival": "spring_festival", "year": 2027, "dry_run": True})
+    assert (preview["selected"], preview["to_create"]) == (4, 1)
+    assert preview["members"] == [{"member_id": 7, "name": "党员7", "branch_id": 2, "assignee": "乙"}]
+    nobody = service.run_festival_batch({"festival": "spring_festival", "year": 2027, "dry_run": True, "policy": {
+        "min_age": None, "lives_alone": False, "hardship": False, "children_away": False}})
+    assert (nobody["selected"], nobody["to_create"], nobody["members"]) == (0, 0, [])
+
+
 def test_a_batch_run_twice_creates_nothing_the_second_time(service, store, members):
     service.run_festival_batch({"festival": "spring_festival", "year": 2027})
     again = service.run_festival_batch({"festival": "spring_festival", "year": 2027})
@@ -168,6 +194,7 @@ def test_policies_are_set_checked_and_listed_with_their_dates(service):
     ({"festival": "spring_festival"}, "year"),
     ({"festival": "spring_festival", "year": 2200}, "year"),
     ({"festival": "spring_festival", "year": 2027, "policy": {"min_age": "old"}}, "policy.min_age"),
+    ({"festival": "spring_festival", "year": 2027, "dry_run": "perhaps"}, "dry_run"),
 ])
 def test_bad_batches_are_invalid_input(service, body, field):
     with pytest.raises(InvalidInput) as caught:

@@ -65,12 +65,16 @@ def list_festival_policies(session, query=None, *, today):
 
 
 def run_festival_batch(tx, data, actor=None, *, today, now):
-    """Make a festival's batch now: with the policy given, else the festival's."""
+    """Make a festival's batch now: with the policy given, else the festival's.
+    With ``dry_run``, nothing is made: the answer says whom the batch would
+    visit (by name) and how the tasks would be spread, for a look first."""
     values = load(FestivalBatchIn(), data)
     if "policy" in values:
         policy = rules.Policy(**values["policy"])
     else:
         policy = _policies(tx.session)[values["festival"]][0]
+    if values["dry_run"]:
+        return festival_batch_preview(tx.session, values["festival"], values["year"], policy)
     log.info("%s %s: batch run by %s", values["festival"], values["year"], actor)
     return festival_batch(tx, values["festival"], values["year"], policy, today=today, now=now)
 
@@ -87,7 +91,7 @@ def due_festival_batches(tx, *, today, now):
 
 
 def _selected(session, day, policy):
-    """(member_id, branch_id) of the active members the policy selects for a festival on ``day``."""
+    """(member_id, branch_id, name) of the active members the policy selects for a festival on ``day``."""
     chosen = []
     if policy.min_age is not None:
         chosen.append(MemberFact.birth_date <= rules.born_on_or_before(day, policy.min_age))
@@ -95,7 +99,7 @@ def _selected(session, day, policy):
         if getattr(policy, flag):
             chosen.append(getattr(MemberFact, flag).is_(True))
     return session.execute(
-        sa.select(MemberFact.member_id, MemberFact.branch_id)
+        sa.select(MemberFact.member_id, MemberFact.branch_id, MemberFact.name)
         .where(MemberFact.status == "active", sa.or_(*chosen))
         .order_by(MemberFact.branch_id, MemberFact.member_id)
     ).all()
@@ -115,33 +119,61 @@ def _existing(session, festival, year):
     return {member_id for member_id, _ in existing}, loads
 
 
+def _plan(session, festival, year, policy):
+    """What a batch would do now: (summary, [(member_id, branch_id, name, visitor_id)], {visitor id: name}).
+    Only the members without a task of this batch yet are in the plan."""
+    day = rules.festival_date(festival, year)
+    summary = {"festival": festival, "year": year, "date": day, "selected": 0, "created": 0,
+               "to_create": 0, "assignees": {}}
+    if not policy.selects_anyone():
+        return summary, [], {}
+    selected = _selected(session, day, policy)
+    summary["selected"] = len(selected)
+    has_task, loads = _existing(session, festival, year)
+    new = {member_id: (branch_id, name) for member_id, branch_id, name in selected if member_id not in has_task}
+    summary["to_create"] = len(new)
+    if not new:
+        return summary, [], {}
+    visitors = session.execute(sa.select(Visitor.id, Visitor.name).where(Visitor.active.is_(True)).order_by(Visitor.id)).all()
+    plan = [(member_id, *new[member_id], visitor_id) for member_id, visitor_id in rules.spread(list(new), visitors, loads)]
+    return summary, plan, dict(visitors)
+
+
+def _count_assignees(summary, assignees):
+    for assignee in assignees:
+        key = assignee or UNASSIGNED
+        summary["assignees"][key] = summary["assignees"].get(key, 0) + 1
+
+
+def festival_batch_preview(session, festival, year, policy):
+    """A batch not made: how many the policy selects, who of them would get a task
+    (with their names, branch and visitor) and the tasks per assignee."""
+    summary, plan, names = _plan(session, festival, year, policy)
+    _count_assignees(summary, (names.get(visitor_id) for *_, visitor_id in plan))
+    summary["dry_run"] = True
+    summary["members"] = [{"member_id": member_id, "name": name, "branch_id": branch_id, "assignee": names.get(visitor_id)}
+                          for member_id, branch_id, name, visitor_id in plan]
+    return _BATCH_OUT.dump(summary)
+
+
 def festival_batch(tx, festival, year, policy, *, today, now):
     """One visit task for each member the policy selects who has none for this
     festival and year, spread evenly over the active visitors; a second run
     creates only what is missing (members added since), on the same spread."""
     session = tx.session
-    day = rules.festival_date(festival, year)
-    summary = {"festival": festival, "year": year, "date": day, "selected": 0, "created": 0,
-               "assignees": {}}
-    if not policy.selects_anyone():
+    summary, plan, names = _plan(session, festival, year, policy)
+    summary["dry_run"] = False
+    if not plan:
         return _BATCH_OUT.dump(summary)
-    selected = _selected(session, day, policy)
-    summary["selected"] = len(selected)
-    has_task, loads = _existing(session, festival, year)
-    branch_of = {member_id: branch_id for member_id, branch_id in selected if member_id not in has_task}
-    if not branch_of:
-        return _BATCH_OUT.dump(summary)
-
-    visitors = session.execute(sa.select(Visitor.id, Visitor.name).where(Visitor.active.is_(True)).order_by(Visitor.id)).all()
-    if not visitors:
+    if not names:
         log.warning("%s %s: no active visitor; tasks made without an assignee", festival, year)
-    names = dict(visitors)
+    day = summary["date"]
     reason = rules.reason(festival, day)
     rows = [{
-        "member_id": member_id, "branch_id": branch_of[member_id], "cause": "festival", "cause_date": today,
+        "member_id": member_id, "branch_id": branch_id, "cause": "festival", "cause_date": today,
         "cause_key": rules.cause_key(festival, year, member_id), "reason": reason, "due_date": day,
         "status": "open", "assignee": names.get(visitor_id), "visitor_id": visitor_id, "created_at": now,
-    } for member_id, visitor_id in rules.spread(list(branch_of), visitors, loads)]
+    } for member_id, branch_id, _, visitor_id in plan]
 
     table = VisitTask.__table__
     # a concurrent run's rows are skipped, not an error: the cause key decides
@@ -155,8 +187,6 @@ def festival_batch(tx, festival, year, policy, *, today, now):
             for task_id, member_id, _ in chunk])
         created += chunk
         time.sleep(0)  # under eventlet, lets the service's other workers run between chunks
-    for _, _, assignee in created:
-        key = assignee or UNASSIGNED
-        summary["assignees"][key] = summary["assignees"].get(key, 0) + 1
+    _count_assignees(summary, (assignee for _, _, assignee in created))
     summary["created"] = len(created)
     return _BATCH_OUT.dump(summary)
