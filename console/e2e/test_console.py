@@ -135,3 +135,23 @@ def test_a_wrong_password_says_so_in_chinese(page):
     page.get_by_label("密码").fill("not-the-password")
     page.get_by_role("button", name="登录").click()
     expect(page.locator(".el-alert")).to_contain_text("用户名或密码")
+
+
+def test_a_person_changes_their_password_and_stays_logged_in(page, api, shoot):
+    answer = api.post("/accounts", {"username": "zhou.staff", "password": "Zhou-first-pass-1", "role": "staff",
+                                     "display_name": "周干事"})
+    assert answer.status_code == 201, answer.text
+    log_in(page, "zhou.staff", "Zhou-first-pass-1")
+    page.get_by_role("button", name="修改密码").click()
+    dialog = page.get_by_role("dialog", name="修改密码")
+    dialog.get_by_label("当前密码").fill("Zhou-first-pass-1")
+    dialog.get_by_label(re.compile("^新密码")).fill("Zhou-second-pass-2")
+    dialog.get_by_label("再输入一次新密码").fill("Zhou-second-pass-3")
+    dialog.get_by_role("button", name="保存").click()
+    expect(dialog.get_by_text("两次输入的新密码不一致")).to_be_visible()
+    dialog.get_by_label("再输入一次新密码").fill("Zhou-second-pass-2")
+    dialog.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("密码已修改")).to_be_visible()
+    page.get_by_role("menuitem", name="党员名册").click()  # the new token works: no return to the login
+    expect(page.get_by_role("heading", name="党员名册")).to_be_visible()
+    assert "login" not in page.url
