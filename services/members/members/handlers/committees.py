@@ -50,6 +50,17 @@ def branch_now(session, branch, today):
     return _branch_out(branch, None if term is None else _term_out(session, term, today))
 
 
+def branches_now(session, branches, today):
+    """``branch_now`` of many branches in two queries (their terms, the current terms' seats)."""
+    latest = {}
+    for term in session.scalars(sa.select(Term).where(Term.branch_id.in_([b.id for b in branches]))
+                                .order_by(Term.branch_id, Term.starts_on.desc(), Term.id.desc())):
+        latest.setdefault(term.branch_id, term)  # the latest first, as _current_term
+    seats = _seats(session, [term.id for term in latest.values()])
+    return [_branch_out(branch, _term_view(latest[branch.id], seats.get(latest[branch.id].id, []), today)
+                        if branch.id in latest else None) for branch in branches]
+
+
 def branch_to_read(session, branch_id, access):
     """The branch ``branch_id``, NotFound as well when it is not one of the caller's."""
     branch = get_or_404(session, Branch, branch_id, BRANCH)
@@ -67,10 +78,11 @@ def list_branches(session, filters=None, page=1, page_size=20, *, today, access=
     chosen = load(BranchFilters(), filters or {})
     query = in_branches(sa.select(Branch).where(STANDING_BRANCH).order_by(Branch.id), Branch.id, access)
     if "without_secretary" not in chosen:
-        return page_of(session, query, lambda branch: branch_now(session, branch, today), page, page_size)
+        return page_of(session, query, lambda branches: branches_now(session, branches, today), page, page_size,
+                       together=True)
     page, page_size = paging(page, page_size)
     # a city bureau has tens of branches: the flag is worked out for each
-    every = [branch_now(session, branch, today) for branch in session.scalars(query)]
+    every = branches_now(session, session.scalars(query).all(), today)
     chosen_ones = [b for b in every if b["has_secretary"] is not chosen["without_secretary"]]
     start = (page - 1) * page_size
     return {"items": chosen_ones[start:start + page_size], "total": len(chosen_ones), "page": page,
@@ -85,15 +97,24 @@ def _current_term(session, branch_id):
         sa.select(Term).where(Term.branch_id == branch_id).order_by(Term.starts_on.desc(), Term.id.desc()).limit(1))
 
 
+def _seats(session, term_ids):
+    """``{term_id: [seat]}``: the seats of the terms, members withdrawn left out, in the order elected."""
+    seats = {}
+    for r in session.execute(
+            sa.select(CommitteeSeat.term_id, CommitteeSeat.member_id, CommitteeSeat.role, Member.name, Member.status)
+            .join(Member, Member.id == CommitteeSeat.member_id)
+            .where(CommitteeSeat.term_id.in_(term_ids), STANDING).order_by(CommitteeSeat.id)):
+        seats.setdefault(r.term_id, []).append(
+            {"member_id": r.member_id, "role": r.role, "name": r.name, "member_status": r.status})
+    return seats
+
+
 def _term_out(session, term, today):
     """A term with its seats, as TermOut dumps it."""
-    rows = session.execute(
-        sa.select(CommitteeSeat.member_id, CommitteeSeat.role, Member.name, Member.status)
-        .join(Member, Member.id == CommitteeSeat.member_id)
-        .where(CommitteeSeat.term_id == term.id, STANDING).order_by(CommitteeSeat.id)
-    ).all()
-    committee = [{"member_id": r.member_id, "role": r.role, "name": r.name, "member_status": r.status}
-                 for r in rows]
+    return _term_view(term, _seats(session, [term.id]).get(term.id, []), today)
+
+
+def _term_view(term, committee, today):
     return {
         "id": term.id, "branch_id": term.branch_id, "starts_on": term.starts_on, "ends_on": term.ends_on,
         "state": term_state(term.ends_on, today), "committee": committee,
@@ -142,7 +163,10 @@ def list_terms(session, branch_id, filters=None, page=1, page_size=20, *, today,
     load(NoFilters(), filters or {})
     branch = branch_to_read(session, branch_id, access)
     query = sa.select(Term).where(Term.branch_id == branch.id).order_by(Term.starts_on.desc(), Term.id.desc())
-    return page_of(session, query, lambda term: _TERM_OUT.dump(_term_out(session, term, today)), page, page_size)
+    def dump(terms):
+        seats = _seats(session, [term.id for term in terms])
+        return [_TERM_OUT.dump(_term_view(term, seats.get(term.id, []), today)) for term in terms]
+    return page_of(session, query, dump, page, page_size, together=True)
 
 
 def send_term_reminders(store, *, today):
