@@ -110,7 +110,8 @@ def _check_member(session, member, today, exclude_id=None, values=None):
     problems = {**member_problems(member, today), **counts_from_problem(values or {}, today)}
     if problems:
         raise InvalidInput("输入有误 (invalid input)", problems)
-    branch = session.get(Branch, member.branch_id)
+    # locked: a withdrawal of the branch at the same moment waits, then counts this member
+    branch = session.get(Branch, member.branch_id, with_for_update=True)
     if branch is None:
         raise InvalidInput("党支部不存在 (no such branch)", {"branch_id": ["no such branch"]})
     if branch.withdrawn_at is not None:

@@ -321,3 +321,27 @@ def test_a_withdrawal_on_postgresql_announced_once_then_the_id_number_registers_
         members.withdraw_branch(branch["id"], body, actor="staff1")
     assert "还有 1 名党员未撤销" in refused.value.message
     assert [m["id"] for m in members.list_members({"branch_id": branch["id"]}, 1, 20)["items"]] == [again_registered["id"]]
+
+
+def test_a_member_registered_while_their_branch_is_being_withdrawn_waits_and_is_refused(members):
+    import os
+
+    import eventlet
+    import sqlalchemy as sa
+
+    branch = members.create_branch({"name": f"支部{uuid.uuid4().hex[:6]}", "unit": "市住建局"})
+    data = {"name": "周振华", "gender": "male", "id_number": id_number_for(dt.date(1938, 5, 2), 9),
+            "birth_date": "1938-05-02", "branch_id": branch["id"], "retirement_kind": "tuixiu"}
+    engine = sa.create_engine(os.environ["MEMBERS_DATABASE_URL"])
+    with engine.connect() as withdrawal:  # a withdrawal of the branch, holding its row as withdraw_branch does
+        withdrawal.execute(sa.text("SELECT id FROM branches WHERE id = :id FOR UPDATE"), {"id": branch["id"]})
+        registering = eventlet.spawn(members.create_member, data)
+        eventlet.sleep(0.5)
+        assert not registering.dead  # waiting for the branch
+        withdrawal.execute(sa.text("UPDATE branches SET withdrawn_at = now(), withdrawn_reason = '名称录错', "
+                                   "withdrawn_by = 'staff1' WHERE id = :id"), {"id": branch["id"]})
+        withdrawal.commit()
+    with pytest.raises(InvalidInput) as refused:
+        registering.wait()
+    assert "branch_id" in refused.value.fields
+    engine.dispose()
