@@ -260,7 +260,8 @@ def dues_sheet(session, query=None, branch_name=None, *, today, access=SYSTEM):
     liable = sa.select(DuesRate.member_id).where(DuesRate.year == year)
     facts = [fact for fact in session.execute(
         sa.select(MemberFact.member_id, MemberFact.name, MemberFact.status, MemberFact.left_on)
-        .where(MemberFact.branch_id == branch_id, MemberFact.member_id.in_(liable)).order_by(MemberFact.member_id))
+        .where(MemberFact.branch_id == branch_id, MemberFact.member_id.in_(liable),
+               MemberFact.member_id.not_in(WITHDRAWN_MEMBERS)).order_by(MemberFact.member_id))
         if fact.left_on is None or fact.left_on.year >= year]
     label = branch_name or f"党支部 {branch_id}"
     ids = [fact.member_id for fact in facts]
@@ -329,6 +330,7 @@ def record_dues_sheet(tx, content_base64, actor=None, *, today, access=SYSTEM):
     facts = {fact.member_id: fact for fact in tx.session.execute(
         sa.select(MemberFact.member_id, MemberFact.branch_id, MemberFact.name, MemberFact.left_on)
         .where(MemberFact.member_id.in_(ids))).all()}
+    withdrawn = set(tx.session.scalars(WITHDRAWN_MEMBERS.where(MemberFact.member_id.in_(ids))))
     rates = _year_rates(tx.session, ids, year, lock=True)
     paid = _paid_months(tx.session, ids, year)
     counts = {month: {"month": month, "recorded": 0, "already_paid": 0, "waived": 0, "total": ledger.ZERO}
@@ -342,6 +344,9 @@ def record_dues_sheet(tx, content_base64, actor=None, *, today, access=SYSTEM):
                                             access.scoped)
         if problem:
             refuse(number, sheets.MEMBER_ID, problem)
+            continue
+        if fact.member_id in withdrawn:
+            refuse(number, sheets.MEMBER_ID, dues.withdrawn_problem(member_id)[0])
             continue
         if name is not None and name != fact.name:
             refuse(number, sheets.NAME, f"党员编号 {member_id} 是“{fact.name}” (the member id is {fact.name}'s)")

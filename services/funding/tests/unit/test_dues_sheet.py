@@ -286,3 +286,18 @@ def test_a_year_not_fixed_is_a_sheet_of_no_one_and_a_bad_query_is_refused(branch
         with pytest.raises(InvalidInput) as refused:
             branch.dues_sheet(query, None)
         assert field in refused.value.fields
+
+
+def test_a_member_withdrawn_as_entered_in_error_is_on_no_sheet_and_no_sheet_pays_for_them(branch):
+    _, before = download(branch)          # a sheet downloaded before 张明 was withdrawn
+    before.active["H6"] = 15              # his May filled in
+    branch.on_member_withdrawn(events.new_event("member_withdrawn", {
+        "member_id": 3, "branch_id": 10, "withdrawn_at": dt.datetime(2026, 7, 15, 8, tzinfo=dt.timezone.utc)},
+        source="members"))
+    _, after = download(branch)
+    assert [row[1].value for row in after.active.iter_rows(min_row=4)] == ["王建国", "李秀英"]
+    with pytest.raises(InvalidInput) as refused:
+        upload(branch, before)
+    assert list(refused.value.fields) == ["第6行 党员编号"] and "已撤销" in refused.value.fields["第6行 党员编号"][0]
+    month = branch.dues_of_month({"branch_id": "10", "year": "2026", "month": "5"})
+    assert [row["name"] for row in month["members"]] == ["李秀英", "王建国"]  # by name; 张明 left out
