@@ -15,9 +15,11 @@ export function useSubmit() {
     errors.value = {}
   }
 
-  // send(key) -> the API's answer; success: the toast's words, or a function of the answer.
-  // Answers { ok, answer }; after a success the next submission is a new one.
-  async function submit(send, success) {
+  // send(key) -> the API's answer; success: the toast's words, or a function of the answer;
+  // failure (optional): a function of the error giving the toast's words instead of the usual
+  // ones (nothing: the usual). Answers { ok, answer } or { ok: false, error } (the ApiError, for a
+  // form that says a refusal beside a field); after a success the next submission is a new one.
+  async function submit(send, success, failure) {
     busy.value = true
     errors.value = {}
     try {
@@ -27,8 +29,8 @@ export function useSubmit() {
       return { ok: true, answer }
     } catch (exc) {
       errors.value = fieldErrors(exc.body)
-      ElMessage.error({ message: formMessage(exc), duration: 8000 })
-      return { ok: false }
+      ElMessage.error({ message: failure?.(exc) || formMessage(exc), duration: 8000 })
+      return { ok: false, error: exc }
     } finally {
       busy.value = false
     }
