@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { label } from '../src/lib/dictionaries.js'
 import { reasonsOf, fieldErrors } from '../src/lib/text.js'
 import {
-  absentees, bulletinItems, bySeat, committeeBody, complianceCells, coverageShare, inUse, learnedBody, learnedText,
+  absentees, bulletinItems, bySeat, committeeBody, complianceCells, coverageShare, inUse, learnedBody, learnedText, learnedTopics,
   notCaughtUp, sessionBody, termNote, weekText,
 } from '../src/lib/study.js'
 
@@ -50,9 +50,11 @@ describe('study', () => {
 
 describe('contacts, bulletins, venues', () => {
   it('writes and sends what was learned, topic by topic', () => {
-    expect(learnedText({ thoughts: '稳定', life: '' , opinions: '多组织活动' })).toBe('思想：稳定；意见建议：多组织活动')
-    expect(learnedText({})).toBe('—')
-    expect(learnedBody({ thoughts: ' 稳定 ', study: '  ', life: '', opinions: '' })).toEqual({ thoughts: '稳定' })
+    const topics = learnedTopics({ contact_learned: [{ code: 'thoughts', label: '思想' }, { code: 'study', label: '学习' },
+      { code: 'life', label: '生活' }, { code: 'opinions', label: '意见建议' }] })
+    expect(learnedText({ thoughts: '稳定', life: '' , opinions: '多组织活动' }, topics)).toBe('思想：稳定；意见建议：多组织活动')
+    expect(learnedText({}, topics)).toBe('—')
+    expect(learnedBody({ thoughts: ' 稳定 ', study: '  ', life: '', opinions: '' }, topics)).toEqual({ thoughts: '稳定' })
   })
   it('gives the share of a branch contacted', () => {
     expect(coverageShare({ active_members: 4, contacted: 3 })).toBe(75)

@@ -6,7 +6,7 @@ import re
 from activities.domain import activities, bulletins, contacts, organization_life, review_meetings, study
 from funding.domain import dues, ledger, subsidy
 from members import excel
-from members.domain import committees, health, honors, roster
+from members.domain import committees, health, honors, imports, roster
 from welfare.domain import festivals, help_cases, pairings, standards, tasks
 
 from gateway import auth
@@ -19,6 +19,7 @@ DICTIONARIES = {
     "member_status": roster.MEMBER_STATUS_LABELS,
     "member_field": excel.FIELD_LABELS,
     "history_reason": roster.HISTORY_REASON_LABELS,
+    "import_status": imports.IMPORT_STATUS_LABELS,
     "transfer_target": roster.TRANSFER_TARGET_LABELS,
     "health_event_kind": health.HEALTH_EVENT_LABELS,
     "honor_level": honors.HONOR_LEVEL_LABELS,
@@ -29,6 +30,7 @@ DICTIONARIES = {
     "bulletin_item_kind": bulletins.BULLETIN_ITEM_LABELS,
     "contact_level": contacts.CONTACT_LEVEL_LABELS,
     "contact_channel": contacts.CONTACT_CHANNEL_LABELS,
+    "contact_learned": contacts.LEARNED_LABELS,
     "review_meeting_kind": review_meetings.REVIEW_MEETING_LABELS,
     "branch_meeting_kind": organization_life.BRANCH_MEETING_LABELS,
     "catch_up_method": study.CATCH_UP_LABELS,
@@ -47,6 +49,7 @@ DICTIONARIES = {
     "dues_rate_kind": dues.RATE_KIND_LABELS,
     "refused_expense_status": ledger.REFUSED_STATUS_LABELS,
     "subsidy_status": subsidy.STATUS_LABELS,
+    "dues_month_status": dues.MONTH_STATE_LABELS,
     "subsidy_cause": subsidy.SUBSIDY_CAUSES,
     "role": auth.ROLE_LABELS,
     "basic": scorecard.BASIC_TITLES,

@@ -1,5 +1,6 @@
 // What the screens of 党支部 and 学习与活动 work out from the API's answers: plain functions,
 // tested on their own. `label(list, code)` turns codes into Chinese (lib/dictionaries.js).
+import { options } from './dictionaries.js'
 import { date, daysUntil } from './format.js'
 
 // a branch's term: the words and how loud to say them (no term, overdue, ending within six months)
@@ -46,15 +47,16 @@ export function complianceCells(compliance) {
 }
 
 // a contact's "learned" -> one line, each topic named
-export const LEARNED_TOPICS = [['thoughts', '思想'], ['study', '学习'], ['life', '生活'], ['opinions', '意见建议']]
-export function learnedText(learned) {
-  return LEARNED_TOPICS.filter(([key]) => learned?.[key]).map(([key, name]) => `${name}：${learned[key]}`).join('；') || '—'
+// the topics, as [code, label], from the API's list contact_learned
+export const learnedTopics = (lists) => options('contact_learned', lists).map((o) => [o.value, o.label])
+export function learnedText(learned, topics = learnedTopics()) {
+  return topics.filter(([key]) => learned?.[key]).map(([key, name]) => `${name}：${learned[key]}`).join('；') || '—'
 }
 
 // the non-empty topics of the contact form (the API wants at least one)
-export function learnedBody(form) {
+export function learnedBody(form, topics = learnedTopics()) {
   const out = {}
-  for (const [key] of LEARNED_TOPICS) if (String(form[key] || '').trim()) out[key] = String(form[key]).trim()
+  for (const [key] of topics) if (String(form[key] || '').trim()) out[key] = String(form[key]).trim()
   return out
 }
 

@@ -7,7 +7,9 @@ from members.domain import committees, health, honors, roster
 from welfare.domain import festivals, help_cases, pairings, tasks
 from members.domain import withdrawals
 from members.handlers import health as member_health, imports, roster as member_roster
-from members.schemas import MemberOut
+from members.schemas import ImportJobOut, MemberOut
+from activities.schemas import LearnedIn
+from funding.schemas import DuesMonthOut
 from wuji_infra import access
 
 from gateway.dictionaries import DICTIONARIES, dictionaries
@@ -34,6 +36,9 @@ CODES = {
     "dues_rate_kind": (dues.FIXED, dues.ADJUSTMENT), "refused_expense_status": ("refused", "booked"),
     "subsidy_cause": ("hospitalized", "serious_illness"),
     "role": access.ROLES, "basic": scorecard.BASICS,
+    "import_status": tuple(ImportJobOut().fields["status"].metadata["enum"]),
+    "dues_month_status": tuple(DuesMonthOut().fields["members"].inner.schema.fields["status"].metadata["enum"]),
+    "contact_learned": tuple(LearnedIn().fields),
 }
 
 

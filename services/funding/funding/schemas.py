@@ -1,7 +1,7 @@
 """marshmallow schemas at the funding service's boundary: what comes in, what goes out."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from funding.domain import subsidy
+from funding.domain import dues, subsidy
 from funding.domain.ledger import CATEGORIES, MAX_YEAR, MIN_YEAR, SOURCES
 from wuji_infra import access
 from wuji_infra.errors import InvalidInput
@@ -301,7 +301,7 @@ class DuesCollectionOut(Schema):
 class _MemberDuesOfMonth(Schema):
     member_id = fields.Integer()
     name = fields.String()
-    status = fields.String(metadata={"enum": ["paid", "owed", "waived", "not_due", "later", "not_fixed"]})
+    status = fields.String(metadata={"enum": list(dues.MONTH_STATE_LABELS)})
     amount_due = fields.Decimal(places=2, as_string=True, allow_none=True)
     amount_paid = fields.Decimal(places=2, as_string=True, allow_none=True)
     paid_on = fields.Date(allow_none=True)

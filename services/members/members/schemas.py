@@ -1,7 +1,7 @@
 """marshmallow schemas at the members service's boundary: what comes in, what goes out."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from members.domain import committees, health, honors, roster, withdrawals
+from members.domain import committees, health, honors, imports, roster, withdrawals
 from wuji_infra import access
 from wuji_infra.validation import Id, Money, keyed_schema
 
@@ -359,7 +359,7 @@ class ImportJobOut(Schema):
     """An import job and how far it has got (``progress`` in percent)."""
     id = fields.Integer()
     filename = fields.String()
-    status = fields.String(metadata={"enum": ["queued", "running", "done", "failed", "cancelled"]})
+    status = fields.String(metadata={"enum": list(imports.IMPORT_STATUSES)})
     total_rows = fields.Integer(allow_none=True)
     processed_rows = fields.Integer()
     progress = fields.Integer()

@@ -8,6 +8,8 @@ CONTACT_LEVELS = (
     "member_member",       # 党员 -> 党员/其他离退休干部
 )
 CONTACT_CHANNELS = ("visit", "phone", "wechat", "meeting")
+# what a contact learned of the member, topic by topic (its ``learned`` fields)
+LEARNED_LABELS = {"thoughts": "思想", "study": "学习", "life": "生活", "opinions": "意见建议"}
 CONTACT_LEVEL_LABELS = {"staff_committee": "工作人员联系支部班子", "committee_member": "支部班子联系党员",
                         "member_member": "党员联系离退休干部"}
 CONTACT_CHANNEL_LABELS = {"visit": "走访", "phone": "电话", "wechat": "微信", "meeting": "会面"}

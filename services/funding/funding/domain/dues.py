@@ -143,6 +143,9 @@ def withdrawn_problem(member_id):
 # what a month's cell of the sheet is: paid before, waived (0 that month), not owed (before the
 # member's dues start or after they left), owed and unpaid, or not yet due (a later month)
 PAID, WAIVED, NOT_DUE, OWED, LATER = "paid", "waived", "not_due", "owed", "later"
+NOT_FIXED = "not_fixed"  # a member's dues of the year not fixed yet (the month's view only)
+MONTH_STATE_LABELS = {PAID: "已缴", OWED: "应缴未缴", WAIVED: "免缴", NOT_DUE: "不需缴", LATER: "未到期",
+                      NOT_FIXED: "未核定党费"}
 # what a treasurer wrote in a cell besides an amount: the marks the sheet itself writes
 WRITTEN_PAID, WRITTEN_WAIVED, WRITTEN_NOT_DUE = "paid_mark", "waived_mark", "not_due_mark"
 # what a filled-in cell asks for

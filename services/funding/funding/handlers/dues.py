@@ -237,7 +237,7 @@ def dues_of_month(session, query, *, today, access=SYSTEM):
     for member in members:
         member_rates, payment = rates.get(member.member_id, []), payments.get(member.member_id)
         status = (dues.sheet_month_state(year, month, member_rates, payment is not None, member.left_on, today)
-                  if member_rates or payment else "not_fixed")
+                  if member_rates or payment else dues.NOT_FIXED)
         rows.append({"member_id": member.member_id, "name": member.name, "status": status,
                      "amount_due": dues.due_in_month(member_rates, month),
                      "amount_paid": payment.amount if payment else None,

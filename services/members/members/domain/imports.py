@@ -15,6 +15,10 @@ def repeated_row_problem(first_row):
     return f"与第 {first_row} 行的身份证号重复 (repeats row {first_row})"
 
 
+# an import job's status and its words (the job's answer, the console)
+IMPORT_STATUS_LABELS = {"queued": "排队中", "running": "正在导入", "done": "导入完成", "failed": "导入失败",
+                        "cancelled": "已取消"}
+IMPORT_STATUSES = tuple(IMPORT_STATUS_LABELS)
 _ENDED = {"done": "已完成", "failed": "已失败", "cancelled": "已取消"}
 
 
