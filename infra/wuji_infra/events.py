@@ -90,6 +90,24 @@ class VisitTaskCreated(Schema):
     cause = fields.String(required=True)
     due_date = fields.Date(required=True)
     source_event_id = fields.String(allow_none=True, load_default=None)
+    # added by issue 14 (optional for old senders): the member's branch, and who is to visit
+    branch_id = fields.Integer(allow_none=True, load_default=None)
+    assignee = fields.String(allow_none=True, load_default=None)
+
+
+class VisitTaskAssigned(Schema):
+    """An open task given to someone else (``assignee`` None: to nobody)."""
+    task_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    due_date = fields.Date(required=True)
+    assignee = fields.String(required=True, allow_none=True)
+    branch_id = fields.Integer(allow_none=True, load_default=None)
+
+
+class VisitTaskCancelled(Schema):
+    """An open task cancelled: by hand, by a death, by a withdrawal. No reason: it may tell of health."""
+    task_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
 
 
 class VisitCompleted(Schema):
@@ -107,11 +125,36 @@ class VisitTaskDue(Schema):
     cause = fields.String(required=True)
     due_date = fields.Date(required=True)
     assignee = fields.String(allow_none=True, load_default=None)
+    branch_id = fields.Integer(allow_none=True, load_default=None)  # added by issue 14
+
+
+class HelpCaseOpened(Schema):
+    """A help case (办实事、解难事) opened; its title and description stay with welfare."""
+    case_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    opened_on = fields.Date(required=True)
+    branch_id = fields.Integer(allow_none=True, load_default=None)
+    assignee = fields.String(allow_none=True, load_default=None)
+
+
+class HelpCaseAssigned(Schema):
+    case_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    assignee = fields.String(required=True, allow_none=True)
 
 
 class HelpCaseClosed(Schema):
     case_id = fields.Integer(required=True)
     member_id = fields.Integer(required=True)
+
+
+class FestivalBatchMade(Schema):
+    """A festival's visit tasks were made (by the daily timer or by staff); a second run of the
+    same festival and year sends it again with the tasks it added."""
+    festival = fields.String(required=True)        # spring_festival, double_ninth
+    year = fields.Integer(required=True)
+    festival_date = fields.Date(required=True)
+    tasks_created = fields.Integer(required=True)  # by this run
 
 
 # -- funding ------------------------------------------------------------------
@@ -123,6 +166,15 @@ class SubsidyChecked(Schema):
     eligible = fields.Boolean(required=True)
     amount = _money(required=True)
     source_event_id = fields.String(allow_none=True, load_default=None)
+    # added by issue 14: pending_approval, not_eligible (optional for old senders)
+    status = fields.String(allow_none=True, load_default=None)
+
+
+class SubsidyReviewed(Schema):
+    """A check pending approval was approved, rejected, or closed by the system (a withdrawal)."""
+    check_id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    status = fields.String(required=True)  # approved, rejected, closed
 
 
 class ExpenseBooked(Schema):
@@ -204,6 +256,25 @@ class BranchTermReminder(Schema):
     reminder = fields.String(required=True)  # e.g. "6_months", "3_months", "overdue:2027-03"
 
 
+class BranchTermElected(Schema):
+    """A branch elected its committee (换届): its new term."""
+    branch_id = fields.Integer(required=True)
+    term_id = fields.Integer(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+
+
+class MemberImportFinished(Schema):
+    """An Excel import of the roster ended: ``done`` or ``failed`` (not when cancelled)."""
+    job_id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    filename = fields.String(required=True)
+    started_by = fields.String(allow_none=True, load_default=None)
+    created = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+
+
 # event type -> (the service that owns it, the schema of its data)
 EVENT_TYPES = {
     "member_registered": ("members", MemberFacts),
@@ -216,12 +287,20 @@ EVENT_TYPES = {
     "member_withdrawn": ("members", MemberWithdrawn),
     "branch_term_expiring": ("members", BranchTermReminder),
     "branch_term_overdue": ("members", BranchTermReminder),
+    "branch_term_elected": ("members", BranchTermElected),
+    "member_import_finished": ("members", MemberImportFinished),
     "visit_task_created": ("welfare", VisitTaskCreated),
     "visit_task_due_soon": ("welfare", VisitTaskDue),
     "visit_task_overdue": ("welfare", VisitTaskDue),
+    "visit_task_assigned": ("welfare", VisitTaskAssigned),
+    "visit_task_cancelled": ("welfare", VisitTaskCancelled),
     "visit_completed": ("welfare", VisitCompleted),
+    "help_case_opened": ("welfare", HelpCaseOpened),
+    "help_case_assigned": ("welfare", HelpCaseAssigned),
     "help_case_closed": ("welfare", HelpCaseClosed),
+    "festival_batch_made": ("welfare", FestivalBatchMade),
     "subsidy_checked": ("funding", SubsidyChecked),
+    "subsidy_reviewed": ("funding", SubsidyReviewed),
     "expense_booked": ("funding", ExpenseBooked),
     "expense_refused": ("funding", ExpenseRefused),
     "study_session_recorded": ("activities", StudySessionRecorded),
