@@ -8,7 +8,7 @@ import secrets
 import time
 import urllib.parse
 
-SERVICES = ("members", "activities", "welfare", "funding")
+SERVICES = ("members", "activities", "welfare", "funding", "notifications")
 PROCESSES = SERVICES + ("gateway",)
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
@@ -21,6 +21,7 @@ SETTINGS = {
     "ACTIVITIES_AMQP_URI": (None, ("activities",), "activities' own broker user [AMQP_URI]"),
     "WELFARE_AMQP_URI": (None, ("welfare",), "welfare's own broker user [AMQP_URI]"),
     "FUNDING_AMQP_URI": (None, ("funding",), "funding's own broker user [AMQP_URI]"),
+    "NOTIFICATIONS_AMQP_URI": (None, ("notifications",), "notifications' own broker user [AMQP_URI]"),
     "GATEWAY_AMQP_URI": (None, ("gateway",), "the gateway's own broker user [AMQP_URI]"),
     "AMQP_PASSWORD_FILE": (None, PROCESSES, "a file holding the password of the process's broker user, "
                                             "put into its AMQP URI [the URI's own]"),
@@ -28,6 +29,7 @@ SETTINGS = {
     "ACTIVITIES_DATABASE_URL": (None, ("activities",), "activities database [sqlite file under var/]"),
     "WELFARE_DATABASE_URL": (None, ("welfare",), "welfare database [sqlite file under var/]"),
     "FUNDING_DATABASE_URL": (None, ("funding",), "funding database [sqlite file under var/]"),
+    "NOTIFICATIONS_DATABASE_URL": (None, ("notifications",), "notifications database [sqlite file under var/]"),
     "GATEWAY_DATABASE_URL": (None, ("gateway",), "gateway database (accounts) [sqlite file under var/]"),
     "GATEWAY_PORT": ("8000", ("gateway",), "HTTP port of the gateway"),
     "ADMIN_USERNAME": ("admin", ("gateway",), "the first admin account"),
@@ -50,6 +52,18 @@ SETTINGS = {
     "SUBSIDY_MIN_AGE": ("80", ("funding",), "age from which a hospitalized member is eligible"),
     "SUBSIDY_AMOUNT": ("500.00", ("funding",), "hardship subsidy granted by an eligible check, in yuan"),
     "SUBSIDY_YEARLY_CAP": ("2000.00", ("funding",), "most hardship subsidy one member gets in a year, in yuan"),
+    "NOTIFY_WEBHOOK_URL": (None, ("notifications",), "the office group's robot webhook (企业微信 or 钉钉): pushes are "
+                                                     "POSTed there [none: no pushes to a group]"),
+    "NOTIFY_WEBHOOK_KIND": (None, ("notifications",), "wecom or dingtalk, for a webhook whose host does not tell "
+                                                      "[from the host: qyapi.weixin.qq.com, oapi.dingtalk.com; else wecom]"),
+    "NOTIFY_WEBHOOK_SECRET": (None, ("notifications",), "a DingTalk robot's signing secret (加签, SEC...) [none]"),
+    "SMTP_URL": (None, ("notifications",), "mail server for pushes by email: smtp://user:password@host:587 (STARTTLS "
+                                           "when offered) or smtps://…:465 [none: no email]"),
+    "NOTIFY_EMAIL_TO": (None, ("notifications",), "where pushes by email go: comma-separated addresses [none]"),
+    "NOTIFY_EMAIL_FROM": (None, ("notifications",), "the sender of pushes by email [wuji@ the SMTP host]"),
+    "NOTIFY_RETRY_SECONDS": ("30,120,600,1800,7200", ("notifications",), "waits before a failed push's next attempts; "
+                                                                         "after the last, the push is logged failed"),
+    "NOTIFY_TIMEOUT_SECONDS": ("10", ("notifications",), "how long one push may take before it counts as failed"),
     "TZ": ("CST-8", PROCESSES, "the office's time zone, which decides what day it is (POSIX form, needs no "
                                "time zone database): China Standard Time, UTC+8"),
     "WUJI_VAR_DIR": ("var", PROCESSES, "folder for SQLite files and generated secrets"),

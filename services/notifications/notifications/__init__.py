@@ -1,0 +1,1 @@
+"""Wuji notifications: to-do lists (待办) from events, and pushes to the office's channels."""

@@ -1,0 +1,4 @@
+from notifications.models import Base
+from wuji_infra.migrations import run_migrations
+
+run_migrations(Base.metadata)
