@@ -26,14 +26,14 @@ RUN pip install -r /src/requirements.txt
 COPY infra /src/infra
 COPY services /src/services
 COPY gateway /src/gateway
-RUN pip install --no-deps /src/infra /src/services/members /src/services/activities /src/services/welfare /src/services/funding /src/gateway
+RUN pip install --no-deps /src/infra /src/services/members /src/services/activities /src/services/welfare /src/services/funding /src/services/notifications /src/gateway
 
 # run as an unprivileged user from /app; var/ holds the gateway's generated secrets (a volume);
 # context/ the key of the signed call context (one volume for all); broker/ the broker passwords (docker-compose.yml: volumes made from these folders are wuji's)
 COPY --from=console /console/dist /app/console/dist
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app wuji \
  && mkdir -p /app/var /app/context /app/broker/members /app/broker/activities /app/broker/welfare \
-             /app/broker/funding /app/broker/gateway /app/broker/rabbitmq \
+             /app/broker/funding /app/broker/notifications /app/broker/gateway /app/broker/rabbitmq \
  && chown -R wuji /app/var /app/context /app/broker
 USER wuji
 WORKDIR /app

@@ -10,7 +10,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # one installable package per Procfile process, plus the shared infrastructure
-PACKAGES := infra services/members services/activities services/welfare services/funding gateway
+PACKAGES := infra services/members services/activities services/welfare services/funding services/notifications gateway
 STAMP := $(VENV)/.installed
 
 CONSOLE_BUILT := console/dist/index.html

@@ -5,4 +5,5 @@ CREATE DATABASE members;
 CREATE DATABASE activities;
 CREATE DATABASE welfare;
 CREATE DATABASE funding;
+CREATE DATABASE notifications;
 CREATE DATABASE gateway;

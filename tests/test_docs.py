@@ -15,9 +15,9 @@ from wuji_infra.events import EVENT_TYPES
 from wuji_infra.handlers import ReliableEventHandler
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SERVICES = {"members": "members.service", "activities": "activities.service",
-            "welfare": "welfare.service", "funding": "funding.service"}
-CONSUMER_ORDER = ("members", "activities", "welfare", "funding")
+from wuji_infra.config import SERVICES as CONSUMER_ORDER
+
+SERVICES = {name: f"{name}.service" for name in CONSUMER_ORDER}
 
 
 def declared_consumers():

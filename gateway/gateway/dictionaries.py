@@ -7,6 +7,8 @@ from activities.domain import activities, bulletins, contacts, organization_life
 from funding.domain import dues, ledger, subsidy
 from members import excel
 from members.domain import committees, health, honors, imports, roster
+from notifications.domain import policy as notification_policy
+from notifications.domain import todos
 from welfare.domain import festivals, help_cases, pairings, standards, tasks
 
 from gateway import auth
@@ -54,6 +56,12 @@ DICTIONARIES = {
     "role": auth.ROLE_LABELS,
     "basic": scorecard.BASIC_TITLES,
     "report_figure": documents.FIGURE_LABELS,
+    "todo_kind": {kind: rule.label for kind, rule in notification_policy.KINDS.items()},
+    "todo_status": todos.STATUS_LABELS,
+    "notify_receiver": notification_policy.RECEIVER_LABELS,
+    "notify_push": notification_policy.PUSH_LABELS,
+    "delivery_status": notification_policy.DELIVERY_STATUS_LABELS,
+    "delivery_channel": notification_policy.CHANNEL_LABELS,
 }
 
 

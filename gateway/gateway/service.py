@@ -24,6 +24,7 @@ def build(routes, base=ServiceBase):
         "activities": ServiceClient("activities"),
         "welfare": ServiceClient("welfare"),
         "funding": ServiceClient("funding"),
+        "notifications": ServiceClient("notifications"),
     }
     for route in routes:
         if route.name in attributes:

@@ -40,6 +40,7 @@ SOURCES = {
     "activities": ("members", "funding"),
     "welfare": ("members", "funding"),
     "funding": ("members", "activities", "welfare"),
+    "notifications": ("members", "welfare", "funding"),
     "gateway": (),
 }
 

@@ -254,6 +254,7 @@ class BranchTermReminder(Schema):
     term_id = fields.Integer(required=True)
     ends_on = fields.Date(required=True)
     reminder = fields.String(required=True)  # e.g. "6_months", "3_months", "overdue:2027-03"
+    branch_name = fields.String(allow_none=True, load_default=None)  # added by issue 14, for the words of a to-do
 
 
 class BranchTermElected(Schema):
@@ -262,6 +263,7 @@ class BranchTermElected(Schema):
     term_id = fields.Integer(required=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
+    branch_name = fields.String(allow_none=True, load_default=None)
 
 
 class MemberImportFinished(Schema):

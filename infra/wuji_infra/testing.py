@@ -226,6 +226,9 @@ class Api:
     def patch(self, path, body=None, **kwargs):
         return self.request("PATCH", path, json=body, **kwargs)
 
+    def put(self, path, body=None, **kwargs):
+        return self.request("PUT", path, json=body, **kwargs)
+
 
 @contextlib.contextmanager
 def running_system(root, amqp_uri, admin_password, prefix="wuji_e2e", extra_env=None):

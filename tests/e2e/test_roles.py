@@ -124,7 +124,7 @@ def world(system):
     job = created(admin.post("/members/imports", data=template.content, headers={"Content-Type": XLSX}))
     office = {"job_id": job["id"], "budget_id": budget["id"],
               "expense_id": expense["id"], "festival": "spring_festival", "asset": "swagger-ui.css",
-              "refused_id": refused[0]["id"]}
+              "refused_id": refused[0]["id"], "item_id": 1}
     apis = {"admin": admin}
     for role in auth.ROLES:
         if role == "admin":

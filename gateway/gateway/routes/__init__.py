@@ -4,11 +4,13 @@ The entrypoints (service.py), the role check (web.ApiEndpoint) and the OpenAPI
 document (openapi.py) are all read from ``ROUTES``; nothing repeats a route.
 """
 from gateway.routes import (
-    accounts, activities, audit, branches, care, console, dictionaries, funding, health_events, members, reports, system,
+    accounts, activities, audit, branches, care, console, dictionaries, funding, health_events, members, notifications,
+    reports, system,
 )
 from gateway.routes.table import Route
 
-MODULES = (system, console, dictionaries, accounts, audit, branches, members, health_events, activities, care, funding, reports)
+MODULES = (system, console, dictionaries, accounts, audit, branches, members, health_events, activities, care, funding,
+           reports, notifications)
 ROUTES = tuple(route for module in MODULES for route in module.ROUTES)
 # the document's tag of each route: the file that declares it
 TAGS = {route.key: module.__name__.rsplit(".", 1)[1] for module in MODULES for route in module.ROUTES}

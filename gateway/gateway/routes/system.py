@@ -7,9 +7,9 @@ from werkzeug.wrappers import Response
 from gateway import handlers, schemas
 from gateway.auth import PUBLIC
 from gateway.routes.table import Route
+from wuji_infra.config import SERVICES
 from wuji_infra.errors import NotFound
 
-SERVICES = ("members", "activities", "welfare", "funding")
 DOCS_ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js",
                "favicon-32x32.png", "favicon-16x16.png")
 HTML = {"type": "string", "description": "text/html"}

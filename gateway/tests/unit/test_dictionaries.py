@@ -10,6 +10,8 @@ from members.handlers import health as member_health, imports, roster as member_
 from members.schemas import ImportJobOut, MemberOut
 from activities.schemas import LearnedIn
 from funding.schemas import DuesMonthOut
+from notifications.domain import policy as notification_policy
+from notifications.domain import todos
 from wuji_infra import access
 
 from gateway.dictionaries import DICTIONARIES, dictionaries
@@ -39,6 +41,9 @@ CODES = {
     "import_status": tuple(ImportJobOut().fields["status"].metadata["enum"]),
     "dues_month_status": tuple(DuesMonthOut().fields["members"].inner.schema.fields["status"].metadata["enum"]),
     "contact_learned": tuple(LearnedIn().fields),
+    "todo_kind": tuple(notification_policy.KINDS), "todo_status": todos.STATUSES,
+    "notify_receiver": notification_policy.RECEIVERS, "notify_push": notification_policy.PUSHES,
+    "delivery_status": ("pending", "sent", "failed"), "delivery_channel": ("webhook", "email"),
 }
 
 

@@ -11,6 +11,7 @@ from gateway.routes import ROUTES
 from gateway.routes.table import Route, fetch
 from gateway.models import Base
 from gateway.service import GatewayService, build
+from wuji_infra.config import SERVICES
 from wuji_infra.testing import in_memory_store
 
 from . import report_fakes
@@ -72,11 +73,15 @@ activities.record_branch_meeting(data, actor) activities.list_branch_meetings(fi
 activities.get_branch_meeting(branch_meeting_id) activities.add_venue(data, actor) activities.end_venue(venue_id, data, actor)
 activities.list_venues(filters, page, page_size) funding.collect_dues(data, actor) funding.dues_of_month(query)
 funding.dues_sheet(query, branch_name) funding.record_dues_sheet(content_base64, actor)
+notifications.list_todos(filters, page, page_size, names) notifications.mark_todo_done(item_id, actor, names)
+notifications.snooze_todo(item_id, data, actor, names) notifications.reopen_todo(item_id, actor, names)
+notifications.get_notification_policy() notifications.set_notification_policy(data, actor)
+notifications.list_deliveries(filters, page, page_size) notifications.send_test_message(actor)
 """
 EXPECTED = {name: tuple(a.strip() for a in args.split(",") if a.strip())
             for name, args in re.findall(r"([\w.]+)\(([^)]*)\)", RPCS)}
-PINGS = {f"{service}.ping" for service in ("members", "activities", "welfare", "funding")}
-KEYWORDS = ("actor", "request_id")  # by keyword; everything else positionally
+PINGS = {f"{service}.ping" for service in SERVICES}
+KEYWORDS = ("actor", "request_id", "names")  # by keyword; everything else positionally
 
 
 def entrypoints():
@@ -85,7 +90,7 @@ def entrypoints():
 
 def test_the_table_calls_exactly_the_rpc_list():
     declared = {name for route in ROUTES for name in route.rpc}
-    assert len(EXPECTED) == 116
+    assert len(EXPECTED) == 124
     assert declared - PINGS == set(EXPECTED)
 
 
@@ -93,7 +98,7 @@ def service_classes():
     import importlib
     import inspect
     found = {}
-    for service in ("members", "activities", "welfare", "funding"):
+    for service in SERVICES:
         module = importlib.import_module(f"{service}.service")
         found[service] = next(c for _, c in inspect.getmembers(module, inspect.isclass)
                               if getattr(c, "name", None) == service)
@@ -161,7 +166,7 @@ def request_for(route, path, query=""):
 @pytest.mark.parametrize("route", [r for r in ROUTES if set(r.rpc) - PINGS], ids=lambda r: r.key)
 def test_each_route_calls_its_rpc_with_the_listed_arguments(route):
     calls = []
-    service = type("Service", (), {name: Recorder(name, calls) for name in ("members", "activities", "welfare", "funding")})()
+    service = type("Service", (), {name: Recorder(name, calls) for name in SERVICES})()
     service.clock, service.db = FakeClock(), in_memory_store("gateway", Base.metadata)
     values = {name: 7 if converter == "id" else "spring_festival" for name, converter in route.params}
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route.path)

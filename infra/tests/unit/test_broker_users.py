@@ -18,9 +18,10 @@ def service_classes():
     from funding.service import FundingService
     from gateway.service import GatewayService
     from members.service import MembersService
+    from notifications.service import NotificationsService
     from welfare.service import WelfareService
     return {"members": MembersService, "activities": ActivitiesService, "welfare": WelfareService,
-            "funding": FundingService, "gateway": GatewayService}
+            "funding": FundingService, "notifications": NotificationsService, "gateway": GatewayService}
 
 
 def event_handlers(process):

@@ -39,6 +39,7 @@ class VisitTask(Base):
 
     task_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     member_id: Mapped[int] = mapped_column(index=True)
+    due_date: Mapped[dt.date] = mapped_column(sa.Date)
     source_event_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
 
 

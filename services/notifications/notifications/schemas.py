@@ -1,9 +1,9 @@
 """What the notifications service takes and answers (marshmallow), at its RPC boundary."""
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from notifications.domain import policy as rules
 from notifications.domain import todos
-from wuji_infra.validation import Id
+from wuji_infra.validation import Id, period_problem
 
 WEBHOOK_KINDS = ("wecom", "dingtalk")
 
@@ -88,3 +88,36 @@ class TodoCountsOut(Schema):
     open = fields.Integer()
     snoozed = fields.Integer()
     done = fields.Integer()
+
+
+class SentTestsOut(Schema):
+    """The test messages queued, one for each channel configured."""
+    items = fields.List(fields.Nested(lambda: DeliveryOut()))
+
+
+
+# -- deliveries ---------------------------------------------------------------------
+
+class DeliveryFilters(Schema):
+    status = fields.String(validate=validate.OneOf(("pending", "sent", "failed")))
+    channel = fields.String(validate=validate.OneOf(("webhook", "email")))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        period_problem(data, "date_from", "date_to")
+
+
+class DeliveryOut(Schema):
+    id = fields.Integer()
+    channel = fields.String()
+    key = fields.String()  # item:<id>, digest:<day>, test:<uuid>
+    item_id = fields.Integer(allow_none=True)
+    title = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = fields.AwareDateTime()
+    created_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)

@@ -178,8 +178,8 @@ def send_term_reminders(store, *, today):
     the same day, another process) means the reminder went out already.
     """
     with store.read() as session:
-        terms = session.execute(sa.select(Term.id, Term.branch_id, Term.ends_on)
-                                .where(Term.branch_id.in_(sa.select(Branch.id).where(STANDING_BRANCH)))
+        terms = session.execute(sa.select(Term.id, Term.branch_id, Term.ends_on, Branch.name.label("branch_name"))
+                                .join(Branch, Branch.id == Term.branch_id).where(STANDING_BRANCH)
                                 .order_by(Term.branch_id, Term.starts_on, Term.id)).all()
     current = {term.branch_id: term for term in terms}  # the last per branch wins
     sent = []
@@ -196,8 +196,8 @@ def send_term_reminders(store, *, today):
                     continue
                 tx.session.add(TermReminder(term_id=term.id, reminder=reminder, sent_on=today))
                 tx.session.flush()
-                tx.emit(event_type, {"branch_id": term.branch_id, "term_id": term.id,
-                                     "ends_on": term.ends_on, "reminder": reminder})
+                tx.emit(event_type, {"branch_id": term.branch_id, "term_id": term.id, "ends_on": term.ends_on,
+                                     "reminder": reminder, "branch_name": term.branch_name})
         except sa.exc.IntegrityError:
             continue  # sent by a concurrent run
         sent.append((event_type, term.branch_id, reminder))

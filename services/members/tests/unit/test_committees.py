@@ -185,7 +185,7 @@ def test_each_reminder_goes_out_exactly_once_as_the_days_pass(store, branch, peo
     ]
     last = emitted_events(store)[-1]
     assert last.data == {"branch_id": branch["id"], "term_id": term["id"], "ends_on": dt.date(2027, 3, 31),
-                         "reminder": "overdue:2027-06"}
+                         "reminder": "overdue:2027-06", "branch_name": branch["name"]}
 
 
 def test_a_re_election_stops_the_old_terms_reminders(store, branch, people):

@@ -28,6 +28,8 @@ RECEIVER_LABELS = {ADMIN: "管理员", STAFF: "老干部科工作人员", APPROV
 IMMEDIATE, DIGEST, NONE = "immediate", "digest", "none"
 PUSHES = (IMMEDIATE, DIGEST, NONE)
 PUSH_LABELS = {IMMEDIATE: "立即推送", DIGEST: "每日汇总", NONE: "不推送"}
+CHANNEL_LABELS = {"webhook": "群机器人", "email": "电子邮件"}
+DELIVERY_STATUS_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,8 +44,8 @@ KINDS = {
     "visit_assigned": Kind("走访任务已指派", (ASSIGNEE,), NONE),
     "visit_due_soon": Kind("走访任务明日到期", (ASSIGNEE, SECRETARY), DIGEST),
     "visit_overdue": Kind("走访任务已逾期", (ASSIGNEE, SECRETARY, STAFF), IMMEDIATE),
-    "member_hospitalized": Kind("党员住院待探望", (SECRETARY, STAFF), IMMEDIATE, health=True),
-    "birthday_visit": Kind("寿辰看望", (ASSIGNEE, SECRETARY), DIGEST),
+    "member_hospitalized": Kind("尽快探望", (SECRETARY, STAFF), IMMEDIATE, health=True),
+    "birthday_visit": Kind("寿辰看望", (SECRETARY, STAFF), DIGEST),
     "festival_batch": Kind("节日慰问任务已生成", (STAFF,), DIGEST),
     "subsidy_pending": Kind("困难补助待审批", (STAFF, APPROVER), DIGEST, health=True),
     "term_expiring": Kind("支部任期将满", (SECRETARY, STAFF), DIGEST),

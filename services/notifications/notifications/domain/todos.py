@@ -13,7 +13,7 @@ FESTIVALS = {"spring_festival": "春节", "double_ninth": "重阳节"}
 
 
 def day(date):
-    """12月5日 (the year only when it is not ``date``'s own context: kept short for a chat line)."""
+    """12月5日: short, for a line in a chat."""
     return f"{date.month}月{date.day}日"
 
 
@@ -60,8 +60,8 @@ def branch_words(name, branch_id):
     return name or f"党支部 #{branch_id}"
 
 
-def help_case_title(case_id, member, days_open):
-    return f"帮扶事项 #{case_id}（{member}）已办理 {days_open} 天，尚未办结"
+def help_case_title(case_id, member, opened_on):
+    return f"帮扶事项 #{case_id}（{member}）自{opened_on.year}年{day(opened_on)}办理至今，尚未办结"
 
 
 def expense_title(amount, reason):

@@ -1,0 +1,193 @@
+"""Pushes against real local peers: an HTTP server standing in for the group robot, an SMTP server
+(aiosmtpd), and PostgreSQL for the lease that lets one of several senders send a push."""
+import dataclasses
+import datetime as dt
+import email
+import http.server
+import json
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from notifications import channels
+from notifications.handlers import deliveries
+from notifications.handlers.policy import policy_in_force
+from notifications.models import Base, Delivery, TodoItem
+from wuji_infra.testing import free_port, in_memory_store
+
+pytestmark = pytest.mark.integration
+
+NOW = dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.timezone.utc)
+
+
+class Robot(http.server.BaseHTTPRequestHandler):
+    """Answers from ``Robot.script`` in turn: ("ok" | 500 | errcode | "hang"), then ok."""
+    script, received = [], []
+
+    def do_POST(self):
+        Robot.received.append({"path": self.path, "body": json.loads(self.rfile.read(int(self.headers["Content-Length"])))})
+        step = Robot.script.pop(0) if Robot.script else "ok"
+        if step == "hang":
+            time.sleep(3)
+        status, answer = (500, {"error": "busy"}) if step == 500 else (200, {"errcode": step, "errmsg": "limited"}) \
+            if isinstance(step, int) else (200, {"errcode": 0, "errmsg": "ok"})
+        body = json.dumps(answer).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:  # the client gave up waiting
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+class Mailbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def robot():
+    Robot.script, Robot.received = [], []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key=k1"
+    server.shutdown()
+
+
+@pytest.fixture
+def mailbox():
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.url = f"smtp://127.0.0.1:{controller.port}"
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def store():
+    return in_memory_store("notifications", Base.metadata)
+
+
+def settings_for(robot, mailbox=None, **changes):
+    return dataclasses.replace(channels.ChannelSettings(
+        webhook_url=robot, webhook_kind="wecom", smtp_url=mailbox and mailbox.url,
+        email_to=("office@example.org",) if mailbox else (), email_from="wuji@example.org",
+        retry_seconds=(0, 0, 0), timeout=1.0), **changes)
+
+
+def overdue_item(store, settings, title="走访任务 #3：看望张三（党员 #7），已逾期（应于12月6日前完成）"):
+    with store.transaction() as tx:
+        item = TodoItem(key=f"visit_overdue:{title}", kind="visit_overdue", subject="visit_task:3", title=title,
+                        created_at=NOW)
+        tx.session.add(item)
+        tx.session.flush()
+        policy = policy_in_force(tx.session)
+        policy["quiet_hours"] = None
+        return [row.id for row in deliveries.push_item(tx, item, policy, settings, now=NOW)]
+
+
+def statuses(store):
+    with store.read() as session:
+        return {r.channel: (r.status, r.attempts, r.last_error) for r in session.execute(sa.select(Delivery.__table__))}
+
+
+def test_the_robot_gets_exactly_its_json_and_the_mailbox_the_email(store, robot, mailbox):
+    settings = settings_for(robot, mailbox)
+    overdue_item(store, settings)
+    deliveries.send_due(store, settings, now=NOW)
+    assert Robot.received == [{"path": "/cgi-bin/webhook/send?key=k1", "body": {"msgtype": "text", "text": {
+        "content": "【五基·走访任务已逾期】走访任务 #3：看望张三（党员 #7），已逾期（应于12月6日前完成）"}}}]
+    [(to, message)] = mailbox.messages
+    assert to == ["office@example.org"]
+    assert str(email.header.make_header(email.header.decode_header(message["Subject"]))) == "五基·走访任务已逾期"
+    assert message["Message-ID"] == "<item.1.wuji@127.0.0.1>"
+    assert "看望张三" in message.get_payload(decode=True).decode("utf-8")
+    assert statuses(store) == {"webhook": ("sent", 1, None), "email": ("sent", 1, None)}
+
+
+def test_dingtalk_markdown_digest_with_its_signature(store, robot):
+    settings = settings_for(robot, webhook_kind="dingtalk", webhook_secret="SEC123")
+    channels.send(settings, "webhook", "五基每日待办汇总", "### 今日", "digest:2026-12-07", markdown=True)
+    [got] = Robot.received
+    assert got["body"] == {"msgtype": "markdown", "markdown": {"title": "五基每日待办汇总", "text": "### 今日"}}
+    assert "&timestamp=" in got["path"] and "&sign=" in got["path"]
+
+
+def test_a_500_is_retried_and_then_sent(store, robot):
+    settings = settings_for(robot)
+    Robot.script = [500]
+    overdue_item(store, settings)
+    deliveries.send_due(store, settings, now=NOW)
+    assert statuses(store)["webhook"][:2] == ("pending", 1) and "HTTP 500" in statuses(store)["webhook"][2]
+    deliveries.send_due(store, settings, now=NOW)
+    assert statuses(store)["webhook"] == ("sent", 2, None)
+    assert len(Robot.received) == 2
+
+
+def test_a_robots_refusal_in_a_200_is_a_failed_attempt(store, robot):
+    settings = settings_for(robot)
+    Robot.script = [45009, 45009, 45009, 45009]
+    overdue_item(store, settings)
+    for _ in range(4):
+        deliveries.send_due(store, settings, now=NOW)
+    status, attempts, error = statuses(store)["webhook"]
+    assert (status, attempts) == ("failed", 4) and "errcode 45009" in error
+
+
+def test_a_robot_that_hangs_holds_up_neither_the_email_nor_the_others(store, robot, mailbox):
+    settings = settings_for(robot, mailbox)
+    Robot.script = ["hang"]
+    overdue_item(store, settings)
+    started = time.monotonic()
+    threads = threading.Thread(target=deliveries.send_due, args=(store, settings), kwargs={"now": NOW})
+    threads.start()
+    # the email lands while the robot still hangs (its timeout is 1 s, it answers after 3)
+    deadline = time.monotonic() + 5
+    while not mailbox.messages and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert mailbox.messages and time.monotonic() - started < 1.0
+    threads.join(10)
+    webhook = statuses(store)["webhook"]
+    assert webhook[0] == "pending" and "timed out" in webhook[2].lower()
+
+
+def test_of_senders_at_once_on_postgresql_each_push_is_sent_once(database_urls, robot):
+    from wuji_infra import migrations
+    from wuji_infra.db import Store, make_engine
+    from sqlalchemy.orm import sessionmaker
+
+    url = database_urls("notifications")["notifications"]
+    migrations.upgrade("notifications", url)
+    engine = make_engine(url)
+    store = Store(sessionmaker(engine, expire_on_commit=False), "notifications")
+    settings = settings_for(robot)
+    for n in range(10):
+        overdue_item(store, settings, title=f"走访任务 #{n}")
+    senders = [threading.Thread(target=deliveries.send_due, args=(store, settings), kwargs={"now": NOW})
+               for _ in range(4)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(20)
+    contents = sorted(message["body"]["text"]["content"] for message in Robot.received)
+    assert len(contents) == 10 and len(set(contents)) == 10
+    assert {status for status, _, _ in statuses_all(store)} == {"sent"}
+    engine.dispose()
+
+
+def statuses_all(store):
+    with store.read() as session:
+        return session.execute(sa.select(Delivery.status, Delivery.attempts, Delivery.last_error)).all()

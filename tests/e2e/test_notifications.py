@@ -1,0 +1,103 @@
+"""Reminders that reach people, end to end: a hospitalization recorded over HTTP puts an item on the
+branch secretary's to-do list and a message on the office group's robot (a local HTTP server
+standing in for 企业微信), within seconds; the visit done, the item closes."""
+import datetime as dt
+import http.server
+import json
+import threading
+import uuid
+
+import pytest
+
+from members.domain.roster import id_number_for
+from wuji_infra.testing import Api, free_port, fresh_vhost, running_system, wait_until
+
+from .conftest import ADMIN_PASSWORD, ROOT
+
+pytestmark = pytest.mark.e2e
+
+TODAY = dt.date.today()
+HOSPITAL = "市第一人民医院"
+
+
+class Robot(http.server.BaseHTTPRequestHandler):
+    """A group robot: keeps what it is sent, answers as the robots do."""
+    received = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Robot.received.append({"path": self.path, "content_type": self.headers["Content-Type"],
+                               "body": json.loads(body)})
+        answer = json.dumps({"errcode": 0, "errmsg": "ok"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def robot():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key=test-key"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def system(robot):
+    with fresh_vhost("wuji-e2e") as amqp_uri, running_system(
+            ROOT, amqp_uri, ADMIN_PASSWORD, prefix="wuji_notify",
+            extra_env={"NOTIFY_WEBHOOK_URL": robot, "NOTIFY_WEBHOOK_KIND": "wecom"}) as running:
+        yield running
+
+
+def test_a_hospitalization_reaches_the_secretary_and_the_group_within_seconds(system, api):
+    # the office's quiet hours would hold an immediate push at night: none for this test
+    policy = api.put("/notifications/policy", {"quiet_hours": None})
+    assert policy.status_code == 200, policy.text
+    branch = api.post("/branches", {"name": f"离退休第{uuid.uuid4().hex[:6]}支部", "unit": "市民政局"}).json()["id"]
+    born = dt.date(1936, 3, 9)
+    member = api.post("/members", {
+        "name": "周桂兰", "gender": "female", "id_number": id_number_for(born, 731), "birth_date": born.isoformat(),
+        "branch_id": branch, "retirement_kind": "tuixiu"}).json()
+    password = "Secretary-pass-9"
+    made = api.post("/accounts", {"username": "zhou-branch", "password": password, "role": "secretary",
+                                  "display_name": "刘书记", "branch_ids": [branch]})
+    assert made.status_code == 201, made.text
+    secretary = Api(system.base_url).login("zhou-branch", password)
+
+    recorded = api.post(f"/members/{member['id']}/health-events",
+                        {"kind": "hospitalized", "date": TODAY.isoformat(), "hospital": HOSPITAL})
+    assert recorded.status_code == 201, recorded.text
+
+    def secretary_items():
+        return secretary.get("/todos").json()["items"]
+    [item] = wait_until(secretary_items, "the secretary's to-do item", seconds=15)
+    assert (item["kind"], item["member_id"], item["status"]) == ("member_hospitalized", member["id"], "open")
+    assert "周桂兰" in item["title"] and HOSPITAL not in item["title"]
+
+    [message] = wait_until(lambda: [m for m in Robot.received if "周桂兰" in json.dumps(m["body"], ensure_ascii=False)],
+                           "the robot's message", seconds=15)
+    assert message["path"] == "/cgi-bin/webhook/send?key=test-key"
+    assert message["content_type"].startswith("application/json")
+    assert set(message["body"]) == {"msgtype", "text"} and message["body"]["msgtype"] == "text"
+    assert set(message["body"]["text"]) == {"content"}
+    assert HOSPITAL not in message["body"]["text"]["content"]
+
+    # the visit done, the item closes for everyone: the work itself was done
+    [task] = wait_until(lambda: api.get("/visit-tasks", params={"member_id": member["id"]}).json()["items"],
+                        "the hospital visit task")
+    done = secretary.post(f"/visit-tasks/{task['id']}/complete",
+                          {"visited_on": TODAY.isoformat(), "visitors": ["刘书记"]})
+    assert done.status_code == 200, done.text
+    wait_until(lambda: secretary.get("/todos", params={"status": "closed"}).json()["total"] == 1,
+               "the item closed by the visit")
+    assert secretary.get("/todos").json()["counts"]["open"] == 0
+
+    log = api.get("/notifications/deliveries", params={"status": "sent"}).json()
+    assert [row["channel"] for row in log["items"] if row["item_id"] == item["id"]] == ["webhook"]
+    assert len([m for m in Robot.received if "周桂兰" in json.dumps(m["body"], ensure_ascii=False)]) == 1
