@@ -59,6 +59,7 @@ def check_subsidy(tx, cause, data, source_event_id, *, settings):
     tx.emit("subsidy_checked", {
         "check_id": check.id, "member_id": check.member_id, "cause": check.cause,
         "eligible": check.eligible, "amount": check.amount, "source_event_id": source_event_id,
+        "status": check.status,
     })
     return SubsidyCheckOut().dump(check)
 
@@ -71,8 +72,14 @@ def close_checks_of_withdrawn(tx, member_id, *, now):
     for check in checks:
         check.status, check.review_note = subsidy.CLOSED, subsidy.WITHDRAWN_NOTE
         check.reviewed_by, check.reviewed_at = "system", now
+        announce_review(tx, check)
     tx.session.flush()
     return [check.id for check in checks]
+
+
+def announce_review(tx, check):
+    """subsidy_reviewed: a check pending approval is no longer waiting."""
+    tx.emit("subsidy_reviewed", {"check_id": check.id, "member_id": check.member_id, "status": check.status})
 
 
 def _subsidy_this_year(session, member_id, year):
@@ -121,6 +128,7 @@ def approve_subsidy(tx, check_id, actor=None, *, today, now, access=SYSTEM):
     check.reviewed_at = now
     check.expense_id = expense["id"]
     tx.session.flush()
+    announce_review(tx, check)
     return SubsidyCheckOut().dump(check)
 
 
@@ -135,6 +143,7 @@ def reject_subsidy(tx, check_id, data, actor=None, *, now, access=SYSTEM):
     check.reviewed_by = actor
     check.reviewed_at = now
     tx.session.flush()
+    announce_review(tx, check)
     return SubsidyCheckOut().dump(check)
 
 

@@ -52,7 +52,7 @@ def test_hospitalization_records_a_check_and_emits_subsidy_checked(service, stor
     assert emitted.source == "funding"
     assert emitted.data == {
         "check_id": check["id"], "member_id": 5, "cause": "hospitalized", "eligible": True,
-        "amount": Decimal("500.00"), "source_event_id": event.event_id,
+        "amount": Decimal("500.00"), "source_event_id": event.event_id, "status": "pending_approval",
     }
 
 

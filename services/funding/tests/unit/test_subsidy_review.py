@@ -89,9 +89,12 @@ def test_approval_books_a_hardship_subsidy_and_a_second_approval_is_409(service,
     with pytest.raises(Conflict):
         service.reject_subsidy(check["id"], {"reason": "重复"})
     assert service.get_balances({"year": "2026"})["sources"]["special_fund"]["balance"] == "800.00"
+    # announced once, by the approval: the refused second review says nothing
+    reviewed = [e.data for e in emitted_events(store) if e.event_type == "subsidy_reviewed"]
+    assert reviewed == [{"check_id": check["id"], "member_id": 4, "status": "approved"}]
 
 
-def test_an_approval_the_sources_cannot_cover_is_409_and_the_check_stays_pending(service):
+def test_an_approval_the_sources_cannot_cover_is_409_and_the_check_stays_pending(service, store):
     service.add_budget({"year": 2026, "source": "unit_subsidy", "amount": "100.00"})
     service.on_member_hospitalized(health_event("member_hospitalized", 5, dt.date(2026, 4, 1)))
     check = only_check(service, 5)
@@ -100,9 +103,10 @@ def test_an_approval_the_sources_cannot_cover_is_409_and_the_check_stays_pending
     assert raised.value.fields["unit_subsidy"] == ["余额 100.00 元 (balance 100.00)"]
     assert only_check(service, 5)["status"] == "pending_approval"
     assert service.list_ledger({"category": "hardship_subsidy"})["total"] == 0
+    assert not [e for e in emitted_events(store) if e.event_type == "subsidy_reviewed"]
 
 
-def test_rejection_keeps_its_reason_and_the_decision(service):
+def test_rejection_keeps_its_reason_and_the_decision(service, store):
     service.on_member_hospitalized(health_event("member_hospitalized", 6, dt.date(2026, 4, 1)))
     check = only_check(service, 6)
     with pytest.raises(InvalidInput) as raised:
@@ -114,6 +118,8 @@ def test_rejection_keeps_its_reason_and_the_decision(service):
     with pytest.raises(Conflict):
         service.approve_subsidy(check["id"])
     assert service.list_subsidy_checks({"status": "rejected"})["total"] == 1
+    reviewed = [e.data for e in emitted_events(store) if e.event_type == "subsidy_reviewed"]
+    assert reviewed == [{"check_id": check["id"], "member_id": 6, "status": "rejected"}]
 
 
 def test_a_check_not_eligible_cannot_be_approved(service):

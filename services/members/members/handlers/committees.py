@@ -146,6 +146,8 @@ def elect_committee(tx, branch_id, data, actor=None, *, today, access=SYSTEM):
     tx.session.flush()
     tx.session.add_all(CommitteeSeat(term_id=term.id, **seat) for seat in values["committee"])
     tx.session.flush()
+    tx.emit("branch_term_elected", {"branch_id": branch.id, "term_id": term.id, "starts_on": starts_on,
+                                    "ends_on": ends_on, "branch_name": branch.name})
     return _TERM_OUT.dump(_term_out(tx.session, term, today))
 
 

@@ -137,6 +137,7 @@ def run_import(store, job_id, chunk_rows=CHUNK_ROWS, *, clock):
             job = _running(tx, job_id)
             if job is not None:
                 job.status, job.error, job.finished_at = "failed", f"{job.filename}: {exc}", clock.now()
+                announce_finished(tx, job)
         return
     with store.transaction() as tx:
         job = _running(tx, job_id)
@@ -169,6 +170,14 @@ def run_import(store, job_id, chunk_rows=CHUNK_ROWS, *, clock):
             return
         job.status, job.finished_at = "done", clock.now()
         job.content = b""  # needed only to resume; the rejected rows are kept on their own
+        announce_finished(tx, job)
+
+
+def announce_finished(tx, job):
+    """member_import_finished: done or failed (a cancelled job's canceller knows)."""
+    tx.emit("member_import_finished", {
+        "job_id": job.id, "status": job.status, "filename": job.filename, "started_by": job.started_by,
+        "created": job.created_count, "updated": job.updated_count, "rejected": job.rejected_count})
 
 
 def _import_chunk(tx, job_id, headings, chunk, branches, first_row_of, today):

@@ -109,7 +109,11 @@ def test_good_rows_are_imported_and_bad_rows_listed_by_row_and_column(store):
     reasons = {(e["row"], e["column"]): e["reason"] for e in errors(store, job["id"])}
     assert "校验位" in reasons[(4, "身份证号")] and "不一致" in reasons[(5, "身份证号")]
     assert "文本" in reasons[(8, "身份证号")] and "第 2 行" in reasons[(9, "身份证号")]
-    assert [e.event_type for e in emitted_events(store)] == ["member_registered", "member_registered"]
+    assert [e.event_type for e in emitted_events(store)] == ["member_registered", "member_registered",
+                                                              "member_import_finished"]
+    finished = emitted_events(store)[-1].data
+    assert finished == {"job_id": job["id"], "status": "done", "filename": "名册.xlsx", "started_by": "clerk1",
+                        "created": 2, "updated": 0, "rejected": 7}  # rows, not cells: row 7 has two
     with store.read() as session:
         history = roster.member_history(session, imported["张建国"]["id"])["items"]
     assert (history[0]["reason"], history[0]["changed_by"]) == ("import", "clerk1")
@@ -146,7 +150,8 @@ def test_a_re_import_updates_the_member_with_that_id_number(store):
         ("phone", "13900001111"), ("org_relation", "community"), ("community", "北山社区")}
     unchanged = run(store, workbook([row("张建国", **{"联系电话": "13900001111", "组织关系": "转入社区",
                                                        "所在社区": "北山社区"})]))
-    assert unchanged["updated"] == 1 and [e.event_type for e in emitted_events(store)] == kinds  # nothing new said
+    # nothing new said of the member: the second import only says it finished
+    assert unchanged["updated"] == 1 and [e.event_type for e in emitted_events(store)] == kinds + ["member_import_finished"]
 
 
 def test_a_job_resumes_after_the_last_committed_chunk(store):

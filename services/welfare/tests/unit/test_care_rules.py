@@ -201,6 +201,8 @@ def test_death_while_hospitalized_cancels_the_hospital_visit_and_makes_a_condole
     ]
     [(_, _, active, _, ended)] = pairings(store)
     assert active is None and ended == TODAY
+    cancelled = [e.data for e in emitted_events(store) if e.event_type == "visit_task_cancelled"]
+    assert sorted(d["task_id"] for d in cancelled) == [1, 2] and {d["member_id"] for d in cancelled} == {7}
 
 
 def test_a_death_reported_twice_makes_one_condolence_visit(service, store):
@@ -329,7 +331,10 @@ def test_the_reminder_event_carries_the_assignee(service, store):
     service.daily()
     [event] = [e for e in emitted_events(store) if e.event_type == "visit_task_due_soon"]
     assert event.data == {"task_id": task_id, "member_id": 7, "cause": "hospitalized",
-                          "due_date": TODAY + dt.timedelta(days=1), "assignee": "李干事"}
+                          "due_date": TODAY + dt.timedelta(days=1), "assignee": "李干事", "branch_id": 2}
+    [assigned] = [e for e in emitted_events(store) if e.event_type == "visit_task_assigned"]
+    assert assigned.data == {"task_id": task_id, "member_id": 7, "due_date": TODAY + dt.timedelta(days=1),
+                             "assignee": "李干事", "branch_id": 2}
 
 
 # -- task changes, filters ----------------------------------------------------

@@ -126,6 +126,14 @@ def test_a_batch_run_twice_creates_nothing_the_second_time(service, store, membe
     again = service.run_festival_batch({"festival": "spring_festival", "year": 2027})
     assert (again["selected"], again["created"]) == (3, 0)
     assert len(festival_tasks(store)) == 3
+    # the batch is announced once, by the run that made its tasks; each task with its branch and visitor
+    [made] = [e.data for e in emitted_events(store) if e.event_type == "festival_batch_made"]
+    assert made == {"festival": "spring_festival", "year": 2027, "festival_date": dt.date(2027, 2, 6),
+                    "tasks_created": 3}
+    created = [e.data for e in emitted_events(store) if e.event_type == "visit_task_created"]
+    assert sorted((d["member_id"], d["assignee"]) for d in created) == sorted(
+        (m, a) for m, a, _ in festival_tasks(store))
+    assert all(d["branch_id"] for d in created)
 
 
 def test_a_second_run_adds_only_new_members_and_keeps_the_spread_even(service, store, members):

@@ -77,7 +77,7 @@ def test_hospitalization_creates_one_open_visit_task_and_announces_it(service, s
     assert created.event_type == "visit_task_created"
     assert created.data == {
         "task_id": task.id, "member_id": 7, "cause": "hospitalized",
-        "due_date": dt.date(2026, 11, 28), "source_event_id": event.event_id,
+        "due_date": dt.date(2026, 11, 28), "source_event_id": event.event_id, "branch_id": 2, "assignee": None,
     }
 
 

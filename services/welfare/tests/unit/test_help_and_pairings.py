@@ -48,6 +48,11 @@ def test_a_help_case_is_opened_from_a_visit_assigned_worked_and_closed(service, 
         "closed", True, "2026-11-26", "扶手已安装，老人满意")
     [event] = [e for e in emitted_events(store) if e.event_type == "help_case_closed"]
     assert event.data == {"case_id": case["id"], "member_id": 7}
+    [opened] = [e.data for e in emitted_events(store) if e.event_type == "help_case_opened"]
+    assert opened == {"case_id": case["id"], "member_id": 7, "opened_on": dt.date(2026, 11, 26),
+                      "branch_id": opened["branch_id"], "assignee": None}
+    [assigned] = [e.data for e in emitted_events(store) if e.event_type == "help_case_assigned"]
+    assert assigned == {"case_id": case["id"], "member_id": 7, "assignee": "李干事"}
 
     for call in (lambda: service.close_help_case(case["id"], {"result": "again"}),
                  lambda: service.add_help_case_note(case["id"], {"note": "x"}),

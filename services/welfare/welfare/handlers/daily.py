@@ -44,7 +44,7 @@ def send_reminders(tx, kind, *, today, now):
             continue
         tx.emit(f"visit_task_{kind}", {
             "task_id": task.id, "member_id": task.member_id, "cause": task.cause,
-            "due_date": task.due_date, "assignee": task.assignee,
+            "due_date": task.due_date, "assignee": task.assignee, "branch_id": task.branch_id,
         })
         sent += 1
     return sent

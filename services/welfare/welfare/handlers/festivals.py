@@ -182,11 +182,16 @@ def festival_batch(tx, festival, year, policy, *, today, now):
     created = []
     for start in range(0, len(rows), _BATCH_CHUNK):
         chunk = session.execute(statement, rows[start:start + _BATCH_CHUNK]).all()
+        branch_of = {member_id: branch_id for member_id, branch_id, _, _ in plan}
         tx.emit_many("visit_task_created", [
-            {"task_id": task_id, "member_id": member_id, "cause": "festival", "due_date": day, "source_event_id": None}
-            for task_id, member_id, _ in chunk])
+            {"task_id": task_id, "member_id": member_id, "cause": "festival", "due_date": day, "source_event_id": None,
+             "branch_id": branch_of.get(member_id), "assignee": assignee}
+            for task_id, member_id, assignee in chunk])
         created += chunk
         time.sleep(0)  # under eventlet, lets the service's other workers run between chunks
     _count_assignees(summary, (assignee for _, _, assignee in created))
     summary["created"] = len(created)
+    if created:
+        tx.emit("festival_batch_made", {"festival": festival, "year": year, "festival_date": day,
+                                        "tasks_created": len(created)})
     return _BATCH_OUT.dump(summary)

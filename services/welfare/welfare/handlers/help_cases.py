@@ -42,6 +42,8 @@ def open_help_case(tx, data, actor=None, *, today, access=access.SYSTEM):
     tx.session.add(case)
     tx.session.flush()
     tx.session.refresh(case, ["notes"])
+    tx.emit("help_case_opened", {"case_id": case.id, "member_id": case.member_id, "opened_on": case.opened_on,
+                                 "branch_id": branch_of(tx.session, case.member_id), "assignee": case.assignee})
     return HelpCaseOut().dump(case)
 
 
@@ -80,6 +82,7 @@ def assign_help_case(tx, case_id, data, actor=None, *, access=access.SYSTEM):
     if case.assignee:
         case.status = "in_progress"
     log.info("help case %s given to %s by %s", case.id, case.assignee, actor)
+    tx.emit("help_case_assigned", {"case_id": case.id, "member_id": case.member_id, "assignee": case.assignee})
     return HelpCaseOut().dump(case)
 
 

@@ -91,6 +91,7 @@ def create_tasks(tx, planned_visits, source_event_id=None):
         tx.emit("visit_task_created", {
             "task_id": task.id, "member_id": task.member_id, "cause": task.cause,
             "due_date": task.due_date, "source_event_id": source_event_id,
+            "branch_id": task.branch_id, "assignee": task.assignee,
         })
         created.append(task)
     return created
@@ -165,7 +166,13 @@ def _cancel_open_tasks(tx, member_id, note, now, but=None):
     tasks = tx.session.scalars(query.with_for_update()).all()
     for task in tasks:
         task.status, task.cancel_note, task.cancelled_at, task.cancelled_by = "cancelled", note, now, "system"
+        announce_cancelled(tx, task)
     return tasks
+
+
+def announce_cancelled(tx, task):
+    """visit_task_cancelled: no reason in it, which may tell of health."""
+    tx.emit("visit_task_cancelled", {"task_id": task.id, "member_id": task.member_id})
 
 
 # -- reading ------------------------------------------------------------------
@@ -235,6 +242,8 @@ def change_assignee(tx, task_id, data, actor=None, *, today, access=access.SYSTE
     conflict(rules.reassign_problem(task.status), "status")
     task.assignee, task.visitor_id = values["assignee"], None
     log.info("visit task %s given to %s by %s", task.id, task.assignee, actor)
+    tx.emit("visit_task_assigned", {"task_id": task.id, "member_id": task.member_id, "due_date": task.due_date,
+                                    "assignee": task.assignee, "branch_id": task.branch_id})
     return dump_task(task, today)
 
 
@@ -245,6 +254,7 @@ def cancel_visit_task(tx, task_id, data, actor=None, *, today, now, access=acces
     conflict(rules.cancel_problem(task.status), "status")
     task.status, task.cancel_note = "cancelled", values["note"].strip()
     task.cancelled_at, task.cancelled_by = now, actor
+    announce_cancelled(tx, task)
     return dump_task(task, today)
 
 
