@@ -9,6 +9,7 @@ const ALL = ['admin', 'staff', 'secretary', 'viewer', 'approver']
 
 export const SCREENS = [
   { path: '/', name: 'dashboard', title: '工作台', icon: 'House', component: () => import('./views/Dashboard.vue') },
+  { path: '/todos', name: 'todos', title: '待办', icon: 'Bell', component: () => import('./views/todos/TodoList.vue') },
   { path: '/members', name: 'members', title: '党员名册', icon: 'User', component: () => import('./views/members/MemberList.vue') },
   { path: '/branches', name: 'branches', title: '党支部', icon: 'OfficeBuilding', component: () => import('./views/branches/BranchesPage.vue') },
   { path: '/study', name: 'study', title: '学习与活动', icon: 'Reading', component: () => import('./views/study/StudyPage.vue') },
@@ -16,6 +17,7 @@ export const SCREENS = [
   { path: '/funding', name: 'funding', title: '经费', icon: 'Wallet', component: () => import('./views/funding/FundingPage.vue') },
   { path: '/reports', name: 'reports', title: '报表', icon: 'Document', component: () => import('./views/reports/ReportsPage.vue') },
   { path: '/accounts', name: 'accounts', title: '账号管理', icon: 'Key', roles: ['admin'], component: () => import('./views/accounts/AccountsPage.vue') },
+  { path: '/notifications', name: 'notifications', title: '通知设置', icon: 'Message', roles: ['admin', 'staff'], component: () => import('./views/notifications/NotificationsPage.vue') },
 ]
 
 const HIDDEN = [

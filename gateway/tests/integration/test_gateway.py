@@ -377,6 +377,21 @@ class FakeWelfare:
         return {"id": case_id, "status": "closed", "result": data["result"], "closed_by": actor}
 
 
+class FakeNotifications:
+    name = "notifications"
+
+    @rpc
+    def ping(self):
+        return {"status": "ok"}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_todos(self, filters=None, page_number=1, page_size=20, names=()):
+        answer = page([], page_number, page_size, filters_seen=filters)
+        answer["counts"] = {"open": 0, "snoozed": 0, "done": 0}
+        answer["names_seen"] = list(names)
+        return answer
+
+
 class FakeFunding:
     name = "funding"
 
@@ -542,7 +557,7 @@ def start_system(container_factory, nameko_config, service_db, monkeypatch):
         port = free_port()
         config = dict(nameko_config, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
         fakes = {}
-        for fake in (FakeMembers, FakeActivities, FakeWelfare, FakeFunding):
+        for fake in (FakeMembers, FakeActivities, FakeWelfare, FakeFunding, FakeNotifications):
             fakes[fake.name] = container_factory(fake, config)
             fakes[fake.name].start()
         container_factory(GatewayService, config).start()
@@ -574,7 +589,15 @@ def test_health_is_public_and_ok_when_every_service_answers(system):
     answer = system.call("GET", "/health")
     assert answer.status_code == 200
     assert answer.json() == {"status": "ok", "services": {
-        "members": "ok", "activities": "ok", "welfare": "ok", "funding": "ok"}}
+        "members": "ok", "activities": "ok", "welfare": "ok", "funding": "ok", "notifications": "ok"}}
+
+
+def test_each_account_asks_for_its_own_to_do_list_by_its_names(system, token):
+    answer = system.call("GET", "/api/v1/todos?status=all", token=token)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["counts"] == {"open": 0, "snoozed": 0, "done": 0} and body["names_seen"] == ["admin"]
+    assert body["filters_seen"] == {"status": "all"}
 
 
 def test_the_api_needs_a_token(system):
@@ -1103,7 +1126,8 @@ def test_a_stopped_service_is_503_and_health_degraded(system, token):
     health = system.call("GET", "/health")
     assert health.status_code == 200
     assert health.json() == {"status": "degraded",
-                             "services": {"members": "down", "activities": "ok", "welfare": "ok", "funding": "ok"}}
+                             "services": {"members": "down", "activities": "ok", "welfare": "ok", "funding": "ok",
+                                          "notifications": "ok"}}
 
     # the others still answer
     assert system.call("GET", "/api/v1/subsidy-checks", token=token).status_code == 200

@@ -135,7 +135,7 @@ def test_a_hospitalization_published_twice_is_checked_once_and_announced(funding
     assert announced["source"] == "funding"
     assert announced["data"] == {
         "check_id": check["id"], "member_id": member_id, "cause": "hospitalized",
-        "eligible": True, "amount": "500.00", "source_event_id": event.event_id,
+        "eligible": True, "amount": "500.00", "source_event_id": event.event_id, "status": "pending_approval",
     }
     rows = wait_until(lambda: published_outbox_rows(db_url, member_id), "the outbox row marked published")
     assert len(rows) == 1

@@ -143,8 +143,8 @@ def test_the_daily_timer_sends_each_term_reminder_once_with_a_moved_clock(clocke
                     dt.date(2027, 4, 30)):
             clock.today.return_value = day
             run_timer()
-    registered, *reminders = announced(4)
-    assert registered.event_type == "member_registered"
+    registered, elected, *reminders = announced(5)
+    assert (registered.event_type, elected.event_type) == ("member_registered", "branch_term_elected")
     assert [(e.event_type, e.data["reminder"]) for e in reminders] == [
         ("branch_term_expiring", "6_months"), ("branch_term_expiring", "3_months"),
         ("branch_term_overdue", "overdue:2027-04")]

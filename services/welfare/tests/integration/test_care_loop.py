@@ -131,13 +131,17 @@ def test_festival_batches_at_once_on_postgresql_make_each_task_once(welfare_url)
     with store.read() as session:
         tasks = session.execute(sa.text(
             "SELECT assignee, count(*) FROM visit_tasks WHERE cause = 'festival' GROUP BY assignee")).all()
-        announced = session.scalar(sa.select(sa.func.count()).select_from(outbox))
+        announced = session.scalar(sa.select(sa.func.count()).select_from(outbox)
+                                   .where(outbox.c.event_type == "visit_task_created"))
+        batches = session.scalar(sa.select(sa.func.count()).select_from(outbox)
+                                 .where(outbox.c.event_type == "festival_batch_made"))
     engine.dispose()
 
     selected = results[0]["selected"]
     assert selected > 100
     assert sum(r["created"] for r in results) == selected == announced
     assert again["created"] == 0
+    assert batches == len([r for r in results if r["created"]])  # announced by each run that made tasks
     loads = [count for _, count in tasks]
     assert sum(loads) == selected and len(loads) == 7 and max(loads) - min(loads) <= 1
 
