@@ -125,19 +125,32 @@ def send_due(store, settings, *, now):
 
 
 def _send_channel(store, active, name, ids, now):
+    """The channel's due rows: items due together go as one message (a group robot takes about
+    twenty a minute, and one message of five lines reads better than five); each row is recorded."""
+    with store.read() as session:
+        rows = session.execute(sa.select(Delivery.id, Delivery.key, Delivery.title, Delivery.text)
+                               .where(Delivery.id.in_(ids)).order_by(Delivery.id)).all()
+    items = [row for row in rows if row.key.startswith("item:")]
+    messages_to_send = [[row] for row in rows if not row.key.startswith("item:")]
+    if items:
+        messages_to_send.append(items)
     results = []
-    for delivery_id in ids:
-        with store.read() as session:
-            row = session.get(Delivery, delivery_id)
-            title, text, key = row.title, row.text, row.key
+    for group in messages_to_send:
+        title, text = _message_of(group)
         try:
-            channels.send(active, name, title, text, key, markdown=key.startswith("digest:"))
+            channels.send(active, name, title, text, group[0].key, markdown=group[0].key.startswith("digest:"))
             error = None
         except channels.ChannelError as exc:
             error = str(exc)
         failpoints.hit("after_push")  # the fault test's kill: answered, not yet recorded
-        results.append((delivery_id, _record(store, delivery_id, error, active.retry_seconds, now)))
+        results += [(row.id, _record(store, row.id, error, active.retry_seconds, now)) for row in group]
     return results
+
+
+def _message_of(group):
+    if len(group) == 1:
+        return group[0].title, group[0].text
+    return f"五基·{len(group)} 项待办提醒", "\n".join(row.text for row in group)
 
 
 def _record(store, delivery_id, error, retry_seconds, now):
