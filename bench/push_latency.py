@@ -15,11 +15,7 @@ sender's interval, which bounds the wait from above: a push waits for the sender
 import argparse
 import concurrent.futures
 import datetime as dt
-import http.server
-import json
 import os
-import re
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -30,26 +26,6 @@ from notifications.service import SEND_SECONDS  # noqa: E402
 from wuji_infra import testing  # noqa: E402
 
 PASSWORD = "bench-Admin-pass-1"
-NAMED = re.compile(r"党员 #(\d+)")
-
-
-class Robot(http.server.BaseHTTPRequestHandler):
-    arrived, messages = {}, [0]
-
-    def do_POST(self):
-        now = time.perf_counter()
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        Robot.messages[0] += 1
-        for member_id in NAMED.findall(json.dumps(body, ensure_ascii=False)):
-            Robot.arrived.setdefault(int(member_id), now)
-        answer = b'{"errcode": 0, "errmsg": "ok"}'
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args):
-        pass
 
 
 def main():
@@ -59,9 +35,8 @@ def main():
     args = parser.parse_args()
     count = args.rate * args.seconds
 
-    robot = http.server.ThreadingHTTPServer(("127.0.0.1", testing.free_port()), Robot)
-    threading.Thread(target=robot.serve_forever, daemon=True).start()
-    webhook = f"http://127.0.0.1:{robot.server_port}/cgi-bin/webhook/send?key=bench"
+    robot = testing.LocalRobot()
+    webhook = robot.url()
     with testing.fresh_vhost("wuji-bench") as amqp_uri, testing.running_system(
             ROOT, amqp_uri, PASSWORD, prefix="wuji_bench",
             extra_env={"NOTIFY_WEBHOOK_URL": webhook, "NOTIFY_WEBHOOK_KIND": "wecom"}) as system:
@@ -105,18 +80,19 @@ def main():
                     time.sleep(delay)
                 pool.submit(send, member_id)
         deadline = time.perf_counter() + 60
-        while time.perf_counter() < deadline and not all(m in Robot.arrived for m in member_ids[:count]):
-            time.sleep(0.05)
-        latencies = [(Robot.arrived[m] - sent[m]) * 1000 for m in member_ids[:count] if m in Robot.arrived]
+        while time.perf_counter() < deadline and not all(robot.naming(f"党员 #{m}）") for m in member_ids[:count]):
+            time.sleep(0.2)
+        arrived = {m: robot.naming(f"党员 #{m}）") for m in member_ids[:count]}
+        latencies = [(found[0]["at"] - sent[m]) * 1000 for m, found in arrived.items() if found]
         hop = limit["broker"]["p50_ms"]
         floor = SEND_SECONDS * 1000
         p50, p95, p99 = (limits.percentile(latencies, p) for p in (50, 95, 99))
         print(f"one item on the staff list: {to_list_ms:.0f} ms after the POST ({to_list_ms / hop:.0f}x one broker hop)")
-        print(f"{args.rate}/s for {args.seconds} s: {len(latencies)}/{count} pushed in {Robot.messages[0]} messages; "
+        print(f"{args.rate}/s for {args.seconds} s: {len(latencies)}/{count} pushed in {len(robot.received)} messages; "
               f"POST → robot p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms")
         print(f"        against the limits: p50 {p50 / floor:.2f}x and p99 {p99 / floor:.2f}x the sender's interval "
               f"({floor:.0f} ms: a push waits for the sender's next pass, so about half of it on average)")
-    robot.shutdown()
+    robot.close()
 
 
 if __name__ == "__main__":

@@ -333,3 +333,61 @@ def handled(event, times=1):
             successes.append(result)
         return len(successes) >= times
     return callback
+
+
+# -- a group robot on this machine (the notifications tests and bench) ------------------------
+
+class LocalRobot:
+    """An HTTP server that answers as 企业微信's and 钉钉's group robots do, keeping what it is sent:
+    ``received`` holds ``{"path", "content_type", "body", "at"}`` (``at``: time.perf_counter()).
+    ``script``: the next answers in turn, each "ok", an HTTP status (500), a robot errcode (45009)
+    or "hang" (answers after 3 s); then "ok"."""
+
+    def __init__(self):
+        import http.server
+        import json
+        import threading
+
+        robot = self
+        self.received, self.script = [], []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                robot.received.append({"path": self.path, "content_type": self.headers["Content-Type"], "body": body,
+                                       "at": time.perf_counter()})
+                step = robot.script.pop(0) if robot.script else "ok"
+                if step == "hang":
+                    time.sleep(3)
+                status, answer = 200, {"errcode": 0, "errmsg": "ok"}
+                if isinstance(step, int):
+                    is_http_status = 400 <= step < 600
+                    status, answer = (step, {"error": step}) if is_http_status else (200, {"errcode": step,
+                                                                                            "errmsg": "refused"})
+                payload = json.dumps(answer).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:  # the sender gave up waiting
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path="/cgi-bin/webhook/send?key=test"):
+        return f"http://127.0.0.1:{self.server.server_port}{path}"
+
+    def naming(self, text):
+        """The messages whose body contains ``text``."""
+        import json
+        return [message for message in self.received if text in json.dumps(message["body"], ensure_ascii=False)]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

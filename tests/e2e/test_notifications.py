@@ -2,16 +2,13 @@
 branch secretary's to-do list and a message on the office group's robot (a local HTTP server
 standing in for 企业微信), within seconds; the visit done, the item closes."""
 import datetime as dt
-import http.server
-import json
-import threading
 import time
 import uuid
 
 import pytest
 
 from members.domain.roster import id_number_for
-from wuji_infra.testing import Api, free_port, fresh_vhost, running_system, wait_until
+from wuji_infra.testing import Api, LocalRobot, fresh_vhost, running_system, wait_until
 
 from .conftest import ADMIN_PASSWORD, ROOT
 
@@ -21,38 +18,18 @@ TODAY = dt.date.today()
 HOSPITAL = "市第一人民医院"
 
 
-class Robot(http.server.BaseHTTPRequestHandler):
-    """A group robot: keeps what it is sent, answers as the robots do."""
-    received = []
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        Robot.received.append({"path": self.path, "content_type": self.headers["Content-Type"],
-                               "body": json.loads(body)})
-        answer = json.dumps({"errcode": 0, "errmsg": "ok"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def robot():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Robot)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key=test-key"
-    server.shutdown()
+    robot = LocalRobot()
+    yield robot
+    robot.close()
 
 
 @pytest.fixture(scope="module")
 def system(robot):
     with fresh_vhost("wuji-e2e") as amqp_uri, running_system(
             ROOT, amqp_uri, ADMIN_PASSWORD, prefix="wuji_notify",
-            extra_env={"NOTIFY_WEBHOOK_URL": robot, "NOTIFY_WEBHOOK_KIND": "wecom",
+            extra_env={"NOTIFY_WEBHOOK_URL": robot.url(), "NOTIFY_WEBHOOK_KIND": "wecom",
                        "NOTIFY_TIMEOUT_SECONDS": "1"}) as running:  # a lease of 7 s: a crash is mended soon
         yield running
 
@@ -65,11 +42,7 @@ def register(api, name, number):
         "branch_id": branch, "retirement_kind": "tuixiu"}).json()
 
 
-def pushes_naming(name):
-    return [m for m in Robot.received if name in json.dumps(m["body"], ensure_ascii=False)]
-
-
-def test_a_hospitalization_reaches_the_secretary_and_the_group_within_seconds(system, api):
+def test_a_hospitalization_reaches_the_secretary_and_the_group_within_seconds(system, api, robot):
     # the office's quiet hours would hold an immediate push at night: none for this test
     policy = api.put("/notifications/policy", {"quiet_hours": None})
     assert policy.status_code == 200, policy.text
@@ -91,9 +64,8 @@ def test_a_hospitalization_reaches_the_secretary_and_the_group_within_seconds(sy
     assert (item["kind"], item["member_id"], item["status"]) == ("member_hospitalized", member["id"], "open")
     assert "周桂兰" in item["title"] and HOSPITAL not in item["title"]
 
-    [message] = wait_until(lambda: [m for m in Robot.received if "周桂兰" in json.dumps(m["body"], ensure_ascii=False)],
-                           "the robot's message", seconds=15)
-    assert message["path"] == "/cgi-bin/webhook/send?key=test-key"
+    [message] = wait_until(lambda: robot.naming("周桂兰"), "the robot's message", seconds=15)
+    assert message["path"] == "/cgi-bin/webhook/send?key=test"
     assert message["content_type"].startswith("application/json")
     assert set(message["body"]) == {"msgtype", "text"} and message["body"]["msgtype"] == "text"
     assert set(message["body"]["text"]) == {"content"}
@@ -111,10 +83,10 @@ def test_a_hospitalization_reaches_the_secretary_and_the_group_within_seconds(sy
 
     log = api.get("/notifications/deliveries", params={"status": "sent"}).json()
     assert [row["channel"] for row in log["items"] if row["item_id"] == item["id"]] == ["webhook"]
-    assert len([m for m in Robot.received if "周桂兰" in json.dumps(m["body"], ensure_ascii=False)]) == 1
+    assert len(robot.naming("周桂兰")) == 1
 
 
-def test_a_crash_between_the_push_and_its_record_repeats_that_push_once_and_no_more(system, api):
+def test_a_crash_between_the_push_and_its_record_repeats_that_push_once_and_no_more(system, api, robot):
     """The guarantee of docs/notifications.md: at least once, one repeat per crash, never lost."""
     # today's digest (due from hour 0) goes out first, with no failpoint: the crash below is the item's push
     assert api.put("/notifications/policy", {"quiet_hours": None, "digest_hour": 0}).status_code == 200
@@ -131,12 +103,12 @@ def test_a_crash_between_the_push_and_its_record_repeats_that_push_once_and_no_m
                         {"kind": "hospitalized", "date": TODAY.isoformat(), "hospital": HOSPITAL})
     assert recorded.status_code == 201, recorded.text
     assert system.exited("notifications") == 86  # killed after the robot answered, before the record
-    assert len(pushes_naming("吴秀珍")) == 1
+    assert len(robot.naming("吴秀珍")) == 1
 
     system.start("notifications")
     system.wait_healthy()
-    wait_until(lambda: len(pushes_naming("吴秀珍")) == 2, "the push sent again once its lease ran out", seconds=30)
+    wait_until(lambda: len(robot.naming("吴秀珍")) == 2, "the push sent again once its lease ran out", seconds=30)
     wait_until(lambda: api.get("/notifications/deliveries", params={"status": "pending"}).json()["total"] == 0,
                "the push recorded sent")
     time.sleep(4)  # two more passes of the sender: nothing more goes out
-    assert len(pushes_naming("吴秀珍")) == 2
+    assert len(robot.naming("吴秀珍")) == 2

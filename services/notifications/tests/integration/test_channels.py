@@ -3,8 +3,6 @@
 import dataclasses
 import datetime as dt
 import email
-import http.server
-import json
 import threading
 import time
 
@@ -16,36 +14,11 @@ from notifications import channels
 from notifications.handlers import deliveries
 from notifications.handlers.policy import policy_in_force
 from notifications.models import Base, Delivery, TodoItem
-from wuji_infra.testing import free_port, in_memory_store
+from wuji_infra.testing import LocalRobot, free_port, in_memory_store
 
 pytestmark = pytest.mark.integration
 
 NOW = dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.timezone.utc)
-
-
-class Robot(http.server.BaseHTTPRequestHandler):
-    """Answers from ``Robot.script`` in turn: ("ok" | 500 | errcode | "hang"), then ok."""
-    script, received = [], []
-
-    def do_POST(self):
-        Robot.received.append({"path": self.path, "body": json.loads(self.rfile.read(int(self.headers["Content-Length"])))})
-        step = Robot.script.pop(0) if Robot.script else "ok"
-        if step == "hang":
-            time.sleep(3)
-        status, answer = (500, {"error": "busy"}) if step == 500 else (200, {"errcode": step, "errmsg": "limited"}) \
-            if isinstance(step, int) else (200, {"errcode": 0, "errmsg": "ok"})
-        body = json.dumps(answer).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:  # the client gave up waiting
-            pass
-
-    def log_message(self, *args):
-        pass
 
 
 class Mailbox:
@@ -59,11 +32,9 @@ class Mailbox:
 
 @pytest.fixture
 def robot():
-    Robot.script, Robot.received = [], []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Robot)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key=k1"
-    server.shutdown()
+    robot = LocalRobot()
+    yield robot
+    robot.close()
 
 
 @pytest.fixture
@@ -83,7 +54,7 @@ def store():
 
 def settings_for(robot, mailbox=None, **changes):
     return dataclasses.replace(channels.ChannelSettings(
-        webhook_url=robot, webhook_kind="wecom", smtp_url=mailbox and mailbox.url,
+        webhook_url=robot.url("/cgi-bin/webhook/send?key=k1"), webhook_kind="wecom", smtp_url=mailbox and mailbox.url,
         email_to=("office@example.org",) if mailbox else (), email_from="wuji@example.org",
         retry_seconds=(0, 0, 0), timeout=1.0), **changes)
 
@@ -108,8 +79,8 @@ def test_the_robot_gets_exactly_its_json_and_the_mailbox_the_email(store, robot,
     settings = settings_for(robot, mailbox)
     overdue_item(store, settings)
     deliveries.send_due(store, settings, now=NOW)
-    assert Robot.received == [{"path": "/cgi-bin/webhook/send?key=k1", "body": {"msgtype": "text", "text": {
-        "content": "【五基·走访任务已逾期】走访任务 #3：看望张三（党员 #7），已逾期（应于12月6日前完成）"}}}]
+    assert [(m["path"], m["body"]) for m in robot.received] == [("/cgi-bin/webhook/send?key=k1", {"msgtype": "text", "text": {
+        "content": "【五基·走访任务已逾期】走访任务 #3：看望张三（党员 #7），已逾期（应于12月6日前完成）"}})]
     [(to, message)] = mailbox.messages
     assert to == ["office@example.org"]
     assert str(email.header.make_header(email.header.decode_header(message["Subject"]))) == "五基·走访任务已逾期"
@@ -121,25 +92,25 @@ def test_the_robot_gets_exactly_its_json_and_the_mailbox_the_email(store, robot,
 def test_dingtalk_markdown_digest_with_its_signature(store, robot):
     settings = settings_for(robot, webhook_kind="dingtalk", webhook_secret="SEC123")
     channels.send(settings, "webhook", "五基每日待办汇总", "### 今日", "digest:2026-12-07", markdown=True)
-    [got] = Robot.received
+    [got] = robot.received
     assert got["body"] == {"msgtype": "markdown", "markdown": {"title": "五基每日待办汇总", "text": "### 今日"}}
     assert "&timestamp=" in got["path"] and "&sign=" in got["path"]
 
 
 def test_a_500_is_retried_and_then_sent(store, robot):
     settings = settings_for(robot)
-    Robot.script = [500]
+    robot.script = [500]
     overdue_item(store, settings)
     deliveries.send_due(store, settings, now=NOW)
     assert statuses(store)["webhook"][:2] == ("pending", 1) and "HTTP 500" in statuses(store)["webhook"][2]
     deliveries.send_due(store, settings, now=NOW)
     assert statuses(store)["webhook"] == ("sent", 2, None)
-    assert len(Robot.received) == 2
+    assert len(robot.received) == 2
 
 
 def test_a_robots_refusal_in_a_200_is_a_failed_attempt(store, robot):
     settings = settings_for(robot)
-    Robot.script = [45009, 45009, 45009, 45009]
+    robot.script = [45009, 45009, 45009, 45009]
     overdue_item(store, settings)
     for _ in range(4):
         deliveries.send_due(store, settings, now=NOW)
@@ -149,7 +120,7 @@ def test_a_robots_refusal_in_a_200_is_a_failed_attempt(store, robot):
 
 def test_a_robot_that_hangs_holds_up_neither_the_email_nor_the_others(store, robot, mailbox):
     settings = settings_for(robot, mailbox)
-    Robot.script = ["hang"]
+    robot.script = ["hang"]
     overdue_item(store, settings)
     started = time.monotonic()
     threads = threading.Thread(target=deliveries.send_due, args=(store, settings), kwargs={"now": NOW})
@@ -183,7 +154,7 @@ def test_of_senders_at_once_on_postgresql_each_push_is_sent_once(database_urls, 
     for sender in senders:
         sender.join(20)
     # due together, a sender's items go as one message of a line each: every line once, whoever sent it
-    lines = sorted(line for message in Robot.received for line in message["body"]["text"]["content"].split("\n"))
+    lines = sorted(line for message in robot.received for line in message["body"]["text"]["content"].split("\n"))
     assert len(lines) == 10 and len(set(lines)) == 10
     assert {status for status, _, _ in statuses_all(store)} == {"sent"}
     engine.dispose()

@@ -1,10 +1,7 @@
 """The notifications service in a real nameko container, on RabbitMQ and PostgreSQL, pushing to a
 local HTTP server that stands in for the office group's robot."""
 import datetime as dt
-import http.server
 import itertools
-import json
-import threading
 
 import pytest
 from nameko.standalone.rpc import ServiceRpcClient
@@ -12,40 +9,23 @@ from nameko.testing.services import entrypoint_waiter
 
 from notifications.service import NotificationsService
 from wuji_infra import events
-from wuji_infra.testing import free_port, publish_message, signed_context, start_service, wait_until
+from wuji_infra.testing import LocalRobot, publish_message, signed_context, start_service, wait_until
 
 pytestmark = pytest.mark.integration
 
 _member_ids = itertools.count(3000)
 
 
-class Robot(http.server.BaseHTTPRequestHandler):
-    received = []
-
-    def do_POST(self):
-        Robot.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        answer = b'{"errcode": 0, "errmsg": "ok"}'
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def robot():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Robot)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    Robot.received.clear()
-    yield f"http://127.0.0.1:{server.server_port}/robot/send?access_token=t"
-    server.shutdown()
+    robot = LocalRobot()
+    yield robot
+    robot.close()
 
 
 @pytest.fixture
 def notifications(container_factory, nameko_config, service_db, amqp_uri, robot, monkeypatch):
-    monkeypatch.setenv("NOTIFY_WEBHOOK_URL", robot)
+    monkeypatch.setenv("NOTIFY_WEBHOOK_URL", robot.url("/robot/send?access_token=t"))
     monkeypatch.setenv("NOTIFY_WEBHOOK_KIND", "dingtalk")
     service_db("notifications")
     container = start_service(container_factory, NotificationsService, nameko_config, amqp_uri)
@@ -67,7 +47,7 @@ def hospitalized(member_id):
     }, source="members"))
 
 
-def test_the_same_event_twice_makes_one_item_and_one_push(notifications, staff_rpc, amqp_uri):
+def test_the_same_event_twice_makes_one_item_and_one_push(notifications, staff_rpc, amqp_uri, robot):
     member_id = next(_member_ids)
     message = hospitalized(member_id)
     with entrypoint_waiter(notifications, "on_member_hospitalized"):
@@ -76,12 +56,11 @@ def test_the_same_event_twice_makes_one_item_and_one_push(notifications, staff_r
         publish_message(amqp_uri, "members", message)
     items = staff_rpc.list_todos({"member_id": str(member_id)})["items"]
     assert [item["kind"] for item in items] == ["member_hospitalized"]
-    pushed = wait_until(lambda: [body for body in Robot.received if f"#{member_id}" in json.dumps(body, ensure_ascii=False)],
-                        "the push")
+    pushed = [message["body"] for message in wait_until(lambda: robot.naming(f"#{member_id}"), "the push")]
     assert pushed == [{"msgtype": "text", "text": {"content": pushed[0]["text"]["content"]}}]
     assert "市第二医院" not in pushed[0]["text"]["content"]
     deliveries = staff_rpc.list_deliveries({"status": "sent"})["items"]
     assert [row["item_id"] for row in deliveries].count(items[0]["id"]) == 1
     # a pass of the sender later sends nothing more
     wait_until(lambda: staff_rpc.list_deliveries({"status": "pending"})["total"] == 0, "nothing pending")
-    assert len([body for body in Robot.received if f"#{member_id}" in json.dumps(body, ensure_ascii=False)]) == 1
+    assert len(robot.naming(f"#{member_id}")) == 1
