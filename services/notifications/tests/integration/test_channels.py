@@ -14,7 +14,7 @@ from notifications import channels
 from notifications.handlers import deliveries
 from notifications.handlers.policy import policy_in_force
 from notifications.models import Base, Delivery, TodoItem
-from wuji_infra.testing import LocalRobot, free_port, in_memory_store
+from wuji_infra.testing import free_port, in_memory_store
 
 pytestmark = pytest.mark.integration
 
@@ -28,13 +28,6 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
         return "250 OK"
-
-
-@pytest.fixture
-def robot():
-    robot = LocalRobot()
-    yield robot
-    robot.close()
 
 
 @pytest.fixture

@@ -9,18 +9,11 @@ from nameko.testing.services import entrypoint_waiter
 
 from notifications.service import NotificationsService
 from wuji_infra import events
-from wuji_infra.testing import LocalRobot, publish_message, signed_context, start_service, wait_until
+from wuji_infra.testing import publish_message, signed_context, start_service, wait_until
 
 pytestmark = pytest.mark.integration
 
 _member_ids = itertools.count(3000)
-
-
-@pytest.fixture
-def robot():
-    robot = LocalRobot()
-    yield robot
-    robot.close()
 
 
 @pytest.fixture
