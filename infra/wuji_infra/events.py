@@ -1,16 +1,19 @@
 """The event contract: one envelope, and a marshmallow schema per event type.
 
-Envelope (../shared/CONTRACT.md):
-``{"event_id", "event_type", "source", "occurred_at", "version": 1, "data"}``.
-Unknown fields are refused at both levels, so a consumer never acts on a
-message it does not understand; such a message goes to the dead letters.
+Envelope: ``{"event_id", "event_type", "source", "occurred_at", "version": 1, "data"}``.
+
+A tolerant reader: a consumer requires only the fields its type's schema names as
+required, and drops the fields it does not know (at both levels), so a producer may add
+an optional field without breaking anyone. A version it does not know, a missing or
+malformed required field, is refused: such a message goes to the dead letters. A
+producer is strict: ``new_event`` refuses data its schema does not describe.
 Events carry ids and the few facts consumers need, never diagnoses or notes.
 """
 import dataclasses
 import datetime as dt
 import uuid
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from wuji_infra.validation import as_id
 
@@ -48,9 +51,10 @@ class MemberFacts(Schema):
 
 
 class MemberHealthEvent(Schema):
-    """Shared by the four health events: the event, and the facts rules need."""
+    """Shared by the four health events: the event, and the facts rules need (the contract names
+    these; the health event's own id is sent, and not required of a producer)."""
     member_id = fields.Integer(required=True)
-    health_event_id = fields.Integer(required=True)
+    health_event_id = fields.Integer(allow_none=True, load_default=None)
     date = fields.Date(required=True)
     branch_id = fields.Integer(required=True)
     birth_date = fields.Date(required=True)
@@ -346,6 +350,9 @@ def new_event(event_type, data, source=None):
     if source is not None and source != owner:
         raise ValueError(f"{source} may not dispatch {event_type} (owned by {owner})")
     schema = _SCHEMAS[event_type]
+    undescribed = sorted(set(data) - set(schema.fields))
+    if undescribed:
+        raise ValueError(f"{event_type} data is invalid: {undescribed} not in its schema (add them there first)")
     try:
         loaded = schema.load(schema.dump(data))
     except ValidationError as exc:
@@ -374,7 +381,7 @@ def to_message(event):
 def from_message(body, expected_type=None):
     """Parse and validate an envelope; raises InvalidEvent with the reason."""
     try:
-        envelope = _ENVELOPE.load(body)
+        envelope = _ENVELOPE.load(body, unknown=EXCLUDE)
     except (ValidationError, TypeError) as exc:
         raise InvalidEvent(f"bad envelope: {getattr(exc, 'messages', exc)}") from exc
     event_type = envelope["event_type"]
@@ -384,7 +391,7 @@ def from_message(body, expected_type=None):
     if envelope["source"] != owner:
         raise InvalidEvent(f"{event_type} must come from {owner}, not {envelope['source']}")
     try:
-        data = schema.load(envelope["data"])
+        data = schema.load(envelope["data"], unknown=EXCLUDE)
     except ValidationError as exc:
         raise InvalidEvent(f"bad {event_type} data: {exc.messages}") from exc
     return Event(

@@ -159,12 +159,12 @@ def test_a_handler_that_keeps_failing_parks_the_message_where_it_can_be_replayed
 def test_a_message_that_breaks_the_contract_goes_straight_to_dead_letters(probe, amqp_uri):
     member_id = next(member_ids)
     message = events.to_message(events.new_event("member_registered", facts(member_id)))
-    message["data"]["diagnosis"] = "not for the wire"
+    del message["data"]["name"]  # a required field missing (an unknown one would be ignored)
     publish_raw(amqp_uri, message)
     wait_until(lambda: dead_letters_for(amqp_uri, member_id))
     [parked] = dead_letters_for(amqp_uri, member_id)
     assert parked["attempts"] == 1
-    assert "diagnosis" in parked["error"][0]
+    assert "name" in parked["error"][0]
     assert effects_for(member_id) == []
 
 

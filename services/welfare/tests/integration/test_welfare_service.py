@@ -151,9 +151,28 @@ def test_completing_over_rpc(welfare, rpc, publish, member_id):
         rpc.complete_visit_task(task["id"], visit, "staff1")
 
 
-def test_an_envelope_with_an_unknown_field_goes_to_the_dead_letters(welfare, rpc, publish, amqp_uri, member_id):
+def test_a_field_the_consumer_does_not_know_is_ignored(welfare, rpc, publish, amqp_uri, member_id):
+    """A producer adds an optional field: the consumer reads on (tolerant reader)."""
     message = hospitalized(member_id)
-    message["data"]["diagnosis"] = "不应出现在事件中"
+    message["data"]["ward"] = "added by a newer producer"
+    message["trace_id"] = "abc"
+    with entrypoint_waiter(welfare, HANDLER):
+        publish(message)
+    [task] = tasks_of(rpc, member_id)
+    assert task["cause"] == "hospitalized" and dead_letters_of(amqp_uri, message) == []
+
+
+def test_a_hospitalization_with_exactly_the_contracts_fields_makes_its_task(welfare, rpc, publish, member_id):
+    message = hospitalized(member_id)
+    del message["data"]["health_event_id"]  # the contract does not name it
+    with entrypoint_waiter(welfare, HANDLER):
+        publish(message)
+    assert [task["cause"] for task in tasks_of(rpc, member_id)] == ["hospitalized"]
+
+
+def test_a_version_the_consumer_does_not_know_goes_to_the_dead_letters(welfare, rpc, publish, amqp_uri, member_id):
+    message = hospitalized(member_id)
+    message["version"] = 2
     publish(message)
 
     [parked] = wait_until(lambda: dead_letters_of(amqp_uri, message))
