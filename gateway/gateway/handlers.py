@@ -12,6 +12,7 @@ from gateway import accounts, auth
 from gateway.errors import Unauthorized
 from gateway.models import Account, AddressThrottle, LoginThrottle, PairThrottle
 from gateway.schemas import ACCOUNT_OUT, AccountChange, AccountIn, PasswordChange, PasswordSet, TokenIn
+from wuji_infra import migrations
 from wuji_infra.db import insert_unless_present
 from wuji_infra.errors import Conflict, InvalidInput, NotFound
 from wuji_infra.validation import load, page_of
@@ -213,6 +214,29 @@ def _check_branches(role, branch_ids):
 
 def _username_taken():
     return Conflict("用户名已存在 (the username is taken)", {"username": ["已被使用 (taken)"]})
+
+
+def readiness(store, amqp_uri, timeout=HEALTH_DEADLINE_SECONDS):
+    """Whether the gateway can serve: its database answers and is at the newest migration, and the
+    broker takes a connection. ``(ready, {"database", "migrations", "broker": "ok" | why not})``.
+    The services are not asked: one down makes answers 503, not the gateway unready."""
+    from kombu import Connection
+
+    checks = {}
+    try:
+        with store.read() as session:
+            session.execute(sa.text("SELECT 1"))
+            checks["database"] = "ok"
+            checks["migrations"] = "ok" if migrations.at_head("gateway", session) else "behind"
+    except Exception as exc:
+        checks["database"], checks["migrations"] = f"down: {type(exc).__name__}", "unknown"
+    try:
+        with Connection(amqp_uri, connect_timeout=timeout) as connection:
+            connection.ensure_connection(max_retries=1)
+        checks["broker"] = "ok"
+    except Exception as exc:
+        checks["broker"] = f"down: {type(exc).__name__}"
+    return all(state == "ok" for state in checks.values()), checks
 
 
 def health(clients, deadline=HEALTH_DEADLINE_SECONDS):

@@ -88,6 +88,16 @@ class HealthOut(Schema):
     services = fields.Dict(keys=fields.String(), values=fields.String(metadata={"enum": ["ok", "down"]}))
 
 
+class LiveOut(Schema):
+    status = fields.String(metadata={"enum": ["ok"]})
+
+
+class ReadyOut(Schema):
+    status = fields.String(metadata={"enum": ["ready", "not_ready"]})
+    checks = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "database, migrations, broker: ok, or why not"})
+
+
 class AccountsQuery(Schema):
     order = fields.String(metadata={"enum": ["newest", "username"]})
 

@@ -1,4 +1,6 @@
-"""Health probe for compose: ``python -m wuji_infra.health members`` exits 0 when healthy."""
+"""Health probe for compose: ``python -m wuji_infra.health members`` exits 0 when ready: a service
+answers its ping over the broker with its database at the newest migration; the gateway answers
+``/health/ready``."""
 import json
 import sys
 import time
@@ -10,10 +12,10 @@ from wuji_infra import access, config
 
 
 def check(process, timeout=5):
-    if process == "gateway":
-        url = f"http://127.0.0.1:{config.env('GATEWAY_PORT')}/health"
+    if process == "gateway":  # ready: its database at the newest migration, the broker reachable
+        url = f"http://127.0.0.1:{config.env('GATEWAY_PORT')}/health/ready"
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            return json.load(response)["status"] in ("ok", "degraded")
+            return json.load(response)["status"] == "ready"
     context = access.context(access.context_secret(), access.SYSTEM, time.time() + timeout)
     with ClusterRpcClient(uri=config.amqp_uri(process), timeout=timeout, context_data=context) as cluster:
         return cluster[process].ping()["status"] == "ok"

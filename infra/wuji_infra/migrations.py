@@ -31,6 +31,28 @@ def upgrade(process, url=None):
     command.upgrade(alembic_config(process, url), "head")
 
 
+_HEADS = {}
+
+
+def head_revision(process):
+    """The newest revision of the process's migrations (read once: it does not change while running)."""
+    if process not in _HEADS:
+        from alembic.script import ScriptDirectory
+        _HEADS[process] = ScriptDirectory.from_config(alembic_config(process, "sqlite://")).get_current_head()
+    return _HEADS[process]
+
+
+def current_revision(session):
+    """The revision the session's database is at (None before the first migration)."""
+    from alembic.migration import MigrationContext
+    return MigrationContext.configure(session.connection()).get_current_revision()
+
+
+def at_head(process, session):
+    """Whether the database is at the newest revision: a process behind it is not ready."""
+    return current_revision(session) == head_revision(process)
+
+
 def run_migrations(metadata, messaging=True):
     """Body of a service's migrations/env.py (online mode only)."""
     target = [metadata, tables.metadata] if messaging else metadata

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 from wuji_infra.rpc import Caller, rpc
 
+from wuji_infra import migrations
 from wuji_infra.clock import ServiceClock
 from wuji_infra.db import Database
 from wuji_infra.errors import EXPECTED
@@ -15,10 +16,12 @@ class ServiceBase:
 
     @rpc
     def ping(self):
-        """Answers when the service runs and its database answers."""
+        """Answers "ok" when the service runs (the broker brought the call), its database answers
+        and is at the newest migration: ready for work; "behind" when it is not migrated yet."""
         with self.db.read() as session:
             session.execute(sa.text("SELECT 1"))
-        return {"status": "ok"}
+            ready = migrations.at_head(self.name, session)
+        return {"status": "ok" if ready else "behind"}
 
 
 class ReportEntrypoints:

@@ -4,9 +4,10 @@ import mimetypes
 
 from werkzeug.wrappers import Response
 
-from gateway import handlers, schemas
+from gateway import handlers, schemas, web
 from gateway.auth import PUBLIC
 from gateway.routes.table import Route
+from wuji_infra import config
 from wuji_infra.config import SERVICES
 from wuji_infra.errors import NotFound
 
@@ -40,6 +41,19 @@ def health(c):
     return handlers.health({name: getattr(c.service, name) for name in SERVICES})
 
 
+def live(c):
+    """The process answers HTTP: nothing else is asked (a restart would not mend anything else)."""
+    return {"status": "ok"}
+
+
+def ready(c):
+    """Ready for requests: the gateway's database, its migrations, the broker (503 with why not)."""
+    from nameko import config as running  # the broker this process was started on
+    is_ready, checks = handlers.readiness(c.service.db, running.get("AMQP_URI") or config.amqp_uri("gateway"))
+    return web.json_response({"status": "ready" if is_ready else "not_ready", "checks": checks},
+                             status=200 if is_ready else 503)
+
+
 def openapi_document(c):
     from gateway import openapi  # it reads the whole table, this module included
     return openapi.document()
@@ -71,5 +85,8 @@ DOCUMENTATION = [
 ROUTES = [
     Route("GET", "/health", PUBLIC, "健康检查: 各服务是否在线", name="health", call=health,
           rpc=tuple(f"{name}.ping" for name in SERVICES), answer=schemas.HealthOut),
+    Route("GET", "/health/live", PUBLIC, "存活检查: 进程在运行", name="live", call=live, answer=schemas.LiveOut),
+    Route("GET", "/health/ready", PUBLIC, "就绪检查: 数据库、迁移、消息队列 (未就绪 503)", name="ready", call=ready,
+          answer=schemas.ReadyOut),
     *DOCUMENTATION,
 ]

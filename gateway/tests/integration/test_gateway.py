@@ -592,6 +592,15 @@ def test_health_is_public_and_ok_when_every_service_answers(system):
         "members": "ok", "activities": "ok", "welfare": "ok", "funding": "ok", "notifications": "ok"}}
 
 
+def test_live_and_ready_are_public_and_say_what_they_checked(system):
+    assert system.call("GET", "/health/live").json() == {"status": "ok"}
+    ready = system.call("GET", "/health/ready")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "migrations": "ok", "broker": "ok"}}
+    system.fakes["members"].stop()  # a service down: the gateway is still ready (its answers say 503)
+    assert system.call("GET", "/health/ready").status_code == 200
+
+
 def test_each_account_asks_for_its_own_to_do_list_by_its_names(system, token):
     answer = system.call("GET", "/api/v1/todos?status=all", token=token)
     assert answer.status_code == 200, answer.text

@@ -56,3 +56,15 @@ def test_services_are_pinged_in_parallel():
 
     handlers.health({name: Counting() for name in ("members", "welfare", "funding")})
     assert max(peak) == 3
+
+
+def test_a_gateway_behind_its_migrations_or_without_a_broker_is_not_ready():
+    from gateway.handlers import readiness
+    from gateway.models import Base
+    from wuji_infra.testing import free_port, in_memory_store
+
+    store = in_memory_store("gateway", Base.metadata)  # made by create_all: no migration recorded
+    ready, checks = readiness(store, f"amqp://guest:guest@127.0.0.1:{free_port()}//", timeout=1)
+    assert ready is False
+    assert checks["database"] == "ok" and checks["migrations"] == "behind"
+    assert checks["broker"].startswith("down")

@@ -23,7 +23,7 @@ def test_only_health_and_login_are_public():
     # declared apart
     documentation = {route.key for route in (*system.DOCUMENTATION, *console.ROUTES)}
     public = {route for route, roles in PERMISSIONS.items() if roles is auth.PUBLIC and route not in documentation}
-    assert public == {"GET /health", "POST /api/v1/auth/token"}
+    assert public == {"GET /health", "GET /health/live", "GET /health/ready", "POST /api/v1/auth/token"}
 
 
 @pytest.mark.parametrize("path, member_id", [("/m/1", 1), ("/m/2147483647", 2147483647), ("/m/007", 7)])
