@@ -100,7 +100,8 @@ def test_the_environment_check_would_see_a_read():
 
 def test_compose_has_the_broker_the_database_and_one_service_per_process():
     assert "version" not in COMPOSE, "the Compose spec has no version key"
-    assert set(SERVICES) == {"broker-users", "rabbitmq", "postgres", *config.PROCESSES}
+    always = {name for name, service in SERVICES.items() if not service.get("profiles")}
+    assert always == {"broker-users", "rabbitmq", "postgres", *config.PROCESSES}
     assert SERVICES["rabbitmq"]["image"].startswith("rabbitmq:3.13")
     assert SERVICES["postgres"]["image"].startswith("postgres:15")
     for name in ("rabbitmq", "postgres"):
@@ -220,6 +221,13 @@ def test_the_image_makes_the_broker_folders_its_users_own():
     dockerfile = (ROOT / "Dockerfile").read_text()
     for folder in mounts("broker-users"):
         assert folder in dockerfile, f"{folder}: a new volume there would be root's, unwritable by the wuji user"
+
+
+def test_the_metrics_profile_scrapes_every_process_on_its_metrics_port():
+    assert SERVICES["prometheus"]["profiles"] == ["metrics"]
+    scraped = yaml.safe_load((ROOT / "docker" / "prometheus.yml").read_text())["scrape_configs"][0]
+    targets = set(scraped["static_configs"][0]["targets"])
+    assert targets == {f"{process}:{SERVICES[process]['environment']['METRICS_PORT']}" for process in config.PROCESSES}
 
 
 def test_the_gateway_is_published_on_its_port():

@@ -30,7 +30,7 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy.orm import sessionmaker
 
 from wuji_infra import config as settings
-from wuji_infra import events, failpoints, idempotency
+from wuji_infra import events, failpoints, idempotency, metrics
 from wuji_infra.errors import DatabaseUnavailable, NotFound, no_such
 from wuji_infra.outbox import OutboxRelay, outbox_row
 from wuji_infra.tables import inbox, outbox
@@ -274,6 +274,8 @@ class Database(DependencyProvider):
             publisher.publish(message, routing_key=routing_key)
 
         self.relay = OutboxRelay(self.sessions, publish, poll_interval=self.poll_interval)
+        if self.publishes:
+            metrics.watch_queues(service, self.sessions, config.get(AMQP_URI_CONFIG_KEY, settings.amqp_uri()))
 
     def start(self):
         if self.publishes:

@@ -39,7 +39,7 @@ from kombu import Exchange, Queue, binding
 from nameko.amqp.publish import Publisher, get_connection
 from nameko.events import SERVICE_POOL, EventHandler
 
-from wuji_infra import errors, events
+from wuji_infra import errors, events, metrics
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,7 @@ class ReliableEventHandler(EventHandler):
             reason = str(exc)
             log.error("%s: invalid event parked in dead letters: %s", self.handler_name, reason)
             self._settle(message, lambda: self._dead_letter(body, message, reason, 1))
+            metrics.count_event(self.container.service_name, self.handler_name, "dead_lettered")
             return
         super().handle_message(event, message)
 
@@ -105,6 +106,7 @@ class ReliableEventHandler(EventHandler):
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
             self.consumer.ack_message(message)
+            metrics.count_event(self.container.service_name, self.handler_name, "ok")
             return
         exc = exc_info[1]
         attempts = int(message.headers.get(ATTEMPTS_HEADER, 1))
@@ -117,10 +119,12 @@ class ReliableEventHandler(EventHandler):
             )
             eventlet.sleep(delay)
             self._settle(message, lambda: self._retry(message, attempts + 1))
+            metrics.count_event(self.container.service_name, self.handler_name, "retried")
         else:
             reason = "".join(traceback.format_exception(*exc_info))[-4000:]
             log.error("%s: giving up after %d attempt(s): %r", self.handler_name, attempts, exc)
             self._settle(message, lambda: self._dead_letter(message.payload, message, reason, attempts))
+            metrics.count_event(self.container.service_name, self.handler_name, "dead_lettered")
 
     def _settle(self, message, republish):
         """Ack only once the republished copy is confirmed; else leave it to be redelivered."""

@@ -7,11 +7,13 @@ from wuji_infra import migrations
 from wuji_infra.clock import ServiceClock
 from wuji_infra.db import Database
 from wuji_infra.errors import EXPECTED
+from wuji_infra.metrics import Metrics
 
 
 class ServiceBase:
     db = Database()
     clock = ServiceClock()
+    metrics = Metrics()  # times every worker; /metrics on METRICS_PORT (wuji_infra.metrics)
     caller = Caller()  # who calls an RPC, as the gateway signed it (wuji_infra.access)
 
     @rpc

@@ -54,6 +54,13 @@ def ready(c):
                              status=200 if is_ready else 503)
 
 
+def prometheus_metrics(c):
+    from werkzeug.wrappers import Response as Plain
+
+    from wuji_infra import metrics
+    return Plain(metrics.text(), content_type="text/plain; version=0.0.4; charset=utf-8")
+
+
 def openapi_document(c):
     from gateway import openapi  # it reads the whole table, this module included
     return openapi.document()
@@ -82,6 +89,12 @@ DOCUMENTATION = [
           answer={"type": "string", "format": "binary"}),
 ]
 
+# for the operators' tools: public, plain text (keep it from the internet at the proxy)
+OPERATIONS = [
+    Route("GET", "/metrics", PUBLIC, "Prometheus 指标 (请求耗时、事件处理、发件箱、死信)", name="prometheus_metrics",
+          call=prometheus_metrics, answer={"type": "string", "description": "Prometheus text format"}),
+]
+
 ROUTES = [
     Route("GET", "/health", PUBLIC, "健康检查: 各服务是否在线", name="health", call=health,
           rpc=tuple(f"{name}.ping" for name in SERVICES), answer=schemas.HealthOut),
@@ -89,4 +102,5 @@ ROUTES = [
     Route("GET", "/health/ready", PUBLIC, "就绪检查: 数据库、迁移、消息队列 (未就绪 503)", name="ready", call=ready,
           answer=schemas.ReadyOut),
     *DOCUMENTATION,
+    *OPERATIONS,
 ]

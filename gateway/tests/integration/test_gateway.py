@@ -601,6 +601,16 @@ def test_live_and_ready_are_public_and_say_what_they_checked(system):
     assert system.call("GET", "/health/ready").status_code == 200
 
 
+def test_metrics_time_each_route_in_the_prometheus_text_format(system, token):
+    system.call("GET", "/health")
+    system.call("GET", "/api/v1/todos", token=token)
+    answer = system.call("GET", "/metrics")
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/plain")
+    text = answer.text
+    assert 'wuji_entrypoint_seconds_count{entrypoint="health",kind="http",outcome="ok",service="gateway"}' in text
+    assert 'entrypoint="list_todos",kind="http"' in text
+
+
 def test_each_account_asks_for_its_own_to_do_list_by_its_names(system, token):
     answer = system.call("GET", "/api/v1/todos?status=all", token=token)
     assert answer.status_code == 200, answer.text

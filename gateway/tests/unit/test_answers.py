@@ -11,7 +11,8 @@ from gateway.routes.table import PERMISSIVE, XLSX
 
 # the documentation and console routes answer the document itself, HTML and static files
 JSON_ROUTES = [route for route in ROUTES
-               if route not in system.DOCUMENTATION and route not in console.ROUTES and route.answer is not XLSX]
+               if route not in system.DOCUMENTATION + system.OPERATIONS and route not in console.ROUTES
+               and route.answer is not XLSX]
 _REF = '"$ref": "#/components/schemas/'
 
 

@@ -21,7 +21,7 @@ def test_every_route_is_in_the_role_table_and_nothing_else():
 def test_only_health_and_login_are_public():
     # of the API: its documentation (openapi.json, Swagger UI) and the console's files are public too,
     # declared apart
-    documentation = {route.key for route in (*system.DOCUMENTATION, *console.ROUTES)}
+    documentation = {route.key for route in (*system.DOCUMENTATION, *system.OPERATIONS, *console.ROUTES)}
     public = {route for route, roles in PERMISSIONS.items() if roles is auth.PUBLIC and route not in documentation}
     assert public == {"GET /health", "GET /health/live", "GET /health/ready", "POST /api/v1/auth/token"}
 

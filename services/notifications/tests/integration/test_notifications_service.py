@@ -9,7 +9,7 @@ from nameko.testing.services import entrypoint_waiter
 
 from notifications.service import NotificationsService
 from wuji_infra import events
-from wuji_infra.testing import publish_message, signed_context, start_service, wait_until
+from wuji_infra.testing import free_port, publish_message, signed_context, start_service, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -20,6 +20,7 @@ _member_ids = itertools.count(3000)
 def notifications(container_factory, nameko_config, service_db, amqp_uri, robot, monkeypatch):
     monkeypatch.setenv("NOTIFY_WEBHOOK_URL", robot.url("/robot/send?access_token=t"))
     monkeypatch.setenv("NOTIFY_WEBHOOK_KIND", "dingtalk")
+    monkeypatch.setenv("METRICS_PORT", str(free_port()))
     service_db("notifications")
     container = start_service(container_factory, NotificationsService, nameko_config, amqp_uri)
     with ServiceRpcClient("notifications", uri=amqp_uri, timeout=20, context_data=signed_context("admin")) as rpc:
@@ -57,3 +58,17 @@ def test_the_same_event_twice_makes_one_item_and_one_push(notifications, staff_r
     # a pass of the sender later sends nothing more
     wait_until(lambda: staff_rpc.list_deliveries({"status": "pending"})["total"] == 0, "nothing pending")
     assert len(robot.naming(f"#{member_id}")) == 1
+
+
+def test_the_service_serves_its_metrics_on_its_port(notifications, staff_rpc, amqp_uri):
+    import requests
+    member_id = next(_member_ids)
+    with entrypoint_waiter(notifications, "on_member_hospitalized"):
+        publish_message(amqp_uri, "members", hospitalized(member_id))
+    staff_rpc.list_todos({})
+    from wuji_infra import config
+    text = requests.get(f"http://127.0.0.1:{config.env('METRICS_PORT')}/metrics", timeout=10).text
+    assert 'wuji_events_total{handler="notifications.on_member_hospitalized",outcome="ok",service="notifications"}' in text
+    assert 'entrypoint="list_todos",kind="rpc",outcome="ok",service="notifications"' in text
+    assert 'wuji_outbox_waiting{service="notifications"}' in text
+    assert 'wuji_dead_letters{service="notifications"} 0.0' in text
