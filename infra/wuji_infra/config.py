@@ -66,6 +66,8 @@ SETTINGS = {
     "NOTIFY_TIMEOUT_SECONDS": ("10", ("notifications",), "how long one push may take before it counts as failed"),
     "TZ": ("CST-8", PROCESSES, "the office's time zone, which decides what day it is (POSIX form, needs no "
                                "time zone database): China Standard Time, UTC+8"),
+    "QUEUE_TYPE": ("classic", SERVICES, "how the services declare their event and dead-letter queues: classic (one "
+                                        "broker) or quorum (replicated on a RabbitMQ cluster)"),
     "METRICS_PORT": (None, PROCESSES, "a port on which the process serves Prometheus metrics at /metrics "
                                       "[none; the gateway also answers GET /metrics on its own port]"),
     "WUJI_VAR_DIR": ("var", PROCESSES, "folder for SQLite files and generated secrets"),

@@ -39,7 +39,7 @@ from kombu import Exchange, Queue, binding
 from nameko.amqp.publish import Publisher, get_connection
 from nameko.events import SERVICE_POOL, EventHandler
 
-from wuji_infra import errors, events, metrics
+from wuji_infra import config, errors, events, metrics
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,20 @@ def retry_exchange(service_name):
     return Exchange(f"{service_name}.retry", type="direct", durable=True)
 
 
+def queue_arguments():
+    """How a business queue is declared: classic on one broker, quorum (replicated, the durable
+    choice for a RabbitMQ cluster) when ``QUEUE_TYPE`` says so. A queue keeps the type it was
+    made with: changing it means draining and deleting the queues first (docs/operations.md)."""
+    kind = config.env("QUEUE_TYPE")
+    if kind not in ("classic", "quorum"):
+        raise ValueError(f"QUEUE_TYPE must be classic or quorum, not {kind!r}")
+    return {"x-queue-type": kind}
+
+
 def dead_letter_queue(service_name):
     name = f"{service_name}.dead-letters"
-    return Queue(name, exchange=retry_exchange(service_name), routing_key=name, durable=True, auto_delete=False)
+    return Queue(name, exchange=retry_exchange(service_name), routing_key=name, durable=True, auto_delete=False,
+                 queue_arguments=queue_arguments())
 
 
 class ReliableEventHandler(EventHandler):
@@ -70,9 +81,10 @@ class ReliableEventHandler(EventHandler):
         # kombu calls this instead, and the message is parked, never dropped or redelivered forever
         self.consumer_options["on_decode_error"] = self._park_undecodable
         super().setup()
-        from nameko import config
+        self.queue.queue_arguments = queue_arguments()
+        from nameko import config as nameko_config
 
-        self.retry_delays = tuple(config.get(RETRY_DELAYS_CONFIG_KEY, DEFAULT_RETRY_DELAYS))
+        self.retry_delays = tuple(nameko_config.get(RETRY_DELAYS_CONFIG_KEY, DEFAULT_RETRY_DELAYS))
         self.dead_letters = dead_letter_queue(self.container.service_name)
         self.retries = retry_exchange(self.container.service_name)
         # both bindings listed: kombu drops a queue's own exchange binding when it has others

@@ -222,3 +222,30 @@ def test_a_message_that_is_not_json_is_parked_with_its_reason_and_the_consumer_g
     member_id = next(member_ids)
     publish_raw(amqp_uri, events.to_message(events.new_event("member_registered", facts(member_id))))
     wait_until(lambda: effects_for(member_id))
+
+
+def test_with_quorum_queues_the_queues_are_quorum_and_delivery_works_the_same(
+        container_factory, nameko_config, databases, monkeypatch):
+    """QUEUE_TYPE=quorum: the event and dead-letter queues are declared as quorum queues (the durable
+    choice on a RabbitMQ cluster; a single node takes them too) and events flow as before."""
+    import subprocess
+    import urllib.parse
+
+    from wuji_infra import testing
+
+    monkeypatch.setenv("QUEUE_TYPE", "quorum")
+    with testing.fresh_vhost("wuji-quorum") as amqp_uri:  # a vhost of its own: a queue keeps its type
+        probe = container_factory(ProbeService, dict(nameko_config, AMQP_URI=amqp_uri))
+        probe.start()
+        member_id = next(member_ids)
+        message = events.to_message(events.new_event("member_registered", facts(member_id)))
+        with entrypoint_waiter(probe, "on_member_registered"):
+            publish_raw(amqp_uri, message)
+        assert effects_for(member_id) == [(message["event_id"], member_id)]
+        vhost = urllib.parse.unquote(urllib.parse.urlsplit(amqp_uri).path[1:])
+        listing = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "type"],
+                                 capture_output=True, text=True, check=True, timeout=60).stdout
+        types = dict(line.split("\t")[:2] for line in listing.strip().splitlines() if "\t" in line)
+        assert types["evt-members-member_registered--infra_probe.on_member_registered"] == "quorum"
+        assert types["infra_probe.dead-letters"] == "quorum"
+        probe.stop()
