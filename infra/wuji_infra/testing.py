@@ -146,9 +146,12 @@ class System:
         self.processes = {}
         self.base_url = f"http://127.0.0.1:{env['GATEWAY_PORT']}"
 
-    def start(self, name, **extra_env):
-        with open(os.path.join(self.log_dir, f"{name}.log"), "ab") as log:
-            self.processes[name] = subprocess.Popen(
+    def start(self, name, replica=None, **extra_env):
+        """Start the Procfile line ``name``; ``replica`` (2, 3 …) runs another process of the same line
+        beside it, known as ``name#replica``."""
+        key = f"{name}#{replica}" if replica else name
+        with open(os.path.join(self.log_dir, f"{key}.log"), "ab") as log:
+            self.processes[key] = subprocess.Popen(
                 shlex.split(self.commands[name]), cwd=self.root, env=dict(self.env, **extra_env),
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
