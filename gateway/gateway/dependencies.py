@@ -16,7 +16,7 @@ from nameko.web.handlers import HttpRequestHandler
 
 from gateway import accounts, addresses, auth, handlers
 from gateway.errors import ServiceUnavailable
-from wuji_infra import access, config
+from wuji_infra import access, config, logs
 from wuji_infra.db import Database
 from wuji_infra.rpc import DEADLINE_CONTEXT_KEY
 
@@ -156,6 +156,8 @@ class DeadlineClient:
         # the service drops the request if it only gets to it after the deadline (wuji_infra.rpc)
         deadline = time.time() + self.deadline
         context = dict(self._context_data, **{DEADLINE_CONTEXT_KEY: deadline})
+        if logs.request_id():
+            context[logs.CONTEXT_KEY] = logs.request_id()
         # who calls, signed: the service acts on nothing else (wuji_infra.access)
         context.update(access.context(self._provider.secret, caller_access(self._request), deadline))
         client_key = None if self._request is None else self._request.environ.get(CLIENT_KEY)

@@ -68,6 +68,8 @@ SETTINGS = {
                                "time zone database): China Standard Time, UTC+8"),
     "QUEUE_TYPE": ("classic", SERVICES, "how the services declare their event and dead-letter queues: classic (one "
                                         "broker) or quorum (replicated on a RabbitMQ cluster)"),
+    "LOG_FORMAT": ("json", PROCESSES, "json: one JSON object a line, with the request id that caused it; "
+                                      "text: plain lines for a person at a terminal"),
     "METRICS_PORT": (None, PROCESSES, "a port on which the process serves Prometheus metrics at /metrics "
                                       "[none; the gateway also answers GET /metrics on its own port]"),
     "WUJI_VAR_DIR": ("var", PROCESSES, "folder for SQLite files and generated secrets"),

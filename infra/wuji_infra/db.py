@@ -30,7 +30,7 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy.orm import sessionmaker
 
 from wuji_infra import config as settings
-from wuji_infra import events, failpoints, idempotency, metrics
+from wuji_infra import events, failpoints, idempotency, logs, metrics
 from wuji_infra.errors import DatabaseUnavailable, NotFound, no_such
 from wuji_infra.outbox import OutboxRelay, outbox_row
 from wuji_infra.tables import inbox, outbox
@@ -146,14 +146,15 @@ class Transaction:
 
     def emit(self, event_type, data):
         """Queue an event in the outbox; it is published only if this commits."""
-        event = events.new_event(event_type, data, source=self.source)
+        event = events.new_event(event_type, data, source=self.source, request_id=logs.request_id())
         self.session.execute(_INSERT_OUTBOX, outbox_row(event))
         self.emitted.append(event)
         return event
 
     def emit_many(self, event_type, datas):
         """``emit`` for many events of one type in one statement (batches of thousands)."""
-        batch = [events.new_event(event_type, data, source=self.source) for data in datas]
+        batch = [events.new_event(event_type, data, source=self.source, request_id=logs.request_id())
+                 for data in datas]
         if batch:
             self.session.execute(_INSERT_OUTBOX, [outbox_row(event) for event in batch])
             self.emitted.extend(batch)

@@ -327,6 +327,8 @@ class _Envelope(Schema):
     occurred_at = fields.AwareDateTime(required=True)
     version = fields.Integer(required=True, validate=validate.Equal(ENVELOPE_VERSION))
     data = fields.Dict(required=True)
+    # the request that caused the event (optional): logs follow one request through the services
+    request_id = fields.String(allow_none=True, load_default=None)
 
 
 _ENVELOPE = _Envelope()
@@ -340,10 +342,12 @@ class Event:
     occurred_at: dt.datetime
     data: dict
     version: int = ENVELOPE_VERSION
+    request_id: str | None = None
 
 
-def new_event(event_type, data, source=None):
-    """A fresh event; ``data`` is checked against its type's schema."""
+def new_event(event_type, data, source=None, request_id=None):
+    """A fresh event; ``data`` is checked against its type's schema. ``request_id``: the request
+    that caused it, carried in the envelope for the logs."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}")
     owner = EVENT_TYPES[event_type][0]
@@ -363,12 +367,13 @@ def new_event(event_type, data, source=None):
         source=owner,
         occurred_at=dt.datetime.now(dt.timezone.utc),
         data=loaded,
+        request_id=request_id,
     )
 
 
 def to_message(event):
     """The JSON-ready envelope of an event."""
-    return {
+    message = {
         "event_id": event.event_id,
         "event_type": event.event_type,
         "source": event.source,
@@ -376,6 +381,9 @@ def to_message(event):
         "version": event.version,
         "data": _SCHEMAS[event.event_type].dump(event.data),
     }
+    if event.request_id:
+        message["request_id"] = event.request_id
+    return message
 
 
 def from_message(body, expected_type=None):
@@ -401,4 +409,5 @@ def from_message(body, expected_type=None):
         occurred_at=envelope["occurred_at"],
         data=data,
         version=envelope["version"],
+        request_id=envelope["request_id"],
     )

@@ -119,6 +119,7 @@ class ReliableEventHandler(EventHandler):
         if exc_info is None:
             self.consumer.ack_message(message)
             metrics.count_event(self.container.service_name, self.handler_name, "ok")
+            log.info("%s: handled %s %s", self.handler_name, self.event_type, message.payload.get("event_id"))
             return
         exc = exc_info[1]
         attempts = int(message.headers.get(ATTEMPTS_HEADER, 1))

@@ -120,9 +120,12 @@ class Metrics(DependencyProvider):
         started = self.started.pop(worker_ctx.call_id, None)
         if started is None:
             return
-        ENTRYPOINT_SECONDS.labels(service=self.service, entrypoint=worker_ctx.entrypoint.method_name,
-                                  kind=kind_of(worker_ctx.entrypoint),
-                                  outcome="ok" if exc_info is None else "error").observe(time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        kind, name = kind_of(worker_ctx.entrypoint), worker_ctx.entrypoint.method_name
+        outcome = "ok" if exc_info is None else "error"
+        ENTRYPOINT_SECONDS.labels(service=self.service, entrypoint=name, kind=kind, outcome=outcome).observe(seconds)
+        if kind in ("rpc", "http"):  # the access log: one line a call, with its request id (wuji_infra.logs)
+            log.info("%s %s %s in %.1f ms", kind, name, outcome, seconds * 1000)
 
     def get_dependency(self, worker_ctx):
         return None

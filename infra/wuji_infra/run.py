@@ -12,7 +12,7 @@ import time
 
 from kombu import Connection
 
-from wuji_infra import config, migrations
+from wuji_infra import config, logs, migrations
 
 log = logging.getLogger("wuji.run")
 
@@ -41,11 +41,11 @@ def wait_for_broker(uri, seconds=BROKER_WAIT_SECONDS):
 
 def main(argv=None):
     config.use_office_time_zone()  # before anything reads the clock; inherited by the exec below
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or argv[0] not in config.PROCESSES:
         raise SystemExit(f"usage: python -m wuji_infra.run {{{','.join(config.PROCESSES)}}}")
     process = argv[0]
+    logs.configure(process)
     config.use_process_amqp_uri(process)  # its own broker user, inherited by the exec below
     wait_for_broker(config.amqp_uri(process))
     log.info("%s: migrating %s", process, config.database_url(process).split("@")[-1])

@@ -7,6 +7,7 @@ from wuji_infra import migrations
 from wuji_infra.clock import ServiceClock
 from wuji_infra.db import Database
 from wuji_infra.errors import EXPECTED
+from wuji_infra.logs import RequestLog
 from wuji_infra.metrics import Metrics
 
 
@@ -14,6 +15,7 @@ class ServiceBase:
     db = Database()
     clock = ServiceClock()
     metrics = Metrics()  # times every worker; /metrics on METRICS_PORT (wuji_infra.metrics)
+    request_log = RequestLog()  # each worker's log lines name the request that caused it (wuji_infra.logs)
     caller = Caller()  # who calls an RPC, as the gateway signed it (wuji_infra.access)
 
     @rpc

@@ -2,6 +2,8 @@
 branch secretary's to-do list and a message on the office group's robot (a local HTTP server
 standing in for 企业微信), within seconds; the visit done, the item closes."""
 import datetime as dt
+import json
+import os
 import time
 import uuid
 
@@ -112,3 +114,24 @@ def test_a_crash_between_the_push_and_its_record_repeats_that_push_once_and_no_m
                "the push recorded sent")
     time.sleep(4)  # two more passes of the sender: nothing more goes out
     assert len(robot.naming("吴秀珍")) == 2
+
+
+def test_one_hospitalization_is_followed_across_the_processes_by_its_request_id(system, api, robot):
+    """Structured logs: the request id of the POST is on the lines of every process it reached."""
+    member = register(api, "孙玉梅", 733)
+    key = f"follow-{uuid.uuid4().hex[:12]}"
+    recorded = api.post(f"/members/{member['id']}/health-events",
+                        {"kind": "hospitalized", "date": TODAY.isoformat(), "hospital": HOSPITAL},
+                        headers={"Idempotency-Key": key})
+    assert recorded.status_code == 201, recorded.text
+    wait_until(lambda: robot.naming("孙玉梅"), "the robot's message", seconds=15)
+
+    def lines_of(process):
+        with open(os.path.join(system.log_dir, f"{process}.log"), encoding="utf-8", errors="replace") as log:
+            return [json.loads(line) for line in log if line.startswith("{") and key in line]
+    reached = wait_until(lambda: (lambda found: found if len(found) == 5 else None)(
+        {p for p in ("gateway", "members", "welfare", "funding", "notifications") if lines_of(p)}),
+        "the request id in every process's log", seconds=15)
+    assert reached == {"gateway", "members", "welfare", "funding", "notifications"}
+    handled = [line for line in lines_of("welfare") if "handled member_hospitalized" in line["message"]]
+    assert handled and handled[0]["request_id"] == key and handled[0]["process"] == "welfare"

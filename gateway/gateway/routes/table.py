@@ -17,7 +17,7 @@ from marshmallow import Schema
 
 from gateway import audit, auth, gate, web
 from gateway.dependencies import CLIENT_KEY, caller_access
-from wuji_infra import access, idempotency
+from wuji_infra import access, idempotency, logs
 
 FILE_RPC_SECONDS = 60  # building or storing a workbook of 10,000 rows takes seconds, not milliseconds
 XLSX = "xlsx"          # body or answer: an .xlsx file, not JSON
@@ -175,6 +175,7 @@ def idempotent_write(c):
 
 def dispatch(service, route, request, values):
     """Parse what the route declares (query first, then body), call, audit, answer."""
+    logs.use_request_id(web.request_id(request))  # its log lines, its RPCs and the events they cause
     filters, page, page_size = web.query(request, route.filters)
     if route.body is XLSX:
         body = web.xlsx_body(request)
