@@ -80,8 +80,9 @@ def responses(route):
     if route.answer is XLSX:
         success = {"description": "an .xlsx file (Content-Disposition names it)",
                    "content": {XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}
-    elif isinstance(route.answer, dict) and route.answer.get("description") == "text/html":
-        success = {"description": "a page", "content": {"text/html": {"schema": {"type": "string"}}}}
+    elif isinstance(route.answer, dict) and route.answer.get("description", "").startswith("text/"):
+        media = route.answer["description"]  # a page (text/html), the metrics (text/plain)
+        success = {"description": route.summary, "content": {media: {"schema": {"type": "string"}}}}
     else:
         schema = answer_schema(route)
         success = {"description": route.summary, "content": json_content(page_schema(schema) if route.paged else schema)}

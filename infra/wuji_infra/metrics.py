@@ -50,11 +50,15 @@ def kind_of(entrypoint):
     return "http"
 
 
-class QueueState:
-    """Read at each scrape: the outbox of the service's database, its dead-letter queue."""
+class QueueStates:
+    """Read at each scrape, for each service this process runs: the outbox of its database and its
+    dead-letter queue (one collector for all, so that their series never collide)."""
 
-    def __init__(self, service, sessions, amqp_uri):
-        self.service, self.sessions, self.amqp_uri = service, sessions, amqp_uri
+    def __init__(self):
+        self.services = {}  # service -> (sessions, amqp_uri)
+
+    def watch(self, service, sessions, amqp_uri):
+        self.services[service] = (sessions, amqp_uri)
 
     def collect(self):
         waiting = GaugeMetricFamily("wuji_outbox_waiting", "Events committed, not yet published", labels=["service"])
@@ -62,20 +66,21 @@ class QueueState:
                                    labels=["service"])
         parked = GaugeMetricFamily("wuji_dead_letters", "Messages in the service's dead-letter queue",
                                    labels=["service"])
-        try:
-            with self.sessions() as session:
-                count, first = session.execute(
-                    sa.select(sa.func.count(), sa.func.min(tables.outbox.c.created_at))
-                    .where(tables.outbox.c.published_at.is_(None))).one()
-            age = (dt.datetime.now(dt.timezone.utc) - first).total_seconds() if first else 0.0
-            waiting.add_metric([self.service], count)
-            oldest.add_metric([self.service], age)
-        except Exception as exc:  # a scrape never fails for want of the database: the gauge is left out
-            log.warning("metrics: outbox of %s not read: %s", self.service, exc)
-        try:
-            parked.add_metric([self.service], dead_letter_depth(self.service, self.amqp_uri))
-        except Exception as exc:
-            log.warning("metrics: dead letters of %s not read: %s", self.service, exc)
+        for service, (sessions, amqp_uri) in sorted(self.services.items()):
+            try:
+                with sessions() as session:
+                    count, first = session.execute(
+                        sa.select(sa.func.count(), sa.func.min(tables.outbox.c.created_at))
+                        .where(tables.outbox.c.published_at.is_(None))).one()
+                age = (dt.datetime.now(dt.timezone.utc) - first).total_seconds() if first else 0.0
+                waiting.add_metric([service], count)
+                oldest.add_metric([service], age)
+            except Exception as exc:  # a scrape never fails for want of the database: the gauge is left out
+                log.warning("metrics: outbox of %s not read: %s", service, exc)
+            try:
+                parked.add_metric([service], dead_letter_depth(service, amqp_uri))
+            except Exception as exc:
+                log.warning("metrics: dead letters of %s not read: %s", service, exc)
         yield waiting
         yield oldest
         yield parked
@@ -131,17 +136,14 @@ class Metrics(DependencyProvider):
         return None
 
 
-_watched = {}
+QUEUES = QueueStates()
+REGISTRY.register(QUEUES)
 
 
 def watch_queues(service, sessions, amqp_uri):
     """Report the service's outbox and dead letters at each scrape: of the database and broker its
     newest container uses (one per process when it runs; the tests start several in turn)."""
-    if service in _watched:
-        _watched[service].sessions, _watched[service].amqp_uri = sessions, amqp_uri
-        return
-    _watched[service] = QueueState(service, sessions, amqp_uri)
-    REGISTRY.register(_watched[service])
+    QUEUES.watch(service, sessions, amqp_uri)
 
 
 def text(registry=REGISTRY):

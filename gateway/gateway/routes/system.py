@@ -92,7 +92,7 @@ DOCUMENTATION = [
 # for the operators' tools: public, plain text (keep it from the internet at the proxy)
 OPERATIONS = [
     Route("GET", "/metrics", PUBLIC, "Prometheus 指标 (请求耗时、事件处理、发件箱、死信)", name="prometheus_metrics",
-          call=prometheus_metrics, answer={"type": "string", "description": "Prometheus text format"}),
+          call=prometheus_metrics, answer={"type": "string", "description": "text/plain"}),
 ]
 
 ROUTES = [

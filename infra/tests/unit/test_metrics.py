@@ -21,7 +21,9 @@ def test_the_outbox_waiting_and_its_oldest_age_are_read_at_each_scrape():
         tx.session.execute(sa.insert(outbox), row)
     registry = CollectorRegistry()
     # a broker that does not answer: the dead letters are left out, the scrape still answers
-    registry.register(metrics.QueueState("members", store._sessions, f"amqp://guest:guest@127.0.0.1:{free_port()}//"))
+    states = metrics.QueueStates()
+    states.watch("members", store._sessions, f"amqp://guest:guest@127.0.0.1:{free_port()}//")
+    registry.register(states)
     text = generate_latest(registry).decode()
     assert 'wuji_outbox_waiting{service="members"} 2.0' in text
     oldest = float(text.split('wuji_outbox_oldest_seconds{service="members"} ')[1].split()[0])
