@@ -1,6 +1,7 @@
 """To-do lists in the browser: a hospitalization recorded over the API reaches the branch secretary's
-待办 (the badge, the list, the dashboard card), 去处理 leads to the visit board, 完成 moves it to
-已标记完成; an admin changes who receives what in 通知设置, and reads 推送记录."""
+待办 (the badge, the list, the dashboard card), 去处理 leads to the member's tasks on the visit board,
+暂缓 and 重新打开 move it between tabs, 完成 moves it to 已标记完成; an admin changes who receives what
+in 通知设置 (a refused receiver and a bad address said beside them), and reads 推送记录."""
 import datetime as dt
 import uuid
 
@@ -50,15 +51,37 @@ def test_a_hospitalization_on_the_secretarys_list_done_from_the_browser(page, ap
     shoot(page, "todos-list")
 
     row.get_by_test_id("todo-go").click()
-    page.wait_for_url("**/#/care?tab=visits")
+    page.wait_for_url(f"**/#/care?tab=visits&member_id={member['id']}")
     expect(page.locator(".el-table__row", has_text="郑淑芬").first).to_be_visible()
+    expect(page.locator(".el-table__row").filter(has_not_text="郑淑芬")).to_have_count(0)  # hers only
 
     badge.click()
+    row = page.locator(".el-table__row", has=page.get_by_test_id("todo-title"))
+    row.get_by_test_id("todo-snooze").click()
+    dialog = page.get_by_role("dialog", name="暂缓待办")
+    three_days_on = TODAY + dt.timedelta(days=3)
+    expect(dialog.get_by_role("combobox", name="暂缓到哪天")).to_have_value(three_days_on.isoformat())
+    dialog.get_by_role("button", name="暂缓", exact=True).click()
+    expect(page.get_by_text("已暂缓至").first).to_be_visible()
+    expect(page.get_by_role("tab", name="待办（0）")).to_be_visible()
+    page.get_by_role("tab", name="暂缓（1）").click()
+    snoozed = page.locator(".el-table__row", has_text="请尽快安排看望郑淑芬")
+    expect(snoozed).to_contain_text(f"暂缓至 {three_days_on.year}年{three_days_on.month}月{three_days_on.day}日")
+    snoozed.get_by_test_id("todo-reopen").click()
+    expect(page.get_by_role("tab", name="待办（1）")).to_be_visible()
+    page.get_by_role("tab", name="待办（1）").click()
+
     page.locator(".el-table__row", has=page.get_by_test_id("todo-title")).get_by_test_id("todo-done").click()
     expect(page.get_by_text("已标记完成").first).to_be_visible()
     page.get_by_role("tab", name="已标记完成（1）").click()
     expect(page.locator(".el-table__row", has_text="请尽快安排看望郑淑芬")).to_have_count(1)
     expect(page.locator(".todo-badge sup")).to_be_hidden()
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the table scrolls sideways
+    page.reload()
+    page.get_by_role("tab", name="全部").click()
+    expect(page.locator(".el-table__row", has_text="请尽快安排看望郑淑芬")).to_have_count(1)
+    shoot(page, "todos-phone")
 
 
 def test_the_admin_sets_who_receives_what_and_reads_the_delivery_log(page, shoot):
@@ -66,6 +89,22 @@ def test_the_admin_sets_who_receives_what_and_reads_the_delivery_log(page, shoot
     page.get_by_role("menuitem", name="通知设置").click()
     kinds = page.get_by_test_id("policy-kinds")
     expect(kinds).to_contain_text("困难补助待审批")
+
+    # a hospitalization tells of health: 领导查阅 may not receive it, said on its row
+    kinds.locator(".el-table__row", has_text="尽快探望").locator(".el-select__wrapper").first.click()
+    page.locator(".el-select-dropdown__item:visible", has_text="领导查阅").click()
+    page.keyboard.press("Escape")
+    page.get_by_test_id("policy-save").click()
+    expect(page.get_by_test_id("kind-error-member_hospitalized")).to_contain_text("不能查看健康信息")
+    expect(page.get_by_text("请看标红的地方")).to_be_visible()
+    shoot(page, "notifications-policy-refused")
+    page.reload()
+    page.get_by_test_id("webhook-url").fill("不是网址")
+    page.get_by_test_id("policy-save").click()
+    expect(page.locator(".el-form-item", has=page.get_by_test_id("webhook-url")).locator(".el-form-item__error")).to_be_visible()
+    page.reload()
+
+    kinds = page.get_by_test_id("policy-kinds")
     row = kinds.locator(".el-table__row", has_text="节日慰问任务已生成")
     row.locator(".el-select__wrapper").last.click()
     page.locator(".el-select-dropdown__item:visible", has_text="立即推送").first.click()

@@ -9,7 +9,7 @@ import { missingIds } from '../src/lib/names.js'
 import { forget, remember, restore, session } from '../src/lib/session.js'
 import { stars } from '../src/lib/stars.js'
 import { mix, palette } from '../src/lib/theme.js'
-import { chinese, errorText, fieldErrors, formMessage, splitNames } from '../src/lib/text.js'
+import { chinese, errorText, fieldErrors, formMessage, reasonsUnder, splitNames } from '../src/lib/text.js'
 import { timeline } from '../src/lib/timeline.js'
 
 const LISTS = {
@@ -34,6 +34,14 @@ describe('text', () => {
     expect(errorText(body, { name: '姓名' })).toBe('输入有误。姓名：必填')
     expect(errorText(null)).toBe('操作没有成功，请稍后再试')
     expect(fieldErrors(body)).toEqual({ name: '必填' })
+  })
+  it("gathers a row's reasons, its fields' and its own, and no other row's", () => {
+    const errors = { 'kinds.member_hospitalized.receivers': '领导查阅不能查看健康信息', 'kinds.member_hospitalized.push': '值无效',
+      'kinds.member_hospitalized_extra': '别的类别', digest_hour: '应为整数' }
+    expect(reasonsUnder(errors, 'kinds.member_hospitalized')).toBe('领导查阅不能查看健康信息；值无效')
+    expect(reasonsUnder(errors, 'digest_hour')).toBe('应为整数')
+    expect(reasonsUnder(errors, 'channels')).toBe('')
+    expect(reasonsUnder(undefined, 'channels')).toBe('')
   })
   it('points at the red fields when the form shows them', () => {
     const error = { message: 'x', body: { message: '输入有误 (invalid input)', fields: { a: ['b'] } } }

@@ -38,6 +38,13 @@ export function fieldErrors(body) {
   return out
 }
 
+// The reasons (from fieldErrors) of a field and of every field inside it, as one line: a table's row
+// says those of "kinds.member_hospitalized.receivers" and "kinds.member_hospitalized.push" beside it.
+export function reasonsUnder(errors, prefix) {
+  return Object.entries(errors || {}).filter(([field]) => field === prefix || field.startsWith(`${prefix}.`))
+    .map(([, reasons]) => reasons).join('；')
+}
+
 // The words for a toast when a form shows each field's reason beside the field itself.
 export function formMessage(error) {
   if (error?.body?.fields && Object.keys(error.body.fields).length) return `${chinese(error.body.message) || '输入有误'}，请看标红的地方`

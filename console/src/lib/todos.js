@@ -4,15 +4,15 @@ import { reactive } from 'vue'
 import { get } from './api.js'
 
 export function workLink(item) {
-  const [kind] = (item.subject || '').split(':')
+  const [kind, ...rest] = (item.subject || '').split(':')
   switch (kind) {
     case 'visit_task':
-    case 'event': // a hospitalization: its visit is on the board
-      return { path: '/care', query: { tab: 'visits' } }
+    case 'event': // a hospitalization: its visit is on the board, the member's tasks when we know whose
+      return { path: '/care', query: item.member_id ? { tab: 'visits', member_id: String(item.member_id) } : { tab: 'visits' } }
     case 'help_case':
       return { path: '/care', query: { tab: 'help' } }
-    case 'festival':
-      return { path: '/care', query: { tab: 'festivals' } }
+    case 'festival': // "festival:<festival>:<year>": that year's festivals
+      return { path: '/care', query: rest[1] ? { tab: 'festivals', year: rest[1] } : { tab: 'festivals' } }
     case 'subsidy_check':
       return { path: '/funding', query: { tab: 'subsidies' } }
     case 'expense':
@@ -37,6 +37,19 @@ export function daysLate(dueDate, today) {
 export function daysAfter(today, days) {
   const moment = new Date(Date.parse(today) + days * 86400000)
   return moment.toISOString().slice(0, 10)
+}
+
+export const SNOOZE_DAYS = 90 // as the API allows
+
+// whether an item may be snoozed until `day` (YYYY-MM-DD): after today, at most SNOOZE_DAYS on
+export function snoozeAllowed(day, today) {
+  return Boolean(day) && day > today && day <= daysAfter(today, SNOOZE_DAYS)
+}
+
+// a date picker's Date (local midnight) as YYYY-MM-DD
+export function dayOf(moment) {
+  const pad = (n) => String(n).padStart(2, '0')
+  return `${moment.getFullYear()}-${pad(moment.getMonth() + 1)}-${pad(moment.getDate())}`
 }
 
 // how many open items the account has (the header's badge), refreshed with one small request
