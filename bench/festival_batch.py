@@ -96,7 +96,7 @@ def main():
                   f"per visitor {result['least']}..{result['most']}; {result['seconds']:.2f} s, "
                   f"peak resident memory {result['rss_mb']:.0f} MB")
         with engine.connect() as connection:
-            announced = connection.scalar(sa.text("SELECT count(*) FROM outbox"))
+            announced = connection.scalar(sa.text("SELECT count(*) FROM outbox WHERE event_type = 'visit_task_created'"))
         print(f"outbox rows (visit_task_created): {announced}")
         engine.dispose()
     return 0
