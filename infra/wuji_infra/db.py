@@ -44,7 +44,8 @@ def make_engine(url):
         # psycopg2 blocks the eventlet hub unless made cooperative
         from psycogreen.eventlet import patch_psycopg
         patch_psycopg()
-        engine = sa.create_engine(url, pool_size=10, max_overflow=10)
+        kept_open, bursts = settings.database_pool_size()
+        engine = sa.create_engine(url, pool_size=kept_open, max_overflow=bursts)
         _ping_after_idle(engine)
         return engine
     engine = sa.create_engine(url, connect_args={"timeout": 30})
