@@ -2,6 +2,7 @@
 #   make run        install, make sure a broker answers at AMQP_URI, start every Procfile process
 #   make test       install, start RabbitMQ and PostgreSQL if down, run the whole suite
 #   make test-unit  the tests that need no server
+#   make faults     the fault suite alone (also part of make test): a table of what each fault lost or doubled
 #   make install    the virtualenv .venv (done by run and test; quick when nothing changed)
 #   make console    build the web console (console/dist) when its sources changed: npm ci, vite build
 #   make clean      remove var/ (SQLite files, generated secrets) and the install stamp
@@ -18,7 +19,7 @@ CONSOLE_DEPS := console/node_modules/.package-lock.json
 CONSOLE_SOURCES := $(shell find console/src console/public -type f 2>/dev/null) console/index.html \
                    console/vite.config.js console/package.json console/scripts/compress.mjs
 
-.PHONY: install run test test-unit test-console clean console
+.PHONY: install run test test-unit test-console faults clean console
 
 install: $(STAMP)
 
@@ -55,6 +56,11 @@ test: install $(CONSOLE_BUILT)
 test-console: install $(CONSOLE_BUILT)
 	bash bin/ensure-browser
 	$(BIN)/pytest -c console/e2e/pytest.ini -p no:pytest_nameko console/e2e
+
+# each fault done to the running system, then the stateful properties of the ledger and the care rules
+faults: install
+	bash bin/ensure-services test
+	$(BIN)/pytest tests/faults $(wildcard services/*/tests/unit/test_*_stateful.py)
 
 test-unit: install
 	$(BIN)/pytest -m "not integration and not e2e"

@@ -69,6 +69,8 @@ SETTINGS = {
     "DATABASE_POOL_SIZE": ("20", PROCESSES, "most connections one process opens to its PostgreSQL database (half kept "
                                             "open, the rest for bursts); every process of every service, together, must "
                                             "stay under the server's max_connections (docs/operations.md)"),
+    "AMQP_HEARTBEAT_SECONDS": ("30", PROCESSES, "AMQP heartbeat: the broker closes a connection silent for two of "
+                                                "them, and gives its unacknowledged messages to another consumer"),
     "QUEUE_TYPE": ("classic", SERVICES, "how the services declare their event and dead-letter queues: classic (one "
                                         "broker) or quorum (replicated on a RabbitMQ cluster)"),
     "LOG_FORMAT": ("json", PROCESSES, "json: one JSON object a line, with the request id that caused it; "

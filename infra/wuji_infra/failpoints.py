@@ -1,5 +1,10 @@
 """Fault injection for the fault tests: ``WUJI_FAILPOINTS=after_commit``.
 
+- ``after_commit``: any transaction of the process has committed (its events not yet published);
+- ``after_handling:<event type>``: an event handler's effect has committed, the message is not
+  yet acknowledged;
+- ``after_push`` (notifications): a push answered by its channel, not yet recorded.
+
 A named failpoint that is switched on ends the process at once, as a power
 cut would (no cleanup, no ack, no reply). Off, it costs one set lookup.
 """

@@ -39,7 +39,7 @@ from kombu import Exchange, Queue, binding
 from nameko.amqp.publish import Publisher, get_connection
 from nameko.events import SERVICE_POOL, EventHandler
 
-from wuji_infra import config, errors, events, metrics
+from wuji_infra import config, errors, events, failpoints, metrics
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +188,7 @@ def event_handler(source_service, event_type, **kwargs):
             with self.db.transaction() as tx:
                 if tx.claim(event, handler_name(self.name, method.__name__)):
                     method(self, tx, event)
+            failpoints.hit(f"after_handling:{event.event_type}")  # committed, not yet acked
 
         return ReliableEventHandler.decorator(source_service, event_type, **kwargs)(handle)
 

@@ -6,10 +6,13 @@ messages or rows: each run gets its own vhost and its own databases, removed
 at the end.
 """
 import contextlib
+import datetime as dt
+import itertools
 import os
 import shlex
 import signal
 import socket
+import struct
 import subprocess
 import time
 import urllib.parse
@@ -394,3 +397,182 @@ class LocalRobot:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+# -- the fault tests (tests/faults) ------------------------------------------------------------
+
+def answered(send, what, seconds=90):
+    """``send()`` until it answers other than 503 or a broken connection: a front end's retry
+    (the caller sends the same Idempotency-Key each time). Returns the response."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            response = send()
+            if response.status_code != 503:
+                return response
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: no answer but 503 for {seconds}s")
+        time.sleep(0.3)
+
+
+class Ward:
+    """Members of one branch, hospitalized as a front end does it, and the effects counted."""
+
+    sequence = itertools.count(1)
+
+    def __init__(self, api, branch_id):
+        self.api = api
+        self.branch_id = branch_id
+
+    def members(self, count):
+        """``count`` new members aged 86 in hardship (each hospitalization's check is eligible)."""
+        from members.domain.roster import id_number_for
+
+        born = dt.date(dt.date.today().year - 86, 3, 1)
+        ids = []
+        for _ in range(count):
+            data = {"name": "测试党员", "gender": "male", "id_number": id_number_for(born, next(self.sequence)),
+                    "birth_date": born.isoformat(), "branch_id": self.branch_id, "retirement_kind": "tuixiu",
+                    "hardship": True}
+            key = str(uuid.uuid4())
+            response = answered(lambda: self.api.post("/members", data, headers={"Idempotency-Key": key}),
+                                "a new member")
+            assert response.status_code == 201, response.text
+            ids.append(response.json()["id"])
+        return ids
+
+    def hospitalize(self, member_id, key=None, timeout=15):
+        return self.api.post(f"/members/{member_id}/health-events",
+                             {"kind": "hospitalized", "date": dt.date.today().isoformat(), "hospital": "市第一人民医院"},
+                             headers={"Idempotency-Key": key or str(uuid.uuid4())}, timeout=timeout)
+
+    def admit(self, member_ids, pause=0.0):
+        """Hospitalize each member once, retrying each request with its key until it is answered."""
+        for member_id in member_ids:
+            key = str(uuid.uuid4())
+            response = answered(lambda: self.hospitalize(member_id, key), f"member {member_id}'s hospitalization")
+            assert response.status_code == 201, response.text
+            time.sleep(pause)
+
+    def admit_in_background(self, member_ids, pause=0.1):
+        """``admit`` in a green thread (the test process runs on eventlet): ``.wait()`` for it."""
+        import eventlet
+
+        return eventlet.spawn(self.admit, member_ids, pause)
+
+    def effects(self, member_id):
+        """(visit tasks for a hospitalization, subsidy checks) of one member, as the API lists them."""
+        tasks = self.api.get("/visit-tasks", params={"member_id": member_id, "page_size": 100})
+        checks = self.api.get("/subsidy-checks", params={"member_id": member_id, "page_size": 100})
+        if tasks.status_code != 200 or checks.status_code != 200:
+            return None
+        return (sum(1 for task in tasks.json()["items"] if task["cause"] == "hospitalized"),
+                checks.json()["total"])
+
+    def count(self, member_ids, seconds=90, settle=2.0):
+        """``{"sent", "expected", "came_out", "lost", "doubled"}`` (sent: hospitalizations; the others
+        count effects) once every member has both effects (or the time is up), after ``settle``
+        seconds more in which a late duplicate would show."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            found = [self.effects(member_id) for member_id in member_ids]
+            if all(counts is not None and min(counts) >= 1 for counts in found):
+                break
+            time.sleep(0.5)
+        time.sleep(settle)
+        found = [answered(lambda: Counted(self.effects(member_id)), "the effects").value for member_id in member_ids]
+        per_effect = [n for counts in found for n in counts]
+        return {"sent": len(member_ids), "expected": len(per_effect), "came_out": sum(per_effect),
+                "lost": sum(1 for n in per_effect if n == 0), "doubled": sum(n - 1 for n in per_effect if n > 1)}
+
+
+class Counted:
+    """``effects()`` as ``answered`` takes it: 503 while a service is not back yet."""
+
+    def __init__(self, value):
+        self.value = value
+        self.status_code = 503 if value is None else 200
+
+
+# -- a TCP proxy in front of the broker ----------------------------------------------------------
+
+class BrokerProxy:
+    """Forwards connections to the broker, and can make them slow (``latency``), hold every byte
+    (``holding``: the connections stay open, nothing passes) or reset them all (``reset()``).
+
+    It runs on the interpreter's own threads and sockets, not eventlet's (the test process is
+    monkey-patched): its blocking reads must not share the hub with the processes it starts."""
+
+    def __init__(self, host, port):
+        from eventlet import patcher
+
+        self._socket = patcher.original("socket")
+        self._threading = patcher.original("threading")
+        self._sleep = patcher.original("time").sleep
+        self.upstream = (host, port)
+        self.listener = self._socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.latency = 0.0
+        self.holding = False
+        self.accepted = 0
+        self.connections = []
+        self._lock = self._threading.Lock()
+        self._thread(self._serve)
+
+    def _thread(self, target, *args):
+        self._threading.Thread(target=target, args=args, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            try:
+                broker = self._socket.create_connection(self.upstream)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self.accepted += 1
+                self.connections.append((client, broker))
+            self._thread(self._pump, client, broker)
+            self._thread(self._pump, broker, client)
+
+    def _pump(self, source, target):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                while self.holding:
+                    self._sleep(0.05)
+                if self.latency:
+                    self._sleep(self.latency)
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, target):
+                try:
+                    end.shutdown(self._socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def reset(self):
+        """Every connection through the proxy ends with a TCP reset, as a failing network does."""
+        with self._lock:
+            connections, self.connections = self.connections, []
+        for pair in connections:
+            for end in pair:
+                try:
+                    end.setsockopt(self._socket.SOL_SOCKET, self._socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    end.close()
+                except OSError:
+                    pass
+
+    def close(self):
+        self.listener.close()
+        self.reset()
