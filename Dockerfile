@@ -19,6 +19,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# pg_dump and pg_restore for python -m wuji_infra.backup (the same major version as compose's postgres:15)
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client-15 \
+ && rm -rf /var/lib/apt/lists/*
+
 # the pinned dependencies first: this layer is rebuilt only when requirements.txt changes
 COPY requirements.txt /src/requirements.txt
 RUN pip install -r /src/requirements.txt
