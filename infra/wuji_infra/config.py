@@ -66,9 +66,9 @@ SETTINGS = {
     "NOTIFY_TIMEOUT_SECONDS": ("10", ("notifications",), "how long one push may take before it counts as failed"),
     "TZ": ("CST-8", PROCESSES, "the office's time zone, which decides what day it is (POSIX form, needs no "
                                "time zone database): China Standard Time, UTC+8"),
-    "DATABASE_POOL_SIZE": ("20", PROCESSES, "most connections one process opens to its PostgreSQL database (half kept "
-                                            "open, the rest for bursts); every process of every service, together, must "
-                                            "stay under the server's max_connections (docs/operations.md)"),
+    "DATABASE_POOL_SIZE": ("20", PROCESSES, "most connections one process opens to its PostgreSQL database, kept open "
+                                            "once opened; every process of every service, together, must stay under "
+                                            "the server's max_connections (docs/operations.md)"),
     "AMQP_HEARTBEAT_SECONDS": ("30", PROCESSES, "AMQP heartbeat: the broker closes a connection silent for two of "
                                                 "them, and gives its unacknowledged messages to another consumer"),
     "QUEUE_TYPE": ("classic", SERVICES, "how the services declare their event and dead-letter queues: classic (one "
@@ -109,12 +109,12 @@ def database_url(process):
 
 
 def database_pool_size():
-    """``DATABASE_POOL_SIZE`` as ``(kept open, opened in bursts)``."""
+    """``DATABASE_POOL_SIZE``: the most connections a process opens to PostgreSQL."""
     text = env("DATABASE_POOL_SIZE")
     size = int(text) if text.isdigit() else 0
-    if size < 2:
-        raise ValueError(f"DATABASE_POOL_SIZE must be a whole number of at least 2, not {text!r}")
-    return size // 2, size - size // 2
+    if size < 1:
+        raise ValueError(f"DATABASE_POOL_SIZE must be a whole number of at least 1, not {text!r}")
+    return size
 
 
 def use_office_time_zone():

@@ -23,7 +23,6 @@ import time
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from nameko import config
-from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
@@ -32,7 +31,7 @@ from sqlalchemy.orm import sessionmaker
 from wuji_infra import config as settings
 from wuji_infra import events, failpoints, idempotency, logs, metrics
 from wuji_infra.errors import DatabaseUnavailable, NotFound, no_such
-from wuji_infra.outbox import OutboxRelay, outbox_row
+from wuji_infra.outbox import ConfirmedPublisher, OutboxRelay, outbox_row
 from wuji_infra.tables import inbox, outbox
 from wuji_infra.validation import as_id
 
@@ -44,8 +43,9 @@ def make_engine(url):
         # psycopg2 blocks the eventlet hub unless made cooperative
         from psycogreen.eventlet import patch_psycopg
         patch_psycopg()
-        kept_open, bursts = settings.database_pool_size()
-        engine = sa.create_engine(url, pool_size=kept_open, max_overflow=bursts)
+        # every connection kept once opened: a pool that closes what it opened for a burst
+        # opens it again at the next, and under steady load spends more on that than on work
+        engine = sa.create_engine(url, pool_size=settings.database_pool_size(), max_overflow=0)
         _ping_after_idle(engine)
         return engine
     engine = sa.create_engine(url, connect_args={"timeout": 30})
@@ -93,6 +93,10 @@ _CLAIM = sa.text(
     "INSERT INTO inbox (handler, event_id, handled_at) VALUES (:handler, :event_id, :handled_at) "
     "ON CONFLICT DO NOTHING"
 ).bindparams(sa.bindparam("handled_at", type_=inbox.c.handled_at.type))
+
+
+# reads run in autocommit: no BEGIN, no ROLLBACK
+_READ_ONLY = {"isolation_level": "AUTOCOMMIT"}
 
 
 def get_or_404(session, model, key, what, lock=False):
@@ -244,13 +248,17 @@ class Store:
 
     @contextlib.contextmanager
     def read(self):
+        """A session for reading only, outside any transaction: each statement sees what was
+        committed when it ran (as it would in a READ COMMITTED transaction), and the database
+        is asked once per statement, not also to BEGIN and ROLLBACK. Nothing written here is kept:
+        write in ``transaction()``."""
         session = self._sessions()
         try:
+            session.connection(execution_options=_READ_ONLY)
             yield session
         except sa.exc.OperationalError as exc:
             raise _unavailable(exc) from exc
         finally:
-            session.rollback()
             session.close()
 
 
@@ -266,16 +274,9 @@ class Database(DependencyProvider):
         service = self.container.service_name
         self.engine = make_engine(settings.database_url(service))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        exchange = get_event_exchange(service)
-        publisher = Publisher(
-            config.get(AMQP_URI_CONFIG_KEY, settings.amqp_uri()),
-            exchange=exchange, declare=[exchange], use_confirms=True,
-        )
-
-        def publish(message, routing_key):
-            publisher.publish(message, routing_key=routing_key)
-
-        self.relay = OutboxRelay(self.sessions, publish, poll_interval=self.poll_interval)
+        self.publisher = ConfirmedPublisher(config.get(AMQP_URI_CONFIG_KEY, settings.amqp_uri()),
+                                            get_event_exchange(service))
+        self.relay = OutboxRelay(self.sessions, self.publisher.publish, poll_interval=self.poll_interval)
         if self.publishes:
             metrics.watch_queues(service, self.sessions, config.get(AMQP_URI_CONFIG_KEY, settings.amqp_uri()))
 
@@ -285,10 +286,12 @@ class Database(DependencyProvider):
 
     def stop(self):
         self.relay.stop()
+        self.publisher.close()
         self.engine.dispose()
 
     def kill(self):
         self.relay.stop()
+        self.publisher.close()
 
     def get_dependency(self, worker_ctx):
         return Store(self.sessions, self.container.service_name, self.relay.committed,

@@ -59,39 +59,49 @@ def test_emit_many_checks_each_event(store):
     assert emitted_events(store) == []
 
 
+def publisher(sent, fails_at=None, calls=None):
+    """A relay's ``publish(messages)``: notes each message's member id in ``sent``; raises at the
+    member ``fails_at`` as a broken connection would (those before it went out, unconfirmed)."""
+    def publish(messages):
+        if calls is not None:
+            calls.append(len(messages))
+        for message, _key in messages:
+            if message["data"]["member_id"] == fails_at:
+                raise ConnectionError("broker gone")
+            sent.append(message["data"]["member_id"])
+    return publish
+
+
+def unpublished_ids(store):
+    with store.read() as session:
+        payloads = session.execute(
+            sa.select(outbox.c.payload).where(outbox.c.published_at.is_(None)).order_by(outbox.c.id)
+        ).scalars().all()
+    return [json.loads(p)["data"]["member_id"] for p in payloads]
+
+
 def test_the_relay_publishes_in_order_and_marks_rows_published(store):
     emit(store, 1, 2, 3)
-    sent = []
-    relay = OutboxRelay(store._sessions, lambda message, key: sent.append((key, message["data"]["member_id"])))
+    sent, calls = [], []
+    relay = OutboxRelay(store._sessions, publisher(sent, calls=calls))
     assert relay.publish_pending() == 3
-    assert sent == [("member_registered", 1), ("member_registered", 2), ("member_registered", 3)]
+    assert sent == [1, 2, 3] and calls == [3]   # one batch, its confirms awaited together
     assert relay.publish_pending() == 0
     with store.read() as session:
         assert pending_count(session) == 0
 
 
-def test_a_failed_publish_keeps_the_row_and_everything_after_it(store):
+def test_a_batch_not_confirmed_stays_unpublished_whole_and_goes_again(store):
     emit(store, 1, 2, 3)
     sent = []
-
-    def publish(message, key):
-        if message["data"]["member_id"] == 2:
-            raise ConnectionError("broker gone")
-        sent.append(message["data"]["member_id"])
-
-    relay = OutboxRelay(store._sessions, publish)
+    relay = OutboxRelay(store._sessions, publisher(sent, fails_at=2))
     with pytest.raises(ConnectionError):
         relay.publish_pending()
     assert sent == [1]
-    with store.read() as session:
-        unpublished = session.execute(
-            sa.select(outbox.c.payload).where(outbox.c.published_at.is_(None)).order_by(outbox.c.id)
-        ).scalars().all()
-    assert [json.loads(p)["data"]["member_id"] for p in unpublished] == [2, 3]
-
-    relay.publish = lambda message, key: sent.append(message["data"]["member_id"])
-    assert relay.publish_pending() == 2
-    assert sent == [1, 2, 3]
+    assert unpublished_ids(store) == [1, 2, 3]   # 1 went out unconfirmed: it goes again (at least once)
+    relay.publish = publisher(sent)
+    assert relay.publish_pending() == 3
+    assert sent == [1, 1, 2, 3]
 
 
 def committing_store(relay_calls):
@@ -119,7 +129,7 @@ def test_committed_events_are_published_at_once_and_marked_in_one_batch():
     store = committing_store(handed)
     emit(store, 1)
     emit(store, 2, 3)
-    relay = OutboxRelay(store._sessions, lambda message, key: sent.append(message["data"]["member_id"]))
+    relay = OutboxRelay(store._sessions, publisher(sent))
     for batch in handed:
         relay.publish_committed(batch)
     assert sent == [1, 2, 3]
@@ -133,32 +143,52 @@ def test_committed_events_are_published_at_once_and_marked_in_one_batch():
     assert relay.publish_pending() == 0 and sent == [1, 2, 3]
 
 
+def test_transactions_queued_behind_one_another_go_out_as_one_batch():
+    handed, sent, calls = [], [], []
+    store = committing_store(handed)
+    emit(store, 1)
+    emit(store, 2, 3)
+    emit(store, 4)
+    relay = OutboxRelay(store._sessions, publisher(sent, calls=calls))
+    for batch in handed:
+        relay.committed(batch)
+    relay.publish_committed(relay._take_queued(relay._committed.get_nowait()))
+    assert sent == [1, 2, 3, 4] and calls == [4]
+
+
+def test_the_poll_leaves_rows_queued_for_the_fast_path_even_when_they_are_old():
+    handed, sent = [], []
+    store = committing_store(handed)
+    emit(store, 1)
+    emit(store, 2)
+    relay = OutboxRelay(store._sessions, publisher(sent))
+    relay.committed(handed[1])            # the fast path lags: 2 waits in its queue
+    assert relay.publish_pending() == 1   # grace 0: 1 was left by a crash, 2 is the fast path's
+    assert sent == [1]
+    relay.publish_committed(relay._committed.get_nowait())
+    assert sent == [1, 2]
+
+
 def test_a_failed_fast_publish_leaves_its_events_and_those_queued_behind_to_the_poller():
     handed, sent = [], []
     store = committing_store(handed)
     emit(store, 1, 2)
     emit(store, 3)
-
-    def publish(message, key):
-        if message["data"]["member_id"] == 2:
-            raise ConnectionError("broker gone")
-        sent.append(message["data"]["member_id"])
-
-    relay = OutboxRelay(store._sessions, publish)
+    relay = OutboxRelay(store._sessions, publisher(sent, fails_at=2))
     relay.committed(handed[1])        # queued behind the batch that fails
     relay.publish_committed(handed[0])
     relay.mark_confirmed()
     assert sent == [1] and relay._committed.empty()
-    relay.publish = lambda message, key: sent.append(message["data"]["member_id"])
-    assert relay.publish_pending() == 2
-    assert sent == [1, 2, 3]
+    relay.publish = publisher(sent)
+    assert relay.publish_pending() == 3
+    assert sent == [1, 1, 2, 3]
 
 
 def test_a_failed_mark_is_retried_and_the_rows_stay_unpublished_meanwhile():
     handed, sent = [], []
     store = committing_store(handed)
     emit(store, 1)
-    relay = OutboxRelay(store._sessions, lambda message, key: sent.append(message["data"]["member_id"]))
+    relay = OutboxRelay(store._sessions, publisher(sent))
     relay.publish_committed(handed[0])
     working_sessions = relay.sessions
     relay.sessions = lambda: (_ for _ in ()).throw(ConnectionError("database gone"))
@@ -174,7 +204,7 @@ def test_a_failed_mark_is_retried_and_the_rows_stay_unpublished_meanwhile():
 def test_a_published_message_is_a_valid_envelope(store):
     emit(store, 9)
     sent = []
-    OutboxRelay(store._sessions, lambda message, key: sent.append(message)).publish_pending()
+    OutboxRelay(store._sessions, lambda messages: sent.extend(message for message, _ in messages)).publish_pending()
     assert events.from_message(sent[0]).data["member_id"] == 9
 
 
