@@ -2,6 +2,7 @@
 #   make run        install, make sure a broker answers at AMQP_URI, start every Procfile process
 #   make test       install, start RabbitMQ and PostgreSQL if down, run the whole suite
 #   make test-unit  the tests that need no server
+#   make bench      every benchmark, each figure beside the limits of the same run (not part of make test)
 #   make faults     the fault suite alone (also part of make test): a table of what each fault lost or doubled
 #   make install    the virtualenv .venv (done by run and test; quick when nothing changed)
 #   make console    build the web console (console/dist) when its sources changed: npm ci, vite build
@@ -19,7 +20,7 @@ CONSOLE_DEPS := console/node_modules/.package-lock.json
 CONSOLE_SOURCES := $(shell find console/src console/public -type f 2>/dev/null) console/index.html \
                    console/vite.config.js console/package.json console/scripts/compress.mjs
 
-.PHONY: install run test test-unit test-console faults clean console
+.PHONY: install run test test-unit test-console faults bench clean console
 
 install: $(STAMP)
 
@@ -61,6 +62,22 @@ test-console: install $(CONSOLE_BUILT)
 faults: install
 	bash bin/ensure-services test
 	$(BIN)/pytest tests/faults $(wildcard services/*/tests/unit/test_*_stateful.py)
+
+# each at a size that keeps the whole run near a quarter of an hour; the scripts take bigger ones
+bench: install console
+	bash bin/ensure-services test
+	bash bin/ensure-browser
+	$(BIN)/python bench/limits.py
+	$(BIN)/python bench/goals.py
+	$(BIN)/python bench/hospitalization_latency.py --rates 20,50 --seconds 10
+	$(BIN)/python bench/funding_expenses.py --seconds 10
+	$(BIN)/python bench/push_latency.py --rate 5 --seconds 10
+	$(BIN)/python bench/import_ping.py --rows 5000
+	$(BIN)/python bench/roster_import.py --rows 5000
+	$(BIN)/python bench/festival_batch.py --members 20000
+	$(BIN)/python bench/activities_views.py --members 2000 --runs 5
+	$(BIN)/python bench/reports.py --members 10000 --runs 3
+	$(BIN)/python bench/console.py --members 200 --seconds 10
 
 test-unit: install
 	$(BIN)/pytest -m "not integration and not e2e"

@@ -40,6 +40,8 @@ from activities.models import (  # noqa: E402
 from wuji_infra import migrations, testing  # noqa: E402
 from wuji_infra.clock import Clock  # noqa: E402
 
+import limits  # noqa: E402  (bench/limits.py)
+
 GOAL_MS = 200
 
 
@@ -187,6 +189,8 @@ def main():
         engine.dispose()
         slowest_median = max(slowest_median, over_rpc(url, args.runs, today))
     print(f"goal: under {GOAL_MS} ms each: {'met' if slowest_median < GOAL_MS else 'NOT met'} (by median)")
+    limit_text, limit = limits.postgres_limit()
+    print(f"{limit_text}; the slowest view's median is {slowest_median / limit['p50_ms']:.0f} one-row commits")
     return 0
 
 

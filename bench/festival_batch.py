@@ -31,6 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 from welfare.domain import festivals  # noqa: E402
 from welfare.handlers import festivals as handlers  # noqa: E402
 from welfare.models import MemberFact, Visitor  # noqa: E402
+import limits  # noqa: E402  (bench/limits.py)
 from wuji_infra import migrations, testing  # noqa: E402
 from wuji_infra.clock import FixedClock  # noqa: E402
 from wuji_infra.db import Store, make_engine  # noqa: E402
@@ -88,6 +89,7 @@ def main():
         fill(engine, args.members, args.visitors)
         print(f"{args.members} members, {args.visitors} visitors; Spring Festival 2027 "
               f"({festivals.festival_date('spring_festival', 2027)}), default policy")
+        runs = []
         for label in ("first run", "second run"):
             child = subprocess.run([sys.executable, os.path.abspath(__file__), "--run", url],
                                    capture_output=True, text=True, check=True)
@@ -95,10 +97,15 @@ def main():
             print(f"{label}: selected {result['selected']}, created {result['created']}, "
                   f"per visitor {result['least']}..{result['most']}; {result['seconds']:.2f} s, "
                   f"peak resident memory {result['rss_mb']:.0f} MB")
+            runs.append(result)
         with engine.connect() as connection:
             announced = connection.scalar(sa.text("SELECT count(*) FROM outbox WHERE event_type = 'visit_task_created'"))
         print(f"outbox rows (visit_task_created): {announced}")
         engine.dispose()
+    limit_text, limit = limits.postgres_limit()
+    per_second = runs[0]["created"] / runs[0]["seconds"]
+    print(f"{limit_text}; the first run made {per_second:.0f} tasks/s, "
+          f"{per_second / limit['per_second']:.1f}x the one-row commits (its tasks are written in chunks)")
     return 0
 
 

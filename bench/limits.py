@@ -248,6 +248,14 @@ def describe(amqp_uri, postgres_url, clients=8):
     return text, {"postgres_one": one, "postgres_many": many, "broker": broker}
 
 
+def postgres_limit():
+    """One connection's commits of the scratch server, for a benchmark that needs only that limit:
+    ``(text, figures)``."""
+    one = postgres_commits(scratch_postgres_url(), clients=1)
+    return (f"limit (same run): PostgreSQL {one['per_second']:.0f} one-row commits/s on one connection "
+            f"(p50 {one['p50_ms']:.2f} ms)"), one
+
+
 def scratch_postgres_url():
     """A PostgreSQL URL for the measurement: the test server's maintenance database."""
     from wuji_infra.config import env

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from sqlalchemy.orm import sessionmaker
 
+import limits  # bench/limits.py, beside this script
 from members import excel
 from members.handlers import committees, imports
 from members.domain.roster import id_number_for
@@ -100,6 +101,9 @@ def main():
         engine.dispose()
     print(f"goal: under 20 s and 300 MB -> import {first:.2f} s, re-import {again:.2f} s, "
           f"peak memory {peak_mb():.0f} MB")
+    limit_text, limit = limits.postgres_limit()
+    print(f"{limit_text}; the import wrote {args.rows / first:.0f} rows/s, "
+          f"{args.rows / first / limit['per_second']:.2f}x the one-row commits")
 
 
 if __name__ == "__main__":

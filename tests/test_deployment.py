@@ -290,3 +290,37 @@ def test_compose_postgres_takes_the_connections_every_process_may_open():
     max_connections = int(re.search(r"max_connections=(\d+)", command).group(1))
     pools = sum(int(environment(process)["DATABASE_POOL_SIZE"]) for process in config.PROCESSES)
     assert pools <= max_connections - 3  # the superuser's reserved connections
+
+
+CLUSTER = yaml.safe_load((ROOT / "docker-compose.cluster.yml").read_text())["services"]
+NODES = ("rabbitmq", "rabbitmq-2", "rabbitmq-3")
+
+
+def test_the_cluster_profile_has_two_more_nodes_with_the_broker_users_and_the_cluster_conf():
+    for node in NODES[1:]:
+        service = SERVICES[node]
+        assert service["profiles"] == ["cluster"] and service["hostname"] == node
+        assert service["image"] == SERVICES["rabbitmq"]["image"]
+        mounts = service["volumes"]
+        assert "broker-definitions:/etc/rabbitmq/wuji:ro" in mounts
+        assert "./docker/rabbitmq-cluster.conf:/etc/rabbitmq/conf.d/91-cluster.conf:ro" in mounts
+    conf = (ROOT / "docker/rabbitmq-cluster.conf").read_text()
+    assert set(re.findall(r"classic_config\.nodes\.\d+ = rabbit@([\w-]+)", conf)) == set(NODES)
+
+
+def test_the_cluster_nodes_share_one_erlang_cookie():
+    cookies = {with_defaults(SERVICES[node]["environment"]["RABBITMQ_ERLANG_COOKIE"]) for node in NODES[1:]}
+    cookies.add(with_defaults(CLUSTER["rabbitmq"]["environment"]["RABBITMQ_ERLANG_COOKIE"]))
+    assert len(cookies) == 1
+    assert "./docker/rabbitmq-cluster.conf:/etc/rabbitmq/conf.d/91-cluster.conf:ro" in CLUSTER["rabbitmq"]["volumes"]
+
+
+@pytest.mark.parametrize("process", config.PROCESSES)
+def test_on_the_cluster_each_process_fails_over_across_the_three_nodes_with_quorum_queues(process):
+    assert set(CLUSTER) == {"rabbitmq", *config.PROCESSES}
+    environment = CLUSTER[process]["environment"]
+    uris = [sa.engine.make_url(uri) for uri in environment[f"{process.upper()}_AMQP_URI"].split(";")]
+    assert [uri.host for uri in uris] == list(NODES)
+    assert {uri.username for uri in uris} == {f"wuji-{process}"} and {uri.password for uri in uris} == {None}
+    assert environment["QUEUE_TYPE"] == "quorum"
+    assert set(CLUSTER[process]["depends_on"]) == set(NODES[1:])

@@ -129,18 +129,23 @@ def use_office_time_zone():
 
 
 def amqp_uri(process=None):
-    """``<PROCESS>_AMQP_URI``, else ``AMQP_URI``; with the password of ``AMQP_PASSWORD_FILE`` if set."""
+    """``<PROCESS>_AMQP_URI``, else ``AMQP_URI``; with the password of ``AMQP_PASSWORD_FILE`` if set,
+    put into each URI of a failover list (``amqp://u@mq1/;amqp://u@mq2/``: kombu tries them in turn)."""
     own = f"{process.upper()}_AMQP_URI" if process else None
     uri = (own in SETTINGS and env(own)) or env("AMQP_URI")
     password_file = env("AMQP_PASSWORD_FILE")
     if password_file:
         with open(password_file, encoding="utf-8") as file:
             password = urllib.parse.quote(file.read().strip(), safe="")
-        parts = urllib.parse.urlsplit(uri)
-        user = urllib.parse.quote(parts.username or "", safe="")
-        host = parts.netloc.rpartition("@")[2]
-        uri = urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}"))
+        uri = ";".join(_with_password(one.strip(), password) for one in uri.split(";") if one.strip())
     return uri
+
+
+def _with_password(uri, password):
+    parts = urllib.parse.urlsplit(uri)
+    user = urllib.parse.quote(parts.username or "", safe="")
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}"))
 
 
 def use_process_amqp_uri(process):

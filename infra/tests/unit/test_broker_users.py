@@ -170,3 +170,12 @@ def test_a_process_uses_its_own_uri_else_the_shared_one(monkeypatch, tmp_path):
 def test_each_process_has_its_own_uri_setting():
     for process in config.PROCESSES:
         assert config.SETTINGS[f"{process.upper()}_AMQP_URI"][1] == (process,)
+
+
+def test_the_password_file_goes_into_every_uri_of_a_failover_list(monkeypatch, tmp_path):
+    (tmp_path / "password").write_text("s3cret\n")
+    monkeypatch.setenv("AMQP_PASSWORD_FILE", str(tmp_path / "password"))
+    monkeypatch.setenv("WELFARE_AMQP_URI", "amqp://wuji-welfare@mq1:5672/; amqp://wuji-welfare@mq2:5672/;"
+                                           "amqp://wuji-welfare@mq3:5672/")
+    assert config.amqp_uri("welfare").split(";") == [
+        f"amqp://wuji-welfare:s3cret@mq{n}:5672/" for n in (1, 2, 3)]
