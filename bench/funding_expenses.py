@@ -19,7 +19,6 @@ import os
 import random
 import statistics
 import sys
-import threading
 import time
 from decimal import Decimal
 
@@ -96,14 +95,8 @@ def main():
 
         results = []
         stop_at = time.perf_counter() + args.seconds
-        threads = [threading.Thread(target=client, args=(system.base_url, token, stop_at, n, results))
-                   for n in range(args.clients)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = limits.run_threads(client, [(system.base_url, token, stop_at, n, results)
+                                              for n in range(args.clients)])
 
         booked = [t for status, t in results if status == 201]
         refused = [t for status, t in results if status == 409]

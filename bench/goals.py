@@ -55,22 +55,13 @@ def pipeline_rate(system, amqp_uri, members):
         before = connection.execute(published).scalar_one()
     today = dt.date.today()
     envelopes = [events.to_message(events.new_event("member_hospitalized", {
-        "member_id": member["id"], "date": today, "hospital": "市第一人民医院", "birth_date": dt.date.fromisoformat(member["birth_date"]),
-        "hardship": member["hardship"], "lives_alone": member["lives_alone"], "branch_id": member["branch_id"],
+        "member_id": member["id"], "date": today, "hospital": "市第一人民医院",
+        "birth_date": dt.date.fromisoformat(member["birth_date"]), "hardship": member["hardship"],
+        "lives_alone": member["lives_alone"], "branch_id": member["branch_id"],
     }, source="members")) for member in members]
-    sent = limits.publish_events(amqp_uri, "members.events", "member_hospitalized", envelopes)
-    deadline = time.monotonic() + 300
-    done = before
-    while done < before + len(members) and time.monotonic() < deadline:
-        time.sleep(0.02)
-        with welfare.connect() as connection:
-            done = connection.execute(published).scalar_one()
-    finished = time.time()
-    welfare.dispose()
-    return {"per_second": (done - before) / (finished - sent[0]), "handled": done - before}
+    return published_rate(amqp_uri, "members.events", "member_hospitalized", envelopes, welfare, published, before)
 
 
-@contextlib.contextmanager
 def pipeline_probe(amqp_uri):
     """bench/pipeline_probe.py running as a Wuji process does, on a fresh PostgreSQL database;
     yields the database's URL."""
@@ -104,9 +95,15 @@ def probe_rate(amqp_uri, url, count):
     with engine.connect() as connection:
         before = connection.execute(published).scalar_one()
     pings = [events.to_message(events.new_event("bench_ping", {"n": n})) for n in range(count)]
-    sent = limits.publish_events(amqp_uri, "bench_source.events", "bench_ping", pings)
+    return published_rate(amqp_uri, "bench_source.events", "bench_ping", pings, engine, published, before)
+
+
+def published_rate(amqp_uri, exchange, routing_key, envelopes, engine, published, before):
+    """Publish ``envelopes`` back to back; events a second from the first publish until the
+    count ``published`` (a query on ``engine``) has grown by as many (or 300 s have passed)."""
+    sent = limits.publish_events(amqp_uri, exchange, routing_key, envelopes)
     done, deadline = before, time.monotonic() + 300
-    while done < before + count and time.monotonic() < deadline:
+    while done < before + len(envelopes) and time.monotonic() < deadline:
         time.sleep(0.02)
         with engine.connect() as connection:
             done = connection.execute(published).scalar_one()

@@ -31,6 +31,18 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def run_threads(target, arguments):
+    """``target(*args)`` on a thread for each ``args`` of ``arguments``, all at once; returns the
+    seconds until the last ended."""
+    threads = [threading.Thread(target=target, args=args) for args in arguments]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
 def postgres_commits(url, clients=1, seconds=3.0):
     """``{"per_second", "p50_ms", "p99_ms"}`` of single-row INSERT + COMMIT on ``clients`` connections."""
     import sqlalchemy as sa
@@ -53,13 +65,7 @@ def postgres_commits(url, clients=1, seconds=3.0):
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=work) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    took = time.perf_counter() - started
+    took = run_threads(work, [()] * clients)
     with engine.begin() as connection:
         connection.execute(sa.text(f"DROP TABLE {table}"))
     engine.dispose()
@@ -115,13 +121,7 @@ def http_load(url, clients=16, seconds=5.0, headers=None, ids=None):
             latencies.extend(mine)
             errors[0] += failed
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    took = time.perf_counter() - started
+    took = run_threads(work, [(i,) for i in range(clients)])
     return {"per_second": len(latencies) / took, "p50_ms": percentile(latencies, 50),
             "p99_ms": percentile(latencies, 99), "errors": errors[0]}
 
