@@ -113,9 +113,10 @@ def timed(function, runs):
 def over_rpc(url, runs, today):
     """The same calls over RPC to the activities process started from its Procfile line."""
     from wuji_infra.testing import signed_context
-from nameko.standalone.rpc import ServiceRpcClient
+    from nameko.standalone.rpc import ServiceRpcClient
 
     with testing.fresh_vhost("wuji-bench") as amqp_uri, tempfile.TemporaryDirectory() as var_dir:
+        testing.share_context_secret()
         env = dict(os.environ, AMQP_URI=amqp_uri, ACTIVITIES_DATABASE_URL=url, WUJI_VAR_DIR=var_dir)
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
         command = shlex.split(testing.procfile(ROOT)["activities"])

@@ -50,6 +50,7 @@ def line(label, latencies):
 
 
 def members_process(amqp_uri, url, var_dir):
+    testing.share_context_secret()
     env = dict(os.environ, AMQP_URI=amqp_uri, MEMBERS_DATABASE_URL=url, WUJI_VAR_DIR=var_dir)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     with open(os.path.join(var_dir, "members.log"), "wb") as log:
