@@ -37,7 +37,7 @@ from activities.handlers.statistics import statistics as yearly_statistics  # no
 from activities.models import (  # noqa: E402
     Activity, Attendance, Bulletin, Contact, MemberFact, ReviewMeeting, ReviewParticipant, StudySession,
 )
-from wuji_infra import migrations, testing  # noqa: E402
+from wuji_infra import config, migrations, testing  # noqa: E402
 from wuji_infra.clock import Clock  # noqa: E402
 
 import limits  # noqa: E402  (bench/limits.py)
@@ -116,7 +116,7 @@ def over_rpc(url, runs, today):
     from nameko.standalone.rpc import ServiceRpcClient
 
     with testing.fresh_vhost("wuji-bench") as amqp_uri, tempfile.TemporaryDirectory() as var_dir:
-        testing.share_context_secret()
+        config.share_context_secret()
         env = dict(os.environ, AMQP_URI=amqp_uri, ACTIVITIES_DATABASE_URL=url, WUJI_VAR_DIR=var_dir)
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
         command = shlex.split(testing.procfile(ROOT)["activities"])

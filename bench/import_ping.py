@@ -26,7 +26,7 @@ from wuji_infra.testing import signed_context
 from nameko.standalone.rpc import ServiceRpcClient
 
 from roster_import import BRANCHES, generate  # bench/ is on the path when this runs
-from wuji_infra import migrations, testing
+from wuji_infra import config, migrations, testing
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -50,7 +50,7 @@ def line(label, latencies):
 
 
 def members_process(amqp_uri, url, var_dir):
-    testing.share_context_secret()
+    config.share_context_secret()
     env = dict(os.environ, AMQP_URI=amqp_uri, MEMBERS_DATABASE_URL=url, WUJI_VAR_DIR=var_dir)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     with open(os.path.join(var_dir, "members.log"), "wb") as log:

@@ -153,6 +153,13 @@ def use_process_amqp_uri(process):
     os.environ["AMQP_URI"] = amqp_uri(process)
 
 
+def share_context_secret():
+    """For a tool that starts a service and calls it itself (a benchmark): one
+    WUJI_CONTEXT_SECRET in this process's environment, made when unset, which the processes it
+    starts inherit and ``testing.signed_context()`` signs with."""
+    os.environ["WUJI_CONTEXT_SECRET"] = env("WUJI_CONTEXT_SECRET") or secrets.token_hex(32)
+
+
 def settings_read_by(process):
     return sorted(name for name, (_, readers, _) in SETTINGS.items() if process in readers)
 

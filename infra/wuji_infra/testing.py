@@ -273,13 +273,6 @@ def running_system(root, amqp_uri, admin_password, prefix="wuji_e2e", extra_env=
             system.stop_all()
 
 
-def share_context_secret():
-    """For a tool that starts a service and calls it itself: one WUJI_CONTEXT_SECRET in this
-    process's environment (made when unset), which the processes it starts inherit and
-    ``signed_context()`` signs with."""
-    os.environ["WUJI_CONTEXT_SECRET"] = os.environ.get("WUJI_CONTEXT_SECRET") or uuid.uuid4().hex * 2
-
-
 def signed_context(role="staff", branch_ids=None, user="tester", seconds=3600, system=None, **extra):
     """An RPC context as the gateway signs it (wuji_infra.access), for tests and tools that
     call services directly: ``ServiceRpcClient("members", uri=..., context_data=signed_context())``.
