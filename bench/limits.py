@@ -123,7 +123,28 @@ def http_load(url, clients=16, seconds=5.0, headers=None, ids=None):
 
     took = run_threads(work, [(i,) for i in range(clients)])
     return {"per_second": len(latencies) / took, "p50_ms": percentile(latencies, 50),
-            "p99_ms": percentile(latencies, 99), "errors": errors[0]}
+            "p99_ms": percentile(latencies, 99), "errors": errors[0], "latencies": latencies, "seconds": took}
+
+
+def alternating(loads, rounds=5):
+    """``{name: http_load's figures}`` of each load (``{name: run()}``, ``run`` returning what
+    http_load does) held in turn for ``rounds`` rounds, the order reversed every other round
+    (A B, B A, ...), the windows of each load pooled. A machine shared with others changes speed
+    by a quarter within a minute; a figure and its limit measured in alternating short windows
+    see the same machine, one measured after the other may not."""
+    windows = {name: [] for name in loads}
+    names = list(loads)
+    for round_number in range(rounds):
+        for name in names if round_number % 2 == 0 else reversed(names):
+            windows[name].append(loads[name]())
+    pooled = {}
+    for name, figures in windows.items():
+        latencies = [latency for window in figures for latency in window["latencies"]]
+        pooled[name] = {"per_second": len(latencies) / sum(window["seconds"] for window in figures),
+                        "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
+                        "errors": sum(window["errors"] for window in figures), "latencies": latencies,
+                        "seconds": sum(window["seconds"] for window in figures)}
+    return pooled
 
 
 def publish_events(amqp_uri, exchange_name, routing_key, payloads, spacing=0.0):

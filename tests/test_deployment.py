@@ -288,7 +288,8 @@ def test_ci_runs_make_test():
 def test_compose_postgres_takes_the_connections_every_process_may_open():
     command = " ".join(with_defaults(part) for part in SERVICES["postgres"]["command"])
     max_connections = int(re.search(r"max_connections=(\d+)", command).group(1))
-    pools = sum(int(environment(process)["DATABASE_POOL_SIZE"]) for process in config.PROCESSES)
+    # two pools a process: reads (autocommit) and transactions, each of DATABASE_POOL_SIZE
+    pools = sum(2 * int(environment(process)["DATABASE_POOL_SIZE"]) for process in config.PROCESSES)
     assert pools <= max_connections - 3  # the superuser's reserved connections
 
 

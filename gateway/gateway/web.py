@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import time
 import uuid
 
 from nameko.web.handlers import HttpRequestHandler
@@ -27,6 +28,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import auth, errors
 from gateway.dependencies import SigningKey
 from gateway.errors import PayloadTooLarge, UnsupportedMediaType
+from wuji_infra import logs
 from wuji_infra.errors import InvalidInput, WujiError
 from wuji_infra.validation import DEFAULT_PAGE_SIZE, MAX_ID, paging
 
@@ -37,6 +39,7 @@ CALLER = "wuji.caller"  # the authenticated caller, in the request's WSGI enviro
 REQUEST_ID = "wuji.request_id"  # the id made up for a request without an Idempotency-Key
 
 log = logging.getLogger("wuji.gateway")
+access_log = logging.getLogger("wuji.access")
 
 
 # -- answers ------------------------------------------------------------------
@@ -108,22 +111,34 @@ class IdConverter(IntegerConverter):
 
 
 class JsonWsgiApp(WsgiApp):
-    """nameko's WsgiApp, with JSON errors for unknown paths and methods."""
+    """nameko's WsgiApp, with JSON errors for unknown paths and methods, and the access log:
+    one line a request (``GET /api/v1/members/5 200 in 3.1 ms``) with its request id."""
 
     def __call__(self, environ, start_response):
+        started = time.perf_counter()
         request = Request(environ, shallow=True)  # shallow: as in nameko, nothing reads the body here
+        logs.use_request_id(request_id(request))
+        try:
+            response = self.respond(request, environ)
+            # the path without its query, which may hold a name searched for
+            access_log.info("%s %s %s in %.1f ms", request.method, request.path, response.status_code,
+                            (time.perf_counter() - started) * 1000)
+        finally:
+            logs.use_request_id(None)
+        return response(environ, start_response)
+
+    def respond(self, request, environ):
         adapter = self.url_map.bind_to_environ(environ)
         try:
             provider, values = adapter.match()
             request.path_values = values
-            response = provider.handle_request(request)
+            return provider.handle_request(request)
         except RequestRedirect as redirect:  # e.g. a doubled slash: let werkzeug redirect
-            response = redirect
+            return redirect.get_response(environ)
         except MethodNotAllowed as exc:
-            response = error_response(exc if _another_method_matches(adapter, exc.valid_methods) else NotFound())
+            return error_response(exc if _another_method_matches(adapter, exc.valid_methods) else NotFound())
         except HTTPException as exc:
-            response = error_response(exc)
-        return response(environ, start_response)
+            return error_response(exc)
 
 
 def _another_method_matches(adapter, methods):
@@ -142,6 +157,11 @@ def _another_method_matches(adapter, methods):
 class JsonWebServer(WebServer):
     def get_wsgi_app(self):
         return JsonWsgiApp(self)
+
+    def get_wsgi_server(self, *args, **kwargs):
+        server = super().get_wsgi_server(*args, **kwargs)
+        server.log_output = False  # JsonWsgiApp writes the access line, with the request id
+        return server
 
     def make_url_map(self):
         url_map = Map(converters={"id": IdConverter})
@@ -315,7 +335,9 @@ def request_id(request):
     key = request.headers.get("Idempotency-Key")
     if key is not None and _IDEMPOTENCY_KEY.match(key):
         return key
-    return request.environ.setdefault(REQUEST_ID, str(uuid.uuid4()))
+    if REQUEST_ID not in request.environ:
+        request.environ[REQUEST_ID] = str(uuid.uuid4())
+    return request.environ[REQUEST_ID]
 
 
 def idempotency_key(request):

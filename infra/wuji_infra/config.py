@@ -66,8 +66,8 @@ SETTINGS = {
     "NOTIFY_TIMEOUT_SECONDS": ("10", ("notifications",), "how long one push may take before it counts as failed"),
     "TZ": ("CST-8", PROCESSES, "the office's time zone, which decides what day it is (POSIX form, needs no "
                                "time zone database): China Standard Time, UTC+8"),
-    "DATABASE_POOL_SIZE": ("20", PROCESSES, "most connections one process opens to its PostgreSQL database, kept open "
-                                            "once opened; every process of every service, together, must stay under "
+    "DATABASE_POOL_SIZE": ("20", PROCESSES, "most connections one process opens to its PostgreSQL database for "
+                                            "transactions, and as many for reads, kept open once opened; every process of every service, together, must stay under "
                                             "the server's max_connections (docs/operations.md)"),
     "AMQP_HEARTBEAT_SECONDS": ("30", PROCESSES, "AMQP heartbeat: the broker closes a connection silent for two of "
                                                 "them, and gives its unacknowledged messages to another consumer"),

@@ -17,6 +17,7 @@ the same commit (wuji_infra.outbox).
 """
 import contextlib
 import datetime as dt
+import functools
 import logging
 import time
 
@@ -38,17 +39,20 @@ from wuji_infra.validation import as_id
 log = logging.getLogger(__name__)
 
 
-def make_engine(url):
+def make_engine(url, autocommit=False):
+    """The engine of a process's database; ``autocommit`` for one that only reads (each statement
+    commits by itself: no BEGIN, no ROLLBACK, and no switching a connection in and out of it)."""
+    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if url.startswith("postgresql"):
         # psycopg2 blocks the eventlet hub unless made cooperative
         from psycogreen.eventlet import patch_psycopg
         patch_psycopg()
         # every connection kept once opened: a pool that closes what it opened for a burst
         # opens it again at the next, and under steady load spends more on that than on work
-        engine = sa.create_engine(url, pool_size=settings.database_pool_size(), max_overflow=0)
+        engine = sa.create_engine(url, pool_size=settings.database_pool_size(), max_overflow=0, **options)
         _ping_after_idle(engine)
         return engine
-    engine = sa.create_engine(url, connect_args={"timeout": 30})
+    engine = sa.create_engine(url, connect_args={"timeout": 30}, **options)
 
     @sa.event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):
@@ -95,7 +99,7 @@ _CLAIM = sa.text(
 ).bindparams(sa.bindparam("handled_at", type_=inbox.c.handled_at.type))
 
 
-# reads run in autocommit: no BEGIN, no ROLLBACK
+# a read on a store without an engine of its own for reads (a test's, a tool's): autocommit too
 _READ_ONLY = {"isolation_level": "AUTOCOMMIT"}
 
 
@@ -112,6 +116,22 @@ def get_or_404(session, model, key, what, lock=False):
     if found is None:
         raise no_such(what, key)
     return found
+
+
+def row_or_404(session, table, key, what):
+    """The row of ``table`` whose ``id`` is ``key``, as a mapping, else NotFound as for get_or_404.
+    For a read that only answers (no change, no relationship to follow): a plain statement,
+    compiled once, costs half of what loading an ORM object does."""
+    number = as_id(key)
+    found = None if number is None else session.execute(_by_id(table), {"id": number}).mappings().one_or_none()
+    if found is None:
+        raise no_such(what, key)
+    return found
+
+
+@functools.cache
+def _by_id(table):
+    return sa.select(table).where(table.c.id == sa.bindparam("id"))
 
 
 def where_chosen(query, model, chosen, equal=(), period=None):
@@ -189,10 +209,13 @@ def _unavailable(exc):
 class Store:
     """What a worker gets: transactions, and plain reads."""
 
-    def __init__(self, sessions, source, on_commit=None, request=None):
+    def __init__(self, sessions, source, on_commit=None, request=None, reads=None):
         """``on_commit(events)``: called after a commit with the events it emitted.
-        ``request``: the worker's idempotency.Request, claimed by its first transaction."""
+        ``request``: the worker's idempotency.Request, claimed by its first transaction.
+        ``reads``: sessions of an autocommit engine (make_engine) for ``read()``; else reads
+        switch a connection of ``sessions`` to autocommit and back, a round trip more."""
         self._sessions = sessions
+        self._reads = reads
         self._source = source
         self._on_commit = on_commit
         self.request = request
@@ -200,7 +223,7 @@ class Store:
 
     def for_request(self, request):
         """This store for a worker that does ``request`` (the gateway's own writes)."""
-        return Store(self._sessions, self._source, self._on_commit, request)
+        return Store(self._sessions, self._source, self._on_commit, request, self._reads)
 
     @contextlib.contextmanager
     def transaction(self):
@@ -252,9 +275,10 @@ class Store:
         committed when it ran (as it would in a READ COMMITTED transaction), and the database
         is asked once per statement, not also to BEGIN and ROLLBACK. Nothing written here is kept:
         write in ``transaction()``."""
-        session = self._sessions()
+        session = (self._reads or self._sessions)()
         try:
-            session.connection(execution_options=_READ_ONLY)
+            if self._reads is None:
+                session.connection(execution_options=_READ_ONLY)
             yield session
         except sa.exc.OperationalError as exc:
             raise _unavailable(exc) from exc
@@ -273,7 +297,11 @@ class Database(DependencyProvider):
     def setup(self):
         service = self.container.service_name
         self.engine = make_engine(settings.database_url(service))
+        # reads on a pool of their own, its connections always in autocommit: one round trip
+        # a statement (on the pool of transactions, each read would switch a connection there and back)
+        self.read_engine = make_engine(settings.database_url(service), autocommit=True)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.reads = sessionmaker(self.read_engine)
         self.publisher = ConfirmedPublisher(config.get(AMQP_URI_CONFIG_KEY, settings.amqp_uri()),
                                             get_event_exchange(service))
         self.relay = OutboxRelay(self.sessions, self.publisher.publish, poll_interval=self.poll_interval)
@@ -288,6 +316,7 @@ class Database(DependencyProvider):
         self.relay.stop()
         self.publisher.close()
         self.engine.dispose()
+        self.read_engine.dispose()
 
     def kill(self):
         self.relay.stop()
@@ -295,4 +324,4 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return Store(self.sessions, self.container.service_name, self.relay.committed,
-                     idempotency.from_worker(worker_ctx))
+                     idempotency.from_worker(worker_ctx), self.reads)

@@ -129,7 +129,7 @@ class Metrics(DependencyProvider):
         kind, name = kind_of(worker_ctx.entrypoint), worker_ctx.entrypoint.method_name
         outcome = "ok" if exc_info is None else "error"
         ENTRYPOINT_SECONDS.labels(service=self.service, entrypoint=name, kind=kind, outcome=outcome).observe(seconds)
-        if kind in ("rpc", "http"):  # the access log: one line a call, with its request id (wuji_infra.logs)
+        if kind == "rpc":  # one line a call, with its request id (wuji_infra.logs); HTTP's: the gateway's web.py
             log.info("%s %s %s in %.1f ms", kind, name, outcome, seconds * 1000)
 
     def get_dependency(self, worker_ctx):

@@ -1418,3 +1418,29 @@ def test_no_route_changes_or_deletes_an_entry(system, token):
         assert_error(system.call(method, "/api/v1/audit-log", token=token, json={}), 405, "method_not_allowed")
         assert_error(system.call(method, f"/api/v1/audit-log/{entry['id']}", token=token, json={}), 404, "not_found")
     assert audit_log(system, token, action="list_health_events")["items"] == [entry]
+
+
+def test_each_request_has_one_access_line_with_its_request_id_and_no_query(system, token):
+    """The gateway's access log: method, path (not the query, which may hold a name searched for),
+    status and time, on one line with the request id; also for a refused token and an unknown path."""
+    from wuji_infra import logs
+
+    lines = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append((record.getMessage(), logs.request_id()))
+
+    keep = Keep()
+    logging.getLogger("wuji.access").addHandler(keep)
+    logging.getLogger("wuji.access").setLevel(logging.INFO)
+    try:
+        system.call("GET", "/api/v1/members?q=张建国", token=token, headers={"Idempotency-Key": "read-1"})
+        system.call("GET", "/api/v1/branches", token="forged")
+        system.call("GET", "/api/v1/no-such-thing", token=token)
+    finally:
+        logging.getLogger("wuji.access").removeHandler(keep)
+    assert [re.sub(r"in [0-9.]+ ms", "in T ms", message) for message, _ in lines] == [
+        "GET /api/v1/members 200 in T ms", "GET /api/v1/branches 401 in T ms", "GET /api/v1/no-such-thing 404 in T ms"]
+    assert lines[0][1] == "read-1" and lines[1][1] and lines[2][1]
+    assert logs.request_id() is None  # not left for the next request on this green thread

@@ -240,3 +240,18 @@ def test_a_lost_database_connection_is_a_database_unavailable_error_and_nothing_
     with pytest.raises(DatabaseUnavailable):
         with store.read():
             raise sa.exc.OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+
+
+def test_row_or_404_answers_a_row_as_a_mapping_and_not_found_as_get_or_404_does(store):
+    from wuji_infra.db import row_or_404
+    from wuji_infra.errors import NotFound
+
+    things = sa.Table("things", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String))
+    with store.transaction() as tx:
+        things.create(tx.session.connection())
+        tx.session.execute(things.insert(), [{"id": 1, "name": "张建国"}, {"id": 2, "name": "李秀英"}])
+    with store.read() as session:
+        assert dict(row_or_404(session, things, "2", ("物品", "thing"))) == {"id": 2, "name": "李秀英"}
+        for missing in (3, "abc", 0, 2 ** 70):
+            with pytest.raises(NotFound, match="物品 .* 不存在"):
+                row_or_404(session, things, missing, ("物品", "thing"))

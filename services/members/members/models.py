@@ -26,10 +26,12 @@ class Withdrawable:
 
     @property
     def withdrawn(self):
-        """``{"at", "reason", "by"}`` of the withdrawal, or None while the record stands."""
-        if self.withdrawn_at is None:
-            return None
-        return {"at": self.withdrawn_at, "reason": self.withdrawn_reason, "by": self.withdrawn_by}
+        return withdrawal(self.withdrawn_at, self.withdrawn_reason, self.withdrawn_by)
+
+
+def withdrawal(at, reason, by):
+    """``{"at", "reason", "by"}`` of a record's withdrawal, or None while it stands."""
+    return None if at is None else {"at": at, "reason": reason, "by": by}
 
 
 class Branch(Withdrawable, Base):

@@ -9,10 +9,10 @@ from members.domain.roster import (
     transfer_problem, with_member_defaults,
 )
 from members.domain.withdrawals import withdrawn_write_problem
-from members.models import Branch, Member, MemberChange, MemberSpecialty, Transfer
+from members.models import Branch, Member, MemberChange, MemberSpecialty, Transfer, withdrawal
 from members.schemas import MemberChangeOut, MemberFilters, MemberIn, MemberOut, NoFilters, TransferIn, TransferOut
 from wuji_infra.access import ADMIN, ID_NUMBER, STAFF, SYSTEM, SYSTEM_ROLE, masked
-from wuji_infra.db import get_or_404, where_chosen
+from wuji_infra.db import get_or_404, row_or_404, where_chosen
 from wuji_infra.errors import Conflict, Forbidden, InvalidInput
 from wuji_infra.member_facts import WITHDRAWN
 from wuji_infra.validation import load, page_of
@@ -183,7 +183,11 @@ def emit_transferred(tx, member, before, date):
 
 
 def get_member(session, member_id, *, access=SYSTEM):
-    return _MEMBER_OUT.dump(member_to_read(session, member_id, access))
+    # the read behind every screen of a member: its row, not an ORM object (wuji_infra.db.row_or_404)
+    member = row_or_404(session, Member.__table__, member_id, MEMBER)
+    access.check_read(member["branch_id"], MEMBER, member_id)
+    return _MEMBER_OUT.dump(dict(member, withdrawn=withdrawal(
+        member["withdrawn_at"], member["withdrawn_reason"], member["withdrawn_by"])))
 
 
 def list_members(session, filters=None, page=1, page_size=20, *, access=SYSTEM):
