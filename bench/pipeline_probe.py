@@ -17,9 +17,8 @@ class Numbered(Schema):
     n = fields.Integer(required=True)
 
 
-for event_type, owner in (("bench_ping", "bench_source"), ("bench_pong", "bench_pipe")):
-    events.EVENT_TYPES[event_type] = (owner, Numbered)
-    events._SCHEMAS[event_type] = Numbered()
+events.describe("bench_ping", "bench_source", Numbered)
+events.describe("bench_pong", "bench_pipe", Numbered)
 
 
 class PipelineProbe(ServiceBase):

@@ -320,8 +320,15 @@ EVENT_TYPES = {
 _SCHEMAS = {event_type: schema() for event_type, (_, schema) in EVENT_TYPES.items()}
 
 
+def describe(event_type, owner, schema):
+    """Add an event type that no Wuji service knows, emitted by ``owner`` with data of ``schema``
+    (a marshmallow Schema class): for a benchmark's own service (bench/pipeline_probe.py)."""
+    EVENT_TYPES[event_type] = (owner, schema)
+    _SCHEMAS[event_type] = schema()
+
+
 def _known_type(event_type):
-    """Checked against EVENT_TYPES when a message is read (bench/pipeline_probe.py adds types)."""
+    """Checked against EVENT_TYPES when a message is read (``describe`` may add types)."""
     if event_type not in EVENT_TYPES:
         raise ValidationError(f"unknown event type {event_type!r}")
 

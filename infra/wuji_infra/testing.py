@@ -463,9 +463,13 @@ class Ward:
         return eventlet.spawn(self.admit, member_ids, pause)
 
     def effects(self, member_id):
-        """(visit tasks for a hospitalization, subsidy checks) of one member, as the API lists them."""
-        tasks = self.api.get("/visit-tasks", params={"member_id": member_id, "page_size": 100})
-        checks = self.api.get("/subsidy-checks", params={"member_id": member_id, "page_size": 100})
+        """(visit tasks for a hospitalization, subsidy checks) of one member, as the API lists them;
+        None while a service is not back (503, or the connection broken)."""
+        try:
+            tasks = self.api.get("/visit-tasks", params={"member_id": member_id, "page_size": 100})
+            checks = self.api.get("/subsidy-checks", params={"member_id": member_id, "page_size": 100})
+        except requests.RequestException:
+            return None
         if tasks.status_code != 200 or checks.status_code != 200:
             return None
         return (sum(1 for task in tasks.json()["items"] if task["cause"] == "hospitalized"),
@@ -482,18 +486,11 @@ class Ward:
                 break
             time.sleep(0.5)
         time.sleep(settle)
-        found = [answered(lambda: Counted(self.effects(member_id)), "the effects").value for member_id in member_ids]
+        found = [wait_until(lambda: self.effects(member_id), f"member {member_id}'s effects", seconds=90, interval=0.3)
+                 for member_id in member_ids]
         per_effect = [n for counts in found for n in counts]
         return {"sent": len(member_ids), "expected": len(per_effect), "came_out": sum(per_effect),
                 "lost": sum(1 for n in per_effect if n == 0), "doubled": sum(n - 1 for n in per_effect if n > 1)}
-
-
-class Counted:
-    """``effects()`` as ``answered`` takes it: 503 while a service is not back yet."""
-
-    def __init__(self, value):
-        self.value = value
-        self.status_code = 503 if value is None else 200
 
 
 # -- a TCP proxy in front of the broker ----------------------------------------------------------

@@ -55,6 +55,12 @@ def system():
 
 
 @pytest.fixture
+def heartbeat(system):
+    """The running system's AMQP heartbeat, in seconds."""
+    return int(system.env["AMQP_HEARTBEAT_SECONDS"])
+
+
+@pytest.fixture
 def api(system):
     return Api(system.base_url).login("admin", ADMIN_PASSWORD)
 

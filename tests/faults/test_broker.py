@@ -10,7 +10,6 @@ from wuji_infra.testing import BrokerProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
-HEARTBEAT_SECONDS = 5  # the system's (conftest)
 THROUGH_PROXY = ("welfare", "funding")
 
 
@@ -76,7 +75,7 @@ def test_a_slow_network_to_the_broker(system, ward, proxy, record):
            note="welfare and funding through a TCP proxy")
 
 
-def test_the_network_to_the_broker_silent_for_less_than_two_heartbeats(system, ward, proxy, record):
+def test_the_network_to_the_broker_silent_for_less_than_two_heartbeats(system, ward, proxy, record, heartbeat):
     members = ward.members(5)
     before = proxy.accepted
     proxy.holding = True
@@ -84,27 +83,27 @@ def test_the_network_to_the_broker_silent_for_less_than_two_heartbeats(system, w
         ward.admit(members)                       # members publishes; the consumers hear nothing
         # one heartbeat: with the last one heard up to half a heartbeat before the silence, the
         # connection is still short of the two missed heartbeats after which it is dropped
-        time.sleep(HEARTBEAT_SECONDS)
+        time.sleep(heartbeat)
     finally:
         proxy.holding = False
     counted = ward.count(members)
     assert proxy.accepted == before, "a connection was made again: the broker gave up too early"
-    record(f"network silent {HEARTBEAT_SECONDS}s (a blackhole shorter than two heartbeats)",
+    record(f"network silent {heartbeat}s (a blackhole shorter than two heartbeats)",
            **counted, note="the held bytes went on; the connections survived")
 
 
-def test_the_network_to_the_broker_silent_past_two_heartbeats(system, ward, proxy, record):
+def test_the_network_to_the_broker_silent_past_two_heartbeats(system, ward, proxy, record, heartbeat):
     members = ward.members(5)
     before = proxy.accepted
     proxy.holding = True
     try:
         ward.admit(members)
-        time.sleep(3 * HEARTBEAT_SECONDS)
+        time.sleep(3 * heartbeat)
     finally:
         proxy.holding = False
     counted = ward.count(members, seconds=120)
     assert proxy.accepted > before, "the consumers never reconnected"
-    record(f"network silent {3 * HEARTBEAT_SECONDS}s (a blackhole past two heartbeats)", **counted,
+    record(f"network silent {3 * heartbeat}s (a blackhole past two heartbeats)", **counted,
            note=f"the broker dropped the silent connections; {proxy.accepted - before} new ones were made")
 
 

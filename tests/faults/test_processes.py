@@ -10,7 +10,6 @@ from wuji_infra.testing import answered
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
-HEARTBEAT_SECONDS = 5  # the system's (conftest)
 
 
 def test_a_producer_killed_between_its_commit_and_its_publish(system, ward, record):
@@ -79,7 +78,7 @@ def test_a_service_stopped_during_a_call_answers_503_and_does_nothing_afterwards
            note=f"503 after {waited:.1f}s (deadline {deadline:.0f}s); none booked after it; the retry booked one")
 
 
-def test_a_consumer_paused_past_the_heartbeat_while_a_second_one_works(system, ward, record):
+def test_a_consumer_paused_past_the_heartbeat_while_a_second_one_works(system, ward, record, heartbeat):
     members = ward.members(12)
     system.start("welfare", replica=2)
     system.wait_healthy()
@@ -88,12 +87,12 @@ def test_a_consumer_paused_past_the_heartbeat_while_a_second_one_works(system, w
     time.sleep(1.0)
     paused.send_signal(signal.SIGSTOP)           # mid-stream: it holds unacknowledged events
     try:
-        time.sleep(3 * HEARTBEAT_SECONDS)        # the broker gives up on it after two heartbeats
+        time.sleep(3 * heartbeat)        # the broker gives up on it after two heartbeats
     finally:
         paused.send_signal(signal.SIGCONT)
     admitting.wait()
     try:
         record("consumer paused (SIGSTOP) past the heartbeat", **ward.count(members),
-               note=f"welfare paused {3 * HEARTBEAT_SECONDS}s mid-stream beside a second welfare process")
+               note=f"welfare paused {3 * heartbeat}s mid-stream beside a second welfare process")
     finally:
         system.stop("welfare#2")

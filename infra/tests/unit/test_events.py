@@ -93,3 +93,19 @@ def test_every_event_type_in_the_contract_has_a_schema():
     for owner, types in contract.items():
         for event_type in types:
             assert events.EVENT_TYPES[event_type][0] == owner
+
+
+def test_a_described_type_is_read_and_written_and_an_unknown_one_refused(monkeypatch):
+    from marshmallow import Schema, fields
+
+    class Numbered(Schema):
+        n = fields.Integer(required=True)
+
+    monkeypatch.setattr(events, "EVENT_TYPES", dict(events.EVENT_TYPES))
+    monkeypatch.setattr(events, "_SCHEMAS", dict(events._SCHEMAS))
+    events.describe("bench_ping", "bench_source", Numbered)
+    message = events.to_message(events.new_event("bench_ping", {"n": 7}))
+    assert events.from_message(message).data == {"n": 7}
+    message["event_type"] = "bench_pang"
+    with pytest.raises(events.InvalidEvent, match="unknown event type 'bench_pang'"):
+        events.from_message(message)

@@ -141,10 +141,11 @@ def test_a_hospitalization_published_twice_is_checked_once_and_announced(funding
     assert len(rows) == 1
 
 
-def engine_without_pre_ping(url):
+def engine_without_pre_ping(url, autocommit=False):
     """As wuji_infra.db.make_engine, but the pool hands out dead connections."""
     real_make_engine(url).dispose()   # keeps its psycogreen patch
-    return sa.create_engine(url, pool_size=10, max_overflow=10)
+    return sa.create_engine(url, pool_size=10, max_overflow=10,
+                            **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}))
 
 
 @pytest.mark.parametrize("recovery", ["pool_pre_ping", "handler_retry"])
